@@ -1,0 +1,13 @@
+package dev.tether.core;
+
+import java.nio.ByteBuffer;
+
+/** A viewer's attachment to a terminal. */
+public interface Attachment {
+
+    /** Input from this viewer (copied); the viewer is paused and resumed as the queue fills and drains. */
+    void write(ByteBuffer input);
+
+    /** Stops delivering output to the viewer. Idempotent. */
+    void detach();
+}

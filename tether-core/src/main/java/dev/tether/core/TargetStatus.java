@@ -1,0 +1,9 @@
+package dev.tether.core;
+
+/** The state of one target of a request. SKIPPED targets (the caller's own session under {@code all}) do not fail the request. */
+public enum TargetStatus {
+    PENDING,
+    DONE,
+    FAILED,
+    SKIPPED
+}

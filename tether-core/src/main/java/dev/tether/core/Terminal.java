@@ -1,0 +1,46 @@
+package dev.tether.core;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One program in one PTY, its output ring buffer and the viewers attached to it.
+ *
+ * <p>Every method may be called from any thread and never blocks: work is handed to the
+ * host's I/O loop.
+ *
+ * <p><b>Output and backpressure.</b> Output is appended to a ring buffer of
+ * {@link TerminalSpec#ringBytes()} bytes (the last bytes the program wrote). Each viewer has a
+ * position in the output stream. A viewer whose transport accepts bytes receives them live; a
+ * viewer whose transport is full is skipped and caught up from the ring when it signals it is
+ * writable again; a viewer that falls further behind than the ring holds is detached and told
+ * {@link Viewer#tooSlow()}. While at least one viewer is attached and every viewer is full, the
+ * PTY is not read, so the program blocks as on a real terminal. With no viewer the program runs
+ * freely and only the ring keeps its latest output.
+ */
+public interface Terminal {
+
+    /** The process id of the program (leader of its own POSIX session and process group). */
+    long pid();
+
+    /** False once the program has exited. */
+    boolean alive();
+
+    /**
+     * Attaches a viewer: it first receives the ring buffer's content (the replay), then live
+     * output; after the replay the window size is re-applied and SIGWINCH is sent to the
+     * foreground process group so full-screen programs redraw.
+     */
+    Attachment attach(Viewer viewer);
+
+    /** Queues input for the program (copied). Input queued beyond 1 MiB is refused with TOO_LARGE. */
+    void write(ByteBuffer input);
+
+    /** Sets the window size (TIOCSWINSZ); the kernel signals SIGWINCH when it changes. */
+    void resize(int cols, int rows);
+
+    /** Sends a signal to the program's process group and to every other process of its POSIX session. */
+    void signal(int signal);
+
+    /** Total bytes the program has written so far. */
+    long outputBytes();
+}
