@@ -1,0 +1,71 @@
+package dev.tether.cli;
+
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import dev.tether.server.ServerConfig;
+import dev.tether.server.TetherServer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tether serve}: runs the server until SIGTERM or Ctrl-C, then closes every session and exits 0. */
+@Command(name = "serve", description = "Run the Tether server (embedded SQLite in the data directory).",
+        mixinStandardHelpOptions = true)
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Address to listen on (default: 127.0.0.1:7420; port 0 picks a free one).")
+    String listen = "127.0.0.1:" + ServerConfig.DEFAULT_PORT;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Database, admin.token and keys (default: $XDG_DATA_HOME/tether, else ~/.local/share/tether).")
+    Path dataDir;
+
+    @Option(names = "--name", description = "Server name shown in session records (default: the host name).")
+    String name;
+
+    @Option(names = "--ring-bytes", paramLabel = "BYTES",
+            description = "Output kept per session and replayed on attach (default: 262144).")
+    int ringBytes = ServerConfig.DEFAULT_RING_BYTES;
+
+    @Override
+    public Integer call() {
+        var config = ServerConfig.defaults(dataDir != null ? dataDir : ServerConfig.defaultDataDir())
+                .withRingBytes(ringBytes);
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER,
+                    "--listen " + listen + " is not HOST:PORT (for example 127.0.0.1:7420)");
+        }
+        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "--listen " + listen + ": the port is not a number");
+        }
+        config = config.withListen(host, port);
+        if (name != null) {
+            config = config.withName(name);
+        }
+
+        var stopped = new CountDownLatch(1);
+        TetherServer server = TetherServer.start(config);
+        System.out.println("Tether " + Main.version() + " listening on " + server.url() + " as " + config.name());
+        System.out.println("Administrator token: " + server.adminTokenFile());
+        System.out.flush();
+        Runnable stop = stopped::countDown;
+        Signals.onTerminate(stop);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.out.println("Stopping: closing every session (reason: server stopped)");
+        server.close();
+        System.out.println("Stopped.");
+        return 0;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.tether.server;
+
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * How to run a server. Defaults in code, validated once.
+ *
+ * @param host address to listen on (loopback by default)
+ * @param port TCP port; 0 picks a free one
+ * @param dataDir where the database, admin.token and keys live
+ * @param name the server name shown in session records
+ * @param ringBytes output kept per session and replayed on attach
+ * @param hangupGrace time between SIGHUP and SIGTERM when a session is closed
+ * @param termGrace time between SIGTERM and SIGKILL
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        Path dataDir,
+        String name,
+        int ringBytes,
+        Duration hangupGrace,
+        Duration termGrace,
+        InstantSource clock) {
+
+    public static final int DEFAULT_PORT = 7420;
+    public static final int DEFAULT_RING_BYTES = 256 * 1024;
+
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(clock, "clock");
+        if (port < 0 || port > 65535) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the port " + port + " is outside 0..65535");
+        }
+        if (ringBytes < 1024 || ringBytes > 64 * 1024 * 1024) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER,
+                    "the ring buffer size " + ringBytes + " is outside 1 KiB..64 MiB");
+        }
+    }
+
+    /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces. */
+    public static ServerConfig defaults(Path dataDir) {
+        return new ServerConfig("127.0.0.1", DEFAULT_PORT, dataDir, hostName(), DEFAULT_RING_BYTES,
+                Duration.ofSeconds(2), Duration.ofSeconds(5), InstantSource.system());
+    }
+
+    public ServerConfig withListen(String newHost, int newPort) {
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock);
+    }
+
+    public ServerConfig withName(String newName) {
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock);
+    }
+
+    public ServerConfig withRingBytes(int newRingBytes) {
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock);
+    }
+
+    public ServerConfig withGraces(Duration hangup, Duration term) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock);
+    }
+
+    /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */
+    public static Path defaultDataDir() {
+        String xdg = System.getenv("XDG_DATA_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg, "tether");
+        }
+        return Path.of(System.getProperty("user.home"), ".local", "share", "tether");
+    }
+
+    static String hostName() {
+        try {
+            String n = java.net.InetAddress.getLocalHost().getHostName();
+            return n == null || n.isBlank() ? "localhost" : n;
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+}
