@@ -1,0 +1,126 @@
+package dev.tether.core;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Users and bearer tokens. Tokens are random 256-bit strings shown once; only their SHA-256 hash
+ * is stored. Authenticated tokens are cached so a call costs no database read.
+ */
+public final class Accounts {
+    public static final String ADMIN = "admin";
+    private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Store store;
+    private final InstantSource clock;
+    private final Map<String, Caller> byTokenHash = new ConcurrentHashMap<>();
+
+    public Accounts(Store store, InstantSource clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** A token for the administrator, creating the administrator first when there is none. */
+    public CompletableFuture<String> issueAdminToken() {
+        String token = newToken();
+        return store.write(tx -> {
+            UserRecord admin = tx.user(ADMIN).orElseGet(() -> {
+                UserRecord created = tx.insertUser(new UserRecord(0, ADMIN, true, clock.instant()));
+                tx.append(userCreated(created, Caller.SYSTEM));
+                return created;
+            });
+            tx.insertToken(new TokenRecord(0, admin.id(), hash(token), null, clock.instant()));
+            return token;
+        });
+    }
+
+    /** The caller a bearer token stands for. */
+    public CompletableFuture<Caller> authenticate(String token) {
+        if (token == null || token.isBlank()) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.UNAUTHENTICATED,
+                    "this call needs a bearer token (Authorization: Bearer ...)"));
+        }
+        String h = hash(token);
+        Caller cached = byTokenHash.get(h);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        return store.read(tx -> tx.tokenByHash(h).flatMap(t -> tx.user(t.userId())))
+                .thenApply(user -> {
+                    UserRecord u = user.orElseThrow(() -> new TetherException(ResultCode.UNAUTHENTICATED,
+                            "the bearer token is not known to this server"));
+                    Caller caller = new Caller(u.name(), u.admin(), 0);
+                    byTokenHash.put(h, caller);
+                    return caller;
+                });
+    }
+
+    /** A new user and its first token (admins only). */
+    public CompletableFuture<NewUser> addUser(Caller caller, String name, boolean admin) {
+        requireAdmin(caller, "add users");
+        if (name == null || !NAME.matcher(name).matches()) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
+                    "'" + name + "' is not a valid user name: use 1 to 32 of a-z, 0-9, _ . - starting with a letter or _"));
+        }
+        String token = newToken();
+        return store.write(tx -> {
+            if (tx.user(name).isPresent()) {
+                throw new TetherException(ResultCode.CONFLICT, "the user " + name + " already exists");
+            }
+            UserRecord user = tx.insertUser(new UserRecord(0, name, admin, clock.instant()));
+            tx.insertToken(new TokenRecord(0, user.id(), hash(token), null, clock.instant()));
+            tx.append(userCreated(user, caller));
+            return new NewUser(user, token);
+        });
+    }
+
+    public CompletableFuture<List<UserRecord>> users(Caller caller) {
+        requireAdmin(caller, "list users");
+        return store.read(ReadTx::users);
+    }
+
+    public CompletableFuture<Optional<UserRecord>> user(String name) {
+        return store.read(tx -> tx.user(name));
+    }
+
+    /** A user and the token issued with it (shown once). */
+    public record NewUser(UserRecord user, String token) {
+    }
+
+    private static void requireAdmin(Caller caller, String what) {
+        if (!caller.admin()) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "only administrators may " + what + "; " + caller.user() + " is not one");
+        }
+    }
+
+    private EventRecord userCreated(UserRecord user, Caller by) {
+        return new EventRecord(0, "UserCreated", clock.instant(), null, user.name(),
+                Map.of("name", user.name(), "admin", user.admin(), "by", by.user()));
+    }
+
+    static String newToken() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return "tth_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static String hash(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+}

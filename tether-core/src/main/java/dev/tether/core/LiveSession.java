@@ -1,0 +1,42 @@
+package dev.tether.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+
+/** A session that is not CLOSED yet: its record, terminal and clients. Guarded by its own monitor. */
+final class LiveSession {
+    final long id;
+    SessionRecord record;
+    Terminal terminal;
+    final Set<Client> clients = new LinkedHashSet<>();
+    /** Set when a close (logoff, server stop) began; the reason the session will be closed with. */
+    String closeReason;
+    final List<Future<?>> escalations = new ArrayList<>();
+    /** Completes with the CLOSED record once it is stored. */
+    final CompletableFuture<SessionRecord> closed = new CompletableFuture<>();
+
+    LiveSession(SessionRecord record) {
+        this.id = record.id();
+        this.record = record;
+    }
+
+    SessionInfo info() {
+        synchronized (this) {
+            return SessionInfo.of(record, clients.size());
+        }
+    }
+
+    /** {@code session 4 (alice, bash)}: how targets are named to people. */
+    String describe() {
+        return describe(record);
+    }
+
+    static String describe(SessionRecord r) {
+        String program = r.command().getFirst();
+        return "session " + r.id() + " (" + r.user() + ", " + program.substring(program.lastIndexOf('/') + 1) + ")";
+    }
+}

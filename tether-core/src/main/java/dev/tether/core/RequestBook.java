@@ -1,0 +1,158 @@
+package dev.tether.core;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Bookkeeping of asynchronous requests. A request is stored when accepted (RUNNING, its targets
+ * PENDING) and once more when its last target finishes (COMPLETED, with a RequestCompleted
+ * event). In between, per-target progress lives here in memory, so a request over thousands of
+ * targets costs two writes, not one per target.
+ */
+final class RequestBook {
+    private final Store store;
+    private final InstantSource clock;
+    private final Map<Long, Running> running = new ConcurrentHashMap<>();
+
+    RequestBook(Store store, InstantSource clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** A request as accepted, and the future of its completion. */
+    record Accepted(RequestRecord request, CompletableFuture<RequestRecord> completion) {
+    }
+
+    private static final class Running {
+        final RequestRecord accepted;
+        final TargetResult[] targets;
+        int pending;
+        final CompletableFuture<RequestRecord> done = new CompletableFuture<>();
+
+        Running(RequestRecord accepted) {
+            this.accepted = accepted;
+            this.targets = accepted.targets().toArray(TargetResult[]::new);
+            this.pending = (int) accepted.targets().stream().filter(t -> t.status() == TargetStatus.PENDING).count();
+        }
+
+        synchronized RequestRecord snapshot() {
+            return new RequestRecord(accepted.id(), accepted.operation(), accepted.user(), false, RequestStatus.RUNNING,
+                    null, Arrays.asList(targets.clone()), accepted.createdAt(), null);
+        }
+    }
+
+    /** Stores a new RUNNING request; targets already finished (failed, skipped) count as done. */
+    CompletableFuture<Accepted> open(Caller caller, String operation, List<TargetResult> targets) {
+        var draft = new RequestRecord(0, operation, caller.user(), false, RequestStatus.RUNNING, null, targets,
+                clock.instant(), null);
+        return store.write(tx -> tx.insertRequest(draft)).thenApply(stored -> {
+            var r = new Running(stored);
+            running.put(stored.id(), r);
+            if (r.pending == 0) {
+                complete(r);
+            }
+            return new Accepted(stored, r.done);
+        });
+    }
+
+    /** Records the outcome of the target at {@code index}; the last one completes the request. */
+    void finish(long requestId, int index, TargetResult result) {
+        Running r = running.get(requestId);
+        if (r == null) {
+            return;
+        }
+        boolean last;
+        synchronized (r) {
+            if (r.targets[index].status() != TargetStatus.PENDING) {
+                return;
+            }
+            r.targets[index] = result;
+            last = --r.pending == 0;
+        }
+        if (last) {
+            complete(r);
+        }
+    }
+
+    /** Fails every target still pending with {@code code} (the server is stopping). */
+    void abandonAll(ResultCode code, String why) {
+        for (Running r : running.values()) {
+            for (int i = 0; i < r.targets.length; i++) {
+                TargetResult t = r.targets[i];
+                if (t.status() == TargetStatus.PENDING) {
+                    finish(r.accepted.id(), i, t.finish(TargetStatus.FAILED, code, t.description() + ": " + why));
+                }
+            }
+        }
+    }
+
+    private void complete(Running r) {
+        RequestRecord done;
+        synchronized (r) {
+            List<TargetResult> targets = List.of(r.targets);
+            done = new RequestRecord(r.accepted.id(), r.accepted.operation(), r.accepted.user(), false,
+                    RequestStatus.COMPLETED, overall(targets), targets, r.accepted.createdAt(), clock.instant());
+        }
+        store.write(tx -> {
+            tx.updateRequest(done);
+            tx.append(new EventRecord(0, "RequestCompleted", done.completedAt(), null, done.user(), summary(done)));
+            return done;
+        }).whenComplete((stored, error) -> {
+            running.remove(done.id());
+            if (error != null) {
+                r.done.completeExceptionally(error);
+            } else {
+                r.done.complete(done);
+            }
+        });
+    }
+
+    /** OK when every target succeeded or was skipped, else the first failed target's code. */
+    static ResultCode overall(List<TargetResult> targets) {
+        for (TargetResult t : targets) {
+            if (t.status() == TargetStatus.FAILED) {
+                return t.result();
+            }
+        }
+        return ResultCode.OK;
+    }
+
+    static Map<String, Object> summary(RequestRecord r) {
+        long done = r.targets().stream().filter(t -> t.status() == TargetStatus.DONE).count();
+        long failed = r.targets().stream().filter(t -> t.status() == TargetStatus.FAILED).count();
+        long skipped = r.targets().stream().filter(t -> t.status() == TargetStatus.SKIPPED).count();
+        return Map.of("requestId", r.id(), "operation", r.operation(), "result", r.result().name(),
+                "done", done, "failed", failed, "skipped", skipped);
+    }
+
+    /** The request as it stands: from memory while running, else from the store. */
+    CompletableFuture<RequestRecord> get(Caller caller, long id) {
+        Running r = running.get(id);
+        CompletableFuture<RequestRecord> found = r != null
+                ? CompletableFuture.completedFuture(r.snapshot())
+                : store.read(tx -> tx.request(id).orElse(null));
+        return found.thenApply(rec -> {
+            if (rec == null || !caller.maySee(rec.user())) {
+                throw new TetherException(ResultCode.NOT_FOUND, "no request " + id + " on this server");
+            }
+            return rec;
+        });
+    }
+
+    /** The request once completed, or as it stands after {@code timeout}. */
+    CompletableFuture<RequestRecord> await(Caller caller, long id, Duration timeout) {
+        return get(caller, id).thenCompose(rec -> {
+            Running r = running.get(id);
+            if (rec.status() == RequestStatus.COMPLETED || r == null) {
+                return rec.status() == RequestStatus.COMPLETED ? CompletableFuture.completedFuture(rec) : get(caller, id);
+            }
+            return r.done.copy().completeOnTimeout(null, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done) : get(caller, id));
+        });
+    }
+}

@@ -1,0 +1,607 @@
+package dev.tether.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Sessions: starting them, attaching clients, disconnecting and closing them, and the requests
+ * that do so.
+ *
+ * <p><b>Who owns what.</b> This service owns the live state of every session that is not CLOSED
+ * (the {@link LiveSession} registry); the store owns history and the event log. Every change of a
+ * session goes through {@link #change}: under the session's monitor it replaces the live record and
+ * submits the stored record together with its events as one store write. Because the store has a
+ * single FIFO writer, the writes of one session are stored in the order they were made, and
+ * events are published in id order after their commit.
+ *
+ * <p><b>Threads.</b> Nothing here blocks: PTY callbacks arrive on the PTY loop, store completions
+ * on the store writer, timers on one timer thread; work that may take milliseconds (spawning a
+ * program) runs on a small worker pool.
+ */
+public final class SessionService implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SessionService.class.getName());
+    private static final int SIGHUP = 1;
+    private static final int SIGKILL = 9;
+    private static final int SIGTERM = 15;
+
+    /** Settings of the service: the server name, ring buffer size and the two close graces. */
+    public record Settings(String serverName, int ringBytes, Duration hangupGrace, Duration termGrace) {
+    }
+
+    private final Store store;
+    private final PtyHost pty;
+    private final InstantSource clock;
+    private final Settings settings;
+    private final Launcher launcher;
+    private final EventHub hub = new EventHub();
+    private final RequestBook requests;
+    private final Map<Long, LiveSession> live = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timers;
+    private final ExecutorService workers;
+    private final AtomicLong clientIds = new AtomicLong();
+    private volatile String serverUrl = "";
+    private volatile boolean stopping;
+
+    public SessionService(Store store, PtyHost pty, InstantSource clock, Settings settings) {
+        this(store, pty, clock, settings, System.getenv());
+    }
+
+    SessionService(Store store, PtyHost pty, InstantSource clock, Settings settings, Map<String, String> serverEnv) {
+        this.store = store;
+        this.pty = pty;
+        this.clock = clock;
+        this.settings = settings;
+        this.launcher = new Launcher(serverEnv);
+        this.requests = new RequestBook(store, clock);
+        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("tether-timer").daemon().factory());
+        this.workers = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-worker-", 1).daemon().factory());
+        store.onCommit(hub::publish);
+    }
+
+    public EventHub events() {
+        return hub;
+    }
+
+    public String serverName() {
+        return settings.serverName();
+    }
+
+    /**
+     * Opens for business at {@code url}: sessions a previous run left open (it died without closing
+     * them) are recorded CLOSED with reason {@code server crashed}, then ServerStarted is recorded.
+     *
+     * @return how many sessions were found left open
+     */
+    public CompletableFuture<Integer> start(String url) {
+        this.serverUrl = url;
+        return store.write(tx -> {
+            int crashed = 0;
+            for (SessionRecord s : tx.sessions(false)) {
+                SessionRecord closed = s.closed(clock.instant(), null, "server crashed");
+                tx.updateSession(closed);
+                tx.append(event("SessionClosed", closed, Map.of("from", s.state().name(), "to", "CLOSED",
+                        "reason", "server crashed", "by", "system")));
+                crashed++;
+            }
+            tx.append(new EventRecord(0, "ServerStarted", clock.instant(), null, "system",
+                    Map.of("name", settings.serverName(), "url", url, "recoveredSessions", crashed)));
+            return crashed;
+        });
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /** Starts a session owned by the caller; completes once it is running (DISCONNECTED). */
+    public CompletableFuture<SessionInfo> create(Caller caller, NewSession request) {
+        try {
+            refuseWhileStopping();
+            int cols = request.cols() == null ? 80 : request.cols();
+            int rows = request.rows() == null ? 24 : request.rows();
+            if (cols < 1 || cols > 65535 || rows < 1 || rows > 65535) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "the window size " + cols + "x" + rows + " is outside 1..65535");
+            }
+            Map<String, String> extra = Launcher.checkEnvironment(request.env());
+            List<String> argv = launcher.argv(request);
+            var draft = new SessionRecord(0, settings.serverName(), caller.user(), argv, cols, rows, SessionState.INIT,
+                    false, 0, clock.instant(), null, null, null);
+            return store.write(tx -> {
+                SessionRecord r = tx.insertSession(draft);
+                tx.append(event("SessionCreated", r, Map.of("command", SessionInfo.commandLine(argv), "by", caller.user())));
+                return r;
+            }).thenComposeAsync(r -> launch(r, extra), workers);
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra) {
+        var s = new LiveSession(r);
+        live.put(r.id(), s);
+        Terminal terminal;
+        try {
+            var spec = new TerminalSpec(r.command(), launcher.environment(r.id(), serverUrl, extra),
+                    Path.of(launcher.home()), r.cols(), r.rows(), settings.ringBytes());
+            terminal = pty.spawn(spec, code -> exited(s, code));
+        } catch (RuntimeException e) {
+            String reason = "failed to start: " + e.getMessage();
+            synchronized (s) {
+                change(s, r.closed(clock.instant(), null, reason),
+                        List.of(event("SessionClosed", r, Map.of("from", "INIT", "to", "CLOSED", "reason", reason, "by", "system"))));
+            }
+            live.remove(r.id());
+            s.closed.complete(s.record);
+            return CompletableFuture.failedFuture(e instanceof TetherException te ? te
+                    : new TetherException(ResultCode.INTERNAL, "session " + r.id() + " " + reason, e));
+        }
+        CompletableFuture<Void> started;
+        synchronized (s) {
+            s.terminal = terminal;
+            if (s.record.state() != SessionState.INIT) {
+                return CompletableFuture.completedFuture(s.info()); // it exited already
+            }
+            SessionRecord next = s.record.withPid(terminal.pid()).withState(SessionState.DISCONNECTED);
+            started = change(s, next, List.of(stateChanged(s.record, next, "started", "system")));
+            if (s.closeReason != null) {
+                terminal.signal(SIGHUP);
+            }
+        }
+        return started.thenApply(v -> s.info());
+    }
+
+    public CompletableFuture<SessionInfo> get(Caller caller, long id) {
+        LiveSession s = live.get(id);
+        if (s != null && caller.maySee(s.record.user())) {
+            return CompletableFuture.completedFuture(s.info());
+        }
+        return store.read(tx -> tx.session(id)).thenApply(found -> {
+            LiveSession now = live.get(id);
+            if (now != null && caller.maySee(now.record.user())) {
+                return now.info();
+            }
+            return found.filter(r -> caller.maySee(r.user())).map(r -> SessionInfo.of(r, 0))
+                    .orElseThrow(() -> notFound(id));
+        });
+    }
+
+    /** The caller's visible sessions in id order; CLOSED ones too when {@code allStates}. */
+    public CompletableFuture<List<SessionInfo>> list(Caller caller, boolean allStates) {
+        if (!allStates) {
+            return CompletableFuture.completedFuture(live.values().stream()
+                    .filter(s -> caller.maySee(s.record.user()))
+                    .sorted(Comparator.comparingLong(s -> s.id))
+                    .map(LiveSession::info)
+                    .toList());
+        }
+        return store.read(tx -> tx.sessions(true)).thenApply(all -> all.stream()
+                .filter(r -> caller.maySee(r.user()))
+                .map(r -> {
+                    LiveSession s = live.get(r.id());
+                    return s != null ? s.info() : SessionInfo.of(r, 0);
+                })
+                .toList());
+    }
+
+    // ---------------------------------------------------------------- attach
+
+    /**
+     * Attaches a client. The client receives output once it calls {@link ClientHandle#start()}.
+     * A size, when given, becomes the session's size (the most recent client's size wins).
+     */
+    public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
+                                                  Integer cols, Integer rows, String clientName, String remote) {
+        try {
+            refuseWhileStopping();
+            if (caller.ownSessionId() == id) {
+                throw new TetherException(ResultCode.OWN_SESSION,
+                        "session " + id + " is the session this call comes from; attaching it to itself would loop its output");
+            }
+            LiveSession s = live.get(id);
+            if (s == null || !caller.maySee(s.record.user())) {
+                return get(caller, id).thenApply(info -> {
+                    throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " is closed ("
+                            + info.closeReason() + "); start a new one");
+                });
+            }
+            CompletableFuture<Void> stored;
+            Client client;
+            synchronized (s) {
+                if (s.terminal == null || s.record.state() == SessionState.CLOSED) {
+                    throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " is "
+                            + (s.terminal == null ? "still starting" : "closed") + "; try again");
+                }
+                client = new Client(clientIds.incrementAndGet(), s, transport, clientName, remote, clock.instant(), this);
+                s.clients.add(client);
+                var events = new ArrayList<EventRecord>();
+                SessionRecord next = s.record;
+                if (cols != null && rows != null) {
+                    next = next.withSize(cols, rows);
+                    s.terminal.resize(cols, rows);
+                    for (Client other : s.clients) {
+                        if (other != client) {
+                            other.transport.resized(cols, rows);
+                        }
+                    }
+                }
+                events.add(event("ClientAttached", next, Map.of("clientId", client.id, "client", String.valueOf(clientName),
+                        "remote", String.valueOf(remote), "clients", s.clients.size(), "by", caller.user())));
+                if (next.state() != SessionState.ACTIVE) {
+                    SessionRecord active = next.withState(SessionState.ACTIVE);
+                    events.add(stateChanged(next, active, "client attached", caller.user()));
+                    next = active;
+                }
+                stored = change(s, next, events);
+            }
+            return stored.thenApply(v -> client);
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    void resize(Client client, int cols, int rows) {
+        if (cols < 1 || cols > 65535 || rows < 1 || rows > 65535) {
+            return;
+        }
+        LiveSession s = client.session;
+        synchronized (s) {
+            if (!s.clients.contains(client)) {
+                return;
+            }
+            s.terminal.resize(cols, rows);
+            s.record = s.record.withSize(cols, rows); // stored with the next change: resizes are too frequent for events
+            for (Client other : s.clients) {
+                if (other != client) {
+                    other.transport.resized(cols, rows);
+                }
+            }
+        }
+    }
+
+    /** A client left on its own (closed its socket) or was dropped for being too slow. */
+    void clientGone(Client client, String reason) {
+        LiveSession s = client.session;
+        synchronized (s) {
+            if (!s.clients.remove(client)) {
+                return;
+            }
+            client.detach();
+            var events = new ArrayList<EventRecord>();
+            events.add(event("ClientDetached", s.record, Map.of("clientId", client.id, "reason", reason,
+                    "clients", s.clients.size(), "by", "system")));
+            SessionRecord next = s.record;
+            if (s.clients.isEmpty() && next.state() == SessionState.ACTIVE) {
+                next = next.withState(SessionState.DISCONNECTED);
+                events.add(stateChanged(s.record, next, reason, "system"));
+            }
+            change(s, next, events);
+        }
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /** The request as accepted (RUNNING, or COMPLETED when nothing was left to do) and its completion. */
+    public record Submitted(RequestRecord request, CompletableFuture<RequestRecord> completion) {
+    }
+
+    /**
+     * Disconnects the selected sessions: every client is detached and told who disconnected it;
+     * the programs keep running.
+     *
+     * @param single a single-target call: a target that cannot be acted on fails the call itself,
+     *     synchronously, and no request is created
+     */
+    public CompletableFuture<Submitted> disconnect(Caller caller, Selection selection, boolean single) {
+        return submit(caller, "disconnect", selection, single);
+    }
+
+    /** Logs the selected sessions off: SIGHUP, then SIGTERM, then SIGKILL; done when the program is gone. */
+    public CompletableFuture<Submitted> close(Caller caller, Selection selection, boolean single) {
+        return submit(caller, "close", selection, single);
+    }
+
+    public CompletableFuture<RequestRecord> request(Caller caller, long id) {
+        return requests.get(caller, id);
+    }
+
+    public CompletableFuture<RequestRecord> awaitRequest(Caller caller, long id, Duration timeout) {
+        return requests.await(caller, id, timeout);
+    }
+
+    private record Planned(LiveSession session, TargetResult target) {
+    }
+
+    private CompletableFuture<Submitted> submit(Caller caller, String operation, Selection selection, boolean single) {
+        try {
+            refuseWhileStopping();
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return plan(caller, operation, selection).thenCompose(plan -> {
+            List<TargetResult> targets = plan.stream().map(Planned::target).toList();
+            if (single && targets.size() == 1 && targets.getFirst().status() == TargetStatus.FAILED) {
+                TargetResult t = targets.getFirst();
+                throw new TetherException(t.result(), t.message());
+            }
+            if (selection.whatIf()) {
+                var answer = new RequestRecord(0, operation, caller.user(), true, RequestStatus.COMPLETED,
+                        RequestBook.overall(targets), targets, clock.instant(), clock.instant());
+                return CompletableFuture.completedFuture(new Submitted(answer, CompletableFuture.completedFuture(answer)));
+            }
+            return requests.open(caller, operation, targets).thenApply(accepted -> {
+                long requestId = accepted.request().id();
+                for (int i = 0; i < plan.size(); i++) {
+                    Planned p = plan.get(i);
+                    if (p.target().status() != TargetStatus.PENDING) {
+                        continue;
+                    }
+                    int index = i;
+                    CompletableFuture<TargetResult> done = operation.equals("close")
+                            ? closeTarget(p.session(), p.target(), caller)
+                            : disconnectTarget(p.session(), p.target(), caller);
+                    done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
+                            : p.target().finish(TargetStatus.FAILED, codeOf(error), p.target().description() + ": " + messageOf(error))));
+                }
+                return new Submitted(accepted.request(), accepted.completion());
+            });
+        });
+    }
+
+    /** Decides per target what will happen: PENDING (to do), SKIPPED or FAILED, with the reason. */
+    private CompletableFuture<List<Planned>> plan(Caller caller, String operation, Selection selection) {
+        String verb = operation.equals("close") ? "Close" : "Disconnect";
+        if (selection.all()) {
+            List<Planned> plan = live.values().stream()
+                    .filter(s -> caller.maySee(s.record.user()))
+                    .sorted(Comparator.comparingLong(s -> s.id))
+                    .map(s -> {
+                        String d = s.describe();
+                        if (s.id == caller.ownSessionId()) {
+                            return new Planned(s, new TargetResult(s.id, d, TargetStatus.SKIPPED, ResultCode.OWN_SESSION,
+                                    d + " is your own session: skipped"));
+                        }
+                        return new Planned(s, pending(s.id, d, verb, selection.whatIf()));
+                    })
+                    .toList();
+            return CompletableFuture.completedFuture(plan);
+        }
+        var ids = new LinkedHashSet<>(selection.ids());
+        var missing = ids.stream().filter(id -> !live.containsKey(id)).toList();
+        CompletableFuture<Map<Long, SessionRecord>> history = missing.isEmpty()
+                ? CompletableFuture.completedFuture(Map.of())
+                : store.read(tx -> {
+                    var found = new HashMap<Long, SessionRecord>();
+                    missing.forEach(id -> tx.session(id).ifPresent(r -> found.put(id, r)));
+                    return found;
+                });
+        return history.thenApply(stored -> {
+            var plan = new ArrayList<Planned>();
+            for (long id : ids) {
+                LiveSession s = live.get(id);
+                SessionRecord r = s != null ? s.record : stored.get(id);
+                if (r == null || !caller.maySee(r.user())) {
+                    plan.add(new Planned(null, new TargetResult(id, "session " + id, TargetStatus.FAILED, ResultCode.NOT_FOUND,
+                            notFound(id).getMessage())));
+                    continue;
+                }
+                String d = LiveSession.describe(r);
+                if (id == caller.ownSessionId()) {
+                    plan.add(new Planned(s, new TargetResult(id, d, TargetStatus.FAILED, ResultCode.OWN_SESSION,
+                            d + " is your own session: Tether does not " + operation + " the session a call comes from")));
+                } else if (s == null || r.state() == SessionState.CLOSED) {
+                    plan.add(new Planned(s, new TargetResult(id, d, TargetStatus.FAILED, ResultCode.INVALID_STATE,
+                            d + " is closed already (" + r.closeReason() + ")")));
+                } else {
+                    plan.add(new Planned(s, pending(id, d, verb, selection.whatIf())));
+                }
+            }
+            return plan;
+        });
+    }
+
+    private static TargetResult pending(long id, String description, String verb, boolean whatIf) {
+        return new TargetResult(id, description, TargetStatus.PENDING, null, whatIf
+                ? "What if: Performing the operation \"" + verb + "\" on target \"" + description + "\"."
+                : null);
+    }
+
+    private CompletableFuture<TargetResult> disconnectTarget(LiveSession s, TargetResult target, Caller caller) {
+        String reason = "disconnected by " + caller.user();
+        var ends = new ArrayList<CompletableFuture<Void>>();
+        CompletableFuture<Void> stored;
+        int count;
+        synchronized (s) {
+            if (s.record.state() == SessionState.CLOSED) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE,
+                        target.description() + " is closed already (" + s.record.closeReason() + ")"));
+            }
+            count = s.clients.size();
+            if (count == 0) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
+                        target.description() + " had no client attached; it stays disconnected"));
+            }
+            var events = new ArrayList<EventRecord>();
+            for (Client c : s.clients) {
+                c.detach();
+                events.add(event("ClientDetached", s.record, Map.of("clientId", c.id, "reason", reason, "clients", 0, "by", caller.user())));
+                ends.add(c.transport.end(EndNotice.disconnected(reason)).toCompletableFuture()
+                        .completeOnTimeout(null, 5, TimeUnit.SECONDS));
+            }
+            s.clients.clear();
+            SessionRecord next = s.record.withState(SessionState.DISCONNECTED);
+            events.add(stateChanged(s.record, next, reason, caller.user()));
+            stored = change(s, next, events);
+        }
+        ends.add(stored);
+        return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(v -> target.finish(
+                TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected ("
+                        + count + (count == 1 ? " client" : " clients") + " let go); its programs keep running"));
+    }
+
+    private CompletableFuture<TargetResult> closeTarget(LiveSession s, TargetResult target, Caller caller) {
+        synchronized (s) {
+            if (s.record.state() == SessionState.CLOSED) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE,
+                        target.description() + " is closed already (" + s.record.closeReason() + ")"));
+            }
+            beginClose(s, "logoff by " + caller.user());
+        }
+        return s.closed.thenApply(r -> target.finish(TargetStatus.DONE, ResultCode.OK,
+                target.description() + " logged off (" + r.closeReason() + ", exit code " + r.exitCode() + ")"));
+    }
+
+    /** Hangs the session up, escalating to SIGTERM and SIGKILL. Call holding the session's monitor. */
+    private void beginClose(LiveSession s, String reason) {
+        if (s.closeReason != null) {
+            return; // already closing: the first reason stands and the escalation is under way
+        }
+        s.closeReason = reason;
+        if (s.terminal == null) {
+            return; // still starting: launch() hangs it up as soon as it runs
+        }
+        Terminal t = s.terminal;
+        t.signal(SIGHUP);
+        long hangup = settings.hangupGrace().toMillis();
+        s.escalations.add(timers.schedule(() -> t.signal(SIGTERM), hangup, TimeUnit.MILLISECONDS));
+        s.escalations.add(timers.schedule(() -> t.signal(SIGKILL), hangup + settings.termGrace().toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** The program is gone: tell the clients, record CLOSED with the exit code and the reason. */
+    private void exited(LiveSession s, int exitCode) {
+        synchronized (s) {
+            s.escalations.forEach(f -> f.cancel(false));
+            String reason = s.closeReason != null ? s.closeReason : "program exited";
+            var events = new ArrayList<EventRecord>();
+            for (Client c : s.clients) {
+                c.detach();
+                events.add(event("ClientDetached", s.record, Map.of("clientId", c.id, "reason", reason, "clients", 0, "by", "system")));
+                c.transport.end(EndNotice.ended(reason, exitCode));
+            }
+            s.clients.clear();
+            SessionRecord closed = s.record.closed(clock.instant(), exitCode, reason);
+            events.add(event("SessionClosed", closed, Map.of("from", s.record.state().name(), "to", "CLOSED",
+                    "exitCode", exitCode, "reason", reason, "by", reason.startsWith("logoff by ") ? reason.substring(10) : "system")));
+            change(s, closed, events).whenComplete((v, e) -> {
+                live.remove(s.id);
+                s.closed.complete(closed);
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- the one path of change
+
+    /**
+     * Replaces the live record and stores it with its events as one write. Call holding the
+     * session's monitor, so the writes of one session reach the store in the order they were made.
+     */
+    private CompletableFuture<Void> change(LiveSession s, SessionRecord next, List<EventRecord> events) {
+        s.record = next;
+        return store.<Void>write(tx -> {
+            tx.updateSession(next);
+            events.forEach(tx::append);
+            return null;
+        }).whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.log(Level.SEVERE, "could not store the change of session " + s.id, e);
+            }
+        });
+    }
+
+    private EventRecord event(String type, SessionRecord s, Map<String, Object> data) {
+        return new EventRecord(0, type, clock.instant(), s.id(), s.user(), data);
+    }
+
+    private EventRecord stateChanged(SessionRecord from, SessionRecord to, String reason, String by) {
+        var data = new LinkedHashMap<String, Object>();
+        data.put("from", from.state().name());
+        data.put("to", to.state().name());
+        data.put("fromCode", from.state().code());
+        data.put("toCode", to.state().code());
+        data.put("reason", reason);
+        data.put("by", by);
+        return event("SessionStateChanged", to, data);
+    }
+
+    private TetherException notFound(long id) {
+        return new TetherException(ResultCode.NOT_FOUND, "no session " + id + " on " + settings.serverName());
+    }
+
+    private void refuseWhileStopping() {
+        if (stopping) {
+            throw new TetherException(ResultCode.CANCELLED, "the server " + settings.serverName() + " is stopping");
+        }
+    }
+
+    static ResultCode codeOf(Throwable error) {
+        Throwable e = unwrap(error);
+        return e instanceof TetherException te ? te.code() : ResultCode.INTERNAL;
+    }
+
+    static String messageOf(Throwable error) {
+        Throwable e = unwrap(error);
+        return e instanceof TetherException ? e.getMessage() : "internal error";
+    }
+
+    static Throwable unwrap(Throwable e) {
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Stops: refuses new work, closes every session with reason {@code server stopped} (waiting up
+     * to both graces and a little more for the programs to go), fails what is still pending, and
+     * records ServerStopped. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        List<LiveSession> sessions = List.copyOf(live.values());
+        for (LiveSession s : sessions) {
+            synchronized (s) {
+                beginClose(s, "server stopped");
+            }
+        }
+        long waitMs = settings.hangupGrace().plus(settings.termGrace()).toMillis() + 3_000;
+        try {
+            CompletableFuture.allOf(sessions.stream().map(s -> s.closed).toArray(CompletableFuture[]::new))
+                    .get(waitMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warning("sessions still running after " + waitMs + " ms: " + live.keySet());
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "while closing sessions", e);
+        }
+        requests.abandonAll(ResultCode.CANCELLED, "the server stopped first");
+        try {
+            store.write(tx -> tx.append(new EventRecord(0, "ServerStopped", clock.instant(), null, "system",
+                    Map.of("name", settings.serverName(), "closedSessions", sessions.size())))).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "could not record ServerStopped", e);
+        }
+        timers.shutdownNow();
+        workers.shutdown();
+    }
+}
