@@ -1,0 +1,137 @@
+package dev.tether.store;
+
+import static dev.tether.store.Fixtures.T0;
+import static dev.tether.store.Fixtures.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.core.RequestRecord;
+import dev.tether.core.RequestStatus;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TargetResult;
+import dev.tether.core.TargetStatus;
+import dev.tether.core.TetherException;
+import dev.tether.core.TokenRecord;
+import dev.tether.core.UserRecord;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Requests, users and tokens come back exactly as they were written. */
+class RecordsTest {
+    @TempDir
+    Path dir;
+    SqliteStore store;
+
+    @BeforeEach
+    void open() {
+        store = SqliteStore.open(dir.resolve("tether.db"));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void aRunningRequestWithPendingTargetsRoundTripsWithANullResult() {
+        RequestRecord running = new RequestRecord(0, "disconnect", "alice", false, RequestStatus.RUNNING, null,
+                List.of(TargetResult.pending(4, "session 4 (alice, bash)"), TargetResult.pending(5, "session 5 (bob, vim)")),
+                T0, null);
+
+        RequestRecord inserted = await(store.write(tx -> tx.insertRequest(running)));
+        Optional<RequestRecord> read = await(store.read(tx -> tx.request(inserted.id())));
+
+        assertThat(inserted.id()).isEqualTo(1);
+        assertThat(read).contains(running.withId(1));
+        assertThat(read.orElseThrow().result()).isNull();
+    }
+
+    @Test
+    void aCompletedRequestKeepsEachTargetsStatusResultAndMessage() {
+        RequestRecord running = await(store.write(tx -> tx.insertRequest(new RequestRecord(0, "close", "alice", true,
+                RequestStatus.RUNNING, null, List.of(TargetResult.pending(4, "session 4"), TargetResult.pending(9, "session 9")),
+                T0, null))));
+        RequestRecord completed = new RequestRecord(running.id(), "close", "alice", true, RequestStatus.COMPLETED,
+                ResultCode.NOT_FOUND,
+                List.of(running.targets().get(0).finish(TargetStatus.DONE, ResultCode.OK, "session 4 would be closed"),
+                        running.targets().get(1).finish(TargetStatus.FAILED, ResultCode.NOT_FOUND, "session 9 does not exist")),
+                T0, T0.plusMillis(1500));
+
+        await(store.write(tx -> {
+            tx.updateRequest(completed);
+            return null;
+        }));
+        Optional<RequestRecord> read = await(store.read(tx -> tx.request(running.id())));
+        Optional<RequestRecord> unknown = await(store.read(tx -> tx.request(42)));
+
+        assertThat(read).contains(completed);
+        assertThat(unknown).isEmpty();
+    }
+
+    @Test
+    void usersRoundTripByNameAndByIdInIdOrder() {
+        UserRecord alice = await(store.write(tx -> tx.insertUser(new UserRecord(0, "alice", true, T0))));
+        UserRecord bob = await(store.write(tx -> tx.insertUser(new UserRecord(0, "bob", false, T0.plusSeconds(1)))));
+
+        Optional<UserRecord> byName = await(store.read(tx -> tx.user("bob")));
+        Optional<UserRecord> byId = await(store.read(tx -> tx.user(alice.id())));
+        List<UserRecord> all = await(store.read(tx -> tx.users()));
+        Optional<UserRecord> nobody = await(store.read(tx -> tx.user("nobody")));
+
+        assertThat(byName).contains(bob);
+        assertThat(byId).contains(new UserRecord(1, "alice", true, T0));
+        assertThat(all).containsExactly(alice, bob);
+        assertThat(nobody).isEmpty();
+    }
+
+    @Test
+    void aSecondUserWithTheSameNameIsAConflict() {
+        await(store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, T0))));
+        CompletableFuture<UserRecord> again = store.write(tx -> tx.insertUser(new UserRecord(0, "alice", true, T0)));
+
+        assertThat(again.handle((ok, e) -> e).join()).isInstanceOfSatisfying(TetherException.class, e -> {
+            assertThat(e.code()).isEqualTo(ResultCode.CONFLICT);
+            assertThat(e.getMessage()).isEqualTo("cannot insert user alice: it already exists");
+        });
+    }
+
+    @Test
+    void tokensRoundTripByHashWithAndWithoutAnApplication() {
+        UserRecord alice = await(store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, T0))));
+        TokenRecord user = await(store.write(tx -> tx.insertToken(new TokenRecord(0, alice.id(), "aa11", null, T0))));
+        TokenRecord app = await(store.write(tx -> tx.insertToken(new TokenRecord(0, alice.id(), "bb22", "backup-tool", T0))));
+
+        Optional<TokenRecord> byUserHash = await(store.read(tx -> tx.tokenByHash("aa11")));
+        Optional<TokenRecord> byAppHash = await(store.read(tx -> tx.tokenByHash("bb22")));
+        Optional<TokenRecord> unknown = await(store.read(tx -> tx.tokenByHash("cc33")));
+
+        assertThat(byUserHash).contains(user);
+        assertThat(byUserHash.orElseThrow().application()).isNull();
+        assertThat(byAppHash).contains(app);
+        assertThat(app.id()).isEqualTo(2);
+        assertThat(unknown).isEmpty();
+    }
+
+    @Test
+    void aTokenHashIsUniqueAndATokenNeedsAnExistingUser() {
+        UserRecord alice = await(store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, T0))));
+        await(store.write(tx -> tx.insertToken(new TokenRecord(0, alice.id(), "aa11", null, T0))));
+
+        CompletableFuture<TokenRecord> sameHash = store.write(tx -> tx.insertToken(new TokenRecord(0, alice.id(), "aa11", "x", T0)));
+        CompletableFuture<TokenRecord> noUser = store.write(tx -> tx.insertToken(new TokenRecord(0, 99, "dd44", null, T0)));
+
+        assertThat(sameHash.handle((ok, e) -> e).join()).isInstanceOfSatisfying(TetherException.class, e -> {
+            assertThat(e.code()).isEqualTo(ResultCode.CONFLICT);
+            assertThat(e.getMessage()).doesNotContain("aa11"); // a hash is a secret's fingerprint
+        });
+        assertThat(noUser.handle((ok, e) -> e).join()).isInstanceOfSatisfying(TetherException.class, e -> {
+            assertThat(e.code()).isEqualTo(ResultCode.NOT_FOUND);
+            assertThat(e.getMessage()).isEqualTo("cannot add a token for user 99: no such user");
+        });
+    }
+}
