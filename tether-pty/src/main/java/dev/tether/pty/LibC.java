@@ -1,0 +1,394 @@
+package dev.tether.pty;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Locale;
+
+/**
+ * The few libc calls the PTY host needs, bound once through the FFM linker (glibc, Linux,
+ * x86_64 or aarch64; the constants below have the same values on both).
+ *
+ * <p>Calls that can fail take an errno capture segment (see {@link #newErrno}) as their first
+ * argument and return {@code -errno} on failure, the way the kernel does, so callers test
+ * {@code r < 0} and switch on the negated code without a second native call.
+ */
+final class LibC {
+    static final int O_RDWR = 02;
+    static final int O_NOCTTY = 0400;
+    static final int O_NONBLOCK = 04000;
+    static final int O_CLOEXEC = 02000000;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+
+    static final int EINTR = 4;
+    static final int EIO = 5;
+    static final int ESRCH = 3;
+    static final int EAGAIN = 11;
+
+    static final int SIGHUP = 1;
+    static final int SIGKILL = 9;
+    static final int SIGTERM = 15;
+    static final int SIGWINCH = 28;
+
+    static final int EPOLL_CLOEXEC = O_CLOEXEC;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLL_CTL_MOD = 3;
+    static final int EPOLLIN = 0x001;
+    static final int EPOLLOUT = 0x004;
+    static final int EPOLLERR = 0x008;
+    static final int EPOLLHUP = 0x010;
+    static final int EFD_NONBLOCK = O_NONBLOCK;
+    static final int EFD_CLOEXEC = O_CLOEXEC;
+
+    static final long TIOCGWINSZ = 0x5413;
+    static final long TIOCSWINSZ = 0x5414;
+    static final long TIOCGPGRP = 0x540F;
+
+    static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    static final short POSIX_SPAWN_SETSID = 0x80;
+    static final int WNOHANG = 1;
+
+    /** glibc's sizes are 336 and 80 bytes on both 64-bit targets; the slack costs nothing. */
+    static final long SPAWNATTR_BYTES = 512;
+    static final long FILE_ACTIONS_BYTES = 128;
+    static final long SIGSET_BYTES = 128;
+
+    /** struct epoll_event is packed on x86_64 only: {u32 events; u64 data} is 12 bytes there, 16 elsewhere. */
+    static final boolean EPOLL_PACKED;
+    static final long EPOLL_EVENT_BYTES;
+    static final long EPOLL_DATA_OFFSET;
+
+    static {
+        String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+        EPOLL_PACKED = arch.equals("amd64") || arch.equals("x86_64");
+        EPOLL_EVENT_BYTES = EPOLL_PACKED ? 12 : 16;
+        EPOLL_DATA_OFFSET = EPOLL_PACKED ? 4 : 8;
+    }
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle POSIX_OPENPT = bind("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle GRANTPT = bind("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle UNLOCKPT = bind("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle PTSNAME_R = bind("ptsname_r", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FCNTL = bind("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            ERRNO_OPT, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            ERRNO_OPT, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPT);
+    private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPT);
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle KILL = bind("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle WAITPID = bind("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle EPOLL_CTL = bind("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), ERRNO_OPT);
+    private static final MethodHandle EPOLL_WAIT = bind("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
+    /** glibc 2.36 wraps pidfd_open; older ones only have the raw syscall (434 on x86_64 and aarch64). */
+    private static final MethodHandle PIDFD_OPEN = LOOKUP.find("pidfd_open")
+            .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT))
+            .orElse(null);
+    private static final MethodHandle SYSCALL = PIDFD_OPEN != null ? null
+            : bind("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                    ERRNO_OPT, Linker.Option.firstVariadicArg(1));
+    private static final long SYS_PIDFD_OPEN = 434;
+
+    private static final MethodHandle SPAWN = bind("posix_spawn",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle ATTR_INIT = bind("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle ATTR_DESTROY = bind("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle ATTR_SETFLAGS = bind("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+    private static final MethodHandle ATTR_SETSIGMASK = bind("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle ATTR_SETSIGDEFAULT = bind("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGEMPTYSET = bind("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SIGFILLSET = bind("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_INIT = bind("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_DESTROY = bind("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_CHDIR = bind("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle FA_OPEN = bind("posix_spawn_file_actions_addopen",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FA_DUP2 = bind("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FA_CLOSEFROM = bind("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+
+    private LibC() {
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LOOKUP.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name + " (glibc 2.36 or later is required)"));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    /** A segment for {@code errno}, owned by one thread at a time. */
+    static MemorySegment newErrno(Arena arena) {
+        return arena.allocate(CAPTURE);
+    }
+
+    private static int fail(MemorySegment err) {
+        return -(int) ERRNO.get(err, 0L);
+    }
+
+    static String strerror(int errno) {
+        try {
+            return ((MemorySegment) STRERROR.invokeExact(errno)).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    static int posixOpenpt(MemorySegment err, int flags) {
+        try {
+            int r = (int) POSIX_OPENPT.invokeExact(err, flags);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int grantpt(MemorySegment err, int fd) {
+        try {
+            return (int) GRANTPT.invokeExact(err, fd) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int unlockpt(MemorySegment err, int fd) {
+        try {
+            return (int) UNLOCKPT.invokeExact(err, fd) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** Returns 0 or an error number (ptsname_r reports errors by return value). */
+    static int ptsnameR(int fd, MemorySegment buf) {
+        try {
+            return (int) PTSNAME_R.invokeExact(fd, buf, buf.byteSize());
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int fcntl(MemorySegment err, int fd, int cmd, int arg) {
+        try {
+            int r = (int) FCNTL.invokeExact(err, fd, cmd, arg);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int ioctl(MemorySegment err, int fd, long request, MemorySegment arg) {
+        try {
+            int r = (int) IOCTL.invokeExact(err, fd, request, arg);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long read(MemorySegment err, int fd, MemorySegment buf, long count) {
+        try {
+            long r = (long) READ.invokeExact(err, fd, buf, count);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long write(MemorySegment err, int fd, MemorySegment buf, long count) {
+        try {
+            long r = (long) WRITE.invokeExact(err, fd, buf, count);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int kill(MemorySegment err, int pid, int signal) {
+        try {
+            return (int) KILL.invokeExact(err, pid, signal) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** Returns the pid reaped (status written to {@code status}), 0 when still running, or -errno. */
+    static int waitpid(MemorySegment err, int pid, MemorySegment status, int options) {
+        try {
+            int r = (int) WAITPID.invokeExact(err, pid, status, options);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int epollCreate1(MemorySegment err, int flags) {
+        try {
+            int r = (int) EPOLL_CREATE1.invokeExact(err, flags);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** {@code event} is one epoll_event ({@link #EPOLL_EVENT_BYTES}); its data is set to {@code fd}. */
+    static int epollCtl(MemorySegment err, int epfd, int op, int fd, int events, MemorySegment event) {
+        event.set(JAVA_INT, 0, events);
+        event.set(JAVA_LONG_UNALIGNED, EPOLL_DATA_OFFSET, fd);
+        try {
+            return (int) EPOLL_CTL.invokeExact(err, epfd, op, fd, event) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int epollWait(MemorySegment err, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        try {
+            int r = (int) EPOLL_WAIT.invokeExact(err, epfd, events, maxEvents, timeoutMillis);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int eventEvents(MemorySegment events, int i) {
+        return events.get(JAVA_INT_UNALIGNED, i * EPOLL_EVENT_BYTES);
+    }
+
+    static int eventFd(MemorySegment events, int i) {
+        return (int) events.get(JAVA_LONG_UNALIGNED, i * EPOLL_EVENT_BYTES + EPOLL_DATA_OFFSET);
+    }
+
+    static int eventfd(MemorySegment err, int flags) {
+        try {
+            int r = (int) EVENTFD.invokeExact(err, 0, flags);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int pidfdOpen(MemorySegment err, int pid) {
+        try {
+            long r = PIDFD_OPEN != null
+                    ? (int) PIDFD_OPEN.invokeExact(err, pid, 0)
+                    : (long) SYSCALL.invokeExact(err, SYS_PIDFD_OPEN, (long) pid, 0L);
+            return r < 0 ? fail(err) : (int) r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** Returns 0 or an error number (posix_spawn reports errors by return value). */
+    static int posixSpawn(MemorySegment pid, MemorySegment path, MemorySegment fileActions, MemorySegment attr,
+                          MemorySegment argv, MemorySegment envp) {
+        try {
+            return (int) SPAWN.invokeExact(pid, path, fileActions, attr, argv, envp);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * Fills {@code attr} (of {@link #SPAWNATTR_BYTES}) with: a new session, an empty signal mask
+     * and every signal at its default disposition, undoing what the JVM blocks and ignores.
+     */
+    static void initSpawnAttributes(MemorySegment attr, MemorySegment emptySet, MemorySegment fullSet) {
+        try {
+            check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
+            check("sigemptyset", (int) SIGEMPTYSET.invokeExact(emptySet));
+            check("sigfillset", (int) SIGFILLSET.invokeExact(fullSet));
+            check("posix_spawnattr_setsigmask", (int) ATTR_SETSIGMASK.invokeExact(attr, emptySet));
+            check("posix_spawnattr_setsigdefault", (int) ATTR_SETSIGDEFAULT.invokeExact(attr, fullSet));
+            short flags = (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+            check("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static void destroySpawnAttributes(MemorySegment attr) {
+        try {
+            int ignored = (int) ATTR_DESTROY.invokeExact(attr);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * Fills {@code actions} (of {@link #FILE_ACTIONS_BYTES}): change to {@code dir}, open the
+     * slave on fd 0 (the new session leader thereby acquires it as controlling terminal), dup it
+     * to 1 and 2 and close everything from 3 up. Returns 0 or an error number.
+     */
+    static int initFileActions(MemorySegment actions, MemorySegment dir, MemorySegment slave) {
+        try {
+            int r = (int) FA_INIT.invokeExact(actions);
+            if (r == 0) r = (int) FA_CHDIR.invokeExact(actions, dir);
+            if (r == 0) r = (int) FA_OPEN.invokeExact(actions, 0, slave, O_RDWR, 0);
+            if (r == 0) r = (int) FA_DUP2.invokeExact(actions, 0, 1);
+            if (r == 0) r = (int) FA_DUP2.invokeExact(actions, 0, 2);
+            if (r == 0) r = (int) FA_CLOSEFROM.invokeExact(actions, 3);
+            return r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static void destroyFileActions(MemorySegment actions) {
+        try {
+            int ignored = (int) FA_DESTROY.invokeExact(actions);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    private static void check(String call, int result) {
+        if (result != 0) {
+            throw new IllegalStateException(call + " failed: " + strerror(result));
+        }
+    }
+
+    private static RuntimeException linkFailure(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            return e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", t);
+    }
+}

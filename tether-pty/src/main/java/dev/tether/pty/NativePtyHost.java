@@ -1,0 +1,147 @@
+package dev.tether.pty;
+
+import dev.tether.core.PtyHost;
+import dev.tether.core.ResultCode;
+import dev.tether.core.Terminal;
+import dev.tether.core.TerminalListener;
+import dev.tether.core.TerminalSpec;
+import dev.tether.core.TetherException;
+import java.lang.foreign.Arena;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PTY host of Linux: programs in real pseudo-terminals, started with posix_spawn through
+ * the JDK's FFM API, all served by one epoll thread named {@code tether-pty-loop} — the JVM's
+ * thread count does not grow with the number of terminals.
+ *
+ * <p>{@link #spawn} runs on the caller's thread (it takes a few milliseconds) and throws
+ * before anything starts when the program or the working directory is missing. Everything
+ * after that happens on the loop. Callbacks into listeners and viewers are guarded: an
+ * exception is logged and the loop carries on; a viewer whose {@code send} throws is detached.
+ * An exit status that cannot be read (the process was reaped elsewhere) is reported as -1.
+ *
+ * <p>{@link #close} hangs up every terminal (closes its master and sends SIGHUP to its
+ * session), waits up to a second for the programs to exit, sends SIGKILL to the rest, waits
+ * another second, and stops the loop; listeners hear {@code exited} for every program that
+ * ended meanwhile. Requires {@code --enable-native-access=ALL-UNNAMED}, Linux and glibc 2.36+.
+ */
+public final class NativePtyHost implements PtyHost {
+    private static final Logger log = LoggerFactory.getLogger(NativePtyHost.class);
+    private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long JOIN_SECONDS = 5;
+
+    private final EventLoop loop;
+    private final PtySpawner spawner;
+    /** Spawns hold it shared, close exclusively: every registration is queued before the shutdown. */
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed; // guarded by lifecycle
+    private final Set<PtyTerminal> open = new HashSet<>(); // loop only
+    private boolean closing; // loop only
+
+    private NativePtyHost() {
+        // Freed by the GC rather than closed: a late submit() from another thread must never touch freed memory.
+        Arena arena = Arena.ofAuto();
+        this.loop = new EventLoop(arena);
+        this.spawner = new PtySpawner(arena);
+    }
+
+    /** Creates a host and starts its I/O loop thread. */
+    public static NativePtyHost start() {
+        NativePtyHost host = new NativePtyHost();
+        host.loop.start();
+        return host;
+    }
+
+    @Override
+    public Terminal spawn(TerminalSpec spec, TerminalListener listener) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(listener, "listener");
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new TetherException(ResultCode.INVALID_STATE,
+                        "cannot start " + spec.command().getFirst() + ": the PTY host is closed");
+            }
+            PtyTerminal terminal = new PtyTerminal(loop, spawner.spawn(spec), spec.ringBytes(), listener, this::closed);
+            loop.submit(() -> {
+                open.add(terminal);
+                terminal.register();
+            });
+            return terminal;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+        loop.submit(this::shutDown);
+        if (loop.inLoop()) {
+            return; // a listener closed the host; the loop stops once this callback returns and the rest exit
+        }
+        try {
+            if (!loop.join(JOIN_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("the PTY loop did not stop within {} s", JOIN_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closed(PtyTerminal terminal) {
+        open.remove(terminal);
+        if (closing && open.isEmpty()) {
+            loop.stop();
+        }
+    }
+
+    private void shutDown() {
+        closing = true;
+        if (open.isEmpty()) {
+            loop.stop();
+            return;
+        }
+        log.info("closing the PTY host: hanging up {} terminals", open.size());
+        List<PtyTerminal> terminals = List.copyOf(open);
+        terminals.forEach(PtyTerminal::hangUp);
+        signalAll(terminals, LibC.SIGHUP);
+        loop.at(System.nanoTime() + GRACE_NANOS, () -> {
+            List<PtyTerminal> stubborn = List.copyOf(open);
+            log.warn("{} terminals outlived SIGHUP; sending SIGKILL", stubborn.size());
+            signalAll(stubborn, LibC.SIGKILL);
+            loop.at(System.nanoTime() + GRACE_NANOS, () -> {
+                log.error("{} terminals outlived SIGKILL; stopping the PTY loop without reaping them: {}",
+                        open.size(), open);
+                loop.stop();
+            });
+        });
+    }
+
+    /** One pass over /proc for all of them, not one per terminal. */
+    private static void signalAll(List<PtyTerminal> terminals, int signal) {
+        Set<Integer> sessions = terminals.stream().map(t -> (int) t.pid()).collect(Collectors.toSet());
+        Map<Integer, List<Integer>> others = SessionScan.outsideLeaderGroup(sessions);
+        for (PtyTerminal terminal : terminals) {
+            terminal.signal(signal, others.getOrDefault((int) terminal.pid(), List.of()));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.tether.pty;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.tether.core.ResultCode;
+import dev.tether.core.TerminalSpec;
+import dev.tether.core.TetherException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Opens a PTY and starts a program in it with posix_spawn, from the calling thread.
+ *
+ * <p>The child is the leader of a new session (POSIX_SPAWN_SETSID runs before the file actions
+ * in glibc), opens the slave on fd 0 — which makes it its controlling terminal — dups it to 1
+ * and 2, closes every other descriptor, starts in the spec's directory with exactly the spec's
+ * environment, an empty signal mask and default signal dispositions. The program is resolved
+ * here, against the spec's PATH, so that a missing program is reported before anything starts.
+ */
+final class PtySpawner {
+    /** Where the kernel and glibc put a program when PATH is unset (confstr _CS_PATH). */
+    private static final String DEFAULT_PATH = "/bin:/usr/bin";
+
+    record Spawned(int pid, int masterFd, int pidFd) {
+    }
+
+    /** Read-only after construction, so concurrent posix_spawn calls may share it. */
+    private final MemorySegment attributes;
+
+    PtySpawner(Arena arena) {
+        attributes = arena.allocate(LibC.SPAWNATTR_BYTES, 16);
+        LibC.initSpawnAttributes(attributes, arena.allocate(LibC.SIGSET_BYTES, 8), arena.allocate(LibC.SIGSET_BYTES, 8));
+    }
+
+    Spawned spawn(TerminalSpec spec) {
+        String program = spec.command().getFirst();
+        Path directory = spec.workingDirectory().toAbsolutePath();
+        if (!Files.isDirectory(directory)) {
+            throw cannotStart(program, "the working directory " + directory
+                    + (Files.exists(directory) ? " is not a directory" : " does not exist"));
+        }
+        Path executable = resolve(program, spec.environment(), directory);
+        List<String> argv = checked(spec.command());
+        List<String> envp = checked(environment(spec.environment()));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = LibC.newErrno(arena);
+            int master = LibC.posixOpenpt(err, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
+            if (master < 0) {
+                throw cannotStart(program, "no pseudo-terminal is available (" + LibC.strerror(-master)
+                        + "; see kernel.pty.max)");
+            }
+            try {
+                return spawnOn(master, executable, argv, envp, spec, arena, err);
+            } catch (RuntimeException e) {
+                LibC.close(master);
+                throw e;
+            }
+        }
+    }
+
+    private Spawned spawnOn(int master, Path executable, List<String> argv, List<String> envp, TerminalSpec spec,
+                            Arena arena, MemorySegment err) {
+        String program = spec.command().getFirst();
+        MemorySegment slaveName = arena.allocate(128);
+        int r = LibC.grantpt(err, master);
+        if (r == 0) r = LibC.unlockpt(err, master);
+        if (r == 0) r = -LibC.ptsnameR(master, slaveName);
+        if (r == 0) {
+            int flags = LibC.fcntl(err, master, LibC.F_GETFL, 0);
+            r = flags < 0 ? flags : LibC.fcntl(err, master, LibC.F_SETFL, flags | LibC.O_NONBLOCK);
+        }
+        if (r == 0) {
+            MemorySegment size = arena.allocate(8, 2);
+            size.set(JAVA_SHORT, 0, (short) spec.rows());
+            size.set(JAVA_SHORT, 2, (short) spec.cols());
+            r = LibC.ioctl(err, master, LibC.TIOCSWINSZ, size);
+        }
+        if (r < 0) {
+            throw cannotStart(program, "setting up the pseudo-terminal failed: " + LibC.strerror(-r));
+        }
+
+        MemorySegment actions = arena.allocate(LibC.FILE_ACTIONS_BYTES, 16);
+        int failed = LibC.initFileActions(actions, arena.allocateFrom(spec.workingDirectory().toAbsolutePath().toString()),
+                slaveName);
+        try {
+            if (failed != 0) {
+                throw cannotStart(program, "preparing the file actions failed: " + LibC.strerror(failed));
+            }
+            MemorySegment pidOut = arena.allocate(JAVA_INT);
+            failed = LibC.posixSpawn(pidOut, arena.allocateFrom(executable.toString()), actions, attributes,
+                    strings(arena, argv), strings(arena, envp));
+            if (failed != 0) {
+                throw cannotStart(program, LibC.strerror(failed));
+            }
+            int pid = pidOut.get(JAVA_INT, 0);
+            int pidFd = LibC.pidfdOpen(err, pid);
+            if (pidFd < 0) {
+                LibC.kill(err, pid, LibC.SIGKILL);
+                LibC.waitpid(err, pid, arena.allocate(JAVA_INT), 0);
+                throw cannotStart(program, "pidfd_open failed: " + LibC.strerror(-pidFd));
+            }
+            return new Spawned(pid, master, pidFd);
+        } finally {
+            LibC.destroyFileActions(actions);
+        }
+    }
+
+    /** The program as posix_spawnp would find it, relative names taken from the working directory. */
+    static Path resolve(String program, Map<String, String> environment, Path directory) {
+        if (program.isEmpty()) {
+            throw cannotStart(program, "the program name is empty");
+        }
+        if (program.indexOf('/') >= 0) {
+            Path candidate = directory.resolve(program);
+            if (!Files.exists(candidate)) {
+                throw cannotStart(program, "no such file");
+            }
+            if (Files.isDirectory(candidate)) {
+                throw cannotStart(program, "it is a directory");
+            }
+            if (!Files.isExecutable(candidate)) {
+                throw cannotStart(program, "permission denied (not executable)");
+            }
+            return candidate;
+        }
+        String path = environment.getOrDefault("PATH", DEFAULT_PATH);
+        boolean foundButNotExecutable = false;
+        for (String entry : path.split(":", -1)) {
+            Path candidate = directory.resolve(entry.isEmpty() ? "." : entry).resolve(program);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+                foundButNotExecutable = true;
+            }
+        }
+        throw cannotStart(program, foundButNotExecutable
+                ? "found in PATH but not executable (PATH=" + path + ")"
+                : "not found in PATH=" + path);
+    }
+
+    private static List<String> environment(Map<String, String> environment) {
+        return environment.entrySet().stream().map(e -> {
+            if (e.getKey().isEmpty() || e.getKey().indexOf('=') >= 0) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER,
+                        "the environment variable name '" + e.getKey() + "' is empty or contains '='");
+            }
+            return e.getKey() + "=" + e.getValue();
+        }).toList();
+    }
+
+    private static List<String> checked(List<String> values) {
+        for (String value : values) {
+            if (value.indexOf('\0') >= 0) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER,
+                        "the argument or variable '" + value.replace('\0', '?') + "' contains a NUL character");
+            }
+        }
+        return values;
+    }
+
+    /** A NULL-terminated array of C strings. */
+    private static MemorySegment strings(Arena arena, List<String> values) {
+        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
+        }
+        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private static TetherException cannotStart(String program, String reason) {
+        return new TetherException(ResultCode.INVALID_PARAMETER, "cannot start " + program + ": " + reason);
+    }
+}

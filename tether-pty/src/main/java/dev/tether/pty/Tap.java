@@ -1,0 +1,47 @@
+package dev.tether.pty;
+
+import dev.tether.core.Attachment;
+import dev.tether.core.Viewer;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One viewer's attachment: its position in the output stream and its share of the pending input.
+ * Fields without a note are confined to the I/O loop.
+ */
+final class Tap implements Attachment {
+    final PtyTerminal terminal;
+    final Viewer viewer;
+    /** Given to the viewer once; hands the catch-up over to the loop from whatever thread calls it. */
+    final Runnable writable;
+    /** Bytes of input from this viewer not yet written to the PTY. Any thread. */
+    final AtomicLong pendingInput = new AtomicLong();
+    /** Set once, by {@link #detach()} from any thread or by the loop; the loop then forgets the tap. */
+    volatile boolean detached;
+    /** Stream offset of the next byte this viewer is owed. */
+    long position;
+    /** Caught up and receiving output as it is read; otherwise its transport said it is full. */
+    boolean live;
+    boolean inputPaused;
+
+    Tap(PtyTerminal terminal, Viewer viewer) {
+        this.terminal = terminal;
+        this.viewer = viewer;
+        this.writable = () -> terminal.writable(this);
+    }
+
+    @Override
+    public void write(ByteBuffer input) {
+        if (!detached) {
+            terminal.enqueue(input, this);
+        }
+    }
+
+    @Override
+    public void detach() {
+        if (!detached) {
+            detached = true;
+            terminal.forget(this);
+        }
+    }
+}

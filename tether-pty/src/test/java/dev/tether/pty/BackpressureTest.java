@@ -1,0 +1,137 @@
+package dev.tether.pty;
+
+import static dev.tether.pty.Exits.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.core.Attachment;
+import dev.tether.core.ResultCode;
+import dev.tether.core.Terminal;
+import dev.tether.core.TerminalSpec;
+import dev.tether.core.TetherException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Flow control both ways: slow viewers, a program that outruns them, input the program does not read. */
+class BackpressureTest {
+    private static final int RING = 64 * 1024;
+    private static NativePtyHost host;
+
+    @BeforeAll
+    static void start() {
+        host = NativePtyHost.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        host.close();
+    }
+
+    private static void type(Terminal terminal, String text) {
+        terminal.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void aViewerThatNeverDrainsIsToldTooSlowWhileAnotherKeepsReceivingEverything() throws Exception {
+        int total = 20 << 20;
+        Exits exits = new Exits();
+        Terminal terminal = host.spawn(spec(RING, "sh", "-c", "read go; head -c " + total + " /dev/zero"), exits);
+        RecordingViewer stuck = new RecordingViewer(/* keepBytes= */ false);
+        stuck.full.set(true);
+        RecordingViewer keepingUp = new RecordingViewer(/* keepBytes= */ false);
+        terminal.attach(stuck);
+        terminal.attach(keepingUp);
+        type(terminal, "\n");
+
+        assertThat(exits.await()).isZero();
+        assertThat(terminal.outputBytes()).isEqualTo(total + "\r\n".length());
+        assertThat(keepingUp.bytes).hasValue(terminal.outputBytes());
+        assertThat(keepingUp.tooSlow).hasValue(0);
+        assertThat(stuck.tooSlow).hasValue(1);
+        assertThat(stuck.bytes.get()).isLessThan(2L * RING);
+    }
+
+    @Test
+    void aSingleFullViewerStopsThePtyBeingReadUntilItDrains() throws Exception {
+        Exits exits = new Exits();
+        Terminal terminal = host.spawn(spec(RING, "yes"), exits);
+        RecordingViewer viewer = new RecordingViewer(/* keepBytes= */ false);
+        viewer.full.set(true);
+        terminal.attach(viewer);
+        await().atMost(Exits.TIMEOUT).until(() -> viewer.sends.get() > 0);
+
+        Thread.sleep(100); // the loop takes the master out of epoll after the first refused send
+        long stalled = terminal.outputBytes();
+        Thread.sleep(300);
+        assertThat(terminal.outputBytes()).as("output read while the only viewer is full").isEqualTo(stalled);
+        assertThat(viewer.bytes.get()).isLessThanOrEqualTo(stalled);
+
+        viewer.drain();
+
+        await().atMost(Exits.TIMEOUT).until(() -> terminal.outputBytes() > stalled + 10 * RING);
+        assertThat(viewer.tooSlow).hasValue(0);
+        terminal.signal(LibC.SIGTERM);
+        assertThat(exits.await()).isEqualTo(128 + LibC.SIGTERM);
+        assertThat(viewer.bytes).hasValue(terminal.outputBytes());
+    }
+
+    @Test
+    void aFullViewerIsCaughtUpFromTheRingWhenItDrainsWhileAnotherKeepsTheProgramRunning() throws Exception {
+        Exits exits = new Exits();
+        Terminal terminal = host.spawn(spec(1 << 20, "sh", "-c", "read go; seq 1 30000"), exits);
+        RecordingViewer slow = new RecordingViewer();
+        slow.full.set(true);
+        RecordingViewer fast = new RecordingViewer();
+        terminal.attach(slow);
+        terminal.attach(fast);
+        type(terminal, "\n");
+        assertThat(exits.await()).isZero();
+
+        slow.drain();
+
+        await().atMost(Exits.TIMEOUT).until(() -> slow.bytes.get() == terminal.outputBytes());
+        assertThat(slow.bytesReceived()).isEqualTo(fast.bytesReceived());
+        assertThat(slow.tooSlow).hasValue(0);
+    }
+
+    @Test
+    void inputThatPilesUpPausesItsViewerResumesItOnceDrainedAndIsRefusedBeyondOneMebibyte(@TempDir Path dir)
+            throws Exception {
+        Exits exits = new Exits();
+        Terminal terminal = host.spawn(new TerminalSpec(List.of("sh", "-c",
+                "stty raw -echo; echo ready; while [ ! -e go ]; do sleep 0.02; done; exec cat >/dev/null"),
+                Exits.ENV, dir, 80, 24, RING), exits);
+        RecordingViewer viewer = new RecordingViewer();
+        Attachment attachment = terminal.attach(viewer);
+        await().atMost(Exits.TIMEOUT).until(() -> viewer.text().contains("ready"));
+
+        byte[] block = new byte[16 * 1024];
+        for (int i = 0; i < 20; i++) {
+            attachment.write(ByteBuffer.wrap(block));
+        }
+        await().atMost(Exits.TIMEOUT).until(() -> viewer.paused.get() == 1);
+        assertThat(viewer.resumed).hasValue(0);
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 100; i++) {
+                terminal.write(ByteBuffer.wrap(block));
+            }
+        }).isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.TOO_LARGE))
+                .hasMessageContaining("would pass the limit of 1048576");
+
+        Files.createFile(dir.resolve("go"));
+
+        await().atMost(Exits.TIMEOUT).until(() -> viewer.resumed.get() == 1);
+        assertThat(viewer.paused).hasValue(1);
+        terminal.write(ByteBuffer.wrap(block)); // accepted again
+        terminal.signal(LibC.SIGKILL);
+        assertThat(exits.await()).isEqualTo(128 + LibC.SIGKILL);
+    }
+}

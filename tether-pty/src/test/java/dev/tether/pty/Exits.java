@@ -1,0 +1,38 @@
+package dev.tether.pty;
+
+import dev.tether.core.TerminalListener;
+import dev.tether.core.TerminalSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Hears the exit of one terminal, counting how often it is told. */
+final class Exits implements TerminalListener {
+    static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin", "TERM", "xterm-256color");
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    final CompletableFuture<Integer> code = new CompletableFuture<>();
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public void exited(int exitCode) {
+        calls.incrementAndGet();
+        code.complete(exitCode);
+    }
+
+    int await() throws Exception {
+        return code.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    static TerminalSpec spec(String... command) {
+        return new TerminalSpec(List.of(command), ENV, Path.of("/tmp"), 80, 24, 256 * 1024);
+    }
+
+    static TerminalSpec spec(int ringBytes, String... command) {
+        return new TerminalSpec(List.of(command), ENV, Path.of("/tmp"), 80, 24, ringBytes);
+    }
+}
