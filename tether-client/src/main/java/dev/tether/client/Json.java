@@ -1,0 +1,101 @@
+package dev.tether.client;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tether.core.EventRecord;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SDK's one JSON mapper. Reading is lenient about fields it does not know, so an older SDK keeps
+ * working against a newer server; the server, not the SDK, is strict about what it accepts.
+ */
+final class Json {
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .build();
+
+    private Json() {
+    }
+
+    static JavaType type(Class<?> type) {
+        return MAPPER.getTypeFactory().constructType(type);
+    }
+
+    static JavaType listOf(Class<?> element) {
+        return MAPPER.getTypeFactory().constructCollectionType(List.class, element);
+    }
+
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    static byte[] write(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "cannot encode the request body: " + e.getMessage());
+        }
+    }
+
+    static <T> T read(byte[] body, JavaType type, String what) {
+        try {
+            return MAPPER.readValue(body, type);
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.INTERNAL, "the server's answer to " + what + " is not what the API promises: "
+                    + firstLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * An event, read by hand: {@link EventRecord} keeps its data in an immutable map, which refuses the
+     * nulls a JSON object may hold, so null-valued fields are left out.
+     */
+    static EventRecord event(String text) {
+        try {
+            JsonNode node = MAPPER.readTree(text);
+            Map<String, Object> data = new LinkedHashMap<>();
+            JsonNode dataNode = node.path("data");
+            if (dataNode.isObject()) {
+                dataNode.properties().forEach(field -> {
+                    if (!field.getValue().isNull()) {
+                        data.put(field.getKey(), MAPPER.convertValue(field.getValue(), Object.class));
+                    }
+                });
+            }
+            JsonNode session = node.path("sessionId");
+            JsonNode at = node.path("at");
+            return new EventRecord(
+                    node.path("id").asLong(),
+                    node.path("type").asText(),
+                    at.isTextual() ? Instant.parse(at.asText()) : null,
+                    session.isNumber() ? session.asLong() : null,
+                    node.path("user").isTextual() ? node.path("user").asText() : null,
+                    data);
+        } catch (IOException | RuntimeException e) {
+            throw new TetherException(ResultCode.INTERNAL, "an event from the server is not what the API promises: "
+                    + firstLine(e.getMessage()));
+        }
+    }
+
+    static String firstLine(String text) {
+        if (text == null) {
+            return "no detail";
+        }
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+}

@@ -1,0 +1,272 @@
+package dev.tether.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.core.ResultCode;
+import dev.tether.core.SessionInfo;
+import dev.tether.core.SessionState;
+import dev.tether.core.TetherException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * One client attached to a session's terminal over {@code /sessions/{id}/attach}: send keystrokes and
+ * size changes, hear output and control messages through an {@link AttachListener}.
+ *
+ * <p>Sends are queued in order, one on the wire at a time (the JDK's WebSocket allows no more), and
+ * split into frames of at most {@value #MAX_FRAME} bytes, the server's limit.
+ */
+public final class TerminalConnection implements AutoCloseable {
+    static final int MAX_FRAME = 64 * 1024;
+    private static final System.Logger LOG = System.getLogger(TerminalConnection.class.getName());
+
+    private final long sessionId;
+    private final AttachListener listener;
+    private final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
+    private final AtomicBoolean detaching = new AtomicBoolean();
+    private volatile ControlMessage.Closed serverReason;
+    private volatile WebSocket socket;
+    private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+
+    private TerminalConnection(long sessionId, AttachListener listener) {
+        this.sessionId = sessionId;
+        this.listener = listener;
+    }
+
+    static TerminalConnection open(Http http, Sessions sessions, long sessionId, int cols, int rows, String clientName,
+                                   AttachListener listener) {
+        Ids.check(sessionId, "session");
+        var query = new StringBuilder();
+        if (cols > 0 && rows > 0) {
+            query.append("cols=").append(cols).append("&rows=").append(rows);
+        }
+        if (clientName != null && !clientName.isBlank()) {
+            query.append(query.isEmpty() ? "" : "&").append("client=").append(URLEncoder.encode(clientName, StandardCharsets.UTF_8));
+        }
+        URI http1 = http.uri("/sessions/" + sessionId + "/attach" + (query.isEmpty() ? "" : "?" + query));
+        URI uri = URI.create(http1.toString().replaceFirst("^http", "ws"));
+        var connection = new TerminalConnection(sessionId, listener);
+        var builder = http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        http.authHeaders().forEach(builder::header);
+        try {
+            connection.socket = builder.buildAsync(uri, connection.new Receiver()).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw connection.refused(http, sessions, e.getCause());
+        } catch (TimeoutException e) {
+            throw new TetherException(ResultCode.TIMEOUT,
+                    "Tether at " + http.base() + " did not accept the attach to session " + sessionId + " within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TetherException(ResultCode.CANCELLED, "interrupted while attaching to session " + sessionId);
+        }
+        return connection;
+    }
+
+    /** The handshake was refused: ask the REST API why, since the JDK keeps the refusal's body from us. */
+    private TetherException refused(Http http, Sessions sessions, Throwable cause) {
+        if (!(cause instanceof WebSocketHandshakeException handshake)) {
+            return http.failure(cause, Duration.ofSeconds(30));
+        }
+        int status = handshake.getResponse().statusCode();
+        if (handshake.getResponse().body() instanceof byte[] body && body.length > 0) {
+            return http.error(status, body);
+        }
+        if (handshake.getResponse().body() instanceof String body && !body.isEmpty()) {
+            return http.error(status, body.getBytes(StandardCharsets.UTF_8));
+        }
+        if (status == 401 || status == 403) {
+            return new TetherException(Http.codeForStatus(status),
+                    "Tether at " + http.base() + " refused to attach to session " + sessionId + " (HTTP " + status + ")");
+        }
+        SessionInfo session;
+        try {
+            session = sessions.get(sessionId);
+        } catch (TetherException why) {
+            return why;
+        }
+        if (session.state() == SessionState.CLOSED) {
+            return new TetherException(ResultCode.INVALID_STATE, "session " + sessionId + " is CLOSED"
+                    + (session.closeReason() != null ? " (" + session.closeReason() + ")" : "") + "; nothing to attach to");
+        }
+        return new TetherException(Http.codeForStatus(status),
+                "Tether at " + http.base() + " refused to attach to session " + sessionId + " (HTTP " + status + ")");
+    }
+
+    public long sessionId() {
+        return sessionId;
+    }
+
+    /** Sends keystrokes (copied), in order after everything sent before. */
+    public CompletableFuture<Void> send(byte[] bytes, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+        for (int start = offset; start < offset + length; start += MAX_FRAME) {
+            int end = Math.min(start + MAX_FRAME, offset + length);
+            ByteBuffer frame = ByteBuffer.wrap(java.util.Arrays.copyOfRange(bytes, start, end));
+            last = enqueue(ws -> ws.sendBinary(frame, true));
+        }
+        return last;
+    }
+
+    public CompletableFuture<Void> send(byte[] bytes) {
+        return send(bytes, 0, bytes.length);
+    }
+
+    /** Sets the session's size (the most recent size wins among its clients). */
+    public CompletableFuture<Void> resize(int cols, int rows) {
+        String json = Json.object().put("type", "resize").put("cols", cols).put("rows", rows).toString();
+        return enqueue(ws -> ws.sendText(json, true));
+    }
+
+    /** Completes once the attachment is over, with the reason (also given to the listener). */
+    public CompletableFuture<ControlMessage.Closed> closed() {
+        return closed;
+    }
+
+    /** Lets go of the session; it keeps running. Waits up to 2 s for the server to agree, then drops the socket. */
+    public void detach() {
+        if (closed.isDone() || !detaching.compareAndSet(false, true)) {
+            return;
+        }
+        enqueue(ws -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "detached"));
+        try {
+            closed.get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // the server did not answer the close in time; drop the socket instead
+        }
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.abort();
+        }
+        finish(new ControlMessage.Closed(ControlMessage.Closed.DETACHED, "detached from session " + sessionId, null));
+    }
+
+    @Override
+    public void close() {
+        detach();
+    }
+
+    private synchronized CompletableFuture<Void> enqueue(Function<WebSocket, CompletableFuture<WebSocket>> operation) {
+        CompletableFuture<Void> next = tail
+                .handle((ignored, previousFailure) -> null)
+                .thenCompose(ignored -> {
+                    WebSocket ws = socket;
+                    if (ws == null || ws.isOutputClosed()) {
+                        return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE,
+                                "no longer attached to session " + sessionId));
+                    }
+                    return operation.apply(ws);
+                })
+                .thenApply(ignored -> (Void) null);
+        tail = next;
+        return next;
+    }
+
+    private void finish(ControlMessage.Closed reason) {
+        if (closed.complete(reason)) {
+            try {
+                listener.onClosed(reason);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "attach listener failed in onClosed for session " + sessionId, e);
+            }
+        }
+    }
+
+    private void control(String text) {
+        ControlMessage message;
+        try {
+            JsonNode node = Json.MAPPER.readTree(text);
+            String type = node.path("type").asText();
+            message = switch (type) {
+                case "attached" -> new ControlMessage.Attached(node.path("sessionId").asLong(), node.path("clientId").asLong(),
+                        node.path("cols").asInt(), node.path("rows").asInt());
+                case "resize" -> new ControlMessage.Resize(node.path("cols").asInt(), node.path("rows").asInt());
+                case "closed" -> new ControlMessage.Closed(node.path("kind").asText("ended"),
+                        node.path("reason").asText(""), node.path("exitCode").isNumber() ? node.path("exitCode").asInt() : null);
+                default -> new ControlMessage.Other(type, text);
+            };
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "unreadable control message from session " + sessionId + ": " + Json.firstLine(e.getMessage()));
+            return;
+        }
+        if (message instanceof ControlMessage.Closed reason) {
+            serverReason = reason; // delivered once, when the socket closes
+            return;
+        }
+        try {
+            listener.onControl(message);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "attach listener failed in onControl for session " + sessionId, e);
+        }
+    }
+
+    /** The JDK WebSocket's listener: one frame at a time, the next requested only when this one is handled. */
+    private final class Receiver implements WebSocket.Listener {
+        private final StringBuilder text = new StringBuilder();
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            socket = webSocket;
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                String message = text.toString();
+                text.setLength(0);
+                control(message);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            try {
+                listener.onOutput(data);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "attach listener failed in onOutput for session " + sessionId, e);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            ControlMessage.Closed why = serverReason;
+            if (why == null && detaching.get()) {
+                why = new ControlMessage.Closed(ControlMessage.Closed.DETACHED, "detached from session " + sessionId, null);
+            }
+            if (why == null) {
+                why = new ControlMessage.Closed(ControlMessage.Closed.LOST, "the server closed the connection (code "
+                        + statusCode + (reason == null || reason.isBlank() ? "" : ": " + reason) + ")", null);
+            }
+            finish(why);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            ControlMessage.Closed why = serverReason;
+            finish(why != null ? why : new ControlMessage.Closed(ControlMessage.Closed.LOST,
+                    "connection lost: " + Http.reason(error), null));
+        }
+    }
+}

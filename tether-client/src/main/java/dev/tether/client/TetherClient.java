@@ -1,0 +1,157 @@
+package dev.tether.client;
+
+import com.fasterxml.jackson.databind.JavaType;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The Java SDK of Tether: one client per server and token, safe to share between threads.
+ *
+ * <pre>{@code
+ * try (var tether = TetherClient.connect(URI.create("http://127.0.0.1:7420"), token)) {
+ *     var session = tether.sessions().create(NewSession.of("bash"));
+ *     RequestRecord done = tether.sessions().disconnectAsync(session.id()).completion().join();
+ * }
+ * }</pre>
+ *
+ * <p>Every failure is a {@link TetherException}: an error answer carries the server's result code and
+ * sentence; no answer at all is {@code SERVER_UNREACHABLE: cannot reach Tether at URL: connection
+ * refused} (or the reason it could not be reached).
+ */
+public final class TetherClient implements AutoCloseable {
+    private static final JavaType SERVER = Json.type(ServerInfo.class);
+
+    private final Http http;
+    private final ScheduledExecutorService watchdog;
+    private final Requests requests;
+    private final Sessions sessions;
+    private final Events events;
+    private final Users users;
+
+    private TetherClient(Builder builder) {
+        this.http = new Http(builder.server, builder.token, builder.ownSessionId, builder.connectTimeout, builder.timeout);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tether-client-watchdog").factory());
+        this.requests = new Requests(http);
+        this.sessions = new Sessions(http, requests);
+        this.events = new Events(http, watchdog);
+        this.users = new Users(http);
+    }
+
+    /** A client for the server at {@code server} (for example {@code http://127.0.0.1:7420}) using a bearer token. */
+    public static TetherClient connect(URI server, String token) {
+        return builder(server).token(token).build();
+    }
+
+    public static Builder builder(URI server) {
+        return new Builder(server);
+    }
+
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    public Requests requests() {
+        return requests;
+    }
+
+    public Events events() {
+        return events;
+    }
+
+    /** Users; administrators only. */
+    public Users users() {
+        return users;
+    }
+
+    /** The server ({@code GET /server}), and who this client's token belongs to. */
+    public ServerInfo server() {
+        return http.get("/server", SERVER);
+    }
+
+    /**
+     * Attaches to a session's terminal. Returns once the server has accepted the attachment; output and
+     * control messages then go to {@code listener}.
+     *
+     * @param cols the window's columns, or 0 to keep the session's size
+     * @param rows the window's rows, or 0 to keep the session's size
+     * @param clientName the client machine's name, shown in the session's record; may be null
+     */
+    public TerminalConnection attach(long sessionId, int cols, int rows, String clientName, AttachListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return TerminalConnection.open(http, sessions, sessionId, cols, rows, clientName, listener);
+    }
+
+    /** The server's base URL as given. */
+    public URI serverUri() {
+        return URI.create(http.base());
+    }
+
+    /** Stops every stream and call of this client. Idempotent. */
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+        http.close();
+    }
+
+    /** How to reach a server; defaults in code. */
+    public static final class Builder {
+        private final URI server;
+        private String token;
+        private long ownSessionId;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration timeout = Duration.ofSeconds(30);
+
+        private Builder(URI server) {
+            this.server = Objects.requireNonNull(server, "server");
+            String scheme = server.getScheme();
+            if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme) || server.getHost() == null) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER,
+                        "the server address " + server + " is not an http:// or https:// URL");
+            }
+        }
+
+        /** The bearer token; without one every call is UNAUTHENTICATED. */
+        public Builder token(String newToken) {
+            this.token = newToken;
+            return this;
+        }
+
+        /**
+         * The session this program runs in, sent as {@code Tether-Session-Id} so the server refuses to
+         * disconnect or close it (OWN_SESSION) and {@code all} skips it.
+         */
+        public Builder ownSessionId(long id) {
+            this.ownSessionId = Ids.check(id, "session");
+            return this;
+        }
+
+        /** {@link #ownSessionId} from {@code TETHER_SESSION_ID}, which Tether sets inside every session; no-op outside one. */
+        public Builder ownSessionFromEnvironment() {
+            String value = System.getenv("TETHER_SESSION_ID");
+            if (value != null && !value.isBlank()) {
+                this.ownSessionId = Ids.parse(value, "session");
+            }
+            return this;
+        }
+
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** How long an ordinary call may take (waits are bounded separately). Default 30 s. */
+        public Builder timeout(Duration value) {
+            this.timeout = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public TetherClient build() {
+            return new TetherClient(this);
+        }
+    }
+}
