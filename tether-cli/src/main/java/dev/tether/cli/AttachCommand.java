@@ -1,0 +1,132 @@
+package dev.tether.cli;
+
+import dev.tether.client.AttachListener;
+import dev.tether.client.ControlMessage;
+import dev.tether.client.Ids;
+import dev.tether.client.TerminalConnection;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tether session attach ID}: this terminal becomes the session's terminal until Ctrl-] detaches
+ * it, someone disconnects it, or the session ends. The session keeps running after a detach.
+ *
+ * <p>Threads: the WebSocket's thread writes output to stdout as it arrives (a slow terminal slows the
+ * stream, it does not grow memory); a daemon thread reads the keyboard and sends it; the command's
+ * thread waits for the end, restores the terminal and says why on stderr.
+ */
+@Command(name = "attach", mixinStandardHelpOptions = true,
+        description = {"Attach this terminal to a session. Ctrl-] detaches (the session keeps running).",
+            "Window size is sent at attach and on every resize. Exits 0 when detached, disconnected or the session ends."})
+final class AttachCommand extends ClientCommand {
+    /** Ctrl-], as telnet and docker use it. */
+    static final byte DETACH_KEY = 0x1d;
+
+    @Parameters(paramLabel = "ID", description = "The session id.")
+    String id;
+
+    @Override
+    int run() {
+        long sessionId = Ids.parse(id, "session");
+        var client = client();
+        ControlMessage.Closed end;
+        try (RawTerminal terminal = openTerminal()) {
+            TerminalConnection connection = client.attach(sessionId, terminal.cols(), terminal.rows(), clientName(),
+                    new Output(terminal));
+            terminal.onResize((cols, rows) -> connection.resize(cols, rows));
+            Thread.ofPlatform().daemon().name("tether-keyboard").start(() -> pumpKeyboard(terminal, connection));
+            end = await(connection.closed());
+        }
+        // The terminal is restored: messages go on a line of their own.
+        out().flush();
+        err().println();
+        err().println(switch (end.kind()) {
+            case ControlMessage.Closed.DETACHED -> "[detached from session " + sessionId + "]";
+            case ControlMessage.Closed.DISCONNECTED -> "[disconnected: " + end.reason() + "]";
+            case ControlMessage.Closed.ENDED -> "[session " + sessionId + " closed: " + end.reason() + "]";
+            default -> ResultCode.SERVER_UNREACHABLE.name() + ": lost the connection to session " + sessionId + ": " + end.reason();
+        });
+        err().flush();
+        return ControlMessage.Closed.LOST.equals(end.kind()) ? ExitCodes.UNREACHABLE : ExitCodes.OK;
+    }
+
+    private static RawTerminal openTerminal() {
+        try {
+            return RawTerminal.open();
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.INVALID_STATE, "cannot put this terminal in raw mode: " + e.getMessage());
+        }
+    }
+
+    /** Keyboard to session, until Ctrl-] or the end of input; both detach. */
+    private static void pumpKeyboard(RawTerminal terminal, TerminalConnection connection) {
+        byte[] buffer = new byte[8192];
+        try {
+            while (!connection.closed().isDone()) {
+                int n = terminal.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                int detachAt = indexOf(buffer, n, DETACH_KEY);
+                if (detachAt >= 0) {
+                    if (detachAt > 0) {
+                        connection.send(buffer, 0, detachAt).join();
+                    }
+                    break;
+                }
+                connection.send(buffer, 0, n).join();
+            }
+        } catch (IOException | RuntimeException e) {
+            // the connection or the terminal is gone: detach below, which is idempotent
+        }
+        connection.detach();
+    }
+
+    private static int indexOf(byte[] buffer, int length, byte value) {
+        for (int i = 0; i < length; i++) {
+            if (buffer[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static ControlMessage.Closed await(CompletableFuture<ControlMessage.Closed> closed) {
+        try {
+            return closed.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TetherException(ResultCode.CANCELLED, "interrupted while attached");
+        } catch (ExecutionException e) {
+            throw new TetherException(ResultCode.INTERNAL, "the attachment failed: " + e.getCause());
+        }
+    }
+
+    private static String clientName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** Session output to this terminal. */
+    private record Output(RawTerminal terminal) implements AttachListener {
+        @Override
+        public void onOutput(ByteBuffer output) {
+            byte[] bytes = new byte[output.remaining()];
+            output.get(bytes);
+            try {
+                terminal.write(bytes, 0, bytes.length);
+            } catch (IOException e) {
+                // stdout is gone; the keyboard side or the server ends the attachment
+            }
+        }
+    }
+}

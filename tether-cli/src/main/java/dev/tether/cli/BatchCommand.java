@@ -1,0 +1,233 @@
+package dev.tether.cli;
+
+import dev.tether.client.Batch;
+import dev.tether.client.Ids;
+import dev.tether.client.TetherClient;
+import dev.tether.core.RequestRecord;
+import dev.tether.core.RequestStatus;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TargetResult;
+import dev.tether.core.TargetStatus;
+import dev.tether.core.TetherException;
+import java.io.Console;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code session disconnect} and {@code session close}: Disconnect-WmsSession and Close-WmsSession,
+ * with {@code -SessionId} / {@code -All}, {@code -WhatIf} and {@code -Confirm}.
+ *
+ * <p>{@code --what-if} and {@code --confirm} both start with the server's what-if answer, so the targets
+ * and their descriptions are the server's, and nothing changes until a person says yes.
+ */
+abstract class BatchCommand extends ClientCommand {
+
+    @Parameters(arity = "0..*", paramLabel = "ID", description = "Session ids.")
+    List<String> ids = new ArrayList<>();
+
+    @Option(names = "--all", description = "Every session you may see; your own session (TETHER_SESSION_ID) is skipped.")
+    boolean all;
+
+    @Option(names = "--what-if", description = "Say what would be done, and do nothing.")
+    boolean whatIf;
+
+    @Option(names = "--confirm", description = "Ask before each session: [Y] Yes  [A] Yes to All  [N] No  [L] No to All. Needs a terminal.")
+    boolean confirm;
+
+    @Option(names = "--no-wait", description = "Print the request id and return without waiting for it to complete.")
+    boolean noWait;
+
+    /** Exit code owed to targets the what-if preview already showed failing (under --confirm). */
+    private int failedInPreview = ExitCodes.OK;
+
+    /** The operation as PowerShell names it: {@code Disconnect}, {@code Close}. */
+    abstract String operation();
+
+    /** {@code Disconnecting}, for the progress bar. */
+    abstract String progressLabel();
+
+    abstract RequestRecord submit(TetherClient client, Batch batch);
+
+    @Override
+    final int run() {
+        Batch batch = targets();
+        if (confirm && !whatIf && System.console() == null) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "--confirm needs a terminal to ask on and there is none"
+                    + " (stdin or stdout is not a terminal); nothing was changed. Use --what-if to see what would be done.");
+        }
+        if (whatIf) {
+            return printWhatIf(submit(client(), batch.asWhatIf()));
+        }
+        if (confirm) {
+            batch = askPerTarget(batch);
+            if (batch == null) {
+                return failedInPreview;
+            }
+        }
+        RequestRecord accepted = submit(client(), batch);
+        if (noWait) {
+            if (json()) {
+                JsonOut.print(out(), accepted);
+            } else {
+                out().println(accepted.id());
+            }
+            return ExitCodes.OK;
+        }
+        RequestRecord done = await(accepted);
+        if (json()) {
+            JsonOut.print(out(), done);
+            return done.targets().stream().anyMatch(t -> t.status() == TargetStatus.FAILED) ? ExitCodes.FAILED : ExitCodes.OK;
+        }
+        int exit = Report.targets(done, out(), err());
+        return exit != ExitCodes.OK ? exit : failedInPreview;
+    }
+
+    private Batch targets() {
+        if (all && !ids.isEmpty()) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "give session ids or --all, not both");
+        }
+        if (!all && ids.isEmpty()) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "give one or more session ids, or --all");
+        }
+        if (all) {
+            return Batch.allSessions();
+        }
+        return Batch.of(ids.stream().map(text -> Ids.parse(text, "session")).toList());
+    }
+
+    private int printWhatIf(RequestRecord answer) {
+        if (json()) {
+            JsonOut.print(out(), answer);
+            return answer.targets().stream().anyMatch(t -> t.status() == TargetStatus.FAILED) ? ExitCodes.FAILED : ExitCodes.OK;
+        }
+        int exit = ExitCodes.OK;
+        for (TargetResult target : answer.targets()) {
+            switch (target.status()) {
+                case FAILED -> {
+                    out().flush();
+                    err().println(Report.failure(target));
+                    exit = ExitCodes.FAILED;
+                }
+                case SKIPPED -> out().println("What if: Skipping target \"" + Report.label(target) + "\""
+                        + (target.message() != null ? ": " + target.message() : "") + ".");
+                default -> out().println("What if: Performing the operation \"" + operation() + "\" on target \""
+                        + Report.label(target) + "\".");
+            }
+        }
+        if (answer.targets().isEmpty()) {
+            out().println("What if: no session to " + operation().toLowerCase(java.util.Locale.ROOT) + ".");
+        }
+        return exit;
+    }
+
+    /** Asks about each target the server would act on; returns the chosen ones, or null if none. */
+    private Batch askPerTarget(Batch batch) {
+        RequestRecord preview = submit(client(), batch.asWhatIf());
+        Console console = System.console();
+        List<Long> chosen = new ArrayList<>();
+        boolean yesToAll = false;
+        boolean noToAll = false;
+        for (TargetResult target : preview.targets()) {
+            if (target.status() == TargetStatus.FAILED) {
+                err().println(Report.failure(target));
+                err().flush();
+                failedInPreview = ExitCodes.FAILED;
+                continue;
+            }
+            if (target.status() == TargetStatus.SKIPPED) {
+                out().println(Report.line(target));
+                continue;
+            }
+            if (noToAll) {
+                continue;
+            }
+            if (yesToAll) {
+                chosen.add(target.id());
+                continue;
+            }
+            switch (Confirm.ask(console, operation(), Report.label(target))) {
+                case YES -> chosen.add(target.id());
+                case YES_TO_ALL -> {
+                    yesToAll = true;
+                    chosen.add(target.id());
+                }
+                case NO -> {
+                }
+                case NO_TO_ALL -> noToAll = true;
+            }
+        }
+        out().flush();
+        if (chosen.isEmpty()) {
+            out().println("Nothing was done.");
+            return null;
+        }
+        return Batch.of(chosen);
+    }
+
+    private RequestRecord await(RequestRecord accepted) {
+        if (accepted.status() == RequestStatus.COMPLETED) {
+            return accepted;
+        }
+        if (!interactive() || accepted.targets().size() < 2) {
+            return client().requests().await(accepted.id());
+        }
+        try (var bar = new Progress(err(), progressLabel(), accepted.targets().size())) {
+            while (true) {
+                RequestRecord now = client().requests().get(accepted.id());
+                bar.update((int) now.targets().stream().filter(t -> t.status() != TargetStatus.PENDING).count());
+                if (now.status() == RequestStatus.COMPLETED) {
+                    return now;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TetherException(ResultCode.CANCELLED, "interrupted while waiting for request " + accepted.id());
+                }
+            }
+        }
+    }
+
+    @Command(name = "disconnect", mixinStandardHelpOptions = true,
+            description = {"Disconnect sessions (Disconnect-WmsSession): every client is detached; the programs keep running.",
+                "Waits for completion and prints one line per session, unless --no-wait."})
+    static final class Disconnect extends BatchCommand {
+        @Override
+        String operation() {
+            return "Disconnect";
+        }
+
+        @Override
+        String progressLabel() {
+            return "Disconnecting";
+        }
+
+        @Override
+        RequestRecord submit(TetherClient client, Batch batch) {
+            return client.sessions().disconnect(batch);
+        }
+    }
+
+    @Command(name = "close", mixinStandardHelpOptions = true,
+            description = {"Close (log off) sessions (Close-WmsSession): hang up, terminate, then kill their programs.",
+                "Only administrators close administrators' sessions. Waits for completion unless --no-wait."})
+    static final class Close extends BatchCommand {
+        @Override
+        String operation() {
+            return "Close";
+        }
+
+        @Override
+        String progressLabel() {
+            return "Closing";
+        }
+
+        @Override
+        RequestRecord submit(TetherClient client, Batch batch) {
+            return client.sessions().close(batch);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.tether.cli;
+
+import dev.tether.client.Ids;
+import dev.tether.client.TetherClient;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import dev.tether.server.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where and as whom the CLI calls: {@code --server}, the token ({@code --token}, else
+ * {@code TETHER_TOKEN}, else the default data directory's {@code admin.token}) and the caller's own
+ * session ({@code TETHER_SESSION_ID}, set by Tether inside every session).
+ */
+record Connection(URI server, String token, long ownSessionId) {
+    static final String DEFAULT_SERVER = "http://127.0.0.1:" + ServerConfig.DEFAULT_PORT;
+
+    static Connection resolve(String serverOption, String tokenOption) {
+        return new Connection(serverUri(serverOption), token(tokenOption), ownSession());
+    }
+
+    TetherClient open() {
+        var builder = TetherClient.builder(server).token(token);
+        if (ownSessionId > 0) {
+            builder.ownSessionId(ownSessionId);
+        }
+        return builder.build();
+    }
+
+    /** A URL as is; {@code HOST} means {@code http://HOST:7420}; {@code HOST:PORT} means {@code http://HOST:PORT}. */
+    static URI serverUri(String text) {
+        String value = text == null || text.isBlank() ? DEFAULT_SERVER : text.strip();
+        if (!value.contains("://")) {
+            boolean hasPort = value.matches(".*:[0-9]+") && !value.startsWith("[") || value.matches("\\[.*\\]:[0-9]+");
+            value = "http://" + value + (hasPort ? "" : ":" + ServerConfig.DEFAULT_PORT);
+        }
+        try {
+            URI uri = new URI(value);
+            if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                throw new URISyntaxException(value, "not an http:// or https:// URL with a host");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER,
+                    "--server " + text + " is not a server address (a URL like http://host:7420, or a host name)");
+        }
+    }
+
+    static String token(String option) {
+        if (option != null && !option.isBlank()) {
+            return option.strip();
+        }
+        String env = System.getenv("TETHER_TOKEN");
+        if (env != null && !env.isBlank()) {
+            return env.strip();
+        }
+        Path file = ServerConfig.defaultDataDir().resolve("admin.token");
+        if (Files.isReadable(file)) {
+            try {
+                String content = Files.readString(file).strip();
+                if (!content.isEmpty()) {
+                    return content;
+                }
+            } catch (IOException e) {
+                // unreadable after all: report below
+            }
+        }
+        throw new TetherException(ResultCode.UNAUTHENTICATED,
+                "no token: pass --token, set TETHER_TOKEN, or run as the user who can read " + file);
+    }
+
+    static long ownSession() {
+        String value = System.getenv("TETHER_SESSION_ID");
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Ids.parse(value, "session");
+        } catch (TetherException e) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "TETHER_SESSION_ID=" + value + " is not a session id");
+        }
+    }
+}

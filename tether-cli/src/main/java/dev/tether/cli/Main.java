@@ -1,0 +1,163 @@
+package dev.tether.cli;
+
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tether}: the command line. The global options are declared here and inherited by every
+ * subcommand, so {@code tether --server h session list} and {@code tether session list --server h}
+ * mean the same; their values land in this object.
+ *
+ * <p>Every failure is one line on stderr, {@code RESULT_CODE: sentence}, and an exit code from
+ * {@link ExitCodes}; never a stack trace (set {@code TETHER_DEBUG=1} to see one).
+ */
+@Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Tether: sessions that keep running while no client is connected.",
+        subcommands = {
+            ServeCommand.class,
+            SessionCommands.class,
+            RequestCommands.class,
+            EventsCommand.class,
+            UserCommands.class,
+        })
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "URL",
+            description = "The server: a URL, or a bare host name meaning http://HOST:7420 (default: http://127.0.0.1:7420).")
+    String server;
+
+    @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
+            description = "Bearer token (default: $TETHER_TOKEN, else the admin.token in the default data directory if readable).")
+    String token;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT,
+            description = "Print JSON instead of tables and sentences.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = run(args);
+        } catch (Throwable e) {
+            // Even a failure outside a command (say, out of memory while parsing) stays one line.
+            System.err.println(ResultCode.INTERNAL.name() + ": " + e);
+            code = ExitCodes.FAILED;
+        }
+        System.exit(code);
+    }
+
+    /** Parses and runs one command line, returning its exit code; the process is left running. */
+    static int run(String... args) {
+        var cli = commandLine();
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        return code;
+    }
+
+    static CommandLine commandLine() {
+        var cli = new CommandLine(new Main());
+        cli.addSubcommand("sessions", new SessionCommands.ListSessions());
+        cli.getSubcommands().get("session").getSubcommands().get("new").setStopAtPositional(true);
+        cli.setExecutionExceptionHandler(Main::executionFailed);
+        cli.setParameterExceptionHandler(Main::badUsage);
+        cli.setExitCodeExceptionMapper(e -> e instanceof TetherException t ? ExitCodes.of(t.code()) : ExitCodes.FAILED);
+        describeExitCodes(cli);
+        // serve runs the server: the client's --server, --token and --json mean nothing to it.
+        var serve = cli.getSubcommands().get("serve").getCommandSpec();
+        for (String name : new String[] {"--server", "--token", "--json"}) {
+            var option = serve.findOption(name);
+            if (option != null && option.inherited()) {
+                serve.remove(option);
+            }
+        }
+        return cli;
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    /** The version of this build, e.g. {@code 0.1.0-SNAPSHOT}. */
+    public static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                var properties = new Properties();
+                properties.load(in);
+                String value = properties.getProperty("version");
+                if (value != null && !value.isBlank() && !value.startsWith("${")) {
+                    return value;
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        return "dev";
+    }
+
+    private static int executionFailed(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        cmd.getOut().flush();
+        if (e instanceof TetherException t) {
+            err.println(t.code().name() + ": " + t.getMessage());
+            debug(e, err);
+            err.flush();
+            return ExitCodes.of(t.code());
+        }
+        err.println(ResultCode.INTERNAL.name() + ": " + cmd.getCommandName() + " failed unexpectedly: " + e);
+        debug(e, err);
+        err.flush();
+        return ExitCodes.FAILED;
+    }
+
+    private static int badUsage(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(ResultCode.INVALID_PARAMETER.name() + ": " + e.getMessage()
+                + " (see 'tether " + commandPath(cmd) + " --help')");
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    private static String commandPath(CommandLine cmd) {
+        String path = cmd.getCommandSpec().qualifiedName(" ");
+        return path.startsWith("tether ") ? path.substring("tether ".length()) : path.equals("tether") ? "" : path;
+    }
+
+    private static void debug(Exception e, PrintWriter err) {
+        if ("1".equals(System.getenv("TETHER_DEBUG"))) {
+            e.printStackTrace(err);
+        }
+    }
+
+    private static void describeExitCodes(CommandLine cli) {
+        cli.getCommandSpec().usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(ExitCodes.descriptions());
+        cli.getSubcommands().values().forEach(Main::describeExitCodes);
+    }
+
+    /** For {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"tether " + version()};
+        }
+    }
+}

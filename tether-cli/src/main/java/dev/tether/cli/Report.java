@@ -1,0 +1,52 @@
+package dev.tether.cli;
+
+import dev.tether.core.RequestRecord;
+import dev.tether.core.TargetResult;
+import dev.tether.core.TargetStatus;
+import java.io.PrintWriter;
+
+/** How a request's targets are told to a person: successes on stdout, failures on stderr as {@code CODE: sentence}. */
+final class Report {
+    private Report() {
+    }
+
+    /** One line per target; returns the exit code (non-zero if any target failed). */
+    static int targets(RequestRecord request, PrintWriter out, PrintWriter err) {
+        int exit = ExitCodes.OK;
+        for (TargetResult target : request.targets()) {
+            if (target.status() == TargetStatus.FAILED) {
+                out.flush();
+                err.println(failure(target));
+                if (exit == ExitCodes.OK) {
+                    exit = target.result() == null ? ExitCodes.FAILED : Math.max(ExitCodes.FAILED, ExitCodes.of(target.result()));
+                }
+            } else {
+                out.println(line(target));
+            }
+        }
+        out.flush();
+        err.flush();
+        return exit;
+    }
+
+    /** {@code session 4 (alice, bash): disconnected ...}, or {@code ...: skipped: reason}. */
+    static String line(TargetResult target) {
+        String label = label(target);
+        return switch (target.status()) {
+            case DONE -> label + ": " + (target.message() != null ? target.message() : "done");
+            case SKIPPED -> label + ": skipped" + (target.message() != null ? ": " + target.message() : "");
+            case PENDING -> label + ": pending";
+            case FAILED -> label + ": " + failure(target);
+        };
+    }
+
+    /** {@code NOT_FOUND: no session 42 on tether1}. */
+    static String failure(TargetResult target) {
+        String code = target.result() != null ? target.result().name() : "FAILED";
+        return code + ": " + (target.message() != null ? target.message() : label(target) + " failed");
+    }
+
+    static String label(TargetResult target) {
+        return target.description() != null && !target.description().isBlank() ? target.description() : "session " + target.id();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.tether.cli;
+
+import dev.tether.client.Ids;
+import dev.tether.client.NewSession;
+import dev.tether.core.SessionInfo;
+import dev.tether.core.SessionState;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tether session ...}: Get-WmsSession, Disconnect-WmsSession, Close-WmsSession and friends. */
+@Command(name = "session", mixinStandardHelpOptions = true,
+        description = "Start, list, attach to, disconnect and close sessions.",
+        subcommands = {
+            SessionCommands.New.class,
+            SessionCommands.ListSessions.class,
+            SessionCommands.Get.class,
+            AttachCommand.class,
+            BatchCommand.Disconnect.class,
+            BatchCommand.Close.class,
+        })
+final class SessionCommands implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    @Command(name = "new", mixinStandardHelpOptions = true,
+            description = "Start a session running COMMAND (default: the server user's login shell) and print its id.")
+    static final class New extends ClientCommand {
+        @Option(names = "--cols", description = "Terminal columns (default 80).")
+        Integer cols;
+
+        @Option(names = "--rows", description = "Terminal rows (default 24).")
+        Integer rows;
+
+        @Option(names = "--env", paramLabel = "KEY=VALUE", description = "Extra environment variable; repeatable.")
+        Map<String, String> env = new LinkedHashMap<>();
+
+        @Parameters(arity = "0..*", paramLabel = "COMMAND", description = "The program and its arguments (after --).")
+        List<String> command = new ArrayList<>();
+
+        @Override
+        int run() {
+            NewSession spec = NewSession.of(command);
+            spec = new NewSession(spec.command(), spec.args(), cols, rows, env);
+            SessionInfo session = client().sessions().create(spec);
+            if (json()) {
+                JsonOut.print(out(), session);
+            } else {
+                out().println(session.id());
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List sessions like qwinsta: ID, USER, STATE, CLIENTS, COMMAND, CREATED.",
+                "'>' marks the session this command runs in."})
+    static final class ListSessions extends ClientCommand {
+        @Option(names = "--all-states", description = "Include CLOSED sessions.")
+        boolean allStates;
+
+        @Override
+        int run() {
+            List<SessionInfo> sessions = client().sessions().list(allStates);
+            if (json()) {
+                JsonOut.print(out(), sessions);
+                return ExitCodes.OK;
+            }
+            long own = connection().ownSessionId();
+            var table = new Table(" ID", "USER", "STATE", "CLIENTS", "COMMAND", "CREATED");
+            for (SessionInfo s : sessions) {
+                table.row((s.id() == own ? ">" : " ") + s.id(), s.user(), s.state() + (s.locked() ? " (locked)" : ""),
+                        s.connections(), Text.cut(s.command(), 40), Text.time(s.createdAt()));
+            }
+            table.print(out());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one session, also when CLOSED.")
+    static final class Get extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "The session id.")
+        String id;
+
+        @Override
+        int run() {
+            long sessionId = Ids.parse(id, "session");
+            SessionInfo s = client().sessions().get(sessionId);
+            if (json()) {
+                JsonOut.print(out(), s);
+            } else {
+                print(out(), s, connection().ownSessionId());
+            }
+            return ExitCodes.OK;
+        }
+
+        static void print(PrintWriter out, SessionInfo s, long own) {
+            var fields = new LinkedHashMap<String, Object>();
+            fields.put("id", s.id() + (s.id() == own ? " (this session)" : ""));
+            fields.put("server", s.server());
+            fields.put("user", s.user());
+            fields.put("state", s.state() + " (" + s.stateCode() + ")");
+            fields.put("locked", s.locked() ? "yes" : "no");
+            fields.put("clients", s.connections());
+            fields.put("command", s.command());
+            fields.put("size", s.cols() + "x" + s.rows());
+            fields.put("pid", s.pid());
+            fields.put("created", Text.time(s.createdAt()));
+            if (s.state() == SessionState.CLOSED) {
+                fields.put("closed", Text.time(s.closedAt()));
+                fields.put("exit code", s.exitCode());
+                fields.put("reason", s.closeReason());
+            }
+            int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
+            fields.forEach((key, value) -> out.println(key + " ".repeat(width - key.length() + 2) + (value == null ? "" : value)));
+        }
+    }
+}
