@@ -2,7 +2,8 @@ package dev.tether.client;
 
 /**
  * The JSON text frames of an attached terminal. The server sends {@link Attached} first, {@link Resize}
- * when another client changes the size, and {@link Closed} before it closes the socket; kinds this SDK
+ * when another client changes the size, {@link Error} when it refuses something, and {@link Closed}
+ * before it closes the socket; kinds this SDK
  * does not know yet arrive as {@link Other}.
  */
 public sealed interface ControlMessage {
@@ -20,14 +21,25 @@ public sealed interface ControlMessage {
      *
      * @param kind {@code disconnected} (someone disconnected the session), {@code ended} (the session
      *     closed; {@code exitCode} set when its program exited), or on the client's side
-     *     {@code detached} (this client let go) and {@code lost} (the connection failed)
+     *     {@code detached} (this client let go), {@code refused} (the server sent an {@link Error} and
+     *     closed the socket; the reason is {@code CODE: message}) and {@code lost} (the connection failed)
      * @param reason a sentence, e.g. {@code disconnected by alice}, {@code program exited}
      */
     record Closed(String kind, String reason, Integer exitCode) implements ControlMessage {
         public static final String DISCONNECTED = "disconnected";
         public static final String ENDED = "ended";
         public static final String DETACHED = "detached";
+        public static final String REFUSED = "refused";
         public static final String LOST = "lost";
+    }
+
+    /**
+     * The server did not accept something: a malformed control message (the attachment goes on), or
+     * the attach itself after the upgrade (the socket is then closed).
+     *
+     * @param error the result code's name, e.g. {@code INVALID_STATE}
+     */
+    record Error(String error, String message) implements ControlMessage {
     }
 
     /** A message type this SDK does not know, kept as its JSON text. */

@@ -38,6 +38,7 @@ public final class TerminalConnection implements AutoCloseable {
     private final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
     private final AtomicBoolean detaching = new AtomicBoolean();
     private volatile ControlMessage.Closed serverReason;
+    private volatile ControlMessage.Error lastError;
     private volatile WebSocket socket;
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
@@ -198,6 +199,7 @@ public final class TerminalConnection implements AutoCloseable {
                 case "resize" -> new ControlMessage.Resize(node.path("cols").asInt(), node.path("rows").asInt());
                 case "closed" -> new ControlMessage.Closed(node.path("kind").asText("ended"),
                         node.path("reason").asText(""), node.path("exitCode").isNumber() ? node.path("exitCode").asInt() : null);
+                case "error" -> new ControlMessage.Error(node.path("error").asText("INTERNAL"), node.path("message").asText(""));
                 default -> new ControlMessage.Other(type, text);
             };
         } catch (IOException e) {
@@ -207,6 +209,9 @@ public final class TerminalConnection implements AutoCloseable {
         if (message instanceof ControlMessage.Closed reason) {
             serverReason = reason; // delivered once, when the socket closes
             return;
+        }
+        if (message instanceof ControlMessage.Error error) {
+            lastError = error; // the reason, should the server close the socket next
         }
         try {
             listener.onControl(message);
@@ -251,6 +256,9 @@ public final class TerminalConnection implements AutoCloseable {
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
             ControlMessage.Closed why = serverReason;
+            if (why == null && lastError != null && !detaching.get()) {
+                why = new ControlMessage.Closed(ControlMessage.Closed.REFUSED, lastError.error() + ": " + lastError.message(), null);
+            }
             if (why == null && detaching.get()) {
                 why = new ControlMessage.Closed(ControlMessage.Closed.DETACHED, "detached from session " + sessionId, null);
             }
