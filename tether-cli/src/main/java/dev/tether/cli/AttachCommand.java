@@ -50,10 +50,15 @@ final class AttachCommand extends ClientCommand {
             case ControlMessage.Closed.DETACHED -> "[detached from session " + sessionId + "]";
             case ControlMessage.Closed.DISCONNECTED -> "[disconnected: " + end.reason() + "]";
             case ControlMessage.Closed.ENDED -> "[session " + sessionId + " closed: " + end.reason() + "]";
+            case ControlMessage.Closed.REFUSED -> end.reason();
             default -> ResultCode.SERVER_UNREACHABLE.name() + ": lost the connection to session " + sessionId + ": " + end.reason();
         });
         err().flush();
-        return ControlMessage.Closed.LOST.equals(end.kind()) ? ExitCodes.UNREACHABLE : ExitCodes.OK;
+        return switch (end.kind()) {
+            case ControlMessage.Closed.LOST -> ExitCodes.UNREACHABLE;
+            case ControlMessage.Closed.REFUSED -> ExitCodes.FAILED;
+            default -> ExitCodes.OK;
+        };
     }
 
     private static RawTerminal openTerminal() {

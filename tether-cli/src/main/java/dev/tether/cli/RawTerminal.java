@@ -16,7 +16,6 @@ import org.jline.terminal.Attributes.OutputFlag;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
-import org.jline.utils.NonBlockingInputStream;
 
 /**
  * The local end of {@code session attach}: the user's terminal in raw mode (JLine), or plain stdin and
@@ -54,7 +53,9 @@ final class RawTerminal implements AutoCloseable {
         Terminal terminal = TerminalBuilder.builder().system(true).nativeSignals(true).build();
         Attributes saved = terminal.getAttributes();
         terminal.setAttributes(raw(saved));
-        return new RawTerminal(terminal, saved, terminal.input(), new FileOutputStream(FileDescriptor.out));
+        // Keystrokes are read from fd 0 directly, not through terminal.input(): JLine's shutdown hook
+        // closes its input stream under the lock a blocked reader holds, and System.exit would hang.
+        return new RawTerminal(terminal, saved, new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));
     }
 
     private static Attributes raw(Attributes saved) {
@@ -93,9 +94,6 @@ final class RawTerminal implements AutoCloseable {
 
     /** Reads what is available (at least one byte), or -1 at the end of input. */
     int read(byte[] buffer) throws IOException {
-        if (input instanceof NonBlockingInputStream nonBlocking) {
-            return nonBlocking.readBuffered(buffer);
-        }
         return input.read(buffer);
     }
 

@@ -29,15 +29,18 @@ final class Report {
         return exit;
     }
 
-    /** {@code session 4 (alice, bash): disconnected ...}, or {@code ...: skipped: reason}. */
+    /**
+     * The server's sentence for the target, which names it ({@code session 4 (alice, bash) disconnected
+     * (1 client let go); its programs keep running}); failures as {@link #failure}.
+     */
     static String line(TargetResult target) {
-        String label = label(target);
-        return switch (target.status()) {
-            case DONE -> label + ": " + (target.message() != null ? target.message() : "done");
-            case SKIPPED -> label + ": skipped" + (target.message() != null ? ": " + target.message() : "");
-            case PENDING -> label + ": pending";
-            case FAILED -> label + ": " + failure(target);
-        };
+        if (target.status() == TargetStatus.FAILED) {
+            return failure(target);
+        }
+        if (target.message() != null && !target.message().isBlank()) {
+            return target.message();
+        }
+        return label(target) + ": " + target.status().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** {@code NOT_FOUND: no session 42 on tether1}. */
