@@ -199,6 +199,24 @@ public final class SessionService implements AutoCloseable {
                 .toList());
     }
 
+    /**
+     * Stored events after {@code afterId}, in id order, that the caller may see: admins all, users
+     * those about their own sessions and requests ({@link EventRecord#user()} is whose they are).
+     */
+    public CompletableFuture<EventPage> history(Caller caller, long afterId, int limit) {
+        return store.read(tx -> tx.events(afterId, limit)).thenApply(events -> new EventPage(
+                caller.admin() ? events : events.stream().filter(e -> caller.maySee(e.user())).toList(),
+                events.isEmpty() ? afterId : events.getLast().id(),
+                events.size() == limit));
+    }
+
+    /**
+     * One page of history: the visible events, the id up to which the log was read (every event up
+     * to it is in {@code events} or not visible to the caller), and whether more may follow.
+     */
+    public record EventPage(List<EventRecord> events, long scannedTo, boolean more) {
+    }
+
     // ---------------------------------------------------------------- attach
 
     /**

@@ -1,37 +1,228 @@
 package dev.tether.server;
 
+import dev.tether.core.Accounts;
+import dev.tether.core.PtyHost;
+import dev.tether.core.ResultCode;
+import dev.tether.core.SessionService;
+import dev.tether.core.Store;
+import dev.tether.core.TetherException;
+import dev.tether.pty.NativePtyHost;
+import dev.tether.store.SqliteStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** A running Tether server: HTTP, WebSocket and SSE over the session service. */
+/**
+ * A running Tether server: the session service over a PTY host and a store, exposed over HTTP,
+ * WebSocket and SSE.
+ *
+ * <p>Start order: data directory, store, PTY host, session service (which records sessions a
+ * crashed run left open as CLOSED), HTTP listener, administrator token. Stop order is the reverse
+ * of what matters: the service closes every session while clients can still be told, then the
+ * listener, the PTY host and the store go.
+ */
 public final class TetherServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TetherServer.class);
+    static final String VERSION = "0.1.0";
+
+    static {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+    }
+
+    private final Vertx vertx;
+    private final HttpServer http;
+    private final Store store;
+    private final PtyHost pty;
+    private final SessionService sessions;
+    private final URI url;
+    private final Path tokenFile;
+    private final String adminToken;
+    private volatile boolean closed;
+
+    private TetherServer(Vertx vertx, HttpServer http, Store store, PtyHost pty, SessionService sessions, URI url,
+                         Path tokenFile, String adminToken) {
+        this.vertx = vertx;
+        this.http = http;
+        this.store = store;
+        this.pty = pty;
+        this.sessions = sessions;
+        this.url = url;
+        this.tokenFile = tokenFile;
+        this.adminToken = adminToken;
+    }
 
     /**
-     * Opens the store (recovering sessions a crashed run left behind), creates the administrator
-     * and {@code admin.token} at first start, and listens. Returns once listening.
+     * Opens the store (recovering sessions a crashed run left behind), listens, and creates the
+     * administrator and {@code admin.token} at first start. Returns once listening.
      *
-     * @throws dev.tether.core.TetherException with a sentence a person can act on (port in use, ...)
+     * @throws TetherException with a sentence a person can act on (port in use, data dir unwritable, ...)
      */
     public static TetherServer start(ServerConfig config) {
-        throw new UnsupportedOperationException("being written");
+        Path dataDir = prepareDataDir(config.dataDir());
+        Store store = SqliteStore.open(dataDir.resolve("tether.db"));
+        PtyHost pty = null;
+        Vertx vertx = null;
+        SessionService sessions = null;
+        try {
+            pty = NativePtyHost.start();
+            sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
+                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace()));
+            var accounts = new Accounts(store, config.clock());
+            vertx = Vertx.vertx();
+            var options = new HttpServerOptions()
+                    .setHost(config.host())
+                    .setPort(config.port())
+                    .setMaxWebSocketFrameSize(64 * 1024)
+                    .setMaxWebSocketMessageSize(256 * 1024)
+                    .setCompressionSupported(false)
+                    .setWebSocketClosingTimeout(2);
+            // The URL is known only once bound (port 0), and the API needs it: bind with a router that
+            // is set right after, before anything can be served (the service refuses until start()).
+            HttpServer http = vertx.createHttpServer(options);
+            var holder = new Object() { io.vertx.ext.web.Router router; };
+            http.requestHandler(request -> holder.router.handle(request));
+            await(http.listen(), "listen on " + config.host() + ":" + config.port());
+            String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+            URI url = URI.create("http://" + host + ":" + http.actualPort());
+            var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant());
+            holder.router = new Api(vertx, sessions, accounts, new Tickets(config.clock()), info).router();
+            int crashed = get(sessions.start(url.toString()), "record the server start");
+            if (crashed > 0) {
+                LOG.warn("{} session(s) of a previous run that did not stop cleanly are recorded CLOSED (server crashed)", crashed);
+            }
+            Path tokenFile = dataDir.resolve("admin.token");
+            String token = adminToken(accounts, tokenFile);
+            LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
+            return new TetherServer(vertx, http, store, pty, sessions, url, tokenFile, token);
+        } catch (RuntimeException e) {
+            if (sessions != null) {
+                sessions.close();
+            }
+            if (vertx != null) {
+                vertx.close();
+            }
+            if (pty != null) {
+                pty.close();
+            }
+            store.close();
+            throw e;
+        }
     }
 
     /** The base URL, e.g. {@code http://127.0.0.1:7420}. */
     public URI url() {
-        throw new UnsupportedOperationException();
+        return url;
     }
 
     /** The administrator's bearer token (the content of {@link #adminTokenFile()}). */
     public String adminToken() {
-        throw new UnsupportedOperationException();
+        return adminToken;
     }
 
     public Path adminTokenFile() {
-        throw new UnsupportedOperationException();
+        return tokenFile;
     }
 
     /** Stops accepting, closes every session with reason {@code server stopped}, records it. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        sessions.close();
+        try {
+            http.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("the HTTP listener did not close cleanly: {}", e.toString());
+        }
+        pty.close();
+        store.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Vert.x did not stop cleanly: {}", e.toString());
+        }
+    }
+
+    private static Path prepareDataDir(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+            if (!Files.isWritable(dir)) {
+                throw new TetherException(ResultCode.ACCESS_DENIED, "the data directory " + dir + " is not writable");
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot create the data directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** The administrator's token from {@code admin.token}, issuing a new one when the file is missing or stale. */
+    private static String adminToken(Accounts accounts, Path file) {
+        try {
+            if (Files.isReadable(file)) {
+                String token = Files.readString(file, StandardCharsets.UTF_8).trim();
+                try {
+                    if (get(accounts.authenticate(token), "check admin.token").admin()) {
+                        return token;
+                    }
+                } catch (TetherException e) {
+                    LOG.warn("{} holds a token this database does not know; issuing a new one", file);
+                }
+            }
+            String token = get(accounts.issueAdminToken(), "create the administrator");
+            Path tmp = file.resolveSibling("admin.token.tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, token + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return token;
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void await(io.vertx.core.Future<?> future, String what) {
+        try {
+            future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof BindException) {
+                throw new TetherException(ResultCode.CONFLICT, "cannot " + what + ": " + cause.getMessage().toLowerCase()
+                        + " (is another Tether running? choose another with --listen)");
+            }
+            throw new TetherException(ResultCode.INTERNAL, "cannot " + what + ": " + cause, cause);
+        } catch (InterruptedException | TimeoutException e) {
+            throw new TetherException(ResultCode.TIMEOUT, "cannot " + what + ": " + e);
+        }
+    }
+
+    private static <T> T get(java.util.concurrent.CompletableFuture<T> future, String what) {
+        try {
+            return future.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = Errors.unwrap(e);
+            throw cause instanceof TetherException te ? te : new TetherException(ResultCode.INTERNAL, "cannot " + what + ": " + cause, cause);
+        } catch (InterruptedException | TimeoutException e) {
+            throw new TetherException(ResultCode.TIMEOUT, "cannot " + what + " in 30 s");
+        }
     }
 }

@@ -1,0 +1,126 @@
+package dev.tether.server;
+
+import dev.tether.core.Caller;
+import dev.tether.core.ClientHandle;
+import dev.tether.core.ResultCode;
+import dev.tether.core.SessionService;
+import dev.tether.core.TetherException;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code GET /api/v1/sessions/{id}/attach}: checks the caller, the Origin and the session while
+ * still plain HTTP (so failures are ordinary error answers), then upgrades and attaches.
+ */
+final class Attach {
+    private final SessionService sessions;
+    private final String serverUrl;
+
+    Attach(SessionService sessions, String serverUrl) {
+        this.sessions = sessions;
+        this.serverUrl = serverUrl;
+    }
+
+    void handle(RoutingContext ctx, Caller caller, long id) {
+        HttpServerRequest request = ctx.request();
+        checkOrigin(request);
+        Integer cols = optionalSize(ctx, "cols");
+        Integer rows = optionalSize(ctx, "rows");
+        if ((cols == null) != (rows == null)) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "give both cols and rows, or neither");
+        }
+        String client = ctx.queryParams().get("client");
+        if (client != null && client.length() > 64) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the client name is longer than 64 characters");
+        }
+        if (!request.canUpgradeToWebSocket()) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "attach is a WebSocket endpoint: send an Upgrade: websocket request");
+        }
+        request.pause();
+        Future.fromCompletionStage(sessions.get(caller, id), ctx.vertx().getOrCreateContext()).onComplete(found -> {
+            if (found.failed() || !found.result().state().isLive()) {
+                request.resume();
+                Errors.reply(ctx.response(), found.failed() ? found.cause() : new TetherException(ResultCode.INVALID_STATE,
+                        "session " + id + " is closed (" + found.result().closeReason() + "); start a new one"));
+                return;
+            }
+            request.resume();
+            request.toWebSocket().onSuccess(ws -> attach(ws, caller, id, cols, rows, client))
+                    .onFailure(e -> Errors.reply(ctx.response(), e));
+        });
+    }
+
+    private void attach(ServerWebSocket ws, Caller caller, long id, Integer cols, Integer rows, String client) {
+        ws.pause();
+        var transport = new WebSocketClient(ws);
+        String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
+        Future.fromCompletionStage(sessions.attach(caller, id, transport, cols, rows, client, remote),
+                io.vertx.core.Vertx.currentContext()).onComplete(result -> {
+            if (result.failed()) {
+                TetherException e = Errors.toTether(result.cause());
+                transport.refuse(e);
+                return;
+            }
+            ClientHandle handle = result.result();
+            var attached = new LinkedHashMap<String, Object>();
+            attached.put("type", "attached");
+            attached.put("sessionId", id);
+            attached.put("clientId", handle.id());
+            attached.put("cols", handle.cols());
+            attached.put("rows", handle.rows());
+            ws.writeTextMessage(Json.write(attached));
+            ws.binaryMessageHandler(buffer -> handle.input(ByteBuffer.wrap(buffer.getBytes())));
+            ws.textMessageHandler(text -> control(handle, text, transport));
+            transport.onClose(() -> handle.gone("client closed the connection"));
+            ws.exceptionHandler(e -> handle.gone("connection error: " + e.getMessage()));
+            handle.start();
+            ws.resume();
+        });
+    }
+
+    private static void control(ClientHandle handle, String text, WebSocketClient transport) {
+        Map<?, ?> message;
+        try {
+            message = Json.MAPPER.readValue(text, Map.class);
+        } catch (Exception e) {
+            transport.error("a control message is not JSON");
+            return;
+        }
+        if ("resize".equals(message.get("type")) && message.get("cols") instanceof Integer c && message.get("rows") instanceof Integer r
+                && c >= 1 && c <= 65535 && r >= 1 && r <= 65535) {
+            handle.resize(c, r);
+        } else {
+            transport.error("unknown or malformed control message; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}");
+        }
+    }
+
+    private void checkOrigin(HttpServerRequest request) {
+        String origin = request.getHeader("Origin");
+        if (origin == null) {
+            return; // not a browser
+        }
+        String host = request.getHeader("Host");
+        URI o;
+        try {
+            o = URI.create(origin);
+        } catch (IllegalArgumentException e) {
+            o = null;
+        }
+        boolean same = o != null && host != null && o.getHost() != null
+                && host.equalsIgnoreCase(o.getHost() + (o.getPort() == -1 ? "" : ":" + o.getPort()));
+        if (!same) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "the WebSocket Origin " + origin
+                    + " is not this server (" + serverUrl + "); open the console from the server itself");
+        }
+    }
+
+    private static Integer optionalSize(RoutingContext ctx, String name) {
+        return ctx.queryParams().get(name) == null ? null : Api.intParam(ctx, name, 0, 1, 65535);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.tether.server;
+
+import dev.tether.core.ErrorBody;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one exception mapper. Client faults are logged at debug; server faults at error with a
+ * reference number that the answer carries, so a user can quote it without seeing internals.
+ */
+final class Errors {
+    private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+    private static final AtomicLong REFS = new AtomicLong();
+
+    private Errors() {
+    }
+
+    static TetherException toTether(Throwable failure) {
+        Throwable e = unwrap(failure);
+        if (e instanceof TetherException te) {
+            if (te.code() == ResultCode.INTERNAL) {
+                LOG.error("internal error: {}", te.getMessage(), te);
+            } else {
+                LOG.debug("{}: {}", te.code(), te.getMessage());
+            }
+            return te;
+        }
+        long ref = REFS.incrementAndGet();
+        LOG.error("internal error (ref {})", ref, e);
+        return new TetherException(ResultCode.INTERNAL, "internal error in the Tether server (log reference " + ref + ")");
+    }
+
+    static void reply(HttpServerResponse response, Throwable failure) {
+        TetherException e = toTether(failure);
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        if (response.headWritten()) {
+            response.reset();
+            return;
+        }
+        response.setStatusCode(e.code().httpStatus())
+                .putHeader("Content-Type", "application/json")
+                .end(Json.write(ErrorBody.of(e.code(), e.getMessage())));
+    }
+
+    static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.tether.server;
+
+import dev.tether.core.Caller;
+import dev.tether.core.EventRecord;
+import dev.tether.core.SessionService;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code GET /api/v1/events}: Server-Sent Events, resumable.
+ *
+ * <p>Subscribes to live events first, then pages through the stored history after {@code since};
+ * live events that arrive meanwhile wait in a queue and are sent afterwards, skipping any id
+ * already sent, so the stream has every event once, in id order. A client that stops reading
+ * while more than {@link #MAX_QUEUED} events wait is cut off; it resumes with Last-Event-ID.
+ * Everything touching the response runs on the connection's context.
+ */
+final class EventStream {
+    static final int PAGE = 500;
+    static final int MAX_QUEUED = 10_000;
+    private static final long KEEPALIVE_MS = 15_000;
+
+    private final RoutingContext ctx;
+    private final HttpServerResponse response;
+    private final Context context;
+    private final Caller caller;
+    private final SessionService sessions;
+    private final Queue<EventRecord> live = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private long lastSent;
+    private boolean catchingUp = true;
+    private boolean follow;
+    private boolean finished;
+    private AutoCloseable subscription;
+    private long keepalive = -1;
+
+    EventStream(RoutingContext ctx, Caller caller, SessionService sessions) {
+        this.ctx = ctx;
+        this.response = ctx.response();
+        this.context = ctx.vertx().getOrCreateContext();
+        this.caller = caller;
+        this.sessions = sessions;
+    }
+
+    void start(long since, boolean follow) {
+        this.lastSent = since;
+        this.follow = follow;
+        response.setChunked(true)
+                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache")
+                .putHeader("X-Accel-Buffering", "no");
+        response.write(": tether events after " + since + "\n\n");
+        response.closeHandler(v -> finish());
+        response.drainHandler(v -> drain());
+        if (follow) {
+            subscription = sessions.events().subscribe(this::onLive);
+            keepalive = ctx.vertx().setPeriodic(KEEPALIVE_MS, t -> response.write(": keepalive\n\n"));
+        }
+        page();
+    }
+
+    private void onLive(EventRecord e) { // on the store's writer thread: only queue and schedule
+        if (!caller.maySee(e.user())) {
+            return;
+        }
+        live.add(e);
+        if (queued.incrementAndGet() > MAX_QUEUED) {
+            context.runOnContext(v -> finish());
+            return;
+        }
+        if (drainScheduled.compareAndSet(false, true)) {
+            context.runOnContext(v -> {
+                drainScheduled.set(false);
+                drain();
+            });
+        }
+    }
+
+    private void page() {
+        Future.fromCompletionStage(sessions.history(caller, lastSent, PAGE), context).onComplete(r -> {
+            if (finished) {
+                return;
+            }
+            if (r.failed()) {
+                Errors.toTether(r.cause());
+                finish();
+                return;
+            }
+            SessionService.EventPage page = r.result();
+            var out = new StringBuilder();
+            for (EventRecord e : page.events()) {
+                append(out, e);
+            }
+            lastSent = Math.max(lastSent, page.scannedTo());
+            if (!out.isEmpty()) {
+                response.write(Buffer.buffer(out.toString().getBytes(StandardCharsets.UTF_8)));
+            }
+            if (page.more()) {
+                page();
+            } else if (!follow) {
+                finish();
+            } else {
+                catchingUp = false;
+                drain();
+            }
+        });
+    }
+
+    private void drain() {
+        if (catchingUp || finished) {
+            return;
+        }
+        var out = new StringBuilder();
+        EventRecord e;
+        while (!response.writeQueueFull() && (e = live.poll()) != null) {
+            queued.decrementAndGet();
+            if (e.id() > lastSent) {
+                append(out, e);
+            }
+            if (out.length() > 64 * 1024) {
+                response.write(Buffer.buffer(out.toString().getBytes(StandardCharsets.UTF_8)));
+                out.setLength(0);
+            }
+        }
+        if (!out.isEmpty()) {
+            response.write(Buffer.buffer(out.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private void append(StringBuilder out, EventRecord e) {
+        out.append("id: ").append(e.id()).append('\n')
+                .append("event: ").append(e.type()).append('\n')
+                .append("data: ").append(Json.write(e)).append("\n\n");
+        lastSent = e.id();
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (keepalive >= 0) {
+            ctx.vertx().cancelTimer(keepalive);
+        }
+        if (subscription != null) {
+            try {
+                subscription.close();
+            } catch (Exception ignored) {
+                // removing a subscriber cannot fail
+            }
+        }
+        live.clear();
+        if (!response.ended() && !response.closed()) {
+            response.end();
+        }
+    }
+
+}

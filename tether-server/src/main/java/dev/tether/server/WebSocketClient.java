@@ -1,0 +1,153 @@
+package dev.tether.server;
+
+import dev.tether.core.ClientTransport;
+import dev.tether.core.EndNotice;
+import dev.tether.core.TetherException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A client attached over WebSocket. Output is written from the PTY loop (Vert.x hands it to the
+ * connection's event loop in order).
+ *
+ * <p>Flow control counts the bytes in flight itself: added on send, subtracted when Vert.x reports
+ * the frame written to the socket. Past {@link #HIGH_WATER} the client is full; when it drops to
+ * {@link #LOW_WATER} the terminal is told it may send again. (Vert.x's own drain signal proved
+ * unreliable for writes from a thread that is not the connection's: an edge could be lost and the
+ * client would starve.) So one client holds at most about {@code HIGH_WATER} + one chunk.
+ */
+final class WebSocketClient implements ClientTransport {
+    static final int HIGH_WATER = 256 * 1024;
+    static final int LOW_WATER = 64 * 1024;
+    private static final short NORMAL = 1000;
+    private static final short POLICY = 1008;
+
+    private final ServerWebSocket ws;
+    private final Context context;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicBoolean wantsWritable = new AtomicBoolean();
+    private volatile Runnable writable = () -> { };
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile Runnable onClose = () -> { };
+
+    WebSocketClient(ServerWebSocket ws) {
+        this.ws = ws;
+        this.context = Vertx.currentContext();
+        ws.closeHandler(v -> {
+            closed.complete(null);
+            onClose.run();
+        });
+    }
+
+    /** Runs when the socket closes, whoever closed it. */
+    void onClose(Runnable action) {
+        this.onClose = action;
+    }
+
+    @Override
+    public boolean send(ByteBuffer output) {
+        int length = output.remaining();
+        byte[] copy = new byte[length];
+        output.get(copy);
+        long pending = inFlight.addAndGet(length);
+        ws.writeBinaryMessage(Buffer.buffer(copy)).onComplete(r -> written(length));
+        if (pending < HIGH_WATER) {
+            return true;
+        }
+        wantsWritable.set(true);
+        // A completion may have brought it down before the flag was set: then it is not full after all.
+        return inFlight.get() <= LOW_WATER && wantsWritable.compareAndSet(true, false);
+    }
+
+    private void written(int length) {
+        if (inFlight.addAndGet(-length) <= LOW_WATER && wantsWritable.compareAndSet(true, false)) {
+            writable.run();
+        }
+    }
+
+    @Override
+    public void onWritable(Runnable callback) {
+        this.writable = callback;
+    }
+
+    @Override
+    public void pauseInput() {
+        context.runOnContext(v -> ws.pause());
+    }
+
+    @Override
+    public void resumeInput() {
+        context.runOnContext(v -> ws.resume());
+    }
+
+    @Override
+    public void tooSlow() {
+        end(EndNotice.disconnected("too slow"));
+    }
+
+    @Override
+    public void resized(int cols, int rows) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("type", "resize");
+        m.put("cols", cols);
+        m.put("rows", rows);
+        ws.writeTextMessage(Json.write(m));
+    }
+
+    @Override
+    public CompletionStage<Void> end(EndNotice notice) {
+        if (ended.compareAndSet(false, true)) {
+            var m = new LinkedHashMap<String, Object>();
+            m.put("type", "closed");
+            m.put("kind", notice.kind() == EndNotice.Kind.ENDED ? "ended" : "disconnected");
+            m.put("reason", notice.reason());
+            if (notice.exitCode() != null) {
+                m.put("exitCode", notice.exitCode());
+            }
+            ws.writeTextMessage(Json.write(m));
+            ws.close(NORMAL, closeReason(notice.reason()));
+        }
+        return closed;
+    }
+
+    /** The attach was refused after the upgrade: say why and close with a policy code. */
+    void refuse(TetherException e) {
+        if (ended.compareAndSet(false, true)) {
+            var m = new LinkedHashMap<String, Object>();
+            m.put("type", "error");
+            m.put("error", e.code().name());
+            m.put("code", e.code().windowsCode());
+            m.put("message", e.getMessage());
+            ws.writeTextMessage(Json.write(m));
+            ws.close(POLICY, closeReason(e.getMessage()));
+        }
+    }
+
+    void error(String message) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("type", "error");
+        m.put("error", "INVALID_PARAMETER");
+        m.put("message", message);
+        ws.writeTextMessage(Json.write(m));
+    }
+
+    /** A WebSocket close reason is at most 123 bytes of UTF-8. */
+    static String closeReason(String reason) {
+        byte[] b = reason.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= 123) {
+            return reason;
+        }
+        String cut = new String(b, 0, 120, StandardCharsets.UTF_8);
+        return cut.substring(0, Math.max(0, cut.length() - 1)) + "...";
+    }
+}

@@ -1,0 +1,79 @@
+package dev.tether.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The backpressure policy: a client that stops reading never stalls the others, never makes the
+ * server's memory grow without bound, and is let go with reason "too slow" once it is further
+ * behind than the ring buffer holds; a lone slow client pauses the program as a terminal would.
+ */
+class BackpressureTest {
+    static ServerFixture server;
+
+    @BeforeAll
+    static void start() {
+        server = new ServerFixture(); // ring buffer of 64 KiB
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void aClientThatStopsReadingDoesNotStallAnotherAndIsLetGoAsTooSlow() throws Exception {
+        long id = server.shell("exec yes 0123456789abcdefghijklmnopqrstuvwxyz");
+        TestTerminal slow = TestTerminal.open(server.url(), server.token, id, null, false);
+        TestTerminal fast = server.attach(id);
+        await().atMost(Duration.ofSeconds(30)).until(() -> fast.bytes.get() > 64L * 1024 * 1024);
+        // the slow one got at most what fits in the socket buffers and the write queue, then was dropped
+        await().atMost(Duration.ofSeconds(10)).until(() -> EventsTest.events(server, 0).stream().anyMatch(e ->
+                e.get("type").asText().equals("ClientDetached") && e.get("sessionId").asLong() == id
+                        && e.get("data").get("reason").asText().equals("too slow")));
+        slow.ws.request(Long.MAX_VALUE);
+        JsonNode closed = slow.control("closed");
+        assertThat(closed.get("reason").asText()).isEqualTo("too slow");
+        assertThat(slow.bytes.get()).isLessThan(fast.bytes.get() / 4);
+        long before = fast.bytes.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fast.bytes.get() > before + 1024 * 1024);
+        assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aLoneClientThatStopsReadingPausesTheProgramAsATerminalWould() throws Exception {
+        java.nio.file.Path counter = java.nio.file.Files.createTempFile("tether-counter", ".txt");
+        // 1 KiB lines, so the kernel's socket buffers (several MiB on loopback) fill in seconds
+        long id = server.shell("p=$(printf '%01000d' 0); i=0; while :; do i=$((i+1)); echo \"line $i $p\"; echo $i > "
+                + counter + "; done");
+        TestTerminal slow = TestTerminal.open(server.url(), server.token, id, null, false);
+        // the program writes until every buffer on the way is full, then blocks in write()
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500))
+                .until(() -> stalled(counter));
+        long paused = count(counter);
+        Thread.sleep(1000);
+        assertThat(count(counter)).isEqualTo(paused);
+        // still attached: a lone slow client is not dropped, the program waits for it
+        assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(1);
+        slow.ws.request(Long.MAX_VALUE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(counter) > paused + 1000);
+        java.nio.file.Files.deleteIfExists(counter);
+    }
+
+    private static boolean stalled(java.nio.file.Path counter) throws Exception {
+        long a = count(counter);
+        Thread.sleep(300);
+        return a > 0 && count(counter) == a;
+    }
+
+    private static long count(java.nio.file.Path counter) throws java.io.IOException {
+        String s = java.nio.file.Files.readString(counter).trim();
+        return s.isEmpty() ? 0 : Long.parseLong(s);
+    }
+}

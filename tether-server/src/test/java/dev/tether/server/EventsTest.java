@@ -1,0 +1,139 @@
+package dev.tether.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every state change is a durable event with an increasing id, streamed live over SSE and resumable. */
+class EventsTest {
+    static ServerFixture server;
+
+    @BeforeAll
+    static void start() {
+        server = new ServerFixture();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void everyChangeOfASessionIsAnEventWithAnIncreasingId() {
+        long since = RequestsTest.lastEventIdOf(server);
+        long id = server.shell("exec sleep 60");
+        TestTerminal t = server.attach(id);
+        t.control("attached");
+        server.post("/sessions/" + id + "/close?wait=true", null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> types(events(server, since)).contains("RequestCompleted"));
+        List<JsonNode> events = events(server, since);
+        assertThat(types(events)).containsSubsequence("SessionCreated", "SessionStateChanged", "ClientAttached",
+                "SessionClosed", "RequestCompleted");
+        long previous = since;
+        for (JsonNode e : events) {
+            assertThat(e.get("id").asLong()).isGreaterThan(previous);
+            previous = e.get("id").asLong();
+        }
+        JsonNode closed = events.stream().filter(e -> e.get("type").asText().equals("SessionClosed")).findFirst().orElseThrow();
+        assertThat(closed.get("sessionId").asLong()).isEqualTo(id);
+        assertThat(closed.get("data").get("reason").asText()).isEqualTo("logoff by admin");
+        JsonNode started = events.stream().filter(e -> e.get("type").asText().equals("SessionStateChanged")).findFirst().orElseThrow();
+        assertThat(started.get("data").get("from").asText()).isEqualTo("INIT");
+        assertThat(started.get("data").get("to").asText()).isEqualTo("DISCONNECTED");
+    }
+
+    @Test
+    void theStreamResumesAfterLastEventIdWithNothingLostAndNothingTwice() throws Exception {
+        long since = RequestsTest.lastEventIdOf(server);
+        var received = new CopyOnWriteArrayList<JsonNode>();
+        Thread reader = Thread.ofVirtual().start(() -> follow(since, received, 3));
+        for (int i = 0; i < 3; i++) {
+            server.shell("exit 0");
+        }
+        reader.join(Duration.ofSeconds(10));
+        assertThat(types(received).stream().filter("SessionCreated"::equals)).hasSize(3);
+        long resumeFrom = received.getLast().get("id").asLong(); // the stream dropped here
+        for (int i = 0; i < 2; i++) {
+            server.shell("exit 0");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> types(events(server, since)).stream()
+                .filter("SessionClosed"::equals).count() == 5);
+        List<Long> stitched = new ArrayList<>();
+        received.forEach(e -> stitched.add(e.get("id").asLong()));
+        events(server, resumeFrom).forEach(e -> stitched.add(e.get("id").asLong()));
+        assertThat(stitched).doesNotHaveDuplicates().isSorted();
+        assertThat(stitched).isEqualTo(events(server, since).stream().map(e -> e.get("id").asLong()).toList());
+    }
+
+    @Test
+    void aUserSeesOnlyTheEventsOfItsOwnSessions() {
+        String bob = AccessTest.addUser(server, "eve", false);
+        long adminSession = server.shell("exec sleep 60");
+        var bobSession = server.call("POST", "/sessions", "{\"command\":\"/bin/sleep\",\"args\":[\"60\"]}", bob, null);
+        long bobId = bobSession.body().get("id").asLong();
+        var text = server.call("GET", "/events?follow=false", null, bob, null).text();
+        List<JsonNode> seen = parse(text);
+        assertThat(seen).isNotEmpty();
+        assertThat(seen).allSatisfy(e -> assertThat(e.get("user").asText()).isEqualTo("eve"));
+        assertThat(seen.stream().map(e -> e.path("sessionId").asLong()).toList()).contains(bobId).doesNotContain(adminSession);
+    }
+
+    /** Reads the live stream until {@code count} SessionCreated events have arrived, keeping every event. */
+    private static void follow(long since, List<JsonNode> into, int count) {
+        var request = HttpRequest.newBuilder(server.url().resolve("/api/v1/events?since=" + since))
+                .header("Authorization", "Bearer " + server.token).build();
+        try {
+            HttpResponse<java.io.InputStream> r = server.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (var in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                String line;
+                int created = 0;
+                while (created < count && (line = in.readLine()) != null) {
+                    if (line.startsWith("data: ")) {
+                        JsonNode e = Json.MAPPER.readTree(line.substring(6));
+                        into.add(e);
+                        if (e.get("type").asText().equals("SessionCreated")) {
+                            created++;
+                        }
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<JsonNode> events(ServerFixture server, long since) {
+        return parse(server.get("/events?follow=false&since=" + since).text());
+    }
+
+    static List<JsonNode> parse(String sse) {
+        var events = new ArrayList<JsonNode>();
+        for (String line : sse.split("\n")) {
+            if (line.startsWith("data: ")) {
+                try {
+                    events.add(Json.MAPPER.readTree(line.substring(6)));
+                } catch (Exception e) {
+                    throw new IllegalStateException(line, e);
+                }
+            }
+        }
+        return events;
+    }
+
+    static List<String> types(List<JsonNode> events) {
+        return events.stream().map(e -> e.get("type").asText()).toList();
+    }
+}

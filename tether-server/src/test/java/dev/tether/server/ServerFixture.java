@@ -1,0 +1,104 @@
+package dev.tether.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** A real server on a free port with a fresh data directory, and a plain HTTP client for it. */
+final class ServerFixture implements AutoCloseable {
+    final Path dataDir;
+    final TetherServer server;
+    final HttpClient http = HttpClient.newHttpClient();
+    final String token;
+
+    ServerFixture() {
+        this(newDataDir());
+    }
+
+    ServerFixture(Path dataDir) {
+        this.dataDir = dataDir;
+        this.server = TetherServer.start(new ServerConfig("127.0.0.1", 0, dataDir, "test-server", 64 * 1024,
+                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system()));
+        this.token = server.adminToken();
+    }
+
+    static Path newDataDir() {
+        try {
+            return Files.createTempDirectory("tether-test");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    record Answer(int status, JsonNode body, String text) {
+        String error() {
+            return body.path("error").asText();
+        }
+    }
+
+    Answer get(String path) {
+        return call("GET", path, null, token, null);
+    }
+
+    Answer post(String path, String json) {
+        return call("POST", path, json, token, null);
+    }
+
+    Answer call(String method, String path, String json, String bearer, Long ownSession) {
+        var b = HttpRequest.newBuilder(server.url().resolve("/api/v1" + path)).timeout(Duration.ofSeconds(60));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        if (ownSession != null) {
+            b.header("Tether-Session-Id", ownSession.toString());
+        }
+        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode body = r.body().isEmpty() || !r.headers().firstValue("Content-Type").orElse("").contains("json")
+                    ? Json.MAPPER.missingNode() : Json.MAPPER.readTree(r.body());
+            return new Answer(r.statusCode(), body, r.body());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(method + " " + path + ": " + e, e);
+        }
+    }
+
+    /** Starts {@code sh -c script} and returns the session id. */
+    long shell(String script) {
+        Answer a = post("/sessions", "{\"command\":\"/bin/sh\",\"args\":[\"-c\"," + Json.write(script) + "]}");
+        if (a.status() != 201) {
+            throw new IllegalStateException("could not start a session: " + a.text());
+        }
+        return a.body().get("id").asLong();
+    }
+
+    TestTerminal attach(long sessionId) {
+        return TestTerminal.open(server.url(), token, sessionId, null);
+    }
+
+    URI url() {
+        return server.url();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is harmless
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tether.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A WebSocket client of the attach endpoint, as a program would use it: collects the terminal
+ * bytes and the control messages. With {@code reading=false} it never asks for more frames,
+ * like a client that stopped reading.
+ */
+final class TestTerminal implements WebSocket.Listener {
+    final ByteArrayOutputStream output = new ByteArrayOutputStream();
+    final BlockingQueue<JsonNode> controls = new LinkedBlockingQueue<>();
+    final CompletableFuture<Integer> closedWith = new CompletableFuture<>();
+    final AtomicLong bytes = new AtomicLong();
+    private final AtomicBoolean reading;
+    private final StringBuilder text = new StringBuilder();
+    WebSocket ws;
+
+    private TestTerminal(boolean reading) {
+        this.reading = new AtomicBoolean(reading);
+    }
+
+    static TestTerminal open(URI server, String token, long sessionId, String query) {
+        return open(server, token, sessionId, query, true);
+    }
+
+    static TestTerminal open(URI server, String token, long sessionId, String query, boolean reading) {
+        var t = new TestTerminal(reading);
+        URI uri = URI.create("ws://" + server.getAuthority() + "/api/v1/sessions/" + sessionId + "/attach"
+                + (query == null ? "" : "?" + query));
+        t.ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                .header("Authorization", "Bearer " + token)
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(uri, t).join();
+        return t;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+        webSocket.request(reading.get() ? Long.MAX_VALUE : 1);
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        byte[] b = new byte[data.remaining()];
+        data.get(b);
+        synchronized (output) {
+            output.writeBytes(b);
+        }
+        bytes.addAndGet(b.length);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        text.append(data);
+        if (last) {
+            try {
+                controls.add(Json.MAPPER.readTree(text.toString()));
+            } catch (Exception e) {
+                throw new IllegalStateException("not JSON: " + text, e);
+            }
+            text.setLength(0);
+        }
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closedWith.complete(statusCode);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closedWith.complete(-1);
+    }
+
+    String screen() {
+        synchronized (output) {
+            return output.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The next control message of the given type, waiting up to 10 s. */
+    JsonNode control(String type) {
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < end) {
+                JsonNode m = controls.poll(100, TimeUnit.MILLISECONDS);
+                if (m != null && type.equals(m.path("type").asText())) {
+                    return m;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new AssertionError("no '" + type + "' control message within 10 s; output so far: " + screen());
+    }
+
+    void type(String s) {
+        ws.sendBinary(ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8)), true).join();
+    }
+
+    void sendControl(String json) {
+        ws.sendText(json, true).join();
+    }
+
+    void leave() {
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+    }
+}
