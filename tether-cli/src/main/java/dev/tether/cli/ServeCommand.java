@@ -52,12 +52,11 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         var stopped = new CountDownLatch(1);
+        Signals.onTerminate(stopped::countDown); // before starting: a TERM during startup still stops cleanly
         TetherServer server = TetherServer.start(config);
         System.out.println("Tether " + Main.version() + " listening on " + server.url() + " as " + config.name());
         System.out.println("Administrator token: " + server.adminTokenFile());
         System.out.flush();
-        Runnable stop = stopped::countDown;
-        Signals.onTerminate(stop);
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -1,0 +1,111 @@
+package dev.tether.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real terminal for the CLI: a detached tmux server of its own, whose one pane runs
+ * {@code tether ...; echo EXIT=$?} so a test can type keys, resize the window and read the screen.
+ */
+final class Tmux implements AutoCloseable {
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    private final String socket = "tether-test-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet();
+    private final Path script;
+
+    private Tmux(Path script) {
+        this.script = script;
+    }
+
+    /** Starts {@code cli args...} in a {@code cols} x {@code rows} window. */
+    static Tmux start(Cli cli, int cols, int rows, String... args) {
+        try {
+            Path script = Files.createTempFile("tether-tmux", ".sh");
+            var lines = new ArrayList<String>();
+            lines.add("#!/bin/sh");
+            lines.add("unset TETHER_TOKEN TETHER_SESSION_ID TETHER_DEBUG");
+            ProcessBuilder builder = cli.processBuilder(args);
+            for (Map.Entry<String, String> e : builder.environment().entrySet()) {
+                if (e.getKey().startsWith("TETHER_") || e.getKey().equals("XDG_DATA_HOME")) {
+                    lines.add("export " + e.getKey() + "=" + quote(e.getValue()));
+                }
+            }
+            lines.add(String.join(" ", builder.command().stream().map(Tmux::quote).toList()));
+            lines.add("echo EXIT=$?");
+            lines.add("sleep 600");
+            Files.writeString(script, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+            var tmux = new Tmux(script);
+            tmux.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", Integer.toString(cols), "-y", Integer.toString(rows),
+                    "sh " + quote(script.toString()));
+            return tmux;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Types text or tmux key names ({@code Enter}, {@code C-]}, {@code C-c}). */
+    void keys(String... keys) {
+        var args = new ArrayList<>(List.of("send-keys", "-t", "t"));
+        args.addAll(List.of(keys));
+        tmux(args.toArray(String[]::new));
+    }
+
+    void resize(int cols, int rows) {
+        tmux("resize-window", "-t", "t", "-x", Integer.toString(cols), "-y", Integer.toString(rows));
+    }
+
+    String screen() {
+        return tmux("capture-pane", "-p", "-t", "t");
+    }
+
+    /** Waits until the screen shows {@code text}; returns the screen. */
+    String awaitScreen(String text) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .alias("the screen shows " + text).until(() -> screen().contains(text));
+        return screen();
+    }
+
+    private String tmux(String... args) {
+        var command = new ArrayList<>(List.of("tmux", "-L", socket));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError("tmux " + String.join(" ", args) + " failed: " + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static String quote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    @Override
+    public void close() {
+        try {
+            new ProcessBuilder("tmux", "-L", socket, "kill-server").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(script);
+        } catch (IOException e) {
+            // nothing left to clean
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
