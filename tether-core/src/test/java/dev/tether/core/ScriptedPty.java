@@ -1,0 +1,82 @@
+package dev.tether.core;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A PTY host whose programs do what the test says: it records the signals each terminal receives
+ * and lets the test end a program with an exit code. (The real PTY layer is tested in tether-pty
+ * and used by every integration test.)
+ */
+final class ScriptedPty implements PtyHost {
+    final List<Program> started = new CopyOnWriteArrayList<>();
+
+    final class Program implements Terminal {
+        final TerminalSpec spec;
+        final TerminalListener listener;
+        final List<Integer> signals = new CopyOnWriteArrayList<>();
+        final List<Viewer> viewers = new CopyOnWriteArrayList<>();
+        volatile boolean alive = true;
+        /** Exit when this signal arrives (e.g. 1 for a shell that dies on SIGHUP), or -1 to ignore all. */
+        volatile int diesOn = 1;
+
+        Program(TerminalSpec spec, TerminalListener listener) {
+            this.spec = spec;
+            this.listener = listener;
+        }
+
+        void exit(int code) {
+            if (alive) {
+                alive = false;
+                listener.exited(code);
+            }
+        }
+
+        @Override public long pid() { return 1000 + started.indexOf(this); }
+
+        @Override public boolean alive() { return alive; }
+
+        @Override
+        public Attachment attach(Viewer viewer) {
+            viewers.add(viewer);
+            return new Attachment() {
+                @Override public void write(ByteBuffer input) { }
+
+                @Override public void detach() { viewers.remove(viewer); }
+            };
+        }
+
+        @Override public void write(ByteBuffer input) { }
+
+        @Override public void resize(int cols, int rows) { }
+
+        @Override
+        public void signal(int signal) {
+            signals.add(signal);
+            if (signal == diesOn || signal == 9) {
+                exit(128 + signal);
+            }
+        }
+
+        @Override public long outputBytes() { return 0; }
+    }
+
+    @Override
+    public Terminal spawn(TerminalSpec spec, TerminalListener listener) {
+        Program p = new Program(spec, listener);
+        started.add(p);
+        return p;
+    }
+
+    Program last() {
+        return started.getLast();
+    }
+
+    List<Program> all() {
+        return new ArrayList<>(started);
+    }
+
+    @Override public void close() { }
+}

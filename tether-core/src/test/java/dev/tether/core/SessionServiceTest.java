@@ -1,0 +1,272 @@
+package dev.tether.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The session state machine and request bookkeeping, with an injected clock. */
+class SessionServiceTest {
+    static final Instant T0 = Instant.parse("2026-11-21T09:00:00Z");
+    final TestClock clock = new TestClock(T0);
+    final MemoryStore store = new MemoryStore();
+    final ScriptedPty pty = new ScriptedPty();
+    final Caller alice = new Caller("alice", false, 0);
+    final Caller admin = new Caller("root", true, 0);
+    SessionService service;
+
+    @BeforeEach
+    void start() {
+        service = new SessionService(store, pty, clock,
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)),
+                Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
+        service.start("http://127.0.0.1:1").join();
+    }
+
+    @AfterEach
+    void stop() {
+        service.close();
+    }
+
+    static final class TestClock implements InstantSource {
+        volatile Instant now;
+
+        TestClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override public Instant instant() { return now; }
+
+        void advance(Duration d) { now = now.plus(d); }
+    }
+
+    static final class TestClient implements ClientTransport {
+        final List<EndNotice> ends = new CopyOnWriteArrayList<>();
+
+        @Override public boolean send(ByteBuffer output) { return true; }
+
+        @Override public void onWritable(Runnable callback) { }
+
+        @Override public void pauseInput() { }
+
+        @Override public void resumeInput() { }
+
+        @Override public void tooSlow() { }
+
+        @Override public void resized(int cols, int rows) { }
+
+        @Override
+        public CompletionStage<Void> end(EndNotice notice) {
+            ends.add(notice);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    SessionInfo newSession(Caller caller) {
+        return service.create(caller, NewSession.of("/bin/sh")).join();
+    }
+
+    @Test
+    void aNewSessionGoesFromInitToDisconnectedAndBothChangesCarryTheClocksTime() {
+        SessionInfo s = newSession(alice);
+        assertThat(s.id()).isEqualTo(1);
+        assertThat(s.state()).isEqualTo(SessionState.DISCONNECTED);
+        assertThat(s.stateCode()).isEqualTo(4);
+        assertThat(s.createdAt()).isEqualTo(T0);
+        assertThat(store.eventTypes()).containsSubsequence("SessionCreated", "SessionStateChanged");
+        EventRecord changed = store.events.stream().filter(e -> e.type().equals("SessionStateChanged")).findFirst().orElseThrow();
+        assertThat(changed.data()).containsEntry("from", "INIT").containsEntry("to", "DISCONNECTED").containsEntry("toCode", 4);
+        assertThat(changed.at()).isEqualTo(T0);
+        assertThat(pty.last().spec.environment()).containsEntry("TETHER_SESSION_ID", "1")
+                .containsEntry("TETHER_SERVER", "http://127.0.0.1:1").containsEntry("TERM", "xterm-256color");
+    }
+
+    @Test
+    void sessionIdsIncreaseAndAreNeverReused() {
+        long a = newSession(alice).id();
+        pty.last().exit(0);
+        long b = newSession(alice).id();
+        assertThat(b).isGreaterThan(a);
+    }
+
+    @Test
+    void attachingMakesASessionActiveAndTheLastClientLeavingMakesItDisconnected() {
+        SessionInfo s = newSession(alice);
+        ClientHandle one = service.attach(alice, s.id(), new TestClient(), null, null, "pc1", "::1").join();
+        ClientHandle two = service.attach(alice, s.id(), new TestClient(), 100, 30, "pc2", "::1").join();
+        SessionInfo active = service.get(alice, s.id()).join();
+        assertThat(active.state()).isEqualTo(SessionState.ACTIVE);
+        assertThat(active.connections()).isEqualTo(2);
+        assertThat(active.cols()).isEqualTo(100);
+        one.gone("closed");
+        assertThat(service.get(alice, s.id()).join().state()).isEqualTo(SessionState.ACTIVE);
+        two.gone("closed");
+        assertThat(service.get(alice, s.id()).join().state()).isEqualTo(SessionState.DISCONNECTED);
+    }
+
+    @Test
+    void disconnectLetsEveryClientGoWithWhoDidItAndTheProgramKeepsRunning() {
+        SessionInfo s = newSession(alice);
+        var c1 = new TestClient();
+        var c2 = new TestClient();
+        service.attach(alice, s.id(), c1, null, null, "a", "x").join();
+        service.attach(alice, s.id(), c2, null, null, "b", "x").join();
+        RequestRecord done = service.disconnect(admin, Selection.of(s.id()), true).join().completion().join();
+        assertThat(done.result()).isEqualTo(ResultCode.OK);
+        assertThat(c1.ends).containsExactly(EndNotice.disconnected("disconnected by root"));
+        assertThat(c2.ends).containsExactly(EndNotice.disconnected("disconnected by root"));
+        assertThat(pty.last().alive()).isTrue();
+        assertThat(pty.last().signals).isEmpty();
+        assertThat(service.get(alice, s.id()).join().state()).isEqualTo(SessionState.DISCONNECTED);
+    }
+
+    @Test
+    void closeHangsUpFirstAndTheSessionIsClosedOnlyWhenTheProgramIsGone() {
+        SessionInfo s = newSession(alice);
+        ScriptedPty.Program program = pty.last();
+        program.diesOn = -1; // ignores SIGHUP and SIGTERM
+        clock.advance(Duration.ofMinutes(5));
+        var submitted = service.close(alice, Selection.of(s.id()), true).join();
+        assertThat(submitted.request().status()).isEqualTo(RequestStatus.RUNNING);
+        await().atMost(Duration.ofSeconds(5)).until(() -> program.signals.contains(9));
+        assertThat(program.signals).containsExactly(1, 15, 9); // SIGHUP, SIGTERM after a grace, SIGKILL after another
+        RequestRecord done = submitted.completion().join();
+        assertThat(done.status()).isEqualTo(RequestStatus.COMPLETED);
+        SessionInfo closed = service.get(alice, s.id()).join();
+        assertThat(closed.state()).isEqualTo(SessionState.CLOSED);
+        assertThat(closed.closeReason()).isEqualTo("logoff by alice");
+        assertThat(closed.exitCode()).isEqualTo(137);
+        assertThat(closed.closedAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)));
+    }
+
+    @Test
+    void aProgramThatExitsOnItsOwnIsClosedWithReasonProgramExitedAndItsClientsAreTold() {
+        SessionInfo s = newSession(alice);
+        var client = new TestClient();
+        service.attach(alice, s.id(), client, null, null, "a", "x").join();
+        pty.last().exit(3);
+        SessionInfo closed = service.get(alice, s.id()).join();
+        assertThat(closed.state()).isEqualTo(SessionState.CLOSED);
+        assertThat(closed.exitCode()).isEqualTo(3);
+        assertThat(closed.closeReason()).isEqualTo("program exited");
+        assertThat(client.ends).containsExactly(EndNotice.ended("program exited", 3));
+        assertThat(service.list(alice, false).join()).isEmpty();
+        assertThat(service.list(alice, true).join()).extracting(SessionInfo::id).containsExactly(s.id());
+    }
+
+    @Test
+    void aRequestCompletesOnlyWhenItsLastTargetIsDone() {
+        SessionInfo a = newSession(alice);
+        ScriptedPty.Program pa = pty.last();
+        SessionInfo b = newSession(alice);
+        ScriptedPty.Program pb = pty.last();
+        pa.diesOn = -1;
+        pb.diesOn = -1;
+        var submitted = service.close(admin, new Selection(List.of(a.id(), b.id()), false, false), false).join();
+        pa.exit(0);
+        RequestRecord half = service.request(admin, submitted.request().id()).join();
+        assertThat(half.status()).isEqualTo(RequestStatus.RUNNING);
+        assertThat(half.targets()).extracting(TargetResult::status).containsExactly(TargetStatus.DONE, TargetStatus.PENDING);
+        pb.exit(0);
+        RequestRecord done = submitted.completion().join();
+        assertThat(done.status()).isEqualTo(RequestStatus.COMPLETED);
+        assertThat(done.result()).isEqualTo(ResultCode.OK);
+        assertThat(store.request(done.id()).orElseThrow().status()).isEqualTo(RequestStatus.COMPLETED);
+        assertThat(store.eventTypes()).contains("RequestCompleted");
+    }
+
+    @Test
+    void aRequestsResultIsOkWhenTargetsSucceedOrAreSkippedElseTheFirstFailure() {
+        var ok = TargetResult.pending(1, "s1").finish(TargetStatus.DONE, ResultCode.OK, "done");
+        var skipped = TargetResult.pending(2, "s2").finish(TargetStatus.SKIPPED, ResultCode.OWN_SESSION, "own");
+        var missing = TargetResult.pending(3, "s3").finish(TargetStatus.FAILED, ResultCode.NOT_FOUND, "none");
+        var closed = TargetResult.pending(4, "s4").finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, "closed");
+        assertThat(RequestBook.overall(List.of(ok, skipped))).isEqualTo(ResultCode.OK);
+        assertThat(RequestBook.overall(List.of(ok, missing, closed))).isEqualTo(ResultCode.NOT_FOUND);
+    }
+
+    @Test
+    void aUserDoesNotSeeAnotherUsersSessionAndItsIdDoesNotLeak() {
+        SessionInfo s = newSession(admin);
+        assertThatThrownBy(() -> service.get(alice, s.id()).join())
+                .hasCauseInstanceOf(TetherException.class).hasMessageContaining("no session " + s.id() + " on box");
+        assertThat(service.list(alice, true).join()).isEmpty();
+        var plan = service.disconnect(alice, Selection.everything(), false).join().completion().join();
+        assertThat(plan.targets()).isEmpty();
+    }
+
+    @Test
+    void whatIfReportsTheTargetsAndChangesNothing() {
+        SessionInfo s = newSession(alice);
+        int events = store.events.size();
+        var answer = service.close(alice, Selection.of(s.id()).asWhatIf(), true).join().request();
+        assertThat(answer.whatIf()).isTrue();
+        assertThat(answer.id()).isZero();
+        assertThat(answer.targets().getFirst().message())
+                .isEqualTo("What if: Performing the operation \"Close\" on target \"session 1 (alice, sh)\".");
+        assertThat(pty.last().signals).isEmpty();
+        assertThat(store.events).hasSize(events);
+        assertThat(store.requests).isEmpty();
+    }
+
+    @Test
+    void allSkipsTheCallersOwnSessionAndNamingItIsRefused() {
+        SessionInfo own = newSession(alice);
+        SessionInfo other = newSession(alice);
+        Caller inside = alice.withOwnSession(own.id());
+        RequestRecord done = service.close(inside, Selection.everything(), false).join().completion().join();
+        assertThat(done.result()).isEqualTo(ResultCode.OK);
+        assertThat(done.targets()).extracting(TargetResult::id, TargetResult::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(own.id(), TargetStatus.SKIPPED),
+                        org.assertj.core.groups.Tuple.tuple(other.id(), TargetStatus.DONE));
+        assertThatThrownBy(() -> service.disconnect(inside, Selection.of(own.id()), true).join())
+                .hasCauseInstanceOf(TetherException.class).hasMessageContaining("your own session");
+    }
+
+    @Test
+    void theServerStoppingClosesEveryLiveSessionWithReasonServerStopped() {
+        SessionInfo s = newSession(alice);
+        service.close();
+        SessionRecord r = store.session(s.id()).orElseThrow();
+        assertThat(r.state()).isEqualTo(SessionState.CLOSED);
+        assertThat(r.closeReason()).isEqualTo("server stopped");
+        assertThat(store.eventTypes().getLast()).isEqualTo("ServerStopped");
+        assertThatThrownBy(() -> service.create(alice, NewSession.shell()).join()).hasMessageContaining("stopping");
+    }
+
+    @Test
+    void startingAfterACrashRecordsTheSessionsLeftOpenAsClosedWithReasonServerCrashed() {
+        SessionInfo s = newSession(alice);
+        clock.advance(Duration.ofHours(1));
+        var next = new SessionService(store, new ScriptedPty(), clock,
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)));
+        assertThat(next.start("http://127.0.0.1:2").join()).isEqualTo(1);
+        SessionRecord r = store.session(s.id()).orElseThrow();
+        assertThat(r.state()).isEqualTo(SessionState.CLOSED);
+        assertThat(r.closeReason()).isEqualTo("server crashed");
+        assertThat(r.closedAt()).isEqualTo(T0.plus(Duration.ofHours(1)));
+        next.close();
+    }
+
+    @Test
+    void aProgramThatCannotBeFoundIsRefusedBeforeAnythingIsRecorded() {
+        int events = store.events.size();
+        assertThatThrownBy(() -> service.create(alice, NewSession.of("no-such-program-here")).join())
+                .hasCauseInstanceOf(TetherException.class)
+                .hasMessageContaining("cannot start no-such-program-here: no such program in PATH");
+        assertThat(store.events).hasSize(events);
+        assertThat(store.sessions).isEmpty();
+    }
+}
