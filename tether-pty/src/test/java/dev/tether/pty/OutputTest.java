@@ -67,6 +67,24 @@ class OutputTest {
     }
 
     @Test
+    void atExitTheOutputLeftInThePtyIsReadAndSentEvenToAFullViewer() throws Exception {
+        int total = 8_000; // fits in the kernel's PTY buffers (about 12 KB on Linux 6.x), so the program exits unread
+        CompletableFuture<Long> receivedAtExit = new CompletableFuture<>();
+        RecordingViewer full = new RecordingViewer();
+        full.full.set(true);
+        Terminal terminal = host.spawn(spec(1 << 20, "sh", "-c", "read go; head -c " + total + " /dev/zero | tr '\\0' a"),
+                code -> receivedAtExit.complete(full.bytes.get()));
+        terminal.attach(full);
+        type(terminal, "\n"); // its echo fills the viewer: from then on the PTY is not read
+
+        long expected = "\r\n".length() + total;
+        assertThat(receivedAtExit.get(10, TimeUnit.SECONDS)).isEqualTo(expected);
+        assertThat(terminal.outputBytes()).isEqualTo(expected);
+        assertThat(full.text()).endsWith("aaaa");
+        assertThat(full.tooSlow).hasValue(0);
+    }
+
+    @Test
     void resizeChangesTheWindowSizeTheProgramSees() throws Exception {
         Exits exits = new Exits();
         Terminal terminal = host.spawn(spec("sh", "-c", "stty size; read go; stty size"), exits);
