@@ -71,7 +71,9 @@ public final class Main implements Callable<Integer> {
 
     static CommandLine commandLine() {
         var cli = new CommandLine(new Main());
-        cli.addSubcommand("sessions", new SessionCommands.ListSessions());
+        var sessions = new CommandLine(new SessionCommands.ListSessions());
+        sessions.getCommandSpec().name("sessions"); // 'tether sessions' is 'tether session list' under its own name
+        cli.addSubcommand("sessions", sessions);
         cli.getSubcommands().get("session").getSubcommands().get("new").setStopAtPositional(true);
         cli.setExecutionExceptionHandler(Main::executionFailed);
         cli.setParameterExceptionHandler(Main::badUsage);

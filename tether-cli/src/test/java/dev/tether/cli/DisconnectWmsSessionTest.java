@@ -14,6 +14,8 @@ import dev.tether.core.SessionState;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -200,6 +202,19 @@ class DisconnectWmsSessionTest {
         }
         assertThat(sdk.sessions().get(a).state()).isEqualTo(SessionState.ACTIVE);
         assertThat(sdk.sessions().get(b).state()).isEqualTo(SessionState.DISCONNECTED);
+    }
+
+    @Test
+    void onATerminal_anOperationOverManyTargets_showsAProgressBarOnStderr() throws Exception {
+        List<Long> ids = List.of(sleeper(sdk), sleeper(sdk), sleeper(sdk));
+        Path stderr = Files.createTempFile("tether-progress", ".txt");
+        try (var terminal = Tmux.start(tether(), 120, 40, stderr, "session", "close",
+                Long.toString(ids.get(0)), Long.toString(ids.get(1)), Long.toString(ids.get(2)))) {
+            assertThat(terminal.awaitScreen("EXIT=")).contains("EXIT=0");
+            assertThat(Files.readString(stderr)).contains("Closing [").contains("] 3/3").endsWith("\r\033[K");
+        } finally {
+            Files.deleteIfExists(stderr);
+        }
     }
 
     @Test

@@ -29,6 +29,14 @@ final class Tmux implements AutoCloseable {
 
     /** Starts {@code cli args...} in a {@code cols} x {@code rows} window. */
     static Tmux start(Cli cli, int cols, int rows, String... args) {
+        return start(cli, cols, rows, null, args);
+    }
+
+    /**
+     * The same, with stderr sent to a file: stdin and stdout stay the terminal, so the CLI still knows
+     * it has one (System.console() looks at those two).
+     */
+    static Tmux start(Cli cli, int cols, int rows, Path stderr, String... args) {
         try {
             Path script = Files.createTempFile("tether-tmux", ".sh");
             var lines = new ArrayList<String>();
@@ -40,7 +48,8 @@ final class Tmux implements AutoCloseable {
                     lines.add("export " + e.getKey() + "=" + quote(e.getValue()));
                 }
             }
-            lines.add(String.join(" ", builder.command().stream().map(Tmux::quote).toList()));
+            lines.add(String.join(" ", builder.command().stream().map(Tmux::quote).toList())
+                    + (stderr == null ? "" : " 2>" + quote(stderr.toString())));
             lines.add("echo EXIT=$?");
             lines.add("sleep 600");
             Files.writeString(script, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);

@@ -103,9 +103,12 @@ public final class EventStream implements Iterator<EventRecord>, AutoCloseable {
         return feed.position();
     }
 
+    /** Stops the stream; a {@link #hasNext()} blocked in another thread returns false. */
     @Override
     public void close() {
         closed = true;
         feed.close();
+        queue.clear();
+        queue.offer(new End());
     }
 }

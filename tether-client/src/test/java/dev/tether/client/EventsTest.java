@@ -96,7 +96,7 @@ class EventsTest {
             assertThat(heard).extracting(EventRecord::id).containsExactlyElementsOf(expected);
             assertThat(proxy.accepted.get()).as("the stream was reconnected").isGreaterThanOrEqualTo(2);
             stream.close();
-            reader.join(5_000);
+            assertThat(reader.join(java.time.Duration.ofSeconds(2))).as("close wakes a blocked reader").isTrue();
         }
     }
 
