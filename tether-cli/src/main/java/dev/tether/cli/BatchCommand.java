@@ -12,6 +12,7 @@ import dev.tether.core.TetherException;
 import java.io.Console;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -118,7 +119,7 @@ abstract class BatchCommand extends ClientCommand {
             }
         }
         if (answer.targets().isEmpty()) {
-            out().println("What if: no session to " + operation().toLowerCase(java.util.Locale.ROOT) + ".");
+            out().println("What if: no session to " + operation().toLowerCase(Locale.ROOT) + ".");
         }
         return exit;
     }

@@ -2,6 +2,8 @@ package dev.tether.cli;
 
 import dev.tether.client.EventStream;
 import dev.tether.core.EventRecord;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
 import java.util.Map;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
@@ -21,8 +23,7 @@ final class EventsCommand extends ClientCommand {
     @Override
     int run() {
         if (since < 0) {
-            throw new dev.tether.core.TetherException(dev.tether.core.ResultCode.INVALID_PARAMETER,
-                    "--since " + since + " is negative");
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "--since " + since + " is negative");
         }
         try (EventStream events = client().events().stream(since, follow)) {
             while (events.hasNext()) {

@@ -4,6 +4,7 @@ import dev.tether.core.RequestRecord;
 import dev.tether.core.TargetResult;
 import dev.tether.core.TargetStatus;
 import java.io.PrintWriter;
+import java.util.Locale;
 
 /** How a request's targets are told to a person: successes on stdout, failures on stderr as {@code CODE: sentence}. */
 final class Report {
@@ -40,7 +41,7 @@ final class Report {
         if (target.message() != null && !target.message().isBlank()) {
             return target.message();
         }
-        return label(target) + ": " + target.status().name().toLowerCase(java.util.Locale.ROOT);
+        return label(target) + ": " + target.status().name().toLowerCase(Locale.ROOT);
     }
 
     /** {@code NOT_FOUND: no session 42 on tether1}. */

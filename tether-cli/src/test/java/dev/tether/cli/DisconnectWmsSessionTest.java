@@ -341,7 +341,8 @@ class DisconnectWmsSessionTest {
     }
 
     private static boolean listening(String host, int port) {
-        try (var socket = new Socket(host, port)) {
+        try {
+            new Socket(host, port).close();
             return true;
         } catch (IOException e) {
             return false;

@@ -3,6 +3,7 @@ package dev.tether.client;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -34,7 +35,7 @@ public record Batch(List<Long> ids, boolean all, boolean whatIf) {
     }
 
     public static Batch of(long... ids) {
-        return new Batch(java.util.Arrays.stream(ids).boxed().toList(), false, false);
+        return new Batch(Arrays.stream(ids).boxed().toList(), false, false);
     }
 
     public static Batch of(Collection<Long> ids) {

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Events as a blocking iterator, in id order, each exactly once (see {@link EventFeed} for how a dropped
@@ -37,7 +38,7 @@ public final class EventStream implements Iterator<EventRecord>, AutoCloseable {
     private boolean finished;
     private volatile boolean closed;
 
-    EventStream(Http http, long since, boolean follow, java.util.concurrent.ScheduledExecutorService watchdog) {
+    EventStream(Http http, long since, boolean follow, ScheduledExecutorService watchdog) {
         this.feed = new EventFeed(http, since, follow, new EventFeed.Sink() {
             @Override
             public void event(EventRecord event) throws InterruptedException {

@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import dev.tether.core.EventRecord;
+import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.CompletableFuture;
@@ -77,7 +78,7 @@ public final class Events {
 
     private static void checkSince(long since) {
         if (since < 0) {
-            throw new TetherException(dev.tether.core.ResultCode.INVALID_PARAMETER, "since " + since + " is negative");
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "since " + since + " is negative");
         }
     }
 }

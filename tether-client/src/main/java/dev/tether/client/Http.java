@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -66,7 +67,7 @@ final class Http {
 
     /** Headers every call carries: the bearer token and the caller's own session, if any. */
     Map<String, String> authHeaders() {
-        var headers = new java.util.LinkedHashMap<String, String>();
+        var headers = new LinkedHashMap<String, String>();
         if (token != null) {
             headers.put("Authorization", "Bearer " + token);
         }

@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import dev.tether.core.RequestRecord;
+import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -42,11 +43,11 @@ public final class PendingRequest {
             if (e.getCause() instanceof TetherException t) {
                 throw t;
             }
-            throw new TetherException(dev.tether.core.ResultCode.INTERNAL,
+            throw new TetherException(ResultCode.INTERNAL,
                     "waiting for request " + id() + " failed: " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TetherException(dev.tether.core.ResultCode.CANCELLED,
+            throw new TetherException(ResultCode.CANCELLED,
                     "interrupted while waiting for request " + id());
         }
     }

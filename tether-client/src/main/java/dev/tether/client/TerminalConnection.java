@@ -14,6 +14,8 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -112,11 +114,11 @@ public final class TerminalConnection implements AutoCloseable {
 
     /** Sends keystrokes (copied), in order after everything sent before. */
     public CompletableFuture<Void> send(byte[] bytes, int offset, int length) {
-        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        Objects.checkFromIndexSize(offset, length, bytes.length);
         CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
         for (int start = offset; start < offset + length; start += MAX_FRAME) {
             int end = Math.min(start + MAX_FRAME, offset + length);
-            ByteBuffer frame = ByteBuffer.wrap(java.util.Arrays.copyOfRange(bytes, start, end));
+            ByteBuffer frame = ByteBuffer.wrap(Arrays.copyOfRange(bytes, start, end));
             last = enqueue(ws -> ws.sendBinary(frame, true));
         }
         return last;

@@ -78,8 +78,8 @@ class EventsTest {
         long since = lastId();
         var heard = new CopyOnWriteArrayList<EventRecord>();
         try (var proxy = new DroppingProxy(server.url());
-             var viaProxy = TetherClient.connect(proxy.url(), server.adminToken());
-             EventStream stream = viaProxy.events().stream(since, true)) {
+             var viaProxy = TetherClient.connect(proxy.url(), server.adminToken())) {
+            EventStream stream = viaProxy.events().stream(since, true);
             Thread reader = Thread.ofVirtual().start(() -> stream.forEachRemaining(heard::add));
             SessionInfo before = tether.sessions().create(NewSession.of("sleep", "60"));
             await().until(() -> heard.stream().anyMatch(e -> before.id() == nullToZero(e.sessionId())));
