@@ -2,10 +2,7 @@ package dev.tether.cli;
 
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -98,19 +95,7 @@ public final class Main implements Callable<Integer> {
 
     /** The version of this build, e.g. {@code 0.1.0-SNAPSHOT}. */
     public static String version() {
-        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-            if (in != null) {
-                var properties = new Properties();
-                properties.load(in);
-                String value = properties.getProperty("version");
-                if (value != null && !value.isBlank() && !value.startsWith("${")) {
-                    return value;
-                }
-            }
-        } catch (IOException e) {
-            // fall through
-        }
-        return "dev";
+        return dev.tether.server.TetherServer.version();
     }
 
     private static int executionFailed(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {

@@ -37,7 +37,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 public final class TetherServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TetherServer.class);
-    static final String VERSION = "0.1.0";
+    static final String VERSION = readVersion();
 
     static {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -121,6 +121,24 @@ public final class TetherServer implements AutoCloseable {
             }
             store.close();
             throw e;
+        }
+    }
+
+    /** The version of this build, e.g. {@code 0.1.0-SNAPSHOT}. */
+    public static String version() {
+        return VERSION;
+    }
+
+    private static String readVersion() {
+        try (var in = TetherServer.class.getResourceAsStream("version.properties")) {
+            var properties = new java.util.Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            String v = properties.getProperty("version", "");
+            return v.isBlank() || v.startsWith("${") ? "dev" : v;
+        } catch (IOException e) {
+            return "dev";
         }
     }
 
