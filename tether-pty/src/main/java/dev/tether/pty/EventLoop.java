@@ -156,27 +156,12 @@ final class EventLoop {
     private void run() {
         try {
             while (running) {
-                runTasks();
-                if (!running) {
-                    break;
+                try {
+                    runOnce();
+                } catch (Throwable t) {
+                    // Each task and event is guarded already; this is for the loop's own bugs. Never die.
+                    log.error("PTY loop: an iteration failed", t);
                 }
-                int timeout = timeoutMillis();
-                sleeping.set(true);
-                if (!tasks.isEmpty()) {
-                    timeout = 0;
-                }
-                int n = LibC.epollWait(errno, epfd, events, MAX_EVENTS, timeout);
-                sleeping.set(false);
-                if (n < 0) {
-                    if (n != -LibC.EINTR) {
-                        log.error("epoll_wait failed: {}", LibC.strerror(-n));
-                    }
-                    continue;
-                }
-                for (int i = 0; i < n; i++) {
-                    dispatch(LibC.eventFd(events, i), LibC.eventEvents(events, i));
-                }
-                fireDeadline();
             }
         } finally {
             stopped.set(true);
@@ -185,6 +170,30 @@ final class EventLoop {
             LibC.close(epfd);
             log.debug("PTY loop stopped");
         }
+    }
+
+    private void runOnce() {
+        runTasks();
+        if (!running) {
+            return;
+        }
+        int timeout = timeoutMillis();
+        sleeping.set(true);
+        if (!tasks.isEmpty()) {
+            timeout = 0;
+        }
+        int n = LibC.epollWait(errno, epfd, events, MAX_EVENTS, timeout);
+        sleeping.set(false);
+        if (n < 0) {
+            if (n != -LibC.EINTR) {
+                log.error("epoll_wait failed: {}", LibC.strerror(-n));
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            dispatch(LibC.eventFd(events, i), LibC.eventEvents(events, i));
+        }
+        fireDeadline();
     }
 
     private int timeoutMillis() {

@@ -4,25 +4,34 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * The last {@code capacity} bytes of a terminal's output, addressed by absolute stream offset:
  * {@link #head()} is the number of bytes ever written, {@link #tail()} the oldest offset still
  * held. Confined to the I/O loop.
+ *
+ * <p>The array starts small and doubles up to the capacity as output arrives: an idle shell
+ * writes a prompt, not 256 KiB, and ten thousand of them should not cost gigabytes. Until the
+ * array has its full size the stream has not wrapped, so offset {@code o} is at index {@code o}.
  */
 final class OutputRing {
-    private final byte[] bytes;
+    private static final int INITIAL_BYTES = 4096;
+
+    private final int capacity;
+    private byte[] bytes;
     /** One reusable read-only window on {@link #bytes}; its position and limit are set per slice. */
-    private final ByteBuffer window;
+    private ByteBuffer window;
     private long head;
 
     OutputRing(int capacity) {
-        this.bytes = new byte[capacity];
+        this.capacity = capacity;
+        this.bytes = new byte[Math.min(capacity, INITIAL_BYTES)];
         this.window = ByteBuffer.wrap(bytes).asReadOnlyBuffer();
     }
 
     int capacity() {
-        return bytes.length;
+        return capacity;
     }
 
     long head() {
@@ -30,24 +39,35 @@ final class OutputRing {
     }
 
     long tail() {
-        return Math.max(0, head - bytes.length);
+        return Math.max(0, head - capacity);
     }
 
     /** Appends {@code length} bytes of {@code source}; only the last {@link #capacity()} of them survive. */
     void append(MemorySegment source, int length) {
-        int capacity = bytes.length;
         long skip = Math.max(0, length - capacity);
         head += skip;
         int remaining = (int) (length - skip);
+        if (bytes.length < capacity && head + remaining > bytes.length) {
+            grow(head + remaining);
+        }
         long from = skip;
         while (remaining > 0) {
             int at = (int) (head % capacity);
-            int n = Math.min(remaining, capacity - at);
+            int n = Math.min(remaining, bytes.length - at);
             MemorySegment.copy(source, JAVA_BYTE, from, bytes, at, n);
             head += n;
             from += n;
             remaining -= n;
         }
+    }
+
+    private void grow(long needed) {
+        int size = bytes.length;
+        while (size < needed && size < capacity) {
+            size = (int) Math.min(capacity, 2L * size);
+        }
+        bytes = Arrays.copyOf(bytes, size);
+        window = ByteBuffer.wrap(bytes).asReadOnlyBuffer();
     }
 
     /**
@@ -59,9 +79,14 @@ final class OutputRing {
         if (from < tail() || from > head) {
             throw new IllegalArgumentException("offset " + from + " is outside the ring [" + tail() + ", " + head + ")");
         }
-        int at = (int) (from % bytes.length);
+        int at = (int) (from % capacity);
         int n = (int) Math.min(Math.min(head - from, max), bytes.length - at);
         window.clear().position(at).limit(at + n);
         return window;
+    }
+
+    /** Bytes of heap the ring holds now. */
+    int allocated() {
+        return bytes.length;
     }
 }
