@@ -1,6 +1,5 @@
 package dev.tether.pty;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
@@ -13,73 +12,54 @@ import dev.tether.core.Viewer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A program in a PTY as the I/O loop sees it.
+ * A program in a PTY as the I/O loop sees it: its master and pidfd in epoll, its output
+ * {@link Fanout}, its {@link InputQueue}.
  *
- * <p><b>Output.</b> Each read chunk goes into the ring, then to every live viewer. A viewer
- * whose send returns false is blocked at the ring's head; when it signals writable it is caught
- * up from the ring, or told it is too slow if the ring has moved past it (checked on every
- * chunk too, so a viewer that never drains is let go as soon as it has lost data). While
- * viewers are attached and none is live the master is taken out of epoll, so the program blocks
- * on a full PTY as it would on a real terminal.
+ * <p><b>Flow control.</b> The master is read (EPOLLIN) while the fan-out wants output — nobody
+ * attached, or somebody live — so when every viewer is full the program blocks on a full PTY
+ * as it would on a real terminal. Input waits for EPOLLOUT when the PTY is full. With no
+ * interest left the master leaves epoll altogether, since a hung-up master would otherwise
+ * report EPOLLHUP forever.
  *
- * <p><b>Input.</b> Copies are queued from any thread and written non-blocking on the loop,
- * waiting for EPOLLOUT when the PTY is full. Above 64 KiB queued the viewers with input in the
- * queue are paused, below 16 KiB resumed; beyond 1 MiB writes are refused.
- *
- * <p><b>Exit.</b> The pidfd turns readable: the master is drained, what each viewer is owed is
- * sent regardless of fullness, the descriptors are closed, the process reaped and the listener
- * told — once. Signals and reaping share a lock so a signal can never reach a recycled pid.
+ * <p><b>Exit.</b> The pidfd turns readable: the master is drained, each viewer is sent what it
+ * is owed regardless of fullness, the descriptors are closed, the process reaped and the
+ * listener told — once. Signals and reaping share a lock so that a signal never reaches a
+ * recycled pid.
  *
  * <p>Fields without a note are confined to the loop.
  */
 final class PtyTerminal implements Terminal, EventLoop.Handler {
     private static final Logger log = LoggerFactory.getLogger(PtyTerminal.class);
-    static final long MAX_QUEUED_INPUT = 1 << 20;
-    static final long PAUSE_INPUT_ABOVE = 64 * 1024;
-    static final long RESUME_INPUT_BELOW = 16 * 1024;
     /** Bytes read from one master per wakeup, so that one chatty program cannot starve the rest. */
     static final int READ_BUDGET = 256 * 1024;
     /** Enough for whatever the kernel still buffers at exit, bounded in case the slave lives on in a grandchild. */
     static final int EXIT_DRAIN_LIMIT = 4 << 20;
-    static final int SLICE = 64 * 1024;
-
-    private record Input(byte[] bytes, Tap from) {
-    }
 
     private final EventLoop loop;
     private final int pid;
     private final TerminalListener listener;
     private final Consumer<PtyTerminal> onClosed;
-    private final OutputRing ring;
+    private final Fanout fanout;
     private final Object reapLock = new Object();
     private boolean reaped; // guarded by reapLock
 
     private volatile boolean alive = true; // any thread
     private volatile long outputBytes; // any thread
-    private final AtomicLong queuedInput = new AtomicLong(); // any thread
-    private final Queue<Input> inbox = new ConcurrentLinkedQueue<>(); // any thread adds, the loop takes
-    private final AtomicBoolean flushScheduled = new AtomicBoolean(); // any thread
+    private final InputQueue input = new InputQueue(); // any thread offers, the loop writes
 
     private int masterFd;
     private int pidFd;
-    private final List<Tap> taps = new ArrayList<>(2);
     private boolean readable = true;
     private boolean writeBlocked;
     private int interest;
-    private int headConsumed;
     private boolean exited;
 
     PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, int ringBytes, TerminalListener listener,
@@ -88,7 +68,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         this.pid = spawned.pid();
         this.masterFd = spawned.masterFd();
         this.pidFd = spawned.pidFd();
-        this.ring = new OutputRing(ringBytes);
+        this.fanout = new Fanout(ringBytes, this);
         this.listener = listener;
         this.onClosed = onClosed;
     }
@@ -129,68 +109,37 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     @Override
     public Attachment attach(Viewer viewer) {
         Tap tap = new Tap(this, Objects.requireNonNull(viewer, "viewer"));
-        loop.submit(() -> attachOnLoop(tap));
+        loop.submit(() -> {
+            if (fanout.attach(tap) && masterFd >= 0) {
+                redraw();
+            }
+            settle();
+        });
         return tap;
-    }
-
-    private void attachOnLoop(Tap tap) {
-        if (tap.detached) {
-            return;
-        }
-        guard(tap, "onWritable", () -> tap.viewer.onWritable(tap.writable));
-        taps.add(tap);
-        tap.position = ring.tail();
-        catchUp(tap, /* ignoreFull= */ false);
-        if (masterFd >= 0) {
-            redraw();
-        }
-        settle();
     }
 
     void forget(Tap tap) {
         loop.submit(() -> {
-            taps.remove(tap);
+            fanout.detach(tap);
             settle();
         });
     }
 
     void writable(Tap tap) {
         loop.submit(() -> {
-            if (tap.detached || tap.live || !taps.contains(tap)) {
-                return;
-            }
-            if (tap.position < ring.tail()) {
-                tooSlow(tap);
-            } else {
-                catchUp(tap, /* ignoreFull= */ false);
-            }
+            fanout.writable(tap);
             settle();
         });
     }
 
+    /** Copies the remaining bytes of {@code bytes} (its position is left alone); refused beyond 1 MiB queued. */
     @Override
-    public void write(ByteBuffer input) {
-        enqueue(input, null);
+    public void write(ByteBuffer bytes) {
+        enqueue(bytes, null);
     }
 
-    void enqueue(ByteBuffer input, Tap from) {
-        int n = input.remaining();
-        if (n == 0 || !alive) {
-            return;
-        }
-        long queued = queuedInput.addAndGet(n);
-        if (queued > MAX_QUEUED_INPUT) {
-            queuedInput.addAndGet(-n);
-            throw new TetherException(ResultCode.TOO_LARGE, "input for " + this + " refused: " + (queued - n)
-                    + " bytes are already queued and " + n + " more would pass the limit of " + MAX_QUEUED_INPUT);
-        }
-        byte[] copy = new byte[n];
-        input.get(input.position(), copy);
-        if (from != null) {
-            from.pendingInput.addAndGet(n);
-        }
-        inbox.add(new Input(copy, from));
-        if (flushScheduled.compareAndSet(false, true)) {
+    void enqueue(ByteBuffer bytes, Tap from) {
+        if (bytes.hasRemaining() && alive && input.offer(bytes, from, this)) {
             loop.submit(this::flushInput);
         }
     }
@@ -212,6 +161,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         });
     }
 
+    /** Scans /proc on the calling thread for the session's other process groups; a no-op once the program has exited. */
     @Override
     public void signal(int signal) {
         if (signal < 1 || signal > 64) {
@@ -263,24 +213,13 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         if (writeBlocked && (events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0) {
             writeBlocked = false;
             writeInput();
-            applyInputFlowControl();
+            fanout.applyInputFlowControl(input.queued());
         }
         settle();
     }
 
     private boolean wantsRead() {
-        if (!readable || masterFd < 0) {
-            return false;
-        }
-        if (taps.isEmpty()) {
-            return true;
-        }
-        for (int i = 0; i < taps.size(); i++) {
-            if (taps.get(i).live) {
-                return true;
-            }
-        }
-        return false;
+        return readable && masterFd >= 0 && fanout.wantsOutput();
     }
 
     private void read(int budget, boolean draining) {
@@ -290,7 +229,8 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             long n = LibC.read(err, masterFd, loop.readBuffer, EventLoop.READ_BUFFER_BYTES);
             if (n > 0) {
                 total += (int) n;
-                deliver((int) n);
+                fanout.deliver(loop.readBuffer, loop.readView, (int) n);
+                outputBytes = fanout.head();
                 if (!draining && !wantsRead()) {
                     return;
                 }
@@ -307,67 +247,8 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         }
     }
 
-    /** Appends the chunk in the loop's read buffer to the ring and fans it out. */
-    private void deliver(int n) {
-        ring.append(loop.readBuffer, n);
-        long head = ring.head();
-        long tail = ring.tail();
-        outputBytes = head;
-        for (int i = 0; i < taps.size(); i++) {
-            Tap tap = taps.get(i);
-            if (tap.detached) {
-                continue;
-            }
-            if (tap.live) {
-                ByteBuffer chunk = loop.readView.clear().limit(n);
-                tap.position = head;
-                if (!send(tap, chunk)) {
-                    tap.live = false;
-                }
-            } else if (tap.position < tail) {
-                tooSlow(tap);
-            }
-        }
-    }
-
-    /** Sends ring[position, head) in slices until caught up (live) or, unless ignoring fullness, the viewer is full. */
-    private void catchUp(Tap tap, boolean ignoreFull) {
-        while (tap.position < ring.head()) {
-            ByteBuffer slice = ring.slice(tap.position, SLICE);
-            int length = slice.remaining();
-            boolean accepted = send(tap, slice);
-            if (tap.detached) {
-                return;
-            }
-            tap.position += length;
-            if (!accepted && !ignoreFull) {
-                tap.live = false;
-                return;
-            }
-        }
-        tap.live = true;
-    }
-
-    private boolean send(Tap tap, ByteBuffer chunk) {
-        try {
-            return tap.viewer.send(chunk);
-        } catch (Throwable t) {
-            log.error("{}: viewer {} failed in send; detaching it", this, tap.viewer, t);
-            tap.detached = true;
-            tap.live = false;
-            return false;
-        }
-    }
-
-    private void tooSlow(Tap tap) {
-        tap.detached = true;
-        tap.live = false;
-        guard(tap, "tooSlow", tap.viewer::tooSlow);
-    }
-
-    /** Forgets detached viewers and matches the epoll interest to what the terminal wants now. */
+    /** Matches the master's epoll interest to what the terminal wants now. */
     private void settle() {
-        taps.removeIf(tap -> tap.detached);
         if (masterFd < 0) {
             return;
         }
@@ -375,7 +256,6 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         if (want == interest) {
             return;
         }
-        // With no interest at all the master leaves epoll: a hung-up master would report EPOLLHUP forever.
         int r = want == 0 ? 0 : interest == 0 ? loop.add(masterFd, want, this) : loop.modify(masterFd, want);
         if (want == 0) {
             loop.remove(masterFd);
@@ -388,7 +268,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     }
 
     private void flushInput() {
-        flushScheduled.set(false);
+        input.flushStarted();
         if (masterFd < 0) {
             discardInput();
             return;
@@ -396,80 +276,24 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         if (!writeBlocked) {
             writeInput();
         }
-        applyInputFlowControl();
+        fanout.applyInputFlowControl(input.queued());
         settle();
     }
 
     private void writeInput() {
-        MemorySegment buffer = loop.writeBuffer;
-        while (!inbox.isEmpty()) {
-            int length = 0;
-            int skip = headConsumed;
-            for (Input input : inbox) {
-                int n = Math.min(input.bytes.length - skip, (int) buffer.byteSize() - length);
-                MemorySegment.copy(input.bytes, skip, buffer, JAVA_BYTE, length, n);
-                length += n;
-                skip = 0;
-                if (length == buffer.byteSize()) {
-                    break;
-                }
-            }
-            long written = LibC.write(loop.errno(), masterFd, buffer, length);
-            if (written > 0) {
-                consume((int) written);
-            } else if (written == -LibC.EAGAIN) {
-                writeBlocked = true;
-                return;
-            } else if (written != -LibC.EINTR) {
-                log.debug("{}: input dropped, the PTY refused it: {}", this, LibC.strerror((int) -written));
-                discardInput();
-                return;
-            }
-        }
-    }
-
-    private void consume(int n) {
-        queuedInput.addAndGet(-n);
-        while (n > 0) {
-            Input head = inbox.peek();
-            int k = Math.min(head.bytes.length - headConsumed, n);
-            headConsumed += k;
-            n -= k;
-            if (head.from != null) {
-                head.from.pendingInput.addAndGet(-k);
-            }
-            if (headConsumed == head.bytes.length) {
-                inbox.poll();
-                headConsumed = 0;
-            }
+        long r = input.writeTo(masterFd, loop.writeBuffer, loop.errno());
+        if (r == -LibC.EAGAIN) {
+            writeBlocked = true;
+        } else if (r < 0) {
+            log.debug("{}: input dropped, the PTY refused it: {}", this, LibC.strerror((int) -r));
+            discardInput();
         }
     }
 
     private void discardInput() {
-        for (Input input; (input = inbox.poll()) != null; ) {
-            int left = input.bytes.length - headConsumed;
-            headConsumed = 0;
-            queuedInput.addAndGet(-left);
-            if (input.from != null) {
-                input.from.pendingInput.addAndGet(-left);
-            }
-        }
+        input.discard();
         writeBlocked = false;
-        applyInputFlowControl();
-    }
-
-    private void applyInputFlowControl() {
-        long queued = queuedInput.get();
-        for (int i = 0; i < taps.size(); i++) {
-            Tap tap = taps.get(i);
-            if (queued > PAUSE_INPUT_ABOVE && !tap.inputPaused && tap.pendingInput.get() > 0 && !tap.detached) {
-                tap.inputPaused = true;
-                guard(tap, "pauseInput", tap.viewer::pauseInput);
-            } else if (queued < RESUME_INPUT_BELOW && tap.inputPaused) {
-                tap.inputPaused = false;
-                guard(tap, "resumeInput", tap.viewer::resumeInput);
-            }
-        }
+        fanout.applyInputFlowControl(input.queued());
     }
 
     /** Re-applies the window size and sends SIGWINCH to the foreground group, so a full-screen program redraws. */
@@ -495,17 +319,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             if (readable) {
                 read(EXIT_DRAIN_LIMIT, /* draining= */ true);
             }
-            for (int i = 0; i < taps.size(); i++) {
-                Tap tap = taps.get(i);
-                if (tap.detached || tap.live) {
-                    continue;
-                }
-                if (tap.position < ring.tail()) {
-                    tooSlow(tap);
-                } else {
-                    catchUp(tap, /* ignoreFull= */ true);
-                }
-            }
+            fanout.flushOwed();
             closeMaster();
         }
         finish(waitForExit(/* block= */ false));
@@ -518,7 +332,6 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         LibC.close(pidFd);
         pidFd = -1;
         discardInput();
-        taps.removeIf(tap -> tap.detached);
         onClosed.accept(this);
         try {
             listener.exited(exitCode);
@@ -561,14 +374,6 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             int wait = status.get(JAVA_INT, 0);
             int signal = wait & 0x7f;
             return signal == 0 ? (wait >> 8) & 0xff : 128 + signal;
-        }
-    }
-
-    private void guard(Tap tap, String callback, Runnable call) {
-        try {
-            call.run();
-        } catch (Throwable t) {
-            log.error("{}: viewer {} failed in {}", this, tap.viewer, callback, t);
         }
     }
 }

@@ -1,0 +1,183 @@
+package dev.tether.pty;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A terminal's output ring and the viewers reading it. Confined to the I/O loop.
+ *
+ * <p>Each chunk read goes into the ring, then to every <em>live</em> viewer. A viewer whose
+ * send returns false has still accepted that chunk and is <em>blocked</em> at the ring's head.
+ * When it signals writable it is caught up from the ring in slices until live again or full
+ * again — or, if the ring has moved past its position, detached and told it is too slow. That
+ * check also runs on every chunk, so a viewer that never drains is let go as soon as it has
+ * lost data. Viewer callbacks are guarded: a viewer whose send throws is detached.
+ */
+final class Fanout {
+    private static final Logger log = LoggerFactory.getLogger(Fanout.class);
+    static final int SLICE = 64 * 1024;
+    static final long PAUSE_INPUT_ABOVE = 64 * 1024;
+    static final long RESUME_INPUT_BELOW = 16 * 1024;
+
+    private final OutputRing ring;
+    private final Object owner;
+    private final List<Tap> taps = new ArrayList<>(2);
+
+    Fanout(int ringBytes, Object owner) {
+        this.ring = new OutputRing(ringBytes);
+        this.owner = owner;
+    }
+
+    /** Total bytes of output so far. */
+    long head() {
+        return ring.head();
+    }
+
+    /** Output should be read while nobody is attached or somebody is live. */
+    boolean wantsOutput() {
+        if (taps.isEmpty()) {
+            return true;
+        }
+        for (int i = 0; i < taps.size(); i++) {
+            if (taps.get(i).live) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Attaches and replays the ring as far as the viewer takes it. Returns false if the viewer is gone already. */
+    boolean attach(Tap tap) {
+        if (tap.detached) {
+            return false;
+        }
+        guard(tap, "onWritable", () -> tap.viewer.onWritable(tap.writable));
+        taps.add(tap);
+        tap.position = ring.tail();
+        catchUp(tap, /* ignoreFull= */ false);
+        forgetDetached();
+        return !tap.detached;
+    }
+
+    void detach(Tap tap) {
+        taps.remove(tap);
+    }
+
+    void writable(Tap tap) {
+        if (tap.detached || tap.live || !taps.contains(tap)) {
+            return;
+        }
+        if (tap.position < ring.tail()) {
+            tooSlow(tap);
+        } else {
+            catchUp(tap, /* ignoreFull= */ false);
+        }
+        forgetDetached();
+    }
+
+    /** Appends {@code n} bytes of {@code source} and sends them to the live viewers through {@code view}, a read-only window on it. */
+    void deliver(MemorySegment source, ByteBuffer view, int n) {
+        ring.append(source, n);
+        long head = ring.head();
+        long tail = ring.tail();
+        boolean lost = false;
+        for (int i = 0; i < taps.size(); i++) {
+            Tap tap = taps.get(i);
+            if (tap.detached) {
+                lost = true;
+            } else if (tap.live) {
+                tap.position = head;
+                if (!send(tap, view.clear().limit(n))) {
+                    tap.live = false;
+                }
+            } else if (tap.position < tail) {
+                tooSlow(tap);
+                lost = true;
+            }
+        }
+        if (lost) {
+            forgetDetached();
+        }
+    }
+
+    /** At exit: every blocked viewer gets what it is owed, full or not (or tooSlow if the ring lost it). */
+    void flushOwed() {
+        for (int i = 0; i < taps.size(); i++) {
+            Tap tap = taps.get(i);
+            if (tap.detached || tap.live) {
+                continue;
+            }
+            if (tap.position < ring.tail()) {
+                tooSlow(tap);
+            } else {
+                catchUp(tap, /* ignoreFull= */ true);
+            }
+        }
+        forgetDetached();
+    }
+
+    /** Pauses the viewers with input in a queue of more than 64 KiB; resumes them all below 16 KiB. */
+    void applyInputFlowControl(long queued) {
+        for (int i = 0; i < taps.size(); i++) {
+            Tap tap = taps.get(i);
+            if (queued > PAUSE_INPUT_ABOVE && !tap.inputPaused && tap.pendingInput.get() > 0 && !tap.detached) {
+                tap.inputPaused = true;
+                guard(tap, "pauseInput", tap.viewer::pauseInput);
+            } else if (queued < RESUME_INPUT_BELOW && tap.inputPaused) {
+                tap.inputPaused = false;
+                guard(tap, "resumeInput", tap.viewer::resumeInput);
+            }
+        }
+    }
+
+    /** Sends ring[position, head) in slices until caught up (live) or, unless ignoring fullness, the viewer is full. */
+    private void catchUp(Tap tap, boolean ignoreFull) {
+        while (tap.position < ring.head()) {
+            ByteBuffer slice = ring.slice(tap.position, SLICE);
+            int length = slice.remaining();
+            boolean accepted = send(tap, slice);
+            if (tap.detached) {
+                return;
+            }
+            tap.position += length;
+            if (!accepted && !ignoreFull) {
+                tap.live = false;
+                return;
+            }
+        }
+        tap.live = true;
+    }
+
+    private boolean send(Tap tap, ByteBuffer chunk) {
+        try {
+            return tap.viewer.send(chunk);
+        } catch (Throwable t) {
+            log.error("{}: viewer {} failed in send; detaching it", owner, tap.viewer, t);
+            tap.detached = true;
+            tap.live = false;
+            return false;
+        }
+    }
+
+    private void tooSlow(Tap tap) {
+        tap.detached = true;
+        tap.live = false;
+        guard(tap, "tooSlow", tap.viewer::tooSlow);
+    }
+
+    private void forgetDetached() {
+        taps.removeIf(tap -> tap.detached);
+    }
+
+    private void guard(Tap tap, String callback, Runnable call) {
+        try {
+            call.run();
+        } catch (Throwable t) {
+            log.error("{}: viewer {} failed in {}", owner, tap.viewer, callback, t);
+        }
+    }
+}
