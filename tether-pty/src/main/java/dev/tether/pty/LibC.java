@@ -70,15 +70,14 @@ final class LibC {
     static final long SIGSET_BYTES = 128;
 
     /** struct epoll_event is packed on x86_64 only: {u32 events; u64 data} is 12 bytes there, 16 elsewhere. */
-    static final boolean EPOLL_PACKED;
     static final long EPOLL_EVENT_BYTES;
     static final long EPOLL_DATA_OFFSET;
 
     static {
         String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-        EPOLL_PACKED = arch.equals("amd64") || arch.equals("x86_64");
-        EPOLL_EVENT_BYTES = EPOLL_PACKED ? 12 : 16;
-        EPOLL_DATA_OFFSET = EPOLL_PACKED ? 4 : 8;
+        boolean packed = arch.equals("amd64") || arch.equals("x86_64");
+        EPOLL_EVENT_BYTES = packed ? 12 : 16;
+        EPOLL_DATA_OFFSET = packed ? 4 : 8;
     }
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -118,7 +117,6 @@ final class LibC {
     private static final MethodHandle SPAWN = bind("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle ATTR_INIT = bind("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ATTR_DESTROY = bind("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle ATTR_SETFLAGS = bind("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
     private static final MethodHandle ATTR_SETSIGMASK = bind("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle ATTR_SETSIGDEFAULT = bind("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -137,7 +135,7 @@ final class LibC {
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LOOKUP.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name + " (glibc 2.36 or later is required)"));
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name + " (glibc 2.34 or later is required)"));
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
@@ -336,14 +334,6 @@ final class LibC {
             check("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
         } catch (IllegalStateException e) {
             throw e;
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static void destroySpawnAttributes(MemorySegment attr) {
-        try {
-            int ignored = (int) ATTR_DESTROY.invokeExact(attr);
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -24,16 +24,24 @@ import org.slf4j.LoggerFactory;
  * the JDK's FFM API, all served by one epoll thread named {@code tether-pty-loop} — the JVM's
  * thread count does not grow with the number of terminals.
  *
- * <p>{@link #spawn} runs on the caller's thread (it takes a few milliseconds) and throws
- * before anything starts when the program or the working directory is missing. Everything
- * after that happens on the loop. Callbacks into listeners and viewers are guarded: an
- * exception is logged and the loop carries on; a viewer whose {@code send} throws is detached.
- * An exit status that cannot be read (the process was reaped elsewhere) is reported as -1.
+ * <p>{@link #spawn} runs on the caller's thread (about a millisecond) and throws before
+ * anything starts when the program or the working directory is missing; on a closed host it
+ * throws INVALID_STATE. Everything after that happens on the loop. Callbacks into listeners and
+ * viewers are guarded: an exception is logged and the loop carries on; a viewer whose
+ * {@code send} throws is detached. An exit status that cannot be read (the process was reaped
+ * elsewhere) is reported as -1.
+ *
+ * <p>Details the {@link Terminal} contract leaves open: the buffer given to
+ * {@code Viewer.send} is read-only and reused, its bytes are those between position and limit;
+ * input is copied without moving the caller's buffer position, and input through an
+ * {@code Attachment} counts toward the same 1 MiB limit as {@code Terminal.write}; {@code signal}
+ * reads /proc on the caller's thread and does nothing once the program has exited.
  *
  * <p>{@link #close} hangs up every terminal (closes its master and sends SIGHUP to its
  * session), waits up to a second for the programs to exit, sends SIGKILL to the rest, waits
  * another second, and stops the loop; listeners hear {@code exited} for every program that
- * ended meanwhile. Requires {@code --enable-native-access=ALL-UNNAMED}, Linux and glibc 2.36+.
+ * ended meanwhile. Requires {@code --enable-native-access=ALL-UNNAMED}, Linux 5.3+ (pidfd) and
+ * glibc 2.34+.
  */
 public final class NativePtyHost implements PtyHost {
     private static final Logger log = LoggerFactory.getLogger(NativePtyHost.class);

@@ -30,10 +30,6 @@ final class OutputRing {
         this.window = ByteBuffer.wrap(bytes).asReadOnlyBuffer();
     }
 
-    int capacity() {
-        return capacity;
-    }
-
     long head() {
         return head;
     }
