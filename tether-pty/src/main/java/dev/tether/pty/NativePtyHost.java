@@ -50,6 +50,7 @@ public final class NativePtyHost implements PtyHost {
 
     private final EventLoop loop;
     private final PtySpawner spawner;
+    private final Signaller signaller = new Signaller();
     /** Spawns hold it shared, close exclusively: every registration is queued before the shutdown. */
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed; // guarded by lifecycle
@@ -80,7 +81,7 @@ public final class NativePtyHost implements PtyHost {
                 throw new TetherException(ResultCode.INVALID_STATE,
                         "cannot start " + spec.command().getFirst() + ": the PTY host is closed");
             }
-            PtyTerminal terminal = new PtyTerminal(loop, spawner.spawn(spec), spec.ringBytes(), listener, this::closed);
+            PtyTerminal terminal = new PtyTerminal(loop, spawner.spawn(spec), spec.ringBytes(), listener, this::closed, signaller);
             loop.submit(() -> {
                 open.add(terminal);
                 terminal.register();
@@ -103,6 +104,7 @@ public final class NativePtyHost implements PtyHost {
             lifecycle.writeLock().unlock();
         }
         loop.submit(this::shutDown);
+        signaller.close();
         if (loop.inLoop()) {
             return; // a listener closed the host; the loop stops once this callback returns and the rest exit
         }

@@ -14,7 +14,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,10 +60,12 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private boolean writeBlocked;
     private int interest;
     private boolean exited;
+    private final Signaller signaller;
 
     PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, int ringBytes, TerminalListener listener,
-                Consumer<PtyTerminal> onClosed) {
+                Consumer<PtyTerminal> onClosed, Signaller signaller) {
         this.loop = loop;
+        this.signaller = signaller;
         this.pid = spawned.pid();
         this.masterFd = spawned.masterFd();
         this.pidFd = spawned.pidFd();
@@ -168,7 +169,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "signal " + signal + " for " + this + " is outside 1..64");
         }
         if (alive) {
-            signal(signal, SessionScan.outsideLeaderGroup(Set.of(pid)).getOrDefault(pid, List.of()));
+            signaller.submit(this, signal);
         }
     }
 

@@ -32,7 +32,8 @@ class BackpressureTest {
         long id = server.shell("exec yes 0123456789abcdefghijklmnopqrstuvwxyz");
         TestTerminal slow = TestTerminal.open(server.url(), server.token, id, null, false);
         TestTerminal fast = server.attach(id);
-        await().atMost(Duration.ofSeconds(30)).until(() -> fast.bytes.get() > 64L * 1024 * 1024);
+        // far more than the slow one could hold in its send window and the socket buffers
+        await().atMost(Duration.ofSeconds(60)).until(() -> fast.bytes.get() > 16L * 1024 * 1024);
         // the slow one got at most what fits in the socket buffers and the write queue, then was dropped
         await().atMost(Duration.ofSeconds(10)).until(() -> EventsTest.events(server, 0).stream().anyMatch(e ->
                 e.get("type").asText().equals("ClientDetached") && e.get("sessionId").asLong() == id
