@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.client.NewSession;
 import dev.tether.client.TetherClient;
 import dev.tether.core.SessionState;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,13 +29,17 @@ class AttachCommandTest {
         server.close();
     }
 
+    static final String PROMPT = "tether-test$ ";
+
+    /** A shell with a prompt the tests can wait for, as a person waits for the prompt before typing. */
     static long shell() {
-        return sdk.sessions().create(NewSession.of("sh")).id();
+        return sdk.sessions().create(new NewSession("sh", List.of(), null, null, Map.of("PS1", PROMPT))).id();
     }
 
     static Tmux attach(long id, int cols, int rows) {
         var terminal = Tmux.start(Cli.against(server), cols, rows, "session", "attach", Long.toString(id));
         await().until(() -> sdk.sessions().get(id).state() == SessionState.ACTIVE);
+        terminal.awaitScreen(PROMPT.trim()); // the shell is reading: keys typed now are not lost to its start-up
         return terminal;
     }
 
