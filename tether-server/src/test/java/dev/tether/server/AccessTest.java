@@ -4,23 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Who may do what: tokens, users, and sessions that belong to someone. */
 class AccessTest {
-    static ServerFixture server;
-
-    @BeforeAll
-    static void start() {
-        server = new ServerFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ServerFixture server = new ServerFixture();
 
     @Test
     void theAdministratorsTokenIsWrittenOnlyForItsOwner() throws Exception {
@@ -41,7 +31,7 @@ class AccessTest {
 
     @Test
     void aUserCannotSeeOrTouchAnotherUsersSession() {
-        String bob = addUser(server, "bob", false);
+        String bob = server.addUser("bob", false);
         long adminSession = server.shell("exec sleep 60");
         var get = server.call("GET", "/sessions/" + adminSession, null, bob, null);
         assertThat(get.status()).isEqualTo(404);
@@ -55,19 +45,19 @@ class AccessTest {
 
     @Test
     void closeWmsSession_onlyAdminsCloseAdminsSessions() {
-        String carol = addUser(server, "carol", false);
+        String carol = server.addUser("carol", false);
         long adminSession = server.shell("exec sleep 60");
         var refused = server.call("POST", "/sessions/" + adminSession + "/close", null, carol, null);
         assertThat(refused.status()).isEqualTo(404);
         assertThat(server.get("/sessions/" + adminSession).body().get("state").asText()).isEqualTo("DISCONNECTED");
-        String root = addUser(server, "root2", true);
+        String root = server.addUser("root2", true);
         var closed = server.call("POST", "/sessions/" + adminSession + "/close?wait=true", null, root, null);
         assertThat(closed.body().get("result").asText()).isEqualTo("OK");
     }
 
     @Test
     void aUserManagesItsOwnSessions() {
-        String dave = addUser(server, "dave", false);
+        String dave = server.addUser("dave", false);
         var created = server.call("POST", "/sessions", "{\"command\":\"/bin/sleep\",\"args\":[\"60\"]}", dave, null);
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.body().get("user").asText()).isEqualTo("dave");
@@ -79,7 +69,7 @@ class AccessTest {
 
     @Test
     void onlyAdministratorsAddOrListUsersAndNamesAreUnique() {
-        String frank = addUser(server, "frank", false);
+        String frank = server.addUser("frank", false);
         var refused = server.call("POST", "/users", "{\"name\":\"x\"}", frank, null);
         assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.error()).isEqualTo("ACCESS_DENIED");
@@ -92,11 +82,4 @@ class AccessTest {
         assertThat(server.get("/users").body().findValuesAsText("name")).contains("admin", "frank");
     }
 
-    static String addUser(ServerFixture server, String name, boolean admin) {
-        var r = server.post("/users", "{\"name\":\"" + name + "\",\"admin\":" + admin + "}");
-        if (r.status() != 201) {
-            throw new IllegalStateException(r.text());
-        }
-        return r.body().get("token").asText();
-    }
 }

@@ -5,9 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The backpressure policy: a client that stops reading never stalls the others, never makes the
@@ -15,17 +14,8 @@ import org.junit.jupiter.api.Test;
  * behind than the ring buffer holds; a lone slow client pauses the program as a terminal would.
  */
 class BackpressureTest {
-    static ServerFixture server;
-
-    @BeforeAll
-    static void start() {
-        server = new ServerFixture(); // ring buffer of 64 KiB
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ServerFixture server = new ServerFixture(); // ring buffer of 64 KiB
 
     @Test
     void aClientThatStopsReadingDoesNotStallAnotherAndIsLetGoAsTooSlow() throws Exception {
@@ -35,7 +25,7 @@ class BackpressureTest {
         // far more than the slow one could hold in its send window and the socket buffers
         await().atMost(Duration.ofSeconds(60)).until(() -> fast.bytes.get() > 16L * 1024 * 1024);
         // the slow one got at most what fits in the socket buffers and the write queue, then was dropped
-        await().atMost(Duration.ofSeconds(10)).until(() -> EventsTest.events(server, 0).stream().anyMatch(e ->
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.events(0).stream().anyMatch(e ->
                 e.get("type").asText().equals("ClientDetached") && e.get("sessionId").asLong() == id
                         && e.get("data").get("reason").asText().equals("too slow")));
         slow.ws.request(Long.MAX_VALUE);

@@ -2,23 +2,13 @@ package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Bad input gets a clear error with the right code and changes nothing. */
 class BadInputTest {
-    static ServerFixture server;
-
-    @BeforeAll
-    static void start() {
-        server = new ServerFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ServerFixture server = new ServerFixture();
 
     @Test
     void idsOutsideUint32AreInvalidParameters() {

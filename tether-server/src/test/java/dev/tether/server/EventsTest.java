@@ -13,34 +13,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every state change is a durable event with an increasing id, streamed live over SSE and resumable. */
 class EventsTest {
-    static ServerFixture server;
-
-    @BeforeAll
-    static void start() {
-        server = new ServerFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ServerFixture server = new ServerFixture();
 
     @Test
     void everyChangeOfASessionIsAnEventWithAnIncreasingId() {
-        long since = RequestsTest.lastEventIdOf(server);
+        long since = server.lastEventId();
         long id = server.shell("exec sleep 60");
         TestTerminal t = server.attach(id);
         t.control("attached");
         server.post("/sessions/" + id + "/close?wait=true", null);
-        await().atMost(Duration.ofSeconds(5)).until(() -> types(events(server, since)).contains("RequestCompleted"));
-        List<JsonNode> events = events(server, since);
-        assertThat(types(events)).containsSubsequence("SessionCreated", "SessionStateChanged", "ClientAttached",
+        await().atMost(Duration.ofSeconds(5)).until(() -> ServerFixture.types(server.events(since)).contains("RequestCompleted"));
+        List<JsonNode> events = server.events(since);
+        assertThat(ServerFixture.types(events)).containsSubsequence("SessionCreated", "SessionStateChanged", "ClientAttached",
                 "SessionClosed", "RequestCompleted");
         long previous = since;
         for (JsonNode e : events) {
@@ -57,35 +47,34 @@ class EventsTest {
 
     @Test
     void theStreamResumesAfterLastEventIdWithNothingLostAndNothingTwice() throws Exception {
-        long since = RequestsTest.lastEventIdOf(server);
+        long since = server.lastEventId();
         var received = new CopyOnWriteArrayList<JsonNode>();
         Thread reader = Thread.ofVirtual().start(() -> follow(since, received, 3));
         for (int i = 0; i < 3; i++) {
             server.shell("exit 0");
         }
         reader.join(Duration.ofSeconds(10));
-        assertThat(types(received).stream().filter("SessionCreated"::equals)).hasSize(3);
+        assertThat(ServerFixture.types(received).stream().filter("SessionCreated"::equals)).hasSize(3);
         long resumeFrom = received.getLast().get("id").asLong(); // the stream dropped here
         for (int i = 0; i < 2; i++) {
             server.shell("exit 0");
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> types(events(server, since)).stream()
+        await().atMost(Duration.ofSeconds(5)).until(() -> ServerFixture.types(server.events(since)).stream()
                 .filter("SessionClosed"::equals).count() == 5);
         List<Long> stitched = new ArrayList<>();
         received.forEach(e -> stitched.add(e.get("id").asLong()));
-        events(server, resumeFrom).forEach(e -> stitched.add(e.get("id").asLong()));
+        server.events(resumeFrom).forEach(e -> stitched.add(e.get("id").asLong()));
         assertThat(stitched).doesNotHaveDuplicates().isSorted();
-        assertThat(stitched).isEqualTo(events(server, since).stream().map(e -> e.get("id").asLong()).toList());
+        assertThat(stitched).isEqualTo(server.events(since).stream().map(e -> e.get("id").asLong()).toList());
     }
 
     @Test
     void aUserSeesOnlyTheEventsOfItsOwnSessions() {
-        String bob = AccessTest.addUser(server, "eve", false);
+        String bob = server.addUser("eve", false);
         long adminSession = server.shell("exec sleep 60");
         var bobSession = server.call("POST", "/sessions", "{\"command\":\"/bin/sleep\",\"args\":[\"60\"]}", bob, null);
         long bobId = bobSession.body().get("id").asLong();
-        var text = server.call("GET", "/events?follow=false", null, bob, null).text();
-        List<JsonNode> seen = parse(text);
+        List<JsonNode> seen = server.eventsAs(bob, 0);
         assertThat(seen).isNotEmpty();
         assertThat(seen).allSatisfy(e -> assertThat(e.get("user").asText()).isEqualTo("eve"));
         assertThat(seen.stream().map(e -> e.path("sessionId").asLong()).toList()).contains(bobId).doesNotContain(adminSession);
@@ -115,25 +104,6 @@ class EventsTest {
         }
     }
 
-    static List<JsonNode> events(ServerFixture server, long since) {
-        return parse(server.get("/events?follow=false&since=" + since).text());
-    }
 
-    static List<JsonNode> parse(String sse) {
-        var events = new ArrayList<JsonNode>();
-        for (String line : sse.split("\n")) {
-            if (line.startsWith("data: ")) {
-                try {
-                    events.add(Json.MAPPER.readTree(line.substring(6)));
-                } catch (Exception e) {
-                    throw new IllegalStateException(line, e);
-                }
-            }
-        }
-        return events;
-    }
 
-    static List<String> types(List<JsonNode> events) {
-        return events.stream().map(e -> e.get("type").asText()).toList();
-    }
 }

@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Disconnect and close as requests, and the statements of Disconnect-WmsSession and
@@ -17,17 +16,8 @@ import org.junit.jupiter.api.Test;
  * unknown ids are errors, per-target results.
  */
 class RequestsTest {
-    static ServerFixture server;
-
-    @BeforeAll
-    static void start() {
-        server = new ServerFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ServerFixture server = new ServerFixture();
 
     @Test
     void aDisconnectAnswers202WithARunningRequestIdAtOnceAndTheRequestCompletesLater() {
@@ -100,7 +90,7 @@ class RequestsTest {
         long id = server.shell("exec sleep 60");
         TestTerminal t = server.attach(id);
         t.control("attached");
-        long eventsBefore = lastEventId();
+        long eventsBefore = server.lastEventId();
         var answer = server.post("/sessions/close", "{\"ids\":[" + id + "],\"whatIf\":true}");
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.body().get("whatIf").asBoolean()).isTrue();
@@ -111,7 +101,7 @@ class RequestsTest {
         assertThat(all.body().get("targets").findValuesAsText("id")).contains(Long.toString(id));
         assertThat(server.get("/sessions/" + id).body().get("state").asText()).isEqualTo("ACTIVE");
         assertThat(t.closedWith).isNotDone();
-        assertThat(lastEventId()).isEqualTo(eventsBefore);
+        assertThat(server.lastEventId()).isEqualTo(eventsBefore);
     }
 
     @Test
@@ -172,12 +162,5 @@ class RequestsTest {
         throw new AssertionError("no target " + id + " in " + request);
     }
 
-    static long lastEventId() {
-        return lastEventIdOf(server);
-    }
 
-    static long lastEventIdOf(ServerFixture server) {
-        List<JsonNode> events = EventsTest.events(server, 0);
-        return events.isEmpty() ? 0 : events.getLast().get("id").asLong();
-    }
 }

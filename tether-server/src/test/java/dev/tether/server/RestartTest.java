@@ -31,7 +31,7 @@ class RestartTest {
                 assertThat(old.get("closeReason").asText()).isEqualTo("server stopped");
                 long next = again.shell("exit 0");
                 assertThat(next).isGreaterThan(first + 1);
-                assertThat(EventsTest.types(EventsTest.events(again, 0))).contains("ServerStopped", "ServerStarted");
+                assertThat(ServerFixture.types(again.events(0))).contains("ServerStopped", "ServerStarted");
             }
         }
     }

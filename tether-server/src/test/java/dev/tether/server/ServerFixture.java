@@ -12,9 +12,14 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real server on a free port with a fresh data directory, and a plain HTTP client for it. */
-final class ServerFixture implements AutoCloseable {
+/**
+ * A real server on a free port with a fresh data directory, and a plain HTTP client for it.
+ * Register it as a static extension for one server per test class; it stops after the class.
+ */
+final class ServerFixture implements AutoCloseable, AfterAllCallback {
     final Path dataDir;
     final TetherServer server;
     final HttpClient http = HttpClient.newHttpClient();
@@ -84,12 +89,55 @@ final class ServerFixture implements AutoCloseable {
         return a.body().get("id").asLong();
     }
 
+    /** A new user's token. */
+    String addUser(String name, boolean admin) {
+        Answer r = post("/users", "{\"name\":\"" + name + "\",\"admin\":" + admin + "}");
+        if (r.status() != 201) {
+            throw new IllegalStateException(r.text());
+        }
+        return r.body().get("token").asText();
+    }
+
+    /** The stored events after {@code since}, read from the SSE stream with follow=false. */
+    java.util.List<JsonNode> events(long since) {
+        return eventsAs(token, since);
+    }
+
+    /** The stored events after {@code since} that the holder of {@code bearer} may see. */
+    java.util.List<JsonNode> eventsAs(String bearer, long since) {
+        var events = new java.util.ArrayList<JsonNode>();
+        for (String line : call("GET", "/events?follow=false&since=" + since, null, bearer, null).text().split("\n")) {
+            if (line.startsWith("data: ")) {
+                try {
+                    events.add(Json.MAPPER.readTree(line.substring(6)));
+                } catch (IOException e) {
+                    throw new IllegalStateException(line, e);
+                }
+            }
+        }
+        return events;
+    }
+
+    static java.util.List<String> types(java.util.List<JsonNode> events) {
+        return events.stream().map(e -> e.get("type").asText()).toList();
+    }
+
+    long lastEventId() {
+        var events = events(0);
+        return events.isEmpty() ? 0 : events.getLast().get("id").asLong();
+    }
+
     TestTerminal attach(long sessionId) {
         return TestTerminal.open(server.url(), token, sessionId, null);
     }
 
     URI url() {
         return server.url();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

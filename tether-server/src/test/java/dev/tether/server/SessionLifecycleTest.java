@@ -7,24 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A session's life through the REST API and the attach WebSocket, with real programs in real PTYs. */
 class SessionLifecycleTest {
     private static final String COUNTER = "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.05; done";
-    static ServerFixture server;
-
-    @BeforeAll
-    static void start() {
-        server = new ServerFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ServerFixture server = new ServerFixture();
 
     @Test
     void aNewSessionRunsItsProgramAndIsDisconnectedUntilAClientAttaches() {
