@@ -2,8 +2,8 @@ package dev.tether.cli;
 
 import dev.tether.client.AttachListener;
 import dev.tether.client.ControlMessage;
-import dev.tether.client.Ids;
 import dev.tether.client.TerminalConnection;
+import dev.tether.core.Ids;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import java.io.IOException;
@@ -33,7 +33,7 @@ final class AttachCommand extends ClientCommand {
 
     @Override
     int run() {
-        long sessionId = Ids.parse(id, "session");
+        long sessionId = Ids.parse("session", id);
         var client = client();
         ControlMessage.Closed end;
         try (RawTerminal terminal = openTerminal()) {

@@ -1,11 +1,11 @@
 package dev.tether.cli;
 
-import dev.tether.client.Batch;
-import dev.tether.client.Ids;
 import dev.tether.client.TetherClient;
+import dev.tether.core.Ids;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
 import dev.tether.core.ResultCode;
+import dev.tether.core.Selection;
 import dev.tether.core.TargetResult;
 import dev.tether.core.TargetStatus;
 import dev.tether.core.TetherException;
@@ -50,25 +50,25 @@ abstract class BatchCommand extends ClientCommand {
     /** {@code Disconnecting}, for the progress bar. */
     abstract String progressLabel();
 
-    abstract RequestRecord submit(TetherClient client, Batch batch);
+    abstract RequestRecord submit(TetherClient client, Selection selection);
 
     @Override
     final int run() {
-        Batch batch = targets();
+        Selection selection = targets();
         if (confirm && !whatIf && System.console() == null) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "--confirm needs a terminal to ask on and there is none"
                     + " (stdin or stdout is not a terminal); nothing was changed. Use --what-if to see what would be done.");
         }
         if (whatIf) {
-            return printWhatIf(submit(client(), batch.asWhatIf()));
+            return printWhatIf(submit(client(), selection.asWhatIf()));
         }
         if (confirm) {
-            batch = askPerTarget(batch);
-            if (batch == null) {
+            selection = askPerTarget(selection);
+            if (selection == null) {
                 return failedInPreview;
             }
         }
-        RequestRecord accepted = submit(client(), batch);
+        RequestRecord accepted = submit(client(), selection);
         if (noWait) {
             if (json()) {
                 JsonOut.print(out(), accepted);
@@ -86,7 +86,7 @@ abstract class BatchCommand extends ClientCommand {
         return exit != ExitCodes.OK ? exit : failedInPreview;
     }
 
-    private Batch targets() {
+    private Selection targets() {
         if (all && !ids.isEmpty()) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "give session ids or --all, not both");
         }
@@ -94,9 +94,9 @@ abstract class BatchCommand extends ClientCommand {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "give one or more session ids, or --all");
         }
         if (all) {
-            return Batch.allSessions();
+            return Selection.everything();
         }
-        return Batch.of(ids.stream().map(text -> Ids.parse(text, "session")).toList());
+        return Selection.of(ids.stream().map(text -> Ids.parse("session", text)).toList());
     }
 
     private int printWhatIf(RequestRecord answer) {
@@ -125,8 +125,8 @@ abstract class BatchCommand extends ClientCommand {
     }
 
     /** Asks about each target the server would act on; returns the chosen ones, or null if none. */
-    private Batch askPerTarget(Batch batch) {
-        RequestRecord preview = submit(client(), batch.asWhatIf());
+    private Selection askPerTarget(Selection selection) {
+        RequestRecord preview = submit(client(), selection.asWhatIf());
         Console console = System.console();
         List<Long> chosen = new ArrayList<>();
         boolean yesToAll = false;
@@ -165,7 +165,7 @@ abstract class BatchCommand extends ClientCommand {
             out().println("Nothing was done.");
             return null;
         }
-        return Batch.of(chosen);
+        return Selection.of(chosen);
     }
 
     private RequestRecord await(RequestRecord accepted) {
@@ -207,8 +207,8 @@ abstract class BatchCommand extends ClientCommand {
         }
 
         @Override
-        RequestRecord submit(TetherClient client, Batch batch) {
-            return client.sessions().disconnect(batch);
+        RequestRecord submit(TetherClient client, Selection selection) {
+            return client.sessions().disconnect(selection);
         }
     }
 
@@ -227,8 +227,8 @@ abstract class BatchCommand extends ClientCommand {
         }
 
         @Override
-        RequestRecord submit(TetherClient client, Batch batch) {
-            return client.sessions().close(batch);
+        RequestRecord submit(TetherClient client, Selection selection) {
+            return client.sessions().close(selection);
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.client.Ids;
 import dev.tether.client.TetherClient;
+import dev.tether.core.Ids;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import dev.tether.server.ServerConfig;
@@ -79,7 +79,7 @@ record Connection(URI server, String token, long ownSessionId) {
             return 0;
         }
         try {
-            return Ids.parse(value, "session");
+            return Ids.parse("session", value.strip());
         } catch (TetherException e) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "TETHER_SESSION_ID=" + value + " is not a session id");
         }

@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.client.Ids;
+import dev.tether.core.Ids;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
 import dev.tether.core.TargetStatus;
@@ -41,7 +41,7 @@ final class RequestCommands implements Callable<Integer> {
 
         @Override
         int run() {
-            RequestRecord r = client().requests().get(Ids.parse(id, "request"));
+            RequestRecord r = client().requests().get(Ids.parse("request", id));
             if (json()) {
                 JsonOut.print(out(), r);
                 return ExitCodes.OK;
@@ -64,7 +64,7 @@ final class RequestCommands implements Callable<Integer> {
 
         @Override
         int run() {
-            long requestId = Ids.parse(id, "request");
+            long requestId = Ids.parse("request", id);
             RequestRecord r = timeoutSeconds == null
                     ? client().requests().await(requestId)
                     : client().requests().await(requestId, Duration.ofSeconds(Math.max(0, timeoutSeconds)));

@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.client.Ids;
-import dev.tether.client.NewSession;
+import dev.tether.core.Ids;
+import dev.tether.core.NewSession;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.SessionState;
 import java.io.PrintWriter;
@@ -98,7 +98,7 @@ final class SessionCommands implements Callable<Integer> {
 
         @Override
         int run() {
-            long sessionId = Ids.parse(id, "session");
+            long sessionId = Ids.parse("session", id);
             SessionInfo s = client().sessions().get(sessionId);
             if (json()) {
                 JsonOut.print(out(), s);

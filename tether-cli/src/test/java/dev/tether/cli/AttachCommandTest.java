@@ -3,8 +3,8 @@ package dev.tether.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.client.NewSession;
 import dev.tether.client.TetherClient;
+import dev.tether.core.NewSession;
 import dev.tether.core.SessionState;
 import java.util.List;
 import java.util.Map;

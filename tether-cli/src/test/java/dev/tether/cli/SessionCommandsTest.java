@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tether.client.NewSession;
 import dev.tether.client.TetherClient;
+import dev.tether.core.NewSession;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.SessionState;
 import java.io.BufferedReader;
@@ -163,7 +163,7 @@ class SessionCommandsTest {
             assertThat(result.errLines()).as(result.toString()).singleElement().asString().startsWith("INVALID_PARAMETER: ");
         }
         assertThat(nowhere.run("session", "get", "4294967296").err())
-                .isEqualTo("INVALID_PARAMETER: '4294967296' is not a session id: ids are whole numbers 1..4294967295\n");
+                .isEqualTo("INVALID_PARAMETER: 4294967296 is not a session id: ids are whole numbers from 1 to 4294967295\n");
     }
 
     @Test
@@ -294,7 +294,7 @@ class SessionCommandsTest {
     @Test
     void requestGet_showsTheRequestAndEachTarget() {
         long id = sleeper();
-        long request = sdk.sessions().close(dev.tether.client.Batch.of(id)).id();
+        long request = sdk.sessions().close(dev.tether.core.Selection.of(id)).id();
         sdk.requests().await(request);
 
         var result = tether().run("request", "get", Long.toString(request));

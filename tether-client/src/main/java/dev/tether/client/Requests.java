@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
+import dev.tether.core.Ids;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
 import dev.tether.core.ResultCode;
@@ -22,13 +23,13 @@ public final class Requests {
 
     /** The request now: RUNNING or COMPLETED, with a result per target. */
     public RequestRecord get(long id) {
-        Ids.check(id, "request");
+        Ids.check("request", id);
         return http.get("/requests/" + id, REQUEST);
     }
 
     /** Blocks until the request is COMPLETED, however long that takes. */
     public RequestRecord await(long id) {
-        Ids.check(id, "request");
+        Ids.check("request", id);
         while (true) {
             RequestRecord request = waitSlice(id, WAIT_SLICE_SECONDS);
             if (request.status() == RequestStatus.COMPLETED) {
@@ -43,7 +44,7 @@ public final class Requests {
      * @throws TetherException TIMEOUT when the request is still running at the deadline
      */
     public RequestRecord await(long id, Duration timeout) {
-        Ids.check(id, "request");
+        Ids.check("request", id);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long remaining = deadline - System.nanoTime();
@@ -61,7 +62,7 @@ public final class Requests {
 
     /** Completes when the request is COMPLETED; no thread waits meanwhile. */
     public CompletableFuture<RequestRecord> completion(long id) {
-        Ids.check(id, "request");
+        Ids.check("request", id);
         return http.<RequestRecord>callAsync("GET", waitPath(id, WAIT_SLICE_SECONDS), null, REQUEST, sliceTimeout(WAIT_SLICE_SECONDS))
                 .thenCompose(request -> request.status() == RequestStatus.COMPLETED
                         ? CompletableFuture.completedFuture(request)

@@ -1,7 +1,10 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
+import dev.tether.core.Ids;
+import dev.tether.core.NewSession;
 import dev.tether.core.RequestRecord;
+import dev.tether.core.Selection;
 import dev.tether.core.SessionInfo;
 import java.util.List;
 
@@ -36,13 +39,13 @@ public final class Sessions {
 
     /** One session, also when CLOSED; NOT_FOUND for an unknown id or another user's session. */
     public SessionInfo get(long id) {
-        Ids.check(id, "session");
+        Ids.check("session", id);
         return http.get("/sessions/" + id, SESSION);
     }
 
     /** Starts a session owned by the caller; it is DISCONNECTED (running, no client) when this returns. */
     public SessionInfo create(NewSession spec) {
-        return http.post("/sessions", spec.toJson(), SESSION);
+        return http.post("/sessions", Bodies.of(spec), SESSION);
     }
 
     /**
@@ -50,24 +53,24 @@ public final class Sessions {
      * INVALID_STATE (already CLOSED) are thrown at once, with no request created.
      */
     public RequestRecord disconnect(long id) {
-        Ids.check(id, "session");
+        Ids.check("session", id);
         return http.post("/sessions/" + id + "/disconnect", null, Requests.REQUEST);
     }
 
     /** Logs the session off: its programs are hung up, then terminated, then killed. */
     public RequestRecord close(long id) {
-        Ids.check(id, "session");
+        Ids.check("session", id);
         return http.post("/sessions/" + id + "/close", null, Requests.REQUEST);
     }
 
     /** Disconnects several sessions; each target gets its own result, and a failed one does not stop the rest. */
-    public RequestRecord disconnect(Batch batch) {
-        return http.post("/sessions/disconnect", batch.toJson(), Requests.REQUEST);
+    public RequestRecord disconnect(Selection selection) {
+        return http.post("/sessions/disconnect", Bodies.of(selection), Requests.REQUEST);
     }
 
     /** Logs several sessions off; each target gets its own result. */
-    public RequestRecord close(Batch batch) {
-        return http.post("/sessions/close", batch.toJson(), Requests.REQUEST);
+    public RequestRecord close(Selection selection) {
+        return http.post("/sessions/close", Bodies.of(selection), Requests.REQUEST);
     }
 
     public PendingRequest disconnectAsync(long id) {
@@ -78,11 +81,11 @@ public final class Sessions {
         return requests.pending(close(id));
     }
 
-    public PendingRequest disconnectAsync(Batch batch) {
-        return requests.pending(disconnect(batch));
+    public PendingRequest disconnectAsync(Selection selection) {
+        return requests.pending(disconnect(selection));
     }
 
-    public PendingRequest closeAsync(Batch batch) {
-        return requests.pending(close(batch));
+    public PendingRequest closeAsync(Selection selection) {
+        return requests.pending(close(selection));
     }
 }

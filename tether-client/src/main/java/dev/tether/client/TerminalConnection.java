@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.core.Ids;
 import dev.tether.core.ResultCode;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.SessionState;
@@ -51,7 +52,7 @@ public final class TerminalConnection implements AutoCloseable {
 
     static TerminalConnection open(Http http, Sessions sessions, long sessionId, int cols, int rows, String clientName,
                                    AttachListener listener) {
-        Ids.check(sessionId, "session");
+        Ids.check("session", sessionId);
         var query = new StringBuilder();
         if (cols > 0 && rows > 0) {
             query.append("cols=").append(cols).append("&rows=").append(rows);

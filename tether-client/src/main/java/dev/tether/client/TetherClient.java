@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
+import dev.tether.core.Ids;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import java.net.URI;
@@ -126,7 +127,7 @@ public final class TetherClient implements AutoCloseable {
          * disconnect or close it (OWN_SESSION) and {@code all} skips it.
          */
         public Builder ownSessionId(long id) {
-            this.ownSessionId = Ids.check(id, "session");
+            this.ownSessionId = Ids.check("session", id);
             return this;
         }
 
@@ -134,7 +135,7 @@ public final class TetherClient implements AutoCloseable {
         public Builder ownSessionFromEnvironment() {
             String value = System.getenv("TETHER_SESSION_ID");
             if (value != null && !value.isBlank()) {
-                this.ownSessionId = Ids.parse(value, "session");
+                this.ownSessionId = Ids.parse("session", value.strip());
             }
             return this;
         }

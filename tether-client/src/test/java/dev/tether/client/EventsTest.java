@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.core.EventRecord;
+import dev.tether.core.NewSession;
 import dev.tether.core.ResultCode;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.TetherException;

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.core.NewSession;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
 import dev.tether.core.ResultCode;
+import dev.tether.core.Selection;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.SessionState;
 import dev.tether.core.TargetResult;
@@ -89,7 +91,7 @@ class SessionsTest {
                 assertThatThrownBy(() -> nowhere.sessions().get(id))
                         .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.INVALID_PARAMETER));
             }
-            assertThatThrownBy(() -> nowhere.sessions().disconnect(Batch.of(1, 4_294_967_296L)))
+            assertThatThrownBy(() -> nowhere.sessions().disconnect(Selection.of(1, 4_294_967_296L)))
                     .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.INVALID_PARAMETER));
         }
     }
@@ -145,14 +147,14 @@ class SessionsTest {
     void aWhatIfBatchDescribesEachTargetAndChangesNothing() {
         SessionInfo s = sleeper();
 
-        RequestRecord answer = tether.sessions().close(Batch.of(s.id()).asWhatIf());
+        RequestRecord answer = tether.sessions().close(Selection.of(s.id()).asWhatIf());
 
         assertThat(answer.id()).isZero();
         assertThat(answer.whatIf()).isTrue();
         assertThat(answer.targets()).singleElement()
                 .extracting(TargetResult::description).isEqualTo("session " + s.id() + " (admin, sleep)");
         assertThat(tether.sessions().get(s.id()).state()).isEqualTo(SessionState.DISCONNECTED);
-        assertThat(tether.sessions().closeAsync(Batch.of(s.id()).asWhatIf()).completion()).isCompleted();
+        assertThat(tether.sessions().closeAsync(Selection.of(s.id()).asWhatIf()).completion()).isCompleted();
     }
 
     @Test
@@ -160,7 +162,7 @@ class SessionsTest {
         SessionInfo own = sleeper();
         SessionInfo other = sleeper();
         try (var inside = TetherClient.builder(server.url()).token(server.adminToken()).ownSessionId(own.id()).build()) {
-            RequestRecord done = inside.sessions().disconnectAsync(Batch.allSessions()).await();
+            RequestRecord done = inside.sessions().disconnectAsync(Selection.everything()).await();
 
             assertThat(done.result()).isEqualTo(ResultCode.OK);
             assertThat(done.targets()).filteredOn(t -> t.id() == own.id()).singleElement().satisfies(t -> {
@@ -185,7 +187,7 @@ class SessionsTest {
     @Test
     void aRequestCanBeLookedUpAndAwaitedById() {
         SessionInfo s = sleeper();
-        RequestRecord accepted = tether.sessions().close(Batch.of(s.id()));
+        RequestRecord accepted = tether.sessions().close(Selection.of(s.id()));
 
         RequestRecord done = tether.requests().await(accepted.id(), Duration.ofSeconds(10));
 

@@ -29,10 +29,7 @@ final class Launcher {
     List<String> argv(NewSession request) {
         var argv = new ArrayList<String>();
         if (request.command() == null || request.command().isBlank()) {
-            if (!request.args().isEmpty()) {
-                throw new TetherException(ResultCode.INVALID_PARAMETER, "arguments were given without a command");
-            }
-            argv.add(loginShell());
+            argv.add(loginShell()); // NewSession refuses arguments without a command
             argv.add("-l");
         } else {
             argv.add(request.command());

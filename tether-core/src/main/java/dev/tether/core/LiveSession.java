@@ -7,10 +7,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
-/** A session that is not CLOSED yet: its record, terminal and clients. Guarded by its own monitor. */
+/**
+ * A session that is not CLOSED yet: its record, terminal and clients. Changes are made holding its
+ * monitor; {@code record} is also read without it (listings, visibility checks), so it is volatile.
+ */
 final class LiveSession {
     final long id;
-    SessionRecord record;
+    volatile SessionRecord record;
     Terminal terminal;
     final Set<Client> clients = new LinkedHashSet<>();
     /** Set when a close (logoff, server stop) began; the reason the session will be closed with. */

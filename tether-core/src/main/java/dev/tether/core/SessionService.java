@@ -113,11 +113,8 @@ public final class SessionService implements AutoCloseable {
     public CompletableFuture<SessionInfo> create(Caller caller, NewSession request) {
         try {
             refuseWhileStopping();
-            int cols = request.cols() == null ? 80 : request.cols();
-            int rows = request.rows() == null ? 24 : request.rows();
-            if (cols < 1 || cols > 65535 || rows < 1 || rows > 65535) {
-                throw new TetherException(ResultCode.INVALID_PARAMETER, "the window size " + cols + "x" + rows + " is outside 1..65535");
-            }
+            int cols = request.colsOrDefault();
+            int rows = request.rowsOrDefault();
             Map<String, String> extra = Launcher.checkEnvironment(request.env());
             List<String> argv = launcher.argv(request);
             var draft = new SessionRecord(0, settings.serverName(), caller.user(), argv, cols, rows, SessionState.INIT,

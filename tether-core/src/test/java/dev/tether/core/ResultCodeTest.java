@@ -32,7 +32,7 @@ class ResultCodeTest {
     @Test
     void idsAreWholeNumbersFromOneToTheLargestUint32() {
         assertThat(Ids.parse("session", "4294967295")).isEqualTo(4294967295L);
-        for (String bad : List.of("0", "4294967296", "abc", "", "-1", "1.0", "99999999999")) {
+        for (String bad : List.of("0", "4294967296", "abc", "", "-1", "1.0", "99999999999", " 7", "\u0661")) {
             assertThatThrownBy(() -> Ids.parse("session", bad)).isInstanceOf(TetherException.class)
                     .hasMessageContaining("not a session id");
         }

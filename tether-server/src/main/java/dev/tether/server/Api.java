@@ -40,6 +40,7 @@ final class Api {
     private final Accounts accounts;
     private final Tickets tickets;
     private final ServerInfo info;
+    private final Attach attach;
     private final byte[] openapi;
 
     record ServerInfo(String name, String version, String url, Instant startedAt) {
@@ -51,6 +52,7 @@ final class Api {
         this.accounts = accounts;
         this.tickets = tickets;
         this.info = info;
+        this.attach = new Attach(sessions, info.url());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
         } catch (IOException | NullPointerException e) {
@@ -77,7 +79,7 @@ final class Api {
         router.get(PREFIX + "/sessions/:id").handler(ctx -> reply(ctx, 200, sessions.get(caller(ctx), id(ctx, "session"))));
         router.post(PREFIX + "/sessions/:id/disconnect").handler(ctx -> single(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/:id/close").handler(ctx -> single(ctx, "close"));
-        router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> new Attach(sessions, info.url()).handle(ctx, caller(ctx), id(ctx, "session")));
+        router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), id(ctx, "session")));
 
         router.get(PREFIX + "/requests/:id").handler(ctx -> {
             long id = id(ctx, "request");
