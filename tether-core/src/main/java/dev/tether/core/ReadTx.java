@@ -25,5 +25,24 @@ public interface ReadTx {
 
     List<UserRecord> users();
 
+    /** The token with this hash, revoked or not. */
     Optional<TokenRecord> tokenByHash(String hash);
+
+    /** The user's Argon2id password hash, empty when the user has no password. */
+    Optional<String> passwordHash(String userName);
+
+    Optional<ConnectionRecord> connection(long id);
+
+    /** Connections matching the query, in id order. */
+    List<ConnectionRecord> connections(ConnectionQuery query);
+
+    Optional<WorkspaceRecord> workspace(String user, String id);
+
+    /** A user's workspaces (every user's when {@code user} is null), by user then id. */
+    List<WorkspaceRecord> workspaces(String user);
+
+    Optional<CredentialRecord> credential(String user, String workspaceId);
+
+    /** Credentials whose {@code expiresAt} is at or before {@code at}. */
+    List<CredentialRecord> expiredCredentials(java.time.Instant at);
 }

@@ -41,6 +41,15 @@ public interface Terminal {
     /** Sends a signal to the program's process group and to every other process of its POSIX session. */
     void signal(int signal);
 
+    /**
+     * Holds or releases the output (a locked session). While held, output still goes into the
+     * ring buffer and the program is read as if no viewer were attached, but nothing is sent to
+     * viewers. On release every viewer is brought to the live position: it gets what it missed
+     * from the ring (from the ring's start when it missed more than the ring holds, not dropped
+     * as too slow), then SIGWINCH is sent to the foreground process group so the screen redraws.
+     */
+    void hold(boolean held);
+
     /** Total bytes the program has written so far. */
     long outputBytes();
 }

@@ -19,4 +19,27 @@ public interface WriteTx extends ReadTx {
 
     /** Appends an event (its id is ignored) and returns it with its new id. */
     EventRecord append(EventRecord event);
+
+    void setPasswordHash(long userId, String hash);
+
+    /** Marks the user's tokens for the workspace revoked. */
+    void revokeWorkspaceTokens(long userId, String workspaceId, java.time.Instant at);
+
+    ConnectionRecord insertConnection(ConnectionRecord connection);
+
+    void updateConnection(ConnectionRecord connection);
+
+    /** @throws TetherException CONFLICT when the user already has a workspace with that id */
+    void insertWorkspace(WorkspaceRecord workspace);
+
+    void deleteWorkspace(String user, String id);
+
+    /** Stores (replaces) the workspace's credentials. */
+    void putCredential(CredentialRecord credential);
+
+    /**
+     * Deletes the workspace's credentials so that no byte of the sealed secret stays in the
+     * database files (secure delete, and the write-ahead log checkpointed after the commit).
+     */
+    void deleteCredential(String user, String workspaceId);
 }
