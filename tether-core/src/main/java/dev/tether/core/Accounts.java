@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 public final class Accounts {
     public static final String ADMIN = "admin";
     private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+    private static final Pattern APPLICATION = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Store store;
@@ -57,14 +58,54 @@ public final class Accounts {
         if (cached != null) {
             return CompletableFuture.completedFuture(cached);
         }
-        return store.read(tx -> tx.tokenByHash(h).flatMap(t -> tx.user(t.userId())))
-                .thenApply(user -> {
-                    UserRecord u = user.orElseThrow(() -> new TetherException(ResultCode.UNAUTHENTICATED,
+        return store.read(tx -> tx.tokenByHash(h).flatMap(t -> tx.user(t.userId()).map(u -> Map.entry(t, u))))
+                .thenApply(found -> {
+                    var pair = found.orElseThrow(() -> new TetherException(ResultCode.UNAUTHENTICATED,
                             "the bearer token is not known to this server"));
-                    Caller caller = new Caller(u.name(), u.admin(), 0);
+                    TokenRecord t = pair.getKey();
+                    if (t.revokedAt() != null) {
+                        throw new TetherException(ResultCode.UNAUTHENTICATED, "the bearer token was revoked at " + t.revokedAt()
+                                + (t.workspaceId() != null ? " (workspace " + t.workspaceId() + " was disconnected)" : ""));
+                    }
+                    Caller caller = new Caller(pair.getValue().name(), pair.getValue().admin(), 0, t.application(), t.workspaceId());
                     byTokenHash.put(h, caller);
                     return caller;
                 });
+    }
+
+    /**
+     * A token restricted to one application, for the caller's own account: connections opened with
+     * it are initiated by {@code application}, and it may disconnect only those.
+     */
+    public CompletableFuture<String> createAppToken(Caller caller, String application) {
+        if (application == null || !APPLICATION.matcher(application).matches()) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER, "'" + application
+                    + "' is not a valid application name: use 1 to 64 of letters, digits, _ . - starting with a letter"));
+        }
+        if (caller.application() != null || caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED,
+                    "a restricted token cannot create tokens; use your user token"));
+        }
+        String token = newToken();
+        return store.write(tx -> {
+            UserRecord u = tx.user(caller.user()).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND, "no user " + caller.user()));
+            tx.insertToken(new TokenRecord(0, u.id(), hash(token), application, clock.instant()));
+            return token;
+        });
+    }
+
+    /** A token that opens connections in the caller's workspace {@code workspaceId}; revoked when the workspace is disconnected. */
+    String issueWorkspaceToken(WriteTx tx, String user, String workspaceId) {
+        String token = newToken();
+        UserRecord u = tx.user(user).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND, "no user " + user));
+        tx.insertToken(new TokenRecord(0, u.id(), hash(token), null, workspaceId, clock.instant(), null));
+        return token;
+    }
+
+    /** Revokes the workspace's tokens (in {@code tx}) and forgets them from the cache. */
+    void revokeWorkspaceTokens(WriteTx tx, String user, String workspaceId) {
+        tx.user(user).ifPresent(u -> tx.revokeWorkspaceTokens(u.id(), workspaceId, clock.instant()));
+        byTokenHash.values().removeIf(c -> c.user().equals(user) && workspaceId.equals(c.workspaceId()));
     }
 
     /** A new user and its first token (admins only). */

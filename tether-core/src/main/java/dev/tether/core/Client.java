@@ -1,48 +1,45 @@
 package dev.tether.core;
 
 import java.nio.ByteBuffer;
-import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** One client attached to one live session: the viewer the terminal feeds, and the handle its transport drives. */
+/**
+ * One connection: a client attached to a live session. It is the viewer the terminal feeds and the
+ * handle its transport drives; its {@link ConnectionRecord} is the stored history.
+ */
 final class Client implements Viewer, ClientHandle {
-    final long id;
     final LiveSession session;
     final ClientTransport transport;
-    final String name;
-    final String remote;
-    final Instant since;
+    final long requestId;
     private final SessionService service;
+    private final AtomicLong bytesIn = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+    volatile ConnectionRecord record;
     private volatile Attachment attachment;
     private volatile boolean detached;
 
-    Client(long id, LiveSession session, ClientTransport transport, String name, String remote, Instant since, SessionService service) {
-        this.id = id;
+    Client(ConnectionRecord record, long requestId, LiveSession session, ClientTransport transport, SessionService service) {
+        this.record = record;
+        this.requestId = requestId;
         this.session = session;
         this.transport = transport;
-        this.name = name;
-        this.remote = remote;
-        this.since = since;
         this.service = service;
     }
 
-    @Override public long id() { return id; }
+    @Override public long id() { return record.id(); }
+
+    @Override public long requestId() { return requestId; }
 
     @Override public long sessionId() { return session.id; }
 
-    @Override public int cols() { synchronized (session) { return session.record.cols(); } }
-
-    @Override public int rows() { synchronized (session) { return session.record.rows(); } }
-
-    @Override
-    public void start() {
-        synchronized (session) {
-            if (!detached && attachment == null && session.clients.contains(this)) {
-                attachment = session.terminal.attach(this);
-            }
+    /** Starts output to this client: the replay, then live bytes. Call holding the session's monitor. */
+    void attachTerminal() {
+        if (!detached && attachment == null) {
+            attachment = session.terminal.attach(this);
         }
     }
 
-    /** Stops output to this client. Called holding the session's monitor. */
+    /** Stops output to this client. Idempotent. */
     void detach() {
         detached = true;
         Attachment a = attachment;
@@ -51,10 +48,22 @@ final class Client implements Viewer, ClientHandle {
         }
     }
 
+    /** The record as it stands, with the live byte counts. */
+    ConnectionRecord current() {
+        ConnectionRecord r = record;
+        return new ConnectionRecord(r.id(), r.sessionId(), r.user(), r.application(), r.workspaceId(), r.clientName(),
+                r.remote(), r.state(), r.connectedAt(), r.disconnectedAt(), r.disconnectReason(), bytesIn.get(), bytesOut.get());
+    }
+
+    long bytesIn() { return bytesIn.get(); }
+
+    long bytesOut() { return bytesOut.get(); }
+
     @Override
     public void input(ByteBuffer bytes) {
         Attachment a = attachment;
-        if (a != null && !detached) {
+        if (a != null && !detached && !session.record.locked()) { // a locked session ignores input
+            bytesIn.addAndGet(bytes.remaining());
             a.write(bytes);
         }
     }
@@ -64,7 +73,11 @@ final class Client implements Viewer, ClientHandle {
     @Override public void gone(String reason) { service.clientGone(this, reason); }
 
     // Viewer: called on the PTY loop.
-    @Override public boolean send(ByteBuffer output) { return transport.send(output); }
+    @Override
+    public boolean send(ByteBuffer output) {
+        bytesOut.addAndGet(output.remaining());
+        return transport.send(output);
+    }
 
     @Override public void onWritable(Runnable callback) { transport.onWritable(callback); }
 

@@ -2,22 +2,18 @@ package dev.tether.core;
 
 import java.nio.ByteBuffer;
 
-/** What a transport holds once its client is attached to a session. */
+/** What a transport holds once its client is attached: the connection. */
 public interface ClientHandle {
 
+    /** The connection id. */
     long id();
+
+    /** The id of the connect request (its ConnectComplete event carries it). */
+    long requestId();
 
     long sessionId();
 
-    /** The session's window size after this attach. */
-    int cols();
-
-    int rows();
-
-    /** Starts the output: the replay, then live bytes. Call once, after telling the client it is attached. */
-    void start();
-
-    /** Input from the client to the program. */
+    /** Input from the client to the program; ignored while the session is locked. */
     void input(ByteBuffer bytes);
 
     /** The client's window changed; the most recent size wins. */

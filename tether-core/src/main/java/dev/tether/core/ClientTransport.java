@@ -8,6 +8,15 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ClientTransport extends Viewer {
 
+    /**
+     * The connect request was accepted: its id and the connection's, told at once, before the
+     * connection is activated (IMbnConnection's connect returns its request id synchronously).
+     */
+    void connecting(long connectionId, long requestId);
+
+    /** The connection is ACTIVATED; output follows. The size is the session's window size now. */
+    void activated(long connectionId, long requestId, int cols, int rows);
+
     /** Tells the client why it is being let go, then closes the transport. Completes when closed. Idempotent. */
     CompletionStage<Void> end(EndNotice notice);
 

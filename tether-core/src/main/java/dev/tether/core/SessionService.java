@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -56,7 +56,8 @@ public final class SessionService implements AutoCloseable {
     private final Map<Long, LiveSession> live = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers;
     private final ExecutorService workers;
-    private final AtomicLong clientIds = new AtomicLong();
+    /** Live connections (ACTIVATING or ACTIVATED) by id. */
+    private final Map<Long, Client> connections = new ConcurrentHashMap<>();
     private volatile String serverUrl = "";
     private volatile boolean stopping;
 
@@ -94,6 +95,15 @@ public final class SessionService implements AutoCloseable {
         this.serverUrl = url;
         return store.write(tx -> {
             int crashed = 0;
+            for (ConnectionRecord c : tx.connections(ConnectionQuery.ALL)) {
+                if (c.state() != ConnectionState.DEACTIVATED) {
+                    ConnectionRecord done = c.deactivated(clock.instant(), "server crashed", c.bytesIn(), c.bytesOut());
+                    tx.updateConnection(done);
+                    tx.append(connectionEvent("ConnectStateChange", done, Map.of("connectionId", done.id(),
+                            "state", ConnectionState.DEACTIVATED.name(), "stateCode", ConnectionState.DEACTIVATED.code(),
+                            "reason", "server crashed")));
+                }
+            }
             for (SessionRecord s : tx.sessions(false)) {
                 SessionRecord closed = s.closed(clock.instant(), null, "server crashed");
                 tx.updateSession(closed);
@@ -214,60 +224,95 @@ public final class SessionService implements AutoCloseable {
     public record EventPage(List<EventRecord> events, long scannedTo, boolean more) {
     }
 
-    // ---------------------------------------------------------------- attach
+    // ---------------------------------------------------------------- attach (connect)
 
     /**
-     * Attaches a client. The client receives output once it calls {@link ClientHandle#start()}.
-     * A size, when given, becomes the session's size (the most recent client's size wins).
+     * Connects a client (IMbnConnection::Connect semantics): a connect request and an ACTIVATING
+     * connection are stored and the transport is told their ids at once; then the connection is
+     * ACTIVATED, the transport is told, output starts (the replay, then live bytes) and a
+     * ConnectComplete event {connectionId, requestId, status} is recorded. A size, when given,
+     * becomes the session's size (the most recent client's size wins).
      */
     public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
                                                   Integer cols, Integer rows, String clientName, String remote) {
+        LiveSession s;
         try {
             refuseWhileStopping();
             if (caller.ownSessionId() == id) {
                 throw new TetherException(ResultCode.OWN_SESSION,
                         "session " + id + " is the session this call comes from; attaching it to itself would loop its output");
             }
-            LiveSession s = live.get(id);
-            if (s == null || !caller.maySee(s.record.user())) {
-                return get(caller, id).thenApply(info -> {
-                    throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " is closed ("
-                            + info.closeReason() + "); start a new one");
-                });
-            }
-            CompletableFuture<Void> stored;
-            Client client;
-            synchronized (s) {
-                if (s.terminal == null || s.record.state() == SessionState.CLOSED) {
-                    throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " is "
-                            + (s.terminal == null ? "still starting" : "closed") + "; try again");
-                }
-                client = new Client(clientIds.incrementAndGet(), s, transport, clientName, remote, clock.instant(), this);
-                s.clients.add(client);
-                var events = new ArrayList<EventRecord>();
-                SessionRecord next = s.record;
-                if (cols != null && rows != null) {
-                    next = next.withSize(cols, rows);
-                    s.terminal.resize(cols, rows);
-                    for (Client other : s.clients) {
-                        if (other != client) {
-                            other.transport.resized(cols, rows);
-                        }
-                    }
-                }
-                events.add(event("ClientAttached", next, Map.of("clientId", client.id, "client", String.valueOf(clientName),
-                        "remote", String.valueOf(remote), "clients", s.clients.size(), "by", caller.user())));
-                if (next.state() != SessionState.ACTIVE) {
-                    SessionRecord active = next.withState(SessionState.ACTIVE);
-                    events.add(stateChanged(next, active, "client attached", caller.user()));
-                    next = active;
-                }
-                stored = change(s, next, events);
-            }
-            return stored.thenApply(v -> client);
+            s = live.get(id);
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (s == null || !caller.maySee(s.record.user())) {
+            return get(caller, id).thenApply(info -> {
+                throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " is closed ("
+                        + info.closeReason() + "); start a new one");
+            });
+        }
+        var target = TargetResult.pending(id, "connection to " + s.describe());
+        var draft = new ConnectionRecord(0, id, caller.user(), caller.application(), caller.workspaceId(), clientName,
+                remote, ConnectionState.ACTIVATING, clock.instant(), null, null, 0, 0);
+        return requests.open(caller, "connect", List.of(target))
+                .thenCompose(accepted -> store.write(tx -> tx.insertConnection(draft)).thenApply(connection -> {
+                    var client = new Client(connection, accepted.request().id(), s, transport, this);
+                    connections.put(connection.id(), client);
+                    transport.connecting(connection.id(), client.requestId);
+                    return client;
+                }))
+                .thenCompose(client -> activate(client, caller, cols, rows).thenApply(v -> (ClientHandle) client));
+    }
+
+    private CompletableFuture<Void> activate(Client client, Caller caller, Integer cols, Integer rows) {
+        LiveSession s = client.session;
+        CompletableFuture<Void> stored;
+        synchronized (s) {
+            if (s.terminal == null || s.record.state() == SessionState.CLOSED) {
+                String why = "session " + s.id + " is " + (s.terminal == null ? "still starting" : "closed") + "; try again";
+                ConnectionRecord failed = client.current().deactivated(clock.instant(), why, 0, 0);
+                client.record = failed;
+                connections.remove(failed.id());
+                store.write(tx -> {
+                    tx.updateConnection(failed);
+                    tx.append(connectionEvent("ConnectComplete", failed, Map.of("connectionId", failed.id(),
+                            "requestId", client.requestId, "status", ResultCode.INVALID_STATE.name())));
+                    return null;
+                });
+                requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
+                        .finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, why));
+                return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE, why));
+            }
+            s.clients.add(client);
+            var events = new ArrayList<EventRecord>();
+            SessionRecord next = s.record;
+            if (cols != null && rows != null) {
+                next = next.withSize(cols, rows);
+                s.terminal.resize(cols, rows);
+                for (Client other : s.clients) {
+                    if (other != client) {
+                        other.transport.resized(cols, rows);
+                    }
+                }
+            }
+            ConnectionRecord activated = client.record.withState(ConnectionState.ACTIVATED);
+            client.record = activated;
+            events.add(event("ClientAttached", next, Map.of("clientId", activated.id(), "client", String.valueOf(activated.clientName()),
+                    "remote", String.valueOf(activated.remote()), "clients", s.clients.size(), "by", caller.user())));
+            events.add(connectionEvent("ConnectComplete", activated, Map.of("connectionId", activated.id(),
+                    "requestId", client.requestId, "status", ResultCode.OK.name())));
+            if (next.state() != SessionState.ACTIVE) {
+                SessionRecord active = next.withState(SessionState.ACTIVE);
+                events.add(stateChanged(next, active, "client attached", caller.user()));
+                next = active;
+            }
+            stored = change(s, next, events, tx -> tx.updateConnection(activated));
+            client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows());
+            client.attachTerminal();
+        }
+        return stored.thenRun(() -> requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
+                .finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated")));
     }
 
     void resize(Client client, int cols, int rows) {
@@ -289,7 +334,10 @@ public final class SessionService implements AutoCloseable {
         }
     }
 
-    /** A client left on its own (closed its socket) or was dropped for being too slow. */
+    /**
+     * The system let a connection go on its own: the client closed its socket, the network dropped,
+     * it was too slow. Recorded DEACTIVATED with a ConnectStateChange event; the session goes on.
+     */
     void clientGone(Client client, String reason) {
         LiveSession s = client.session;
         synchronized (s) {
@@ -298,15 +346,120 @@ public final class SessionService implements AutoCloseable {
             }
             client.detach();
             var events = new ArrayList<EventRecord>();
-            events.add(event("ClientDetached", s.record, Map.of("clientId", client.id, "reason", reason,
+            ConnectionRecord gone = deactivate(client, reason, events, null);
+            events.add(event("ClientDetached", s.record, Map.of("clientId", client.id(), "reason", reason,
                     "clients", s.clients.size(), "by", "system")));
             SessionRecord next = s.record;
             if (s.clients.isEmpty() && next.state() == SessionState.ACTIVE) {
                 next = next.withState(SessionState.DISCONNECTED);
                 events.add(stateChanged(s.record, next, reason, "system"));
             }
-            change(s, next, events);
+            change(s, next, events, tx -> tx.updateConnection(gone));
         }
+    }
+
+    /**
+     * Records a connection DEACTIVATED: with DisconnectComplete {connectionId, requestId, status}
+     * when a caller's request ended it, else with ConnectStateChange {connectionId, state, reason}.
+     * Call holding the session's monitor; store the returned record with the events.
+     */
+    private ConnectionRecord deactivate(Client client, String reason, List<EventRecord> events, Long requestId) {
+        ConnectionRecord done = client.current().deactivated(clock.instant(), reason, client.bytesIn(), client.bytesOut());
+        client.record = done;
+        connections.remove(done.id());
+        if (requestId != null) {
+            events.add(connectionEvent("DisconnectComplete", done, Map.of("connectionId", done.id(), "requestId", requestId,
+                    "status", ResultCode.OK.name(), "reason", reason)));
+        } else {
+            events.add(connectionEvent("ConnectStateChange", done, Map.of("connectionId", done.id(),
+                    "state", ConnectionState.DEACTIVATED.name(), "stateCode", ConnectionState.DEACTIVATED.code(), "reason", reason)));
+        }
+        return done;
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** The caller's visible connections matching the query, live ones with their byte counts now. */
+    public CompletableFuture<List<ConnectionInfo>> connections(Caller caller, ConnectionQuery query) {
+        ConnectionQuery scoped = caller.admin() ? query
+                : new ConnectionQuery(query.sessionId(), query.state(), query.workspaceId(), caller.user());
+        return store.read(tx -> tx.connections(scoped)).thenApply(found -> found.stream()
+                .map(this::current)
+                .filter(c -> caller.maySee(c.user()) && (query.state() == null || c.state() == query.state()))
+                .map(ConnectionInfo::of)
+                .toList());
+    }
+
+    public CompletableFuture<ConnectionInfo> connection(Caller caller, long id) {
+        Client live = connections.get(id);
+        CompletableFuture<ConnectionRecord> found = live != null
+                ? CompletableFuture.completedFuture(live.current())
+                : store.read(tx -> tx.connection(id).orElse(null));
+        return found.thenApply(c -> {
+            if (c == null || !caller.maySee(c.user())) {
+                throw noConnection(id);
+            }
+            return ConnectionInfo.of(c);
+        });
+    }
+
+    /**
+     * Disconnects one connection (IMbnConnection::Disconnect): answers at once with a RUNNING
+     * request; DisconnectComplete {connectionId, requestId, status} follows when the transport is
+     * closed. A connection that is already disconnected is NOT_FOUND, synchronously and with no
+     * request. A token restricted to an application may disconnect only connections that the same
+     * application initiated (ACCESS_DENIED otherwise).
+     */
+    public CompletableFuture<Submitted> disconnectConnection(Caller caller, long id) {
+        try {
+            refuseWhileStopping();
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Client client = connections.get(id);
+        if (client == null) {
+            return connection(caller, id).thenApply(c -> {
+                throw new TetherException(ResultCode.NOT_FOUND, "connection " + id + " is already disconnected ("
+                        + (c.disconnectReason() == null ? c.state().name().toLowerCase() : c.disconnectReason()) + ")");
+            });
+        }
+        ConnectionRecord c = client.record;
+        if (!caller.maySee(c.user())) {
+            return CompletableFuture.failedFuture(noConnection(id));
+        }
+        if (c.state() != ConnectionState.ACTIVATED) {
+            return CompletableFuture.failedFuture(new TetherException(c.state() == ConnectionState.DEACTIVATING
+                    ? ResultCode.NOT_FOUND : ResultCode.INVALID_STATE, "connection " + id + " is " + c.state().name().toLowerCase()));
+        }
+        if (caller.application() != null && !caller.application().equals(c.application())) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "connection " + id
+                    + " was initiated by " + (c.application() == null ? "no application" : "application " + c.application())
+                    + "; a token of application " + caller.application() + " may disconnect only the connections it initiated"));
+        }
+        var target = TargetResult.pending(id, "connection " + id + " to " + client.session.describe());
+        return requests.open(caller, "disconnect-connection", List.of(target)).thenApply(accepted -> {
+            long requestId = accepted.request().id();
+            CompletableFuture<Void> done;
+            LiveSession s = client.session;
+            synchronized (s) {
+                done = s.clients.contains(client)
+                        ? letGo(s, client, "disconnected by " + caller.user(), requestId, caller.user())
+                        : CompletableFuture.completedFuture(null);
+            }
+            done.whenComplete((v, e) -> requests.finish(requestId, 0, e == null
+                    ? target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected")
+                    : target.finish(TargetStatus.FAILED, codeOf(e), target.description() + ": " + messageOf(e))));
+            return new Submitted(accepted.request(), accepted.completion());
+        });
+    }
+
+    private ConnectionRecord current(ConnectionRecord stored) {
+        Client live = connections.get(stored.id());
+        return live != null ? live.current() : stored;
+    }
+
+    private TetherException noConnection(long id) {
+        return new TetherException(ResultCode.NOT_FOUND, "no connection " + id + " on " + settings.serverName());
     }
 
     // ---------------------------------------------------------------- requests
@@ -369,7 +522,7 @@ public final class SessionService implements AutoCloseable {
                     int index = i;
                     CompletableFuture<TargetResult> done = operation.equals("close")
                             ? closeTarget(p.session(), p.target(), caller)
-                            : disconnectTarget(p.session(), p.target(), caller);
+                            : disconnectTarget(p.session(), p.target(), caller, requestId);
                     done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
                             : p.target().finish(TargetStatus.FAILED, codeOf(error), p.target().description() + ": " + messageOf(error))));
                 }
@@ -381,6 +534,10 @@ public final class SessionService implements AutoCloseable {
     /** Decides per target what will happen: PENDING (to do), SKIPPED or FAILED, with the reason. */
     private CompletableFuture<List<Planned>> plan(Caller caller, String operation, Selection selection) {
         String verb = operation.equals("close") ? "Close" : "Disconnect";
+        if (caller.application() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token restricted to application "
+                    + caller.application() + " may not " + operation + " whole sessions; it may disconnect the connections it initiated"));
+        }
         if (selection.all()) {
             List<Planned> plan = live.values().stream()
                     .filter(s -> caller.maySee(s.record.user()))
@@ -436,10 +593,9 @@ public final class SessionService implements AutoCloseable {
                 : null);
     }
 
-    private CompletableFuture<TargetResult> disconnectTarget(LiveSession s, TargetResult target, Caller caller) {
+    private CompletableFuture<TargetResult> disconnectTarget(LiveSession s, TargetResult target, Caller caller, long requestId) {
         String reason = "disconnected by " + caller.user();
         var ends = new ArrayList<CompletableFuture<Void>>();
-        CompletableFuture<Void> stored;
         int count;
         synchronized (s) {
             if (s.record.state() == SessionState.CLOSED) {
@@ -451,22 +607,47 @@ public final class SessionService implements AutoCloseable {
                 return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
                         target.description() + " had no client attached; it stays disconnected"));
             }
-            var events = new ArrayList<EventRecord>();
-            for (Client c : s.clients) {
-                c.detach();
-                events.add(event("ClientDetached", s.record, Map.of("clientId", c.id, "reason", reason, "clients", 0, "by", caller.user())));
-                ends.add(c.transport.end(EndNotice.disconnected(reason)).toCompletableFuture()
-                        .completeOnTimeout(null, 5, TimeUnit.SECONDS));
+            for (Client c : List.copyOf(s.clients)) {
+                ends.add(letGo(s, c, reason, requestId, caller.user()));
             }
-            s.clients.clear();
-            SessionRecord next = s.record.withState(SessionState.DISCONNECTED);
-            events.add(stateChanged(s.record, next, reason, caller.user()));
-            stored = change(s, next, events);
         }
-        ends.add(stored);
         return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(v -> target.finish(
                 TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected ("
                         + count + (count == 1 ? " client" : " clients") + " let go); its programs keep running"));
+    }
+
+    /**
+     * A caller's request lets a connection go (IMbnConnection::Disconnect): it is DEACTIVATING at
+     * once; when its transport is closed it is DEACTIVATED with a DisconnectComplete event carrying
+     * the request id. Call holding the session's monitor.
+     */
+    private CompletableFuture<Void> letGo(LiveSession s, Client c, String reason, long requestId, String by) {
+        s.clients.remove(c);
+        c.detach();
+        c.record = c.record.withState(ConnectionState.DEACTIVATING);
+        var events = new ArrayList<EventRecord>();
+        events.add(event("ClientDetached", s.record, Map.of("clientId", c.id(), "reason", reason,
+                "clients", s.clients.size(), "by", by)));
+        if (s.clients.isEmpty() && s.record.state() == SessionState.ACTIVE) {
+            SessionRecord next = s.record.withState(SessionState.DISCONNECTED);
+            events.add(stateChanged(s.record, next, reason, by));
+            change(s, next, events);
+        } else {
+            change(s, s.record, events);
+        }
+        return c.transport.end(EndNotice.disconnected(reason)).toCompletableFuture()
+                .completeOnTimeout(null, 5, TimeUnit.SECONDS)
+                .thenCompose(closed -> {
+                    synchronized (s) {
+                        var done = new ArrayList<EventRecord>();
+                        ConnectionRecord record = deactivate(c, reason, done, requestId);
+                        return store.<Void>write(tx -> {
+                            tx.updateConnection(record);
+                            done.forEach(tx::append);
+                            return null;
+                        });
+                    }
+                });
     }
 
     private CompletableFuture<TargetResult> closeTarget(LiveSession s, TargetResult target, Caller caller) {
@@ -503,16 +684,18 @@ public final class SessionService implements AutoCloseable {
             s.escalations.forEach(f -> f.cancel(false));
             String reason = s.closeReason != null ? s.closeReason : "program exited";
             var events = new ArrayList<EventRecord>();
+            var ended = new ArrayList<ConnectionRecord>();
             for (Client c : s.clients) {
                 c.detach();
-                events.add(event("ClientDetached", s.record, Map.of("clientId", c.id, "reason", reason, "clients", 0, "by", "system")));
+                ended.add(deactivate(c, reason, events, null));
+                events.add(event("ClientDetached", s.record, Map.of("clientId", c.id(), "reason", reason, "clients", 0, "by", "system")));
                 c.transport.end(EndNotice.ended(reason, exitCode));
             }
             s.clients.clear();
             SessionRecord closed = s.record.closed(clock.instant(), exitCode, reason);
             events.add(event("SessionClosed", closed, Map.of("from", s.record.state().name(), "to", "CLOSED",
                     "exitCode", exitCode, "reason", reason, "by", reason.startsWith("logoff by ") ? reason.substring(10) : "system")));
-            change(s, closed, events).whenComplete((v, e) -> {
+            change(s, closed, events, tx -> ended.forEach(tx::updateConnection)).whenComplete((v, e) -> {
                 live.remove(s.id);
                 s.closed.complete(closed);
             });
@@ -526,9 +709,15 @@ public final class SessionService implements AutoCloseable {
      * session's monitor, so the writes of one session reach the store in the order they were made.
      */
     private CompletableFuture<Void> change(LiveSession s, SessionRecord next, List<EventRecord> events) {
+        return change(s, next, events, tx -> { });
+    }
+
+    /** {@link #change} that also stores what {@code also} writes (connection records) in the same transaction. */
+    private CompletableFuture<Void> change(LiveSession s, SessionRecord next, List<EventRecord> events, Consumer<WriteTx> also) {
         s.record = next;
         return store.<Void>write(tx -> {
             tx.updateSession(next);
+            also.accept(tx);
             events.forEach(tx::append);
             return null;
         }).whenComplete((v, e) -> {
@@ -540,6 +729,10 @@ public final class SessionService implements AutoCloseable {
 
     private EventRecord event(String type, SessionRecord s, Map<String, Object> data) {
         return new EventRecord(0, type, clock.instant(), s.id(), s.user(), data);
+    }
+
+    private EventRecord connectionEvent(String type, ConnectionRecord c, Map<String, Object> data) {
+        return new EventRecord(0, type, clock.instant(), c.sessionId(), c.user(), data);
     }
 
     private EventRecord stateChanged(SessionRecord from, SessionRecord to, String reason, String by) {

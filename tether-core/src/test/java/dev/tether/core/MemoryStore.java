@@ -20,6 +20,11 @@ final class MemoryStore implements Store, WriteTx {
     final List<EventRecord> events = new ArrayList<>();
     final List<UserRecord> users = new ArrayList<>();
     final List<TokenRecord> tokens = new ArrayList<>();
+    final TreeMap<Long, ConnectionRecord> connections = new TreeMap<>();
+    final java.util.Map<String, WorkspaceRecord> workspaces = new java.util.LinkedHashMap<>();
+    final java.util.Map<String, CredentialRecord> credentials = new java.util.LinkedHashMap<>();
+    final java.util.Map<Long, String> passwords = new java.util.HashMap<>();
+    private long nextConnection = 1;
     private final List<Consumer<List<EventRecord>>> listeners = new CopyOnWriteArrayList<>();
     private List<EventRecord> pending = new ArrayList<>();
     private long nextSession = 1;
@@ -116,6 +121,64 @@ final class MemoryStore implements Store, WriteTx {
         pending.add(e);
         return e;
     }
+
+    @Override public Optional<String> passwordHash(String userName) { return user(userName).map(u -> passwords.get(u.id())); }
+
+    @Override public Optional<ConnectionRecord> connection(long id) { return Optional.ofNullable(connections.get(id)); }
+
+    @Override
+    public List<ConnectionRecord> connections(ConnectionQuery q) {
+        return connections.values().stream()
+                .filter(c -> q.sessionId() == null || c.sessionId() == q.sessionId())
+                .filter(c -> q.state() == null || c.state() == q.state())
+                .filter(c -> q.workspaceId() == null || q.workspaceId().equals(c.workspaceId()))
+                .filter(c -> q.user() == null || q.user().equals(c.user()))
+                .toList();
+    }
+
+    @Override public Optional<WorkspaceRecord> workspace(String user, String id) { return Optional.ofNullable(workspaces.get(user + "/" + id)); }
+
+    @Override
+    public List<WorkspaceRecord> workspaces(String user) {
+        return workspaces.values().stream().filter(w -> user == null || w.user().equals(user)).toList();
+    }
+
+    @Override public Optional<CredentialRecord> credential(String user, String id) { return Optional.ofNullable(credentials.get(user + "/" + id)); }
+
+    @Override
+    public List<CredentialRecord> expiredCredentials(java.time.Instant at) {
+        return credentials.values().stream().filter(c -> c.expiresAt() != null && !c.expiresAt().isAfter(at)).toList();
+    }
+
+    @Override public void setPasswordHash(long userId, String hash) { passwords.put(userId, hash); }
+
+    @Override
+    public void revokeWorkspaceTokens(long userId, String workspaceId, java.time.Instant at) {
+        tokens.replaceAll(t -> t.userId() == userId && workspaceId.equals(t.workspaceId()) && t.revokedAt() == null
+                ? new TokenRecord(t.id(), t.userId(), t.hash(), t.application(), t.workspaceId(), t.createdAt(), at) : t);
+    }
+
+    @Override
+    public ConnectionRecord insertConnection(ConnectionRecord connection) {
+        ConnectionRecord c = connection.withId(nextConnection++);
+        connections.put(c.id(), c);
+        return c;
+    }
+
+    @Override public void updateConnection(ConnectionRecord connection) { connections.put(connection.id(), connection); }
+
+    @Override
+    public void insertWorkspace(WorkspaceRecord w) {
+        if (workspaces.putIfAbsent(w.user() + "/" + w.id(), w) != null) {
+            throw new TetherException(ResultCode.CONFLICT, "the workspace ID " + w.id() + " already exists for " + w.user());
+        }
+    }
+
+    @Override public void deleteWorkspace(String user, String id) { workspaces.remove(user + "/" + id); }
+
+    @Override public void putCredential(CredentialRecord c) { credentials.put(c.user() + "/" + c.workspaceId(), c); }
+
+    @Override public void deleteCredential(String user, String id) { credentials.remove(user + "/" + id); }
 
     synchronized List<String> eventTypes() {
         return events.stream().map(EventRecord::type).toList();

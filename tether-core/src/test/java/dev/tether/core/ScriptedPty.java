@@ -60,6 +60,10 @@ final class ScriptedPty implements PtyHost {
             }
         }
 
+        volatile boolean held;
+
+        @Override public void hold(boolean held) { this.held = held; }
+
         @Override public long outputBytes() { return 0; }
     }
 

@@ -54,6 +54,11 @@ class SessionServiceTest {
 
     static final class TestClient implements ClientTransport {
         final List<EndNotice> ends = new CopyOnWriteArrayList<>();
+        final List<String> told = new CopyOnWriteArrayList<>();
+
+        @Override public void connecting(long connectionId, long requestId) { told.add("connecting " + connectionId + " " + requestId); }
+
+        @Override public void activated(long connectionId, long requestId, int cols, int rows) { told.add("activated " + connectionId); }
 
         @Override public boolean send(ByteBuffer output) { return true; }
 

@@ -1,0 +1,129 @@
+package dev.tether.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** IMbnConnection's statements, against the session service (in memory, scripted programs). */
+class MbnConnectionTest {
+    final MemoryStore store = new MemoryStore();
+    final ScriptedPty pty = new ScriptedPty();
+    final Caller alice = new Caller("alice", false, 0);
+    final Caller editor = new Caller("alice", false, 0, "editor", null);
+    final Caller viewer = new Caller("alice", false, 0, "viewer", null);
+    SessionService service;
+    long session;
+
+    @BeforeEach
+    void start() {
+        service = new SessionService(store, pty, java.time.InstantSource.system(),
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)),
+                Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
+        service.start("http://127.0.0.1:1").join();
+        session = service.create(alice, NewSession.of("/bin/sh")).join().id();
+    }
+
+    @AfterEach
+    void stop() {
+        service.close();
+    }
+
+    EventRecord lastEvent(String type) {
+        return store.events.stream().filter(e -> e.type().equals(type)).reduce((a, b) -> b).orElseThrow(
+                () -> new AssertionError("no " + type + " event in " + store.eventTypes()));
+    }
+
+    @Test
+    void connect_returnsARequestIdAtOnce_andConnectCompleteCarriesIt() {
+        var client = new SessionServiceTest.TestClient();
+        ClientHandle handle = service.attach(editor, session, client, null, null, "pc", "::1").join();
+        assertThat(client.told.getFirst()).isEqualTo("connecting " + handle.id() + " " + handle.requestId());
+        assertThat(client.told).last().isEqualTo("activated " + handle.id());
+        EventRecord complete = lastEvent("ConnectComplete");
+        assertThat(complete.data()).containsEntry("connectionId", handle.id()).containsEntry("requestId", handle.requestId())
+                .containsEntry("status", "OK");
+        ConnectionInfo c = service.connection(alice, handle.id()).join();
+        assertThat(c.state()).isEqualTo(ConnectionState.ACTIVATED);
+        assertThat(c.stateCode()).isEqualTo(1);
+        assertThat(c.application()).isEqualTo("editor");
+    }
+
+    @Test
+    void disconnect_returnsAUniqueRequestIdAtOnce_andDisconnectCompleteCarriesIt() {
+        ClientHandle handle = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        var submitted = service.disconnectConnection(alice, handle.id()).join();
+        assertThat(submitted.request().id()).isPositive().isNotEqualTo(handle.requestId());
+        submitted.completion().join();
+        EventRecord complete = lastEvent("DisconnectComplete");
+        assertThat(complete.data()).containsEntry("connectionId", handle.id())
+                .containsEntry("requestId", submitted.request().id()).containsEntry("status", "OK");
+        ConnectionInfo c = service.connection(alice, handle.id()).join();
+        assertThat(c.state()).isEqualTo(ConnectionState.DEACTIVATED);
+        assertThat(c.stateCode()).isEqualTo(3);
+        assertThat(c.disconnectReason()).isEqualTo("disconnected by alice");
+    }
+
+    @Test
+    void disconnect_ofAnAlreadyDisconnectedConnection_isNotFound_0x80070490_andCreatesNoRequest() {
+        ClientHandle handle = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        service.disconnectConnection(alice, handle.id()).join().completion().join();
+        int requests = store.requests.size();
+        assertThatThrownBy(() -> service.disconnectConnection(alice, handle.id()).join())
+                .cause().isInstanceOfSatisfying(TetherException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ResultCode.NOT_FOUND);
+                    assertThat(e.code().hresult()).isEqualTo(0x80070490);
+                    assertThat(e.getMessage()).contains("connection " + handle.id() + " is already disconnected");
+                });
+        assertThat(store.requests).hasSize(requests);
+    }
+
+    @Test
+    void disconnect_byARestrictedCaller_isLimitedToConnectionsItsApplicationStarted() {
+        ClientHandle mine = service.attach(editor, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        ClientHandle theirs = service.attach(viewer, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        assertThatThrownBy(() -> service.disconnectConnection(editor, theirs.id()).join())
+                .cause().isInstanceOfSatisfying(TetherException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED);
+                    assertThat(e.getMessage()).contains("initiated by application viewer");
+                });
+        assertThat(service.disconnectConnection(editor, mine.id()).join().completion().join().result()).isEqualTo(ResultCode.OK);
+        // a user token is not restricted that way
+        assertThat(service.disconnectConnection(alice, theirs.id()).join().completion().join().result()).isEqualTo(ResultCode.OK);
+    }
+
+    @Test
+    void disconnectingASession_disconnectsEachConnection_eachWithItsDisconnectComplete() {
+        ClientHandle a = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
+        ClientHandle b = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
+        RequestRecord done = service.disconnect(alice, Selection.of(session), true).join().completion().join();
+        var completes = store.events.stream().filter(e -> e.type().equals("DisconnectComplete")).toList();
+        assertThat(completes).extracting(e -> e.data().get("connectionId")).containsExactlyInAnyOrder(a.id(), b.id());
+        assertThat(completes).allSatisfy(e -> assertThat(e.data()).containsEntry("requestId", done.id()));
+    }
+
+    @Test
+    void changesTheSystemMakesOnItsOwn_areReportedAsConnectStateChange() {
+        ClientHandle left = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
+        left.gone("network dropped");
+        EventRecord change = lastEvent("ConnectStateChange");
+        assertThat(change.data()).containsEntry("connectionId", left.id()).containsEntry("state", "DEACTIVATED")
+                .containsEntry("reason", "network dropped");
+        ClientHandle ended = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
+        pty.last().exit(0);
+        assertThat(lastEvent("ConnectStateChange").data()).containsEntry("connectionId", ended.id())
+                .containsEntry("reason", "program exited");
+        assertThat(service.connections(alice, new ConnectionQuery((long) session, null, null, null)).join())
+                .extracting(ConnectionInfo::state).containsOnly(ConnectionState.DEACTIVATED);
+    }
+
+    @Test
+    void aRestrictedTokenCannotDisconnectOrCloseWholeSessions() {
+        assertThatThrownBy(() -> service.close(editor, Selection.of(session), true).join())
+                .cause().isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED));
+    }
+}
