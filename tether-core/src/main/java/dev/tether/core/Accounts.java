@@ -26,11 +26,79 @@ public final class Accounts {
 
     private final Store store;
     private final InstantSource clock;
+    private final PasswordHasher hasher;
+    private final java.util.concurrent.Executor slow;
     private final Map<String, Caller> byTokenHash = new ConcurrentHashMap<>();
 
+    /** Accounts without passwords (tokens only). */
     public Accounts(Store store, InstantSource clock) {
+        this(store, clock, null, Runnable::run);
+    }
+
+    /**
+     * @param hasher Argon2id hashes for user passwords
+     * @param slow where hashing runs (deliberately slow): never an event loop nor the store's writer
+     */
+    public Accounts(Store store, InstantSource clock, PasswordHasher hasher, java.util.concurrent.Executor slow) {
         this.store = store;
         this.clock = clock;
+        this.hasher = hasher;
+        this.slow = slow;
+    }
+
+    /** Sets a user's password: users their own, admins anyone's. */
+    public CompletableFuture<Void> setPassword(Caller caller, String name, char[] password) {
+        if (!caller.admin() && !caller.user().equals(name)) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED,
+                    "only administrators set other users' passwords; " + caller.user() + " is not one"));
+        }
+        if (caller.application() != null || caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED,
+                    "a restricted token cannot set passwords; use your user token"));
+        }
+        if (password == null || password.length < 8 || password.length > 1024) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
+                    "the password for " + name + " must have 8 to 1024 characters"));
+        }
+        return CompletableFuture.supplyAsync(() -> requireHasher().hash(password), slow).thenCompose(hash -> store.write(tx -> {
+            UserRecord u = tx.user(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND, "no user " + name + " on this server"));
+            tx.setPasswordHash(u.id(), hash);
+            tx.append(new EventRecord(0, "UserPasswordSet", clock.instant(), null, name, Map.of("name", name, "by", caller.user())));
+            return null;
+        }));
+    }
+
+    /** Exchanges a user's password for a new user token. Wrong name or password: UNAUTHENTICATED, the same sentence for both. */
+    public CompletableFuture<NewUser> login(String name, char[] password) {
+        var refused = new TetherException(ResultCode.UNAUTHENTICATED, "the user name or password is wrong");
+        return store.read(tx -> tx.user(name).flatMap(u -> tx.passwordHash(name).map(h -> Map.entry(u, h))))
+                .thenApplyAsync(found -> {
+                    if (found.isEmpty() || !requireHasher().verify(password, found.get().getValue())) {
+                        throw refused;
+                    }
+                    return found.get().getKey();
+                }, slow)
+                .thenCompose(user -> {
+                    String token = newToken();
+                    return store.write(tx -> {
+                        tx.insertToken(new TokenRecord(0, user.id(), hash(token), null, clock.instant()));
+                        tx.append(new EventRecord(0, "UserLoggedIn", clock.instant(), null, name, Map.of("name", name)));
+                        return new NewUser(user, token);
+                    });
+                });
+    }
+
+    /** Verifies a user's password (Unlock-WmsSession by the owner). */
+    public CompletableFuture<Boolean> verifyPassword(String name, char[] password) {
+        return store.read(tx -> tx.passwordHash(name))
+                .thenApplyAsync(hash -> hash.isPresent() && requireHasher().verify(password, hash.get()), slow);
+    }
+
+    private PasswordHasher requireHasher() {
+        if (hasher == null) {
+            throw new TetherException(ResultCode.INVALID_STATE, "this server has no password support configured");
+        }
+        return hasher;
     }
 
     /** A token for the administrator, creating the administrator first when there is none. */

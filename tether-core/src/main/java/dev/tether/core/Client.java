@@ -72,6 +72,8 @@ final class Client implements Viewer, ClientHandle {
 
     @Override public void gone(String reason) { service.clientGone(this, reason); }
 
+    @Override public void acknowledge(long messageId) { service.acknowledge(messageId); }
+
     // Viewer: called on the PTY loop.
     @Override
     public boolean send(ByteBuffer output) {

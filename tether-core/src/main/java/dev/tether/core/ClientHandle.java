@@ -19,6 +19,9 @@ public interface ClientHandle {
     /** The client's window changed; the most recent size wins. */
     void resize(int cols, int rows);
 
+    /** The person acknowledged the message {@code messageId}. */
+    void acknowledge(long messageId);
+
     /** The client went away (socket closed, error); the session goes on. Idempotent. */
     void gone(String reason);
 }

@@ -20,6 +20,18 @@ public interface ClientTransport extends Viewer {
     /** Tells the client why it is being let go, then closes the transport. Completes when closed. Idempotent. */
     CompletionStage<Void> end(EndNotice notice);
 
+    /** The session is locked: show a lock screen with {@code message}; output is withheld until unlocked. */
+    void locked(String message);
+
+    /** The session is unlocked: remove the lock screen; the screen is redrawn. */
+    void unlocked();
+
+    /**
+     * Shows a message (WTSSendMessage): the client acknowledges it with
+     * {@link ClientHandle#acknowledge(long)} when the person has read it.
+     */
+    void message(long messageId, String title, String text, int timeoutSeconds);
+
     /** Another client changed the window size. */
     void resized(int cols, int rows);
 }

@@ -18,6 +18,8 @@ final class LiveSession {
     final Set<Client> clients = new LinkedHashSet<>();
     /** Set when a close (logoff, server stop) began; the reason the session will be closed with. */
     String closeReason;
+    /** The lock screen's message while locked. */
+    String lockMessage;
     final List<Future<?>> escalations = new ArrayList<>();
     /** Completes with the CLOSED record once it is stored. */
     final CompletableFuture<SessionRecord> closed = new CompletableFuture<>();

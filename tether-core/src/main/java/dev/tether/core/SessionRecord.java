@@ -42,6 +42,10 @@ public record SessionRecord(
         return new SessionRecord(id, server, user, command, cols, rows, state, locked, newPid, createdAt, closedAt, exitCode, closeReason);
     }
 
+    public SessionRecord withLocked(boolean newLocked) {
+        return new SessionRecord(id, server, user, command, cols, rows, state, newLocked, pid, createdAt, closedAt, exitCode, closeReason);
+    }
+
     public SessionRecord withSize(int newCols, int newRows) {
         return new SessionRecord(id, server, user, command, newCols, newRows, state, locked, pid, createdAt, closedAt, exitCode, closeReason);
     }

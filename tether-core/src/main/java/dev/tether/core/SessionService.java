@@ -58,6 +58,9 @@ public final class SessionService implements AutoCloseable {
     private final ExecutorService workers;
     /** Live connections (ACTIVATING or ACTIVATED) by id. */
     private final Map<Long, Client> connections = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Void>> pendingMessages = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong messageIds = new java.util.concurrent.atomic.AtomicLong();
+    private final List<Consumer<ConnectionRecord>> connectionEnded = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String serverUrl = "";
     private volatile boolean stopping;
 
@@ -309,6 +312,9 @@ public final class SessionService implements AutoCloseable {
             }
             stored = change(s, next, events, tx -> tx.updateConnection(activated));
             client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows());
+            if (s.lockMessage != null) {
+                client.transport.locked(s.lockMessage);
+            }
             client.attachTerminal();
         }
         return stored.thenRun(() -> requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
@@ -354,7 +360,7 @@ public final class SessionService implements AutoCloseable {
                 next = next.withState(SessionState.DISCONNECTED);
                 events.add(stateChanged(s.record, next, reason, "system"));
             }
-            change(s, next, events, tx -> tx.updateConnection(gone));
+            change(s, next, events, tx -> tx.updateConnection(gone)).thenRun(() -> ended(gone));
         }
     }
 
@@ -453,6 +459,60 @@ public final class SessionService implements AutoCloseable {
         });
     }
 
+    /**
+     * Disconnects several connections as one request (DisconnectWorkspace): each through the same
+     * path as a single disconnect, each with its DisconnectComplete carrying this request's id.
+     * Connections no longer live are reported done ("already disconnected").
+     */
+    CompletableFuture<Submitted> disconnectConnections(Caller caller, String operation, List<Long> ids, String reason) {
+        var targets = ids.stream().map(id -> TargetResult.pending(id, "connection " + id)).toList();
+        return requests.open(caller, operation, targets).thenApply(accepted -> {
+            long requestId = accepted.request().id();
+            for (int i = 0; i < ids.size(); i++) {
+                int index = i;
+                TargetResult target = targets.get(i);
+                Client client = connections.get(ids.get(i));
+                CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+                if (client != null) {
+                    LiveSession s = client.session;
+                    synchronized (s) {
+                        if (s.clients.contains(client)) {
+                            done = letGo(s, client, reason, requestId, caller.user());
+                        }
+                    }
+                }
+                boolean wasLive = client != null;
+                done.whenComplete((v, e) -> requests.finish(requestId, index, e != null
+                        ? target.finish(TargetStatus.FAILED, codeOf(e), target.description() + ": " + messageOf(e))
+                        : target.finish(TargetStatus.DONE, ResultCode.OK, target.description()
+                                + (wasLive ? " disconnected" : " was already disconnected"))));
+            }
+            return new Submitted(accepted.request(), accepted.completion());
+        });
+    }
+
+    /** Live connections (ACTIVATING or ACTIVATED) of a user's workspace. */
+    List<ConnectionRecord> liveConnections(String user, String workspaceId) {
+        return connections.values().stream().map(c -> c.record)
+                .filter(c -> c.user().equals(user) && workspaceId.equals(c.workspaceId()))
+                .toList();
+    }
+
+    /** Hears every connection that ended (DEACTIVATED and stored), on the store's writer thread. */
+    void onConnectionEnded(Consumer<ConnectionRecord> listener) {
+        connectionEnded.add(listener);
+    }
+
+    private void ended(ConnectionRecord c) {
+        for (var listener : connectionEnded) {
+            try {
+                listener.accept(c);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a connection listener failed on connection " + c.id(), e);
+            }
+        }
+    }
+
     private ConnectionRecord current(ConnectionRecord stored) {
         Client live = connections.get(stored.id());
         return live != null ? live.current() : stored;
@@ -484,6 +544,117 @@ public final class SessionService implements AutoCloseable {
         return submit(caller, "close", selection, single);
     }
 
+    /**
+     * Locks the selected sessions (Lock-WmsSession): attached clients show a lock screen with the
+     * message; input is ignored and output withheld (kept in the ring buffer) until unlocked.
+     */
+    public CompletableFuture<Submitted> lock(Caller caller, Selection selection, String message, boolean single) {
+        if (message == null || message.isBlank() || message.length() > 1024) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
+                    "a lock needs a message of 1 to 1024 characters to show on the lock screen"));
+        }
+        return submit(caller, "lock", selection, single, (s, t, r) -> lockTarget(s, t, caller, message));
+    }
+
+    /**
+     * Unlocks the selected sessions (Unlock-WmsSession): by an administrator, or by the owner with
+     * their password.
+     */
+    public CompletableFuture<Submitted> unlock(Caller caller, Selection selection, boolean single, Accounts accounts, char[] password) {
+        CompletableFuture<Boolean> allowed = caller.admin() ? CompletableFuture.completedFuture(true)
+                : password == null ? CompletableFuture.completedFuture(false)
+                : accounts.verifyPassword(caller.user(), password);
+        return allowed.thenCompose(ok -> {
+            if (!ok) {
+                throw new TetherException(ResultCode.ACCESS_DENIED, password == null
+                        ? "unlocking needs your password (or an administrator)"
+                        : "the password of " + caller.user() + " is wrong; the sessions stay locked");
+            }
+            return submit(caller, "unlock", selection, single, (s, t, r) -> unlockTarget(s, t, caller));
+        });
+    }
+
+    private CompletableFuture<TargetResult> lockTarget(LiveSession s, TargetResult target, Caller caller, String message) {
+        synchronized (s) {
+            if (s.record.state() == SessionState.CLOSED || s.terminal == null) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE,
+                        target.description() + " is " + (s.terminal == null ? "still starting" : "closed")));
+            }
+            s.lockMessage = message;
+            s.terminal.hold(true);
+            s.clients.forEach(c -> c.transport.locked(message));
+            if (s.record.locked()) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
+                        target.description() + " was locked already; its lock screen now says the new message"));
+            }
+            return change(s, s.record.withLocked(true), List.of(event("SessionLocked", s.record,
+                    Map.of("message", message, "by", caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE,
+                    ResultCode.OK, target.description() + " locked"));
+        }
+    }
+
+    private CompletableFuture<TargetResult> unlockTarget(LiveSession s, TargetResult target, Caller caller) {
+        synchronized (s) {
+            if (!s.record.locked()) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
+                        target.description() + " was not locked"));
+            }
+            s.lockMessage = null;
+            s.terminal.hold(false);
+            s.clients.forEach(c -> c.transport.unlocked());
+            return change(s, s.record.withLocked(false), List.of(event("SessionUnlocked", s.record,
+                    Map.of("by", caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE, ResultCode.OK,
+                    target.description() + " unlocked"));
+        }
+    }
+
+    /**
+     * Shows a message to every client of the session (WTSSendMessage). With {@code wait} the answer
+     * is OK once a client acknowledged it or TIMEOUT (IDTIMEOUT 32000) when {@code timeoutSeconds}
+     * pass first; without it, ASYNC (IDASYNC 32001) at once. A session with no client is INVALID_STATE.
+     */
+    public CompletableFuture<MessageResult> message(Caller caller, long id, String title, String text, int timeoutSeconds, boolean wait) {
+        if (title == null || title.isBlank() || title.length() > 256 || text == null || text.isBlank() || text.length() > 4096) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
+                    "a message needs a title (1 to 256 characters) and a text (1 to 4096 characters)"));
+        }
+        if (timeoutSeconds < 0 || timeoutSeconds > 3600) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
+                    "the message timeout " + timeoutSeconds + " s is outside 0..3600 (0: no timeout)"));
+        }
+        return get(caller, id).thenCompose(info -> {
+            LiveSession s = live.get(id);
+            long messageId = messageIds.incrementAndGet();
+            var acknowledged = new CompletableFuture<Void>();
+            int shown;
+            synchronized (s == null ? this : s) {
+                if (s == null || s.clients.isEmpty()) {
+                    throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " has no client attached to show the message to");
+                }
+                pendingMessages.put(messageId, acknowledged);
+                s.clients.forEach(c -> c.transport.message(messageId, title, text, timeoutSeconds));
+                shown = s.clients.size();
+            }
+            long limit = timeoutSeconds == 0 ? 3600 : timeoutSeconds;
+            acknowledged.orTimeout(limit, TimeUnit.SECONDS).whenComplete((v, e) -> pendingMessages.remove(messageId));
+            store.write(tx -> tx.append(event("SessionMessageSent", s.record, Map.of("messageId", messageId, "title", title,
+                    "clients", shown, "wait", wait, "by", caller.user()))));
+            if (!wait) {
+                return CompletableFuture.completedFuture(new MessageResult(messageId, "ASYNC", MessageResult.IDASYNC, shown));
+            }
+            return acknowledged.handle((v, e) -> e == null
+                    ? new MessageResult(messageId, "OK", MessageResult.IDOK, shown)
+                    : new MessageResult(messageId, "TIMEOUT", MessageResult.IDTIMEOUT, shown));
+        });
+    }
+
+    void acknowledge(long messageId) {
+        CompletableFuture<Void> pending = pendingMessages.remove(messageId);
+        if (pending != null) {
+            pending.complete(null);
+        }
+    }
+
     public CompletableFuture<RequestRecord> request(Caller caller, long id) {
         return requests.get(caller, id);
     }
@@ -495,7 +666,18 @@ public final class SessionService implements AutoCloseable {
     private record Planned(LiveSession session, TargetResult target) {
     }
 
+    private interface TargetAction {
+        CompletableFuture<TargetResult> run(LiveSession session, TargetResult target, long requestId);
+    }
+
     private CompletableFuture<Submitted> submit(Caller caller, String operation, Selection selection, boolean single) {
+        return submit(caller, operation, selection, single, operation.equals("close")
+                ? (s, t, r) -> closeTarget(s, t, caller)
+                : (s, t, r) -> disconnectTarget(s, t, caller, r));
+    }
+
+    private CompletableFuture<Submitted> submit(Caller caller, String operation, Selection selection, boolean single,
+                                                TargetAction action) {
         try {
             refuseWhileStopping();
         } catch (TetherException e) {
@@ -520,9 +702,7 @@ public final class SessionService implements AutoCloseable {
                         continue;
                     }
                     int index = i;
-                    CompletableFuture<TargetResult> done = operation.equals("close")
-                            ? closeTarget(p.session(), p.target(), caller)
-                            : disconnectTarget(p.session(), p.target(), caller, requestId);
+                    CompletableFuture<TargetResult> done = action.run(p.session(), p.target(), requestId);
                     done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
                             : p.target().finish(TargetStatus.FAILED, codeOf(error), p.target().description() + ": " + messageOf(error))));
                 }
@@ -533,7 +713,7 @@ public final class SessionService implements AutoCloseable {
 
     /** Decides per target what will happen: PENDING (to do), SKIPPED or FAILED, with the reason. */
     private CompletableFuture<List<Planned>> plan(Caller caller, String operation, Selection selection) {
-        String verb = operation.equals("close") ? "Close" : "Disconnect";
+        String verb = Character.toUpperCase(operation.charAt(0)) + operation.substring(1);
         if (caller.application() != null) {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token restricted to application "
                     + caller.application() + " may not " + operation + " whole sessions; it may disconnect the connections it initiated"));
@@ -645,7 +825,7 @@ public final class SessionService implements AutoCloseable {
                             tx.updateConnection(record);
                             done.forEach(tx::append);
                             return null;
-                        });
+                        }).thenRun(() -> ended(record));
                     }
                 });
     }
@@ -696,6 +876,7 @@ public final class SessionService implements AutoCloseable {
             events.add(event("SessionClosed", closed, Map.of("from", s.record.state().name(), "to", "CLOSED",
                     "exitCode", exitCode, "reason", reason, "by", reason.startsWith("logoff by ") ? reason.substring(10) : "system")));
             change(s, closed, events, tx -> ended.forEach(tx::updateConnection)).whenComplete((v, e) -> {
+                ended.forEach(this::ended);
                 live.remove(s.id);
                 s.closed.complete(closed);
             });

@@ -60,6 +60,12 @@ class SessionServiceTest {
 
         @Override public void activated(long connectionId, long requestId, int cols, int rows) { told.add("activated " + connectionId); }
 
+        @Override public void locked(String message) { told.add("locked " + message); }
+
+        @Override public void unlocked() { told.add("unlocked"); }
+
+        @Override public void message(long messageId, String title, String text, int timeoutSeconds) { told.add("message " + messageId + " " + title); }
+
         @Override public boolean send(ByteBuffer output) { return true; }
 
         @Override public void onWritable(Runnable callback) { }

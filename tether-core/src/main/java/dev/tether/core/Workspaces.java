@@ -1,0 +1,327 @@
+package dev.tether.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+
+/**
+ * Workspaces and their credential store, with IWorkspaceScriptable's semantics.
+ *
+ * <p>A workspace is a user's named group of connections (its id is the connection ID the client
+ * chose) with stored credentials. The secret is only ever kept sealed by the {@link CredentialVault},
+ * bound to {@code user/id}; it is never logged and never returned. Credentials expire
+ * {@code timeoutMinutes} after they were stored or last authenticated ({@link #sweep} deletes them;
+ * until then {@link #isCredentialSpecified} already treats them as gone). Connections opened with
+ * the workspace's token belong to it; disconnecting the workspace lets every one of them go,
+ * deletes the credentials and revokes the token.
+ */
+public final class Workspaces {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:{}-]{1,128}");
+    private static final int MAX_TIMEOUT_MINUTES = 525_600; // a year
+
+    private final Store store;
+    private final SessionService sessions;
+    private final Accounts accounts;
+    private final CredentialVault vault;
+    private final PasswordHasher hasher;
+    private final InstantSource clock;
+    private final Executor slow;
+
+    /**
+     * @param slow where password verification (Argon2id, deliberately slow) runs: never an event
+     *     loop nor the store's writer
+     */
+    public Workspaces(Store store, SessionService sessions, Accounts accounts, CredentialVault vault,
+                      PasswordHasher hasher, InstantSource clock, Executor slow) {
+        this.store = store;
+        this.sessions = sessions;
+        this.accounts = accounts;
+        this.vault = vault;
+        this.hasher = hasher;
+        this.clock = clock;
+        this.slow = slow;
+        sessions.onConnectionEnded(this::connectionEnded);
+    }
+
+    /** StartWorkspace's arguments. {@code password} is the secret; it is sealed at once and the array is not kept. */
+    public record Start(String id, String friendlyName, String userName, String password, Integer timeoutMinutes,
+                        Boolean clearCredsOnLastResource, Boolean credsAuthenticated) {
+        @Override
+        public String toString() { // never print the secret
+            return "Start[id=" + id + ", friendlyName=" + friendlyName + ", userName=" + userName + "]";
+        }
+    }
+
+    /** A workspace as the API shows it: never the secret. */
+    public record WorkspaceInfo(String id, String friendlyName, String user, Instant createdAt,
+                                CredentialState credentialState, String credentialUser, int timeoutMinutes,
+                                Instant expiresAt, boolean clearCredsOnLastResource, List<ConnectionInfo> connections) {
+    }
+
+    /** A started workspace and its token: connections opened with the token belong to the workspace. */
+    public record Started(WorkspaceInfo workspace, String token) {
+    }
+
+    // ---------------------------------------------------------------- StartWorkspace
+
+    /**
+     * Ties credentials to the workspace id (creating the workspace, or replacing its credentials),
+     * to be deleted when {@code timeoutMinutes} pass (0: never), and issues a workspace token.
+     * Unless {@code credsAuthenticated}, the credentials are stored but count only as
+     * unauthenticated until {@link #onAuthenticated}.
+     */
+    public CompletableFuture<Started> start(Caller caller, Start request) {
+        try {
+            requireUserToken(caller, "start a workspace");
+            String id = checkId(request.id());
+            String friendly = request.friendlyName() == null || request.friendlyName().isBlank() ? id : request.friendlyName().strip();
+            if (friendly.length() > 128) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "the friendly name of workspace " + id + " is longer than 128 characters");
+            }
+            if (request.userName() == null || request.userName().isBlank()) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "workspace " + id + " needs the userName its credentials are for");
+            }
+            if (request.password() == null || request.password().isEmpty() || request.password().length() > 1024) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "workspace " + id + " needs a password of 1 to 1024 characters");
+            }
+            int timeout = request.timeoutMinutes() == null ? 0 : request.timeoutMinutes();
+            if (timeout < 0 || timeout > MAX_TIMEOUT_MINUTES) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "timeoutMinutes " + timeout + " of workspace " + id
+                        + " is outside 0.." + MAX_TIMEOUT_MINUTES + " (0 means no timeout)");
+            }
+            boolean authenticated = Boolean.TRUE.equals(request.credsAuthenticated());
+            boolean clearOnLast = Boolean.TRUE.equals(request.clearCredsOnLastResource());
+            byte[] secret = request.password().getBytes(StandardCharsets.UTF_8);
+            byte[] sealed;
+            try {
+                sealed = vault.seal(secret, associatedData(caller.user(), id));
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+            }
+            Instant now = clock.instant();
+            var credential = new CredentialRecord(caller.user(), id, request.userName().strip(), sealed,
+                    authenticated ? CredentialState.AUTHENTICATED : CredentialState.UNAUTHENTICATED, timeout, expiry(now, timeout));
+            return store.write(tx -> {
+                Optional<WorkspaceRecord> existing = tx.workspace(caller.user(), id);
+                WorkspaceRecord w = new WorkspaceRecord(caller.user(), id, friendly, clearOnLast,
+                        existing.map(WorkspaceRecord::createdAt).orElse(now));
+                if (existing.isPresent()) {
+                    tx.deleteWorkspace(caller.user(), id);
+                }
+                tx.insertWorkspace(w);
+                tx.putCredential(credential);
+                String token = accounts.issueWorkspaceToken(tx, caller.user(), id);
+                tx.append(event("WorkspaceStarted", caller.user(), Map.of("workspaceId", id, "friendlyName", friendly,
+                        "credentialState", credential.state().name(), "timeoutMinutes", timeout,
+                        "restarted", existing.isPresent(), "by", caller.user())));
+                return new Started(info(w, Optional.of(credential)), token);
+            });
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- OnAuthenticated
+
+    /**
+     * Verifies the stored credentials against the account they name (its Argon2id password hash),
+     * marks them authenticated and resets their timeout.
+     */
+    public CompletableFuture<WorkspaceInfo> onAuthenticated(Caller caller, String id) {
+        String user = caller.user();
+        return store.read(tx -> {
+            CredentialRecord c = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
+            String hash = tx.passwordHash(c.userName()).orElseThrow(() -> new TetherException(ResultCode.ACCESS_DENIED,
+                    "the credentials of workspace " + id + " are for the account " + c.userName()
+                            + ", which has no password on this server; set one with 'tether user passwd " + c.userName() + "'"));
+            return Map.entry(c, hash);
+        }).thenApplyAsync(found -> {
+            CredentialRecord c = found.getKey();
+            byte[] secret = vault.open(c.sealed(), associatedData(user, id));
+            char[] password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(secret)).array();
+            try {
+                if (!hasher.verify(password, found.getValue())) {
+                    throw new TetherException(ResultCode.ACCESS_DENIED, "the credentials stored for workspace " + id
+                            + " do not match the password of the account " + c.userName());
+                }
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+                Arrays.fill(password, '\0');
+            }
+            return c;
+        }, slow).thenCompose(c -> store.write(tx -> {
+            CredentialRecord current = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
+            CredentialRecord verified = current.withState(CredentialState.AUTHENTICATED, expiry(clock.instant(), current.timeoutMinutes()));
+            tx.putCredential(verified);
+            tx.append(event("WorkspaceAuthenticated", user, Map.of("workspaceId", id, "by", user)));
+            return info(tx.workspace(user, id).orElseThrow(() -> noWorkspace(id)), Optional.of(verified));
+        }));
+    }
+
+    // ---------------------------------------------------------------- IsWorkspaceCredentialSpecified
+
+    /** Whether the workspace has credentials: authenticated ones, or unauthenticated ones too when asked. */
+    public CompletableFuture<Boolean> isCredentialSpecified(Caller caller, String id, boolean countUnauthenticated) {
+        return store.read(tx -> liveCredential(tx, caller.user(), id)
+                .map(c -> countUnauthenticated || c.state() == CredentialState.AUTHENTICATED)
+                .orElse(false));
+    }
+
+    // ---------------------------------------------------------------- ClearWorkspaceCredential
+
+    /** Deletes the credentials; a workspace with no active connection is removed with them. */
+    public CompletableFuture<Map<String, Object>> clearCredential(Caller caller, String id) {
+        String user = caller.user();
+        boolean active = !sessions.liveConnections(user, id).isEmpty();
+        return store.write(tx -> {
+            tx.workspace(user, id).orElseThrow(() -> noWorkspace(id));
+            tx.deleteCredential(user, id);
+            if (!active) {
+                tx.deleteWorkspace(user, id);
+            }
+            tx.append(event("WorkspaceCredentialCleared", user, Map.of("workspaceId", id, "workspaceRemoved", !active, "by", user)));
+            return Map.of("workspaceId", id, "credentialsDeleted", true, "workspaceRemoved", !active);
+        });
+    }
+
+    // ---------------------------------------------------------------- DisconnectWorkspace
+
+    /**
+     * Disconnects every connection of the workspace (each with its DisconnectComplete carrying the
+     * returned request's id), deletes its credentials, revokes its token and removes it. The
+     * sessions keep running. Emits WorkspaceDisconnected.
+     */
+    public CompletableFuture<SessionService.Submitted> disconnect(Caller caller, String id) {
+        String user = caller.user();
+        return store.write(tx -> {
+            tx.workspace(user, id).orElseThrow(() -> noWorkspace(id));
+            tx.deleteCredential(user, id);
+            accounts.revokeWorkspaceTokens(tx, user, id);
+            tx.deleteWorkspace(user, id);
+            List<Long> ids = sessions.liveConnections(user, id).stream().map(ConnectionRecord::id).toList();
+            tx.append(event("WorkspaceDisconnected", user, Map.of("workspaceId", id, "connections", ids.size(), "by", user)));
+            return ids;
+        }).thenCompose(ids -> sessions.disconnectConnections(caller, "disconnect-workspace", ids,
+                "workspace " + id + " disconnected by " + user));
+    }
+
+    /** DisconnectWorkspaceByFriendlyName: the same, found by friendly name; an ambiguous name is CONFLICT. */
+    public CompletableFuture<SessionService.Submitted> disconnectByFriendlyName(Caller caller, String friendlyName) {
+        return store.read(tx -> tx.workspaces(caller.user())).thenCompose(all -> {
+            List<WorkspaceRecord> named = all.stream().filter(w -> w.friendlyName().equals(friendlyName)).toList();
+            if (named.isEmpty()) {
+                throw new TetherException(ResultCode.NOT_FOUND, "you have no workspace with the friendly name '" + friendlyName + "'");
+            }
+            if (named.size() > 1) {
+                throw new TetherException(ResultCode.CONFLICT, "the friendly name '" + friendlyName + "' is ambiguous: workspaces "
+                        + String.join(", ", named.stream().map(WorkspaceRecord::id).toList()) + " have it; disconnect one by its id");
+            }
+            return disconnect(caller, named.getFirst().id());
+        });
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    public CompletableFuture<List<WorkspaceInfo>> list(Caller caller) {
+        return store.read(tx -> tx.workspaces(caller.admin() ? null : caller.user()).stream()
+                .map(w -> info(w, liveCredential(tx, w.user(), w.id())))
+                .toList());
+    }
+
+    public CompletableFuture<WorkspaceInfo> get(Caller caller, String id) {
+        return store.read(tx -> {
+            WorkspaceRecord w = tx.workspace(caller.user(), id).orElseThrow(() -> noWorkspace(id));
+            return info(w, liveCredential(tx, caller.user(), id));
+        });
+    }
+
+    // ---------------------------------------------------------------- expiry and last resource
+
+    /** Deletes credentials whose timeout has passed. Run it periodically; tests call it with an advanced clock. */
+    public CompletableFuture<Integer> sweep() {
+        Instant now = clock.instant();
+        return store.write(tx -> {
+            List<CredentialRecord> expired = tx.expiredCredentials(now);
+            for (CredentialRecord c : expired) {
+                tx.deleteCredential(c.user(), c.workspaceId());
+                tx.append(event("WorkspaceCredentialExpired", c.user(), Map.of("workspaceId", c.workspaceId(),
+                        "timeoutMinutes", c.timeoutMinutes())));
+            }
+            return expired.size();
+        });
+    }
+
+    /** clearCredsOnLastResource: the workspace's last connection ended, so its credentials go. */
+    private void connectionEnded(ConnectionRecord c) {
+        if (c.workspaceId() == null || !sessions.liveConnections(c.user(), c.workspaceId()).isEmpty()) {
+            return;
+        }
+        store.write(tx -> {
+            var w = tx.workspace(c.user(), c.workspaceId());
+            if (w.isPresent() && w.get().clearCredsOnLastResource() && tx.credential(c.user(), c.workspaceId()).isPresent()) {
+                tx.deleteCredential(c.user(), c.workspaceId());
+                tx.append(event("WorkspaceCredentialCleared", c.user(), Map.of("workspaceId", c.workspaceId(),
+                        "workspaceRemoved", false, "by", "system", "reason", "last connection ended")));
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Optional<CredentialRecord> liveCredential(ReadTx tx, String user, String id) {
+        Instant now = clock.instant();
+        return tx.credential(user, id).filter(c -> c.expiresAt() == null || c.expiresAt().isAfter(now));
+    }
+
+    private WorkspaceInfo info(WorkspaceRecord w, Optional<CredentialRecord> c) {
+        List<ConnectionInfo> live = sessions.liveConnections(w.user(), w.id()).stream().map(ConnectionInfo::of).toList();
+        return new WorkspaceInfo(w.id(), w.friendlyName(), w.user(), w.createdAt(),
+                c.map(CredentialRecord::state).orElse(CredentialState.NONE), c.map(CredentialRecord::userName).orElse(null),
+                c.map(CredentialRecord::timeoutMinutes).orElse(0), c.map(CredentialRecord::expiresAt).orElse(null),
+                w.clearCredsOnLastResource(), live);
+    }
+
+    private static Instant expiry(Instant from, int timeoutMinutes) {
+        return timeoutMinutes == 0 ? null : from.plus(Duration.ofMinutes(timeoutMinutes));
+    }
+
+    static String associatedData(String user, String id) {
+        return "workspace:" + user + "/" + id;
+    }
+
+    private static String checkId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "'" + id
+                    + "' is not a workspace id: use 1 to 128 of letters, digits and _ . : { } -");
+        }
+        return id;
+    }
+
+    private static void requireUserToken(Caller caller, String what) {
+        if (caller.application() != null || caller.workspaceId() != null) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "a restricted token cannot " + what + "; use your user token");
+        }
+    }
+
+    private EventRecord event(String type, String user, Map<String, Object> data) {
+        return new EventRecord(0, type, clock.instant(), null, user, new LinkedHashMap<>(data));
+    }
+
+    private static TetherException noWorkspace(String id) {
+        return new TetherException(ResultCode.NOT_FOUND, "you have no workspace " + id);
+    }
+
+    private static TetherException noCredentials(String id) {
+        return new TetherException(ResultCode.NOT_FOUND, "workspace " + id + " has no stored credentials (none given, cleared or expired)");
+    }
+}

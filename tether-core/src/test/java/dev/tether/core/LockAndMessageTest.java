@@ -1,0 +1,111 @@
+package dev.tether.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Lock-WmsSession, Unlock-WmsSession and WTSSendMessage against the session service. */
+class LockAndMessageTest {
+    final MemoryStore store = new MemoryStore();
+    final ScriptedPty pty = new ScriptedPty();
+    final Caller admin = new Caller("root", true, 0);
+    final Caller alice = new Caller("alice", false, 0);
+    final Accounts accounts = new Accounts(store, InstantSource.system(), new PlainHasher(), Runnable::run);
+    SessionService service;
+    long session;
+    ClientHandle handle;
+    SessionServiceTest.TestClient client = new SessionServiceTest.TestClient();
+
+    /** Not a real hash: enough for the rules around it; Argon2id is tested in tether-store. */
+    static final class PlainHasher implements PasswordHasher {
+        @Override public String hash(char[] password) { return "plain:" + new String(password); }
+
+        @Override public boolean verify(char[] password, String hash) { return hash.equals("plain:" + new String(password)); }
+    }
+
+    @BeforeEach
+    void start() {
+        service = new SessionService(store, pty, InstantSource.system(),
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)),
+                Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
+        service.start("http://127.0.0.1:1").join();
+        store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, java.time.Instant.now())));
+        accounts.setPassword(admin, "alice", "correct horse".toCharArray()).join();
+        session = service.create(alice, NewSession.of("/bin/sh")).join().id();
+        handle = service.attach(alice, session, client, null, null, "pc", "::1").join();
+    }
+
+    @AfterEach
+    void stop() {
+        service.close();
+    }
+
+    @Test
+    void lockWmsSession_needsAMessage_andShowsItWhileOutputIsHeldAndInputIgnored() {
+        assertThatThrownBy(() -> service.lock(alice, Selection.of(session), " ", true).join()).hasMessageContaining("needs a message");
+        service.lock(alice, Selection.of(session), "back at 3", true).join().completion().join();
+        assertThat(client.told).contains("locked back at 3");
+        assertThat(pty.last().held).isTrue();
+        assertThat(service.get(alice, session).join().locked()).isTrue();
+        assertThat(store.eventTypes()).contains("SessionLocked");
+        var late = new SessionServiceTest.TestClient();
+        service.attach(alice, session, late, null, null, "pc2", "::1").join();
+        assertThat(late.told).contains("locked back at 3");
+    }
+
+    @Test
+    void unlockWmsSession_byTheOwnerNeedsTheirPassword_orAnAdministrator() {
+        service.lock(alice, Selection.of(session), "away", true).join().completion().join();
+        assertThatThrownBy(() -> service.unlock(alice, Selection.of(session), true, accounts, "wrong".toCharArray()).join())
+                .hasMessageContaining("password of alice is wrong");
+        assertThat(pty.last().held).isTrue();
+        service.unlock(alice, Selection.of(session), true, accounts, "correct horse".toCharArray()).join().completion().join();
+        assertThat(pty.last().held).isFalse();
+        assertThat(client.told).contains("unlocked");
+        service.lock(alice, Selection.of(session), "away", true).join().completion().join();
+        service.unlock(admin, Selection.of(session), true, accounts, null).join().completion().join();
+        assertThat(service.get(alice, session).join().locked()).isFalse();
+        assertThat(store.eventTypes()).contains("SessionUnlocked");
+    }
+
+    @Test
+    void sendMessage_withWait_isOkWhenAClientAcknowledges() {
+        var answer = service.message(alice, session, "Maintenance", "Rebooting at 5", 10, true);
+        long messageId = Long.parseLong(client.told.stream().filter(t -> t.startsWith("message ")).findFirst().orElseThrow().split(" ")[1]);
+        handle.acknowledge(messageId);
+        MessageResult r = answer.join();
+        assertThat(r.response()).isEqualTo("OK");
+        assertThat(r.responseCode()).isEqualTo(MessageResult.IDOK);
+    }
+
+    @Test
+    void sendMessage_withWait_isTimeout32000WhenNoClientAcknowledgesInTime() {
+        MessageResult r = service.message(alice, session, "Hello", "anyone?", 1, true).join();
+        assertThat(r.response()).isEqualTo("TIMEOUT");
+        assertThat(r.responseCode()).isEqualTo(32000);
+    }
+
+    @Test
+    void sendMessage_withoutWait_isAsync32001AtOnce() {
+        MessageResult r = service.message(alice, session, "Hello", "fyi", 0, false).join();
+        assertThat(r.response()).isEqualTo("ASYNC");
+        assertThat(r.responseCode()).isEqualTo(32001);
+        assertThat(r.clients()).isEqualTo(1);
+    }
+
+    @Test
+    void sendMessage_toASessionWithNoClient_isAClearError() {
+        long lonely = service.create(alice, NewSession.of("/bin/sh")).join().id();
+        assertThatThrownBy(() -> service.message(alice, lonely, "Hello", "anyone?", 1, true).join())
+                .cause().isInstanceOfSatisfying(TetherException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ResultCode.INVALID_STATE);
+                    assertThat(e.getMessage()).isEqualTo("session " + lonely + " has no client attached to show the message to");
+                });
+    }
+}
