@@ -16,6 +16,14 @@ import org.slf4j.LoggerFactory;
  * again — or, if the ring has moved past its position, detached and told it is too slow. That
  * check also runs on every chunk, so a viewer that never drains is let go as soon as it has
  * lost data. Viewer callbacks are guarded: a viewer whose send throws is detached.
+ *
+ * <p><b>Held</b> (a locked session): chunks go into the ring only, output is wanted whoever is
+ * attached, nobody is sent anything, checked for loss or replayed on attach. A viewer keeps its
+ * position; {@code live} then only says whether its transport will take bytes (it signalled
+ * writable, or never refused any). On release each position is moved up to the ring's tail if
+ * the ring has passed it — what was lost while held is skipped, not held against the viewer —
+ * and every viewer whose transport takes bytes is caught up from there; the others are caught
+ * up when they signal writable, as usual.
  */
 final class Fanout {
     private static final Logger log = LoggerFactory.getLogger(Fanout.class);
@@ -26,6 +34,7 @@ final class Fanout {
     private final OutputRing ring;
     private final Object owner;
     private final List<Tap> taps = new ArrayList<>(2);
+    private boolean held;
 
     Fanout(int ringBytes, Object owner) {
         this.ring = new OutputRing(ringBytes);
@@ -37,9 +46,9 @@ final class Fanout {
         return ring.head();
     }
 
-    /** Output should be read while nobody is attached or somebody is live. */
+    /** Output should be read while held, nobody is attached or somebody is live. */
     boolean wantsOutput() {
-        if (taps.isEmpty()) {
+        if (held || taps.isEmpty()) {
             return true;
         }
         for (int i = 0; i < taps.size(); i++) {
@@ -50,7 +59,11 @@ final class Fanout {
         return false;
     }
 
-    /** Attaches and replays the ring as far as the viewer takes it. Returns false if the viewer is gone already. */
+    /**
+     * Attaches and replays the ring as far as the viewer takes it — while held, the replay waits
+     * for the release. Returns true when the ring was replayed to a viewer still attached, so the
+     * screen should be redrawn.
+     */
     boolean attach(Tap tap) {
         if (tap.detached) {
             return false;
@@ -58,6 +71,10 @@ final class Fanout {
         guard(tap, "onWritable", () -> tap.viewer.onWritable(tap.writable));
         taps.add(tap);
         tap.position = ring.tail();
+        if (held) {
+            tap.live = true; // nothing refused yet: replayed on release
+            return false;
+        }
         catchUp(tap, /* ignoreFull= */ false);
         forgetDetached();
         return !tap.detached;
@@ -71,6 +88,10 @@ final class Fanout {
         if (tap.detached || tap.live || !taps.contains(tap)) {
             return;
         }
+        if (held) {
+            tap.live = true; // its transport takes bytes again: caught up on release
+            return;
+        }
         if (tap.position < ring.tail()) {
             tooSlow(tap);
         } else {
@@ -82,6 +103,9 @@ final class Fanout {
     /** Appends {@code n} bytes of {@code source} and sends them to the live viewers through {@code view}, a read-only window on it. */
     void deliver(MemorySegment source, ByteBuffer view, int n) {
         ring.append(source, n);
+        if (held) {
+            return;
+        }
         long head = ring.head();
         long tail = ring.tail();
         boolean lost = false;
@@ -104,8 +128,14 @@ final class Fanout {
         }
     }
 
-    /** At exit: every blocked viewer gets what it is owed, full or not (or tooSlow if the ring lost it). */
+    /**
+     * At exit: every blocked viewer gets what it is owed, full or not (or tooSlow if the ring lost
+     * it). Not while held: the viewers get the ring on release, with the usual flow control.
+     */
     void flushOwed() {
+        if (held) {
+            return;
+        }
         for (int i = 0; i < taps.size(); i++) {
             Tap tap = taps.get(i);
             if (tap.detached || tap.live) {
@@ -118,6 +148,33 @@ final class Fanout {
             }
         }
         forgetDetached();
+    }
+
+    /**
+     * Holds or releases the output. A release brings every viewer to the ring's head as far as
+     * its transport takes it (from the tail when the ring has passed its position). Returns
+     * false when the state was {@code hold} already.
+     */
+    boolean hold(boolean hold) {
+        if (hold == held) {
+            return false;
+        }
+        held = hold;
+        if (!hold) {
+            long tail = ring.tail();
+            for (int i = 0; i < taps.size(); i++) {
+                Tap tap = taps.get(i);
+                if (tap.detached) {
+                    continue;
+                }
+                tap.position = Math.max(tap.position, tail);
+                if (tap.live) {
+                    catchUp(tap, /* ignoreFull= */ false);
+                }
+            }
+            forgetDetached();
+        }
+        return true;
     }
 
     /** Pauses the viewers with input in a queue of more than 64 KiB; resumes them all below 16 KiB. */

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code Viewer.send} is read-only and reused, its bytes are those between position and limit;
  * input is copied without moving the caller's buffer position, and input through an
  * {@code Attachment} counts toward the same 1 MiB limit as {@code Terminal.write}; {@code signal}
- * reads /proc on the caller's thread and does nothing once the program has exited.
+ * reads /proc on the caller's thread and does nothing once the program has exited; output held
+ * by {@code hold} when the program exits is not flushed at the exit but on release, with the
+ * usual flow control (and without SIGWINCH, there being nobody left to redraw).
  *
  * <p>{@link #close} hangs up every terminal (closes its master and sends SIGHUP to its
  * session), waits up to a second for the programs to exit, sends SIGKILL to the rest, waits

@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * interest left the master leaves epoll altogether, since a hung-up master would otherwise
  * report EPOLLHUP forever.
  *
+ * <p><b>Hold.</b> While the output is held (a locked session) the master is read whoever is
+ * attached and the output only fills the ring; see {@link Fanout}.
+ *
  * <p><b>Exit.</b> The pidfd turns readable: the master is drained, each viewer is sent what it
  * is owed regardless of fullness, the descriptors are closed, the process reaped and the
  * listener told — once. Signals and reaping share a lock so that a signal never reaches a
@@ -159,6 +162,21 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
                 size.set(JAVA_INT, 4, 0);
                 LibC.ioctl(loop.errno(), masterFd, LibC.TIOCSWINSZ, size);
             }
+        });
+    }
+
+    /**
+     * Holds the output in the ring (read as if nobody were attached) or releases it: every viewer
+     * is caught up from the ring, then the window size is re-applied and SIGWINCH sent, as after
+     * an attach. Holding twice, or releasing what is not held, does nothing.
+     */
+    @Override
+    public void hold(boolean held) {
+        loop.submit(() -> {
+            if (fanout.hold(held) && !held && masterFd >= 0) {
+                redraw();
+            }
+            settle();
         });
     }
 

@@ -20,7 +20,10 @@ final class Tap implements Attachment {
     volatile boolean detached;
     /** Stream offset of the next byte this viewer is owed. */
     long position;
-    /** Caught up and receiving output as it is read; otherwise its transport said it is full. */
+    /**
+     * Caught up and receiving output as it is read; otherwise its transport said it is full.
+     * While the output is held: its transport takes bytes, so it is caught up on release.
+     */
     boolean live;
     boolean inputPaused;
 
