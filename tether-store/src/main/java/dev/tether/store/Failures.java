@@ -8,7 +8,7 @@ import org.sqlite.SQLiteException;
 
 /** Turns JDBC failures into TetherExceptions whose message names the target. */
 final class Failures {
-    /** Session, request, user and token ids are uint32 on the wire (DESIGN.md §1). */
+    /** Session, request, connection, user and token ids are uint32 on the wire (DESIGN.md §1). */
     static final long MAX_ID = 0xFFFF_FFFFL;
 
     private Failures() {}

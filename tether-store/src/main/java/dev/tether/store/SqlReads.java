@@ -1,5 +1,10 @@
 package dev.tether.store;
 
+import dev.tether.core.ConnectionQuery;
+import dev.tether.core.ConnectionRecord;
+import dev.tether.core.ConnectionState;
+import dev.tether.core.CredentialRecord;
+import dev.tether.core.CredentialState;
 import dev.tether.core.EventRecord;
 import dev.tether.core.ReadTx;
 import dev.tether.core.RequestRecord;
@@ -10,9 +15,11 @@ import dev.tether.core.SessionState;
 import dev.tether.core.TetherException;
 import dev.tether.core.TokenRecord;
 import dev.tether.core.UserRecord;
+import dev.tether.core.WorkspaceRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +34,12 @@ class SqlReads implements ReadTx {
             + "created_at, closed_at, exit_code, close_reason";
     static final String REQUEST_COLUMNS = "id, operation, user_name, what_if, status, result, targets, created_at, completed_at";
     static final String USER_COLUMNS = "id, name, admin, created_at";
-    static final String TOKEN_COLUMNS = "id, user_id, hash, application, created_at";
+    static final String TOKEN_COLUMNS = "id, user_id, hash, application, workspace_id, created_at, revoked_at";
     static final String EVENT_COLUMNS = "id, type, at, session_id, user_name, data";
+    static final String CONNECTION_COLUMNS = "id, session_id, user_name, application, workspace_id, client_name, remote, "
+            + "state, connected_at, disconnected_at, disconnect_reason, bytes_in, bytes_out";
+    static final String WORKSPACE_COLUMNS = "user_name, id, friendly_name, clear_creds_on_last_resource, created_at";
+    static final String CREDENTIAL_COLUMNS = "user_name, workspace_id, credential_user, sealed, state, timeout_minutes, expires_at";
 
     /** Work for {@link #sql}: JDBC calls that may throw SQLException. */
     @FunctionalInterface
@@ -127,6 +138,77 @@ class SqlReads implements ReadTx {
                 statement("SELECT " + TOKEN_COLUMNS + " FROM tokens WHERE hash = ?", hash), SqlReads::token));
     }
 
+    @Override
+    public Optional<String> passwordHash(String userName) {
+        // A user without a password reads as empty, like an unknown user; the hash never goes into a message.
+        return sql("read", "the password of user " + userName, () -> {
+            try (ResultSet rows = statement("SELECT password_hash FROM users WHERE name = ?", userName).executeQuery()) {
+                return rows.next() ? Optional.ofNullable(rows.getString(1)) : Optional.<String>empty();
+            }
+        });
+    }
+
+    @Override
+    public Optional<ConnectionRecord> connection(long id) {
+        return sql("read", "connection " + id, () -> one(
+                statement("SELECT " + CONNECTION_COLUMNS + " FROM connections WHERE id = ?", id), SqlReads::connection));
+    }
+
+    @Override
+    public List<ConnectionRecord> connections(ConnectionQuery query) {
+        // At most 16 shapes of SQL, so the statement cache stays small.
+        StringBuilder sql = new StringBuilder("SELECT " + CONNECTION_COLUMNS + " FROM connections WHERE 1 = 1");
+        List<Object> parameters = new ArrayList<>();
+        filter(sql, parameters, "session_id", query.sessionId());
+        filter(sql, parameters, "state", Codec.nameOf(query.state()));
+        filter(sql, parameters, "workspace_id", query.workspaceId());
+        filter(sql, parameters, "user_name", query.user());
+        sql.append(" ORDER BY id");
+        return sql("list", "connections", () -> all(statement(sql.toString(), parameters.toArray()), SqlReads::connection));
+    }
+
+    private static void filter(StringBuilder sql, List<Object> parameters, String column, Object value) {
+        if (value != null) {
+            sql.append(" AND ").append(column).append(" = ?");
+            parameters.add(value);
+        }
+    }
+
+    @Override
+    public Optional<WorkspaceRecord> workspace(String user, String id) {
+        return sql("read", "workspace " + id + " of " + user, () -> one(
+                statement("SELECT " + WORKSPACE_COLUMNS + " FROM workspaces WHERE user_name = ? AND id = ?", user, id),
+                SqlReads::workspace));
+    }
+
+    @Override
+    public List<WorkspaceRecord> workspaces(String user) {
+        if (user == null) {
+            return sql("list", "workspaces", () -> all(
+                    statement("SELECT " + WORKSPACE_COLUMNS + " FROM workspaces ORDER BY user_name, id"), SqlReads::workspace));
+        }
+        return sql("list", "the workspaces of " + user, () -> all(
+                statement("SELECT " + WORKSPACE_COLUMNS + " FROM workspaces WHERE user_name = ? ORDER BY user_name, id", user),
+                SqlReads::workspace));
+    }
+
+    @Override
+    public Optional<CredentialRecord> credential(String user, String workspaceId) {
+        return sql("read", "the credentials of workspace " + workspaceId + " of " + user, () -> one(
+                statement("SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE user_name = ? AND workspace_id = ?",
+                        user, workspaceId),
+                SqlReads::credential));
+    }
+
+    @Override
+    public List<CredentialRecord> expiredCredentials(Instant at) {
+        // Instants are fixed-width text, so comparing the text compares the instants.
+        return sql("list", "credentials expired at " + at, () -> all(
+                statement("SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE expires_at IS NOT NULL AND expires_at <= ? "
+                        + "ORDER BY user_name, workspace_id", Codec.instant(at)),
+                SqlReads::credential));
+    }
+
     final PreparedStatement statement(String sql, Object... parameters) throws SQLException {
         PreparedStatement statement = statements.get(sql);
         for (int i = 0; i < parameters.length; i++) {
@@ -191,8 +273,35 @@ class SqlReads implements ReadTx {
     }
 
     static TokenRecord token(ResultSet row) throws SQLException {
-        return new TokenRecord(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4),
+        return new TokenRecord(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4), row.getString(5),
+                Codec.instant(row.getString(6)), Codec.instant(row.getString(7)));
+    }
+
+    static ConnectionRecord connection(ResultSet row) throws SQLException {
+        return new ConnectionRecord(
+                row.getLong(1),
+                row.getLong(2),
+                row.getString(3),
+                row.getString(4),
+                row.getString(5),
+                row.getString(6),
+                row.getString(7),
+                Codec.enumOf(ConnectionState.class, row.getString(8)),
+                Codec.instant(row.getString(9)),
+                Codec.instant(row.getString(10)),
+                row.getString(11),
+                row.getLong(12),
+                row.getLong(13));
+    }
+
+    static WorkspaceRecord workspace(ResultSet row) throws SQLException {
+        return new WorkspaceRecord(row.getString(1), row.getString(2), row.getString(3), row.getBoolean(4),
                 Codec.instant(row.getString(5)));
+    }
+
+    static CredentialRecord credential(ResultSet row) throws SQLException {
+        return new CredentialRecord(row.getString(1), row.getString(2), row.getString(3), row.getBytes(4),
+                Codec.enumOf(CredentialState.class, row.getString(5)), row.getInt(6), Codec.instant(row.getString(7)));
     }
 
     static EventRecord event(ResultSet row) throws SQLException {

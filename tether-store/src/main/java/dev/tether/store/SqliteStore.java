@@ -30,7 +30,9 @@ import org.sqlite.SQLiteConfig;
  * ({@code tether-store-reader-N}, at most 10,000 waiting), each with its own read-only
  * connection. The database runs in WAL mode with {@code synchronous=NORMAL}: a committed write
  * survives a crash of the process; a power loss or OS crash may lose the last commits but never
- * corrupts the file. {@code busy_timeout} is 5 s and foreign keys are enforced.
+ * corrupts the file. {@code busy_timeout} is 5 s and foreign keys are enforced. Deleted
+ * credentials leave no byte in the database or its {@code -wal} file: the writer runs with
+ * {@code secure_delete} and checkpoints the log after such a commit (see {@link Writer}).
  *
  * <p>Write work, and the dependents of a write's future attached with non-async methods, run on
  * the writer thread: keep them short and never wait there for another write, which would wait
@@ -90,6 +92,8 @@ public final class SqliteStore implements Store {
         } else {
             config.setJournalMode(SQLiteConfig.JournalMode.WAL);
             config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+            // Deleted content is overwritten with zeros, so deleted credentials leave no bytes behind.
+            config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
         }
         return config.createConnection(url);
     }

@@ -4,6 +4,7 @@ import dev.tether.core.EventRecord;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import dev.tether.core.WriteTx;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +32,14 @@ import org.slf4j.LoggerFactory;
  * batch fails. Futures complete on the writer thread: dependents attached with non-async
  * methods run there too, so they must be short and must never block on another write.
  *
+ * <p>Secrets. The connection runs with {@code secure_delete}, so deleted rows are zeroed in their
+ * pages; but WAL mode keeps older copies of a page in the {@code -wal} file (and the database
+ * file keeps the old page) until a checkpoint. So when a write of the batch deleted or replaced
+ * sealed credentials, the writer runs {@code PRAGMA wal_checkpoint(TRUNCATE)} after the commit
+ * and before completing the futures: once such a write's future completes, no byte of the old
+ * secret is left in either file. A checkpoint that cannot finish (a reader still holds an old
+ * snapshot past the busy timeout) is logged and retried after every later commit until it does.
+ *
  * <p>Closing. {@code closed} is set first; a job offered after that is taken back out of the
  * queue and cancelled (the ThreadPoolExecutor re-check), and the writer leaves only once it has
  * seen {@code closed} with an empty queue, so every accepted job runs. The writer never dies of
@@ -51,6 +60,8 @@ final class Writer {
     private final AtomicLong commits = new AtomicLong();
     private final Thread thread;
     private volatile boolean closed;
+    /** A committed write removed a secret and no checkpoint has completed since; writer thread only. */
+    private boolean scrubPending;
 
     Writer(Statements statements) {
         this.statements = statements;
@@ -141,6 +152,7 @@ final class Writer {
                 statements.execute("SAVEPOINT tether_write");
                 if (job.run(statements)) {
                     events.addAll(job.events);
+                    scrubPending |= job.removedSecret;
                 } else {
                     statements.execute("ROLLBACK TO tether_write");
                 }
@@ -155,11 +167,35 @@ final class Writer {
             return;
         }
         commits.incrementAndGet();
+        if (scrubPending) {
+            scrubPending = !checkpoint();
+        }
         if (!events.isEmpty()) {
             announce(List.copyOf(events));
         }
         for (Job<?> job : batch) {
             job.complete();
+        }
+    }
+
+    /**
+     * Copies every page of the write-ahead log into the database file and truncates the log.
+     * Returns whether it completed; never throws, as the batch is already committed.
+     */
+    private boolean checkpoint() {
+        try (ResultSet row = statements.get("PRAGMA wal_checkpoint(TRUNCATE)").executeQuery()) {
+            // One row: busy (1 when blocked by a reader or writer), log frames, frames checkpointed.
+            if (row.next() && row.getInt(1) == 0) {
+                return true;
+            }
+            log.warn("the store could not checkpoint its write-ahead log after deleting credentials (a reader held "
+                    + "an old snapshot); their old pages stay in the -wal file until a later commit retries");
+            return false;
+        } catch (SQLException e) {
+            statements.discardAll();
+            log.warn("the store could not checkpoint its write-ahead log after deleting credentials; "
+                    + "a later commit retries", e);
+            return false;
         }
     }
 
@@ -189,6 +225,7 @@ final class Writer {
         final Function<WriteTx, T> work;
         final CompletableFuture<T> future = new CompletableFuture<>();
         List<EventRecord> events = List.of();
+        boolean removedSecret;
         private T result;
         private Throwable failure;
 
@@ -202,6 +239,7 @@ final class Writer {
             try {
                 result = work.apply(tx);
                 events = tx.appended();
+                removedSecret = tx.removedSecret();
                 return true;
             } catch (Throwable t) {
                 failure = t;

@@ -2,9 +2,14 @@ package dev.tether.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.core.ConnectionRecord;
+import dev.tether.core.ConnectionState;
+import dev.tether.core.CredentialRecord;
+import dev.tether.core.CredentialState;
 import dev.tether.core.EventRecord;
 import dev.tether.core.SessionRecord;
 import dev.tether.core.SessionState;
+import dev.tether.core.WorkspaceRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,6 +31,21 @@ final class Fixtures {
     static SessionRecord session(String user) {
         return new SessionRecord(0, "localhost", user, List.of("bash", "-l"), 80, 24, SessionState.INIT, false, 0,
                 T0, null, null, null);
+    }
+
+    /** An ACTIVATED connection of {@code user} to session {@code sessionId}, in {@code workspaceId} (may be null). */
+    static ConnectionRecord connection(long sessionId, String user, String workspaceId) {
+        return new ConnectionRecord(0, sessionId, user, null, workspaceId, "laptop", "127.0.0.1:50123",
+                ConnectionState.ACTIVATED, T0, null, null, 0, 0);
+    }
+
+    static WorkspaceRecord workspace(String user, String id, String friendlyName) {
+        return new WorkspaceRecord(user, id, friendlyName, false, T0);
+    }
+
+    static CredentialRecord credential(String user, String workspaceId, byte[] sealed, java.time.Instant expiresAt) {
+        return new CredentialRecord(user, workspaceId, user, sealed, CredentialState.UNAUTHENTICATED,
+                expiresAt == null ? 0 : 30, expiresAt);
     }
 
     static EventRecord event(String type, Long sessionId, Map<String, Object> data) {

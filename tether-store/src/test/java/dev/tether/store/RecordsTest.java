@@ -13,6 +13,7 @@ import dev.tether.core.TetherException;
 import dev.tether.core.TokenRecord;
 import dev.tether.core.UserRecord;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -133,5 +134,80 @@ class RecordsTest {
             assertThat(e.code()).isEqualTo(ResultCode.NOT_FOUND);
             assertThat(e.getMessage()).isEqualTo("cannot add a token for user 99: no such user");
         });
+    }
+
+    @Test
+    void aWorkspaceTokenRoundTripsWithItsWorkspaceAndRevocation() {
+        UserRecord alice = await(store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, T0))));
+        TokenRecord workspace = new TokenRecord(0, alice.id(), "ee55", null, "work-7", T0, null);
+        TokenRecord revoked = new TokenRecord(0, alice.id(), "ff66", "backup-tool", "work-8", T0, T0.plusSeconds(9));
+
+        TokenRecord insertedWorkspace = await(store.write(tx -> tx.insertToken(workspace)));
+        TokenRecord insertedRevoked = await(store.write(tx -> tx.insertToken(revoked)));
+
+        assertThat(token("ee55")).contains(workspace.withId(insertedWorkspace.id()));
+        assertThat(token("ff66")).contains(revoked.withId(insertedRevoked.id()));
+    }
+
+    @Test
+    void revokingWorkspaceTokensRevokesOnlyThatUsersTokensForThatWorkspaceAndKeepsEarlierRevocations() {
+        UserRecord alice = await(store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, T0))));
+        UserRecord bob = await(store.write(tx -> tx.insertUser(new UserRecord(0, "bob", false, T0))));
+        await(store.write(tx -> List.of(
+                tx.insertToken(new TokenRecord(0, alice.id(), "a-w1", null, "w1", T0, null)),
+                tx.insertToken(new TokenRecord(0, alice.id(), "a-w1-old", null, "w1", T0, T0.plusSeconds(1))),
+                tx.insertToken(new TokenRecord(0, alice.id(), "a-w2", null, "w2", T0, null)),
+                tx.insertToken(new TokenRecord(0, alice.id(), "a-user", null, T0)),
+                tx.insertToken(new TokenRecord(0, bob.id(), "b-w1", null, "w1", T0, null)))));
+        Instant at = T0.plusSeconds(60);
+
+        await(store.write(tx -> {
+            tx.revokeWorkspaceTokens(alice.id(), "w1", at);
+            return null;
+        }));
+
+        assertThat(revokedAt("a-w1")).isEqualTo(at);
+        assertThat(revokedAt("a-w1-old")).isEqualTo(T0.plusSeconds(1));
+        assertThat(revokedAt("a-w2")).isNull();
+        assertThat(revokedAt("a-user")).isNull();
+        assertThat(revokedAt("b-w1")).isNull();
+    }
+
+    @Test
+    void aPasswordHashIsSetReadAndEmptyForAUserWithoutOneOrAnUnknownUser() {
+        UserRecord alice = await(store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, T0))));
+        await(store.write(tx -> tx.insertUser(new UserRecord(0, "bob", false, T0))));
+        String hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+
+        await(store.write(tx -> {
+            tx.setPasswordHash(alice.id(), hash);
+            return null;
+        }));
+        CompletableFuture<Void> unknown = store.write(tx -> {
+            tx.setPasswordHash(99, hash);
+            return null;
+        });
+
+        assertThat(passwordHash("alice")).contains(hash);
+        assertThat(passwordHash("bob")).isEmpty();
+        assertThat(passwordHash("nobody")).isEmpty();
+        Optional<UserRecord> stillAlice = await(store.read(tx -> tx.user("alice")));
+        assertThat(stillAlice).contains(alice);
+        assertThat(unknown.handle((ok, e) -> e).join()).isInstanceOfSatisfying(TetherException.class, e -> {
+            assertThat(e.code()).isEqualTo(ResultCode.NOT_FOUND);
+            assertThat(e.getMessage()).isEqualTo("cannot set the password of user 99: no such user").doesNotContain(hash);
+        });
+    }
+
+    private Instant revokedAt(String hash) {
+        return token(hash).orElseThrow().revokedAt();
+    }
+
+    private Optional<TokenRecord> token(String hash) {
+        return await(store.read(tx -> tx.tokenByHash(hash)));
+    }
+
+    private Optional<String> passwordHash(String user) {
+        return await(store.read(tx -> tx.passwordHash(user)));
     }
 }

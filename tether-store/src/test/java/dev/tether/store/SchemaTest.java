@@ -31,10 +31,16 @@ class SchemaTest {
         SqliteStore.open(file).close();
 
         try (Connection c = raw(file)) {
-            assertThat(names(c, "table")).contains("users", "tokens", "sessions", "requests", "events", "flyway_schema_history");
-            assertThat(names(c, "index")).contains("users_name", "tokens_hash", "tokens_user_id", "sessions_state", "events_session_id");
+            assertThat(names(c, "table")).contains("users", "tokens", "sessions", "requests", "events",
+                    "connections", "workspaces", "credentials", "flyway_schema_history");
+            assertThat(names(c, "index")).contains("users_name", "tokens_hash", "tokens_user_id", "sessions_state", "events_session_id",
+                    "connections_session_id", "connections_workspace_id", "connections_state",
+                    "workspaces_user_friendly_name", "credentials_expires_at");
+            assertThat(strings(c, "SELECT name FROM pragma_table_info('users')")).contains("password_hash");
+            assertThat(strings(c, "SELECT name FROM pragma_table_info('tokens')")).contains("workspace_id", "revoked_at");
             assertThat(strings(c, "SELECT script FROM flyway_schema_history WHERE success = 1 ORDER BY installed_rank"))
-                    .containsExactly("V1__tables.sql", "V2__indexes.sql");
+                    .containsExactly("V1__tables.sql", "V2__indexes.sql",
+                            "V3__connections_workspaces_credentials.sql", "V4__connections_workspaces_credentials.sql");
         }
     }
 
@@ -56,16 +62,16 @@ class SchemaTest {
             assertThat(sessions).extracting(SessionRecord::user).containsExactly("alice");
         }
         try (Connection c = raw(file)) {
-            assertThat(strings(c, "SELECT COUNT(*) FROM flyway_schema_history")).containsExactly("2");
+            assertThat(strings(c, "SELECT COUNT(*) FROM flyway_schema_history")).containsExactly("4");
         }
     }
 
     @Test
-    void theWriterConnectionUsesWalSynchronousNormalAFiveSecondBusyTimeoutAndForeignKeys() throws Exception {
+    void theWriterConnectionUsesWalSynchronousNormalAFiveSecondBusyTimeoutForeignKeysAndSecureDelete() throws Exception {
         try (SqliteStore store = SqliteStore.open(dir.resolve("tether.db"))) {
             Map<String, String> pragmas = await(store.write(tx -> {
                 Map<String, String> values = new LinkedHashMap<>();
-                for (String pragma : List.of("journal_mode", "synchronous", "busy_timeout", "foreign_keys")) {
+                for (String pragma : List.of("journal_mode", "synchronous", "busy_timeout", "foreign_keys", "secure_delete")) {
                     values.put(pragma, ((SqlWrites) tx).sql("read", pragma, () -> {
                         try (ResultSet rows = ((SqlWrites) tx).statements.get("PRAGMA " + pragma).executeQuery()) {
                             rows.next();
@@ -78,7 +84,7 @@ class SchemaTest {
             // synchronous: 1 = NORMAL.
             assertThat(pragmas).containsExactly(
                     Map.entry("journal_mode", "wal"), Map.entry("synchronous", "1"),
-                    Map.entry("busy_timeout", "5000"), Map.entry("foreign_keys", "1"));
+                    Map.entry("busy_timeout", "5000"), Map.entry("foreign_keys", "1"), Map.entry("secure_delete", "1"));
         }
     }
 
