@@ -174,9 +174,21 @@ final class MemoryStore implements Store, WriteTx {
         }
     }
 
-    @Override public void deleteWorkspace(String user, String id) { workspaces.remove(user + "/" + id); }
+    /** As the SQLite store: a workspace's credentials go with it. */
+    @Override
+    public void deleteWorkspace(String user, String id) {
+        workspaces.remove(user + "/" + id);
+        credentials.remove(user + "/" + id);
+    }
 
-    @Override public void putCredential(CredentialRecord c) { credentials.put(c.user() + "/" + c.workspaceId(), c); }
+    /** As the SQLite store: credentials need their workspace. */
+    @Override
+    public void putCredential(CredentialRecord c) {
+        if (!workspaces.containsKey(c.user() + "/" + c.workspaceId())) {
+            throw new TetherException(ResultCode.NOT_FOUND, "cannot store credentials for " + c.workspaceId() + ": no such workspace");
+        }
+        credentials.put(c.user() + "/" + c.workspaceId(), c);
+    }
 
     @Override public void deleteCredential(String user, String id) { credentials.remove(user + "/" + id); }
 

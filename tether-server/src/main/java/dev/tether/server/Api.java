@@ -2,14 +2,16 @@ package dev.tether.server;
 
 import dev.tether.core.Accounts;
 import dev.tether.core.Caller;
+import dev.tether.core.ConnectionQuery;
+import dev.tether.core.ConnectionState;
 import dev.tether.core.Ids;
 import dev.tether.core.NewSession;
 import dev.tether.core.RequestRecord;
-import dev.tether.core.RequestStatus;
 import dev.tether.core.ResultCode;
 import dev.tether.core.Selection;
 import dev.tether.core.SessionService;
 import dev.tether.core.TetherException;
+import dev.tether.core.Workspaces;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,25 +40,32 @@ final class Api {
     private final Vertx vertx;
     private final SessionService sessions;
     private final Accounts accounts;
+    private final Workspaces workspaces;
     private final Tickets tickets;
     private final ServerInfo info;
     private final Attach attach;
+    private final VirtualDesktop virtualDesktop;
     private final byte[] openapi;
+    private final byte[] openapiJson;
 
     record ServerInfo(String name, String version, String url, Instant startedAt) {
     }
 
-    Api(Vertx vertx, SessionService sessions, Accounts accounts, Tickets tickets, ServerInfo info) {
+    Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info) {
         this.vertx = vertx;
         this.sessions = sessions;
         this.accounts = accounts;
+        this.workspaces = workspaces;
         this.tickets = tickets;
         this.info = info;
         this.attach = new Attach(sessions, info.url());
+        this.virtualDesktop = new VirtualDesktop(sessions, info.name());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
+            this.openapiJson = Json.MAPPER.writeValueAsBytes(
+                    new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(openapi));
         } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("openapi.yaml is missing from the server jar", e);
+            throw new IllegalStateException("openapi.yaml is missing from the server jar or is not valid YAML", e);
         }
     }
 
@@ -64,8 +73,15 @@ final class Api {
         Router router = Router.router(vertx);
         router.get(PREFIX + "/openapi.yaml").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/yaml").end(io.vertx.core.buffer.Buffer.buffer(openapi)));
+        router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "application/json").end(io.vertx.core.buffer.Buffer.buffer(openapiJson)));
+        router.post(PREFIX + "/login").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(ctx -> {
+            LoginBody body = Json.read(ctx.body().asString(), LoginBody.class, "the login");
+            reply(ctx, 200, accounts.login(body.user(), chars(body.password(), "password")));
+        });
         router.route(PREFIX + "/*").handler(this::authenticate);
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
         router.get(PREFIX + "/server").handler(ctx -> ok(ctx, Map.of("name", info.name(), "version", info.version(),
                 "url", info.url(), "startedAt", info.startedAt(), "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin()))));
@@ -79,7 +95,47 @@ final class Api {
         router.get(PREFIX + "/sessions/:id").handler(ctx -> reply(ctx, 200, sessions.get(caller(ctx), id(ctx, "session"))));
         router.post(PREFIX + "/sessions/:id/disconnect").handler(ctx -> single(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/:id/close").handler(ctx -> single(ctx, "close"));
+        router.post(PREFIX + "/sessions/lock").handler(ctx -> {
+            LockBody body = Json.read(ctx.body().asString(), LockBody.class, "the lock request");
+            answer(ctx, sessions.lock(caller(ctx), body.selection(), body.message(), false), flag(ctx, "wait") || body.selection().whatIf());
+        });
+        router.post(PREFIX + "/sessions/unlock").handler(ctx -> {
+            UnlockBody body = Json.read(ctx.body().asString(), UnlockBody.class, "the unlock request");
+            answer(ctx, sessions.unlock(caller(ctx), body.selection(), false, accounts, optionalChars(body.password())),
+                    flag(ctx, "wait") || body.selection().whatIf());
+        });
+        router.post(PREFIX + "/sessions/:id/lock").handler(ctx -> {
+            MessageOnly body = Json.read(ctx.body().asString(), MessageOnly.class, "the lock request");
+            answer(ctx, sessions.lock(caller(ctx), Selection.of(id(ctx, "session")), body.message(), true), flag(ctx, "wait"));
+        });
+        router.post(PREFIX + "/sessions/:id/unlock").handler(ctx -> {
+            PasswordOnly body = Json.read(ctx.body().asString(), PasswordOnly.class, "the unlock request");
+            answer(ctx, sessions.unlock(caller(ctx), Selection.of(id(ctx, "session")), true, accounts, optionalChars(body.password())),
+                    flag(ctx, "wait"));
+        });
+        router.post(PREFIX + "/sessions/:id/message").handler(ctx -> {
+            MessageBody body = Json.read(ctx.body().asString(), MessageBody.class, "the message");
+            reply(ctx, 200, sessions.message(caller(ctx), id(ctx, "session"), body.title(), body.text(),
+                    body.timeoutSeconds() == null ? 60 : body.timeoutSeconds(), Boolean.TRUE.equals(body.waitForAnswer())));
+        });
+        router.get(PREFIX + "/sessions/:id/virtual-desktop").handler(ctx -> reply(ctx, 200, virtualDesktop.view(caller(ctx), id(ctx, "session"))));
+        router.post(PREFIX + "/sessions/:id/virtual-desktop/:method").handler(ctx -> {
+            String method = ctx.pathParam("method");
+            String body = ctx.body().asString();
+            reply(ctx, 200, virtualDesktop.invoke(caller(ctx), id(ctx, "session"), method, body));
+        });
         router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), id(ctx, "session")));
+
+        router.get(PREFIX + "/connections").handler(ctx -> reply(ctx, 200, sessions.connections(caller(ctx), new ConnectionQuery(
+                optionalId(ctx, "sessionId", "session"), connectionState(ctx), ctx.queryParams().get("workspaceId"), null))));
+        router.get(PREFIX + "/connections/:id").handler(ctx -> reply(ctx, 200, sessions.connection(caller(ctx), id(ctx, "connection"))));
+        router.post(PREFIX + "/connections/:id/disconnect").handler(ctx -> answer(ctx,
+                sessions.disconnectConnection(caller(ctx), id(ctx, "connection")), flag(ctx, "wait")));
+        router.post(PREFIX + "/tokens").handler(ctx -> {
+            TokenBody body = Json.read(ctx.body().asString(), TokenBody.class, "the new token");
+            reply(ctx, 201, accounts.createAppToken(caller(ctx), body.application())
+                    .thenApply(token -> Map.of("token", token, "application", body.application())));
+        });
 
         router.get(PREFIX + "/requests/:id").handler(ctx -> {
             long id = id(ctx, "request");
@@ -91,6 +147,31 @@ final class Api {
                 since(ctx), ctx.queryParam("follow").stream().noneMatch("false"::equals)));
         router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx))));
 
+        router.post(PREFIX + "/workspaces").handler(ctx -> {
+            StartBody body = Json.read(ctx.body().asString(), StartBody.class, "the workspace");
+            reply(ctx, 201, workspaces.start(caller(ctx), body.toStart()));
+        });
+        router.get(PREFIX + "/workspaces").handler(ctx -> reply(ctx, 200, workspaces.list(caller(ctx))));
+        router.post(PREFIX + "/workspaces/disconnect").handler(ctx -> {
+            FriendlyBody body = Json.read(ctx.body().asString(), FriendlyBody.class, "the workspace disconnect");
+            answer(ctx, workspaces.disconnectByFriendlyName(caller(ctx), required(body.friendlyName(), "friendlyName")), flag(ctx, "wait"));
+        });
+        router.get(PREFIX + "/workspaces/:wid").handler(ctx -> reply(ctx, 200, workspaces.get(caller(ctx), ctx.pathParam("wid"))));
+        router.post(PREFIX + "/workspaces/:wid/authenticated").handler(ctx ->
+                reply(ctx, 200, workspaces.onAuthenticated(caller(ctx), ctx.pathParam("wid"))));
+        router.get(PREFIX + "/workspaces/:wid/credential").handler(ctx -> reply(ctx, 200,
+                workspaces.isCredentialSpecified(caller(ctx), ctx.pathParam("wid"), flag(ctx, "countUnauthenticated"))
+                        .thenApply(specified -> Map.of("workspaceId", ctx.pathParam("wid"), "specified", specified))));
+        router.delete(PREFIX + "/workspaces/:wid/credential").handler(ctx ->
+                reply(ctx, 200, workspaces.clearCredential(caller(ctx), ctx.pathParam("wid"))));
+        router.post(PREFIX + "/workspaces/:wid/disconnect").handler(ctx ->
+                answer(ctx, workspaces.disconnect(caller(ctx), ctx.pathParam("wid")), flag(ctx, "wait")));
+
+        router.post(PREFIX + "/users/:name/password").handler(ctx -> {
+            PasswordOnly body = Json.read(ctx.body().asString(), PasswordOnly.class, "the new password");
+            reply(ctx, 200, accounts.setPassword(caller(ctx), ctx.pathParam("name"), chars(body.password(), "password"))
+                    .thenApply(v -> Map.of("user", ctx.pathParam("name"), "passwordSet", true)));
+        });
         router.get(PREFIX + "/users").handler(ctx -> reply(ctx, 200, accounts.users(caller(ctx))));
         router.post(PREFIX + "/users").handler(ctx -> {
             UserBody body = Json.read(ctx.body().asString(), UserBody.class, "the new user");
@@ -120,6 +201,91 @@ final class Api {
     record BatchBody(List<Long> ids, Boolean all, Boolean whatIf) {
     }
 
+    record TokenBody(String application) {
+    }
+
+    record LoginBody(String user, String password) {
+        @Override public String toString() { return "LoginBody[user=" + user + "]"; }
+    }
+
+    record PasswordOnly(String password) {
+        @Override public String toString() { return "PasswordOnly[]"; }
+    }
+
+    record MessageOnly(String message) {
+    }
+
+    record MessageBody(String title, String text, Integer timeoutSeconds,
+                       @com.fasterxml.jackson.annotation.JsonProperty("wait") Boolean waitForAnswer) {
+    }
+
+    record LockBody(List<Long> ids, Boolean all, Boolean whatIf, String message) {
+        Selection selection() {
+            return new Selection(ids, Boolean.TRUE.equals(all), Boolean.TRUE.equals(whatIf));
+        }
+    }
+
+    record UnlockBody(List<Long> ids, Boolean all, Boolean whatIf, String password) {
+        Selection selection() {
+            return new Selection(ids, Boolean.TRUE.equals(all), Boolean.TRUE.equals(whatIf));
+        }
+
+        @Override public String toString() { return "UnlockBody[ids=" + ids + ", all=" + all + "]"; }
+    }
+
+    record Flags(Boolean clearCredsOnLastResource, Boolean credsAuthenticated) {
+    }
+
+    record StartBody(String id, String friendlyName, String userName, String password, Integer timeoutMinutes, Flags flags) {
+        Workspaces.Start toStart() {
+            Flags f = flags == null ? new Flags(false, false) : flags;
+            return new Workspaces.Start(id, friendlyName, userName, password, timeoutMinutes, f.clearCredsOnLastResource(),
+                    f.credsAuthenticated());
+        }
+
+        @Override public String toString() { return "StartBody[id=" + id + "]"; }
+    }
+
+    record FriendlyBody(String friendlyName) {
+    }
+
+    private static char[] chars(String value, String field) {
+        if (value == null || value.isEmpty()) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the field '" + field + "' is required");
+        }
+        return value.toCharArray();
+    }
+
+    private static char[] optionalChars(String value) {
+        return value == null || value.isEmpty() ? null : value.toCharArray();
+    }
+
+    private static String required(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the field '" + field + "' is required");
+        }
+        return value;
+    }
+
+    private static Long optionalId(RoutingContext ctx, String name, String kind) {
+        String v = ctx.queryParams().get(name);
+        return v == null ? null : Ids.parse(kind, v);
+    }
+
+    private static ConnectionState connectionState(RoutingContext ctx) {
+        String v = ctx.queryParams().get("state");
+        if (v == null) {
+            return null;
+        }
+        for (ConnectionState s : ConnectionState.values()) {
+            if (s.name().equalsIgnoreCase(v) || Integer.toString(s.code()).equals(v)) {
+                return s;
+            }
+        }
+        throw new TetherException(ResultCode.INVALID_PARAMETER, "the state '" + v
+                + "' is not a connection state: use ACTIVATED (1), ACTIVATING (2), DEACTIVATED (3) or DEACTIVATING (4)");
+    }
+
     private void batch(RoutingContext ctx, String operation) {
         BatchBody body = Json.read(ctx.body().asString(), BatchBody.class, "the " + operation + " request");
         var selection = new Selection(body.ids(), Boolean.TRUE.equals(body.all()), Boolean.TRUE.equals(body.whatIf()));
@@ -136,11 +302,17 @@ final class Api {
         var submitted = operation.equals("close")
                 ? sessions.close(caller, selection, single)
                 : sessions.disconnect(caller, selection, single);
-        CompletableFuture<RequestRecord> answer = submitted.thenCompose(s -> wait || s.request().status() == RequestStatus.COMPLETED
+        answer(ctx, submitted, wait || selection.whatIf());
+    }
+
+    /** 202 with the request as accepted, or with {@code wait} 200 once it completed (or as it stands after 300 s). */
+    private void answer(RoutingContext ctx, CompletableFuture<SessionService.Submitted> submitted, boolean wait) {
+        Caller caller = caller(ctx);
+        CompletableFuture<RequestRecord> answer = submitted.thenCompose(s -> wait || s.completion().isDone()
                 ? s.completion().copy().completeOnTimeout(null, MAX_WAIT.toSeconds(), TimeUnit.SECONDS)
                         .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done) : sessions.request(caller, s.request().id()))
                 : CompletableFuture.completedFuture(s.request()));
-        reply(ctx, wait || selection.whatIf() ? 200 : 202, answer);
+        reply(ctx, wait ? 200 : 202, answer);
     }
 
     // ---------------------------------------------------------------- plumbing

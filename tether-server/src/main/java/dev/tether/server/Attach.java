@@ -11,7 +11,6 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -58,7 +57,7 @@ final class Attach {
 
     private void attach(ServerWebSocket ws, Caller caller, long id, Integer cols, Integer rows, String client) {
         ws.pause();
-        var transport = new WebSocketClient(ws);
+        var transport = new WebSocketClient(ws, id);
         String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
         Future.fromCompletionStage(sessions.attach(caller, id, transport, cols, rows, client, remote),
                 io.vertx.core.Vertx.currentContext()).onComplete(result -> {
@@ -67,19 +66,12 @@ final class Attach {
                 transport.refuse(e);
                 return;
             }
+            // The transport has told the client "connecting" and "attached"; output is flowing.
             ClientHandle handle = result.result();
-            var attached = new LinkedHashMap<String, Object>();
-            attached.put("type", "attached");
-            attached.put("sessionId", id);
-            attached.put("clientId", handle.id());
-            attached.put("cols", handle.cols());
-            attached.put("rows", handle.rows());
-            ws.writeTextMessage(Json.write(attached));
             ws.binaryMessageHandler(buffer -> handle.input(ByteBuffer.wrap(buffer.getBytes())));
             ws.textMessageHandler(text -> control(handle, text, transport));
             transport.onClose(() -> handle.gone("client closed the connection"));
             ws.exceptionHandler(e -> handle.gone("connection error: " + e.getMessage()));
-            handle.start();
             ws.resume();
         });
     }
@@ -95,8 +87,11 @@ final class Attach {
         if ("resize".equals(message.get("type")) && message.get("cols") instanceof Integer c && message.get("rows") instanceof Integer r
                 && c >= 1 && c <= 65535 && r >= 1 && r <= 65535) {
             handle.resize(c, r);
+        } else if ("ack".equals(message.get("type")) && message.get("messageId") instanceof Number id) {
+            handle.acknowledge(id.longValue());
         } else {
-            transport.error("unknown or malformed control message; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}");
+            transport.error("unknown or malformed control message; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}"
+                    + " and {\"type\":\"ack\",\"messageId\":N}");
         }
     }
 

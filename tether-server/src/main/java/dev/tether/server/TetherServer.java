@@ -7,7 +7,12 @@ import dev.tether.core.SessionService;
 import dev.tether.core.Store;
 import dev.tether.core.TetherException;
 import dev.tether.pty.NativePtyHost;
+import dev.tether.core.Workspaces;
+import dev.tether.store.Argon2Hasher;
 import dev.tether.store.SqliteStore;
+import dev.tether.store.TinkVault;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -38,6 +43,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 public final class TetherServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TetherServer.class);
     static final String VERSION = readVersion();
+    /** How often expired workspace credentials are deleted (they stop counting at once, see Workspaces). */
+    private static final long SWEEP_MS = 10_000;
 
     static {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -53,9 +60,16 @@ public final class TetherServer implements AutoCloseable {
     private final Path tokenFile;
     private final String adminToken;
     private volatile boolean closed;
+    /** "METHOD /path" of every API route, as registered (Vert.x path syntax, {@code :id}). */
+    private final java.util.List<String> routes;
+
+    java.util.List<String> routes() {
+        return routes;
+    }
 
     private TetherServer(Vertx vertx, HttpServer http, Store store, PtyHost pty, SessionService sessions, URI url,
-                         Path tokenFile, String adminToken) {
+                         Path tokenFile, String adminToken, java.util.List<String> routes) {
+        this.routes = routes;
         this.vertx = vertx;
         this.http = http;
         this.store = store;
@@ -82,7 +96,11 @@ public final class TetherServer implements AutoCloseable {
             pty = NativePtyHost.start();
             sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
                     config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace()));
-            var accounts = new Accounts(store, config.clock());
+            Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
+            var hasher = new Argon2Hasher();
+            var accounts = new Accounts(store, config.clock(), hasher, slow);
+            var workspaces = new Workspaces(store, sessions, accounts,
+                    TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), hasher, config.clock(), slow);
             vertx = Vertx.vertx();
             var options = new HttpServerOptions()
                     .setHost(config.host())
@@ -100,7 +118,15 @@ public final class TetherServer implements AutoCloseable {
             String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
             URI url = URI.create("http://" + host + ":" + http.actualPort());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant());
-            holder.router = new Api(vertx, sessions, accounts, new Tickets(config.clock()), info).router();
+            holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info).router();
+            java.util.List<String> routes = holder.router.getRoutes().stream()
+                    .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
+                    .flatMap(r -> r.methods().stream().map(m -> m.name() + " " + r.getPath()))
+                    .distinct().sorted().toList();
+            vertx.setPeriodic(SWEEP_MS, t -> workspaces.sweep().exceptionally(e -> {
+                LOG.warn("deleting expired workspace credentials failed: {}", e.toString());
+                return 0;
+            }));
             int crashed = get(sessions.start(url.toString()), "record the server start");
             if (crashed > 0) {
                 LOG.warn("{} session(s) of a previous run that did not stop cleanly are recorded CLOSED (server crashed)", crashed);
@@ -108,7 +134,7 @@ public final class TetherServer implements AutoCloseable {
             Path tokenFile = dataDir.resolve("admin.token");
             String token = adminToken(accounts, tokenFile);
             LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
-            return new TetherServer(vertx, http, store, pty, sessions, url, tokenFile, token);
+            return new TetherServer(vertx, http, store, pty, sessions, url, tokenFile, token, routes);
         } catch (RuntimeException e) {
             if (sessions != null) {
                 sessions.close();

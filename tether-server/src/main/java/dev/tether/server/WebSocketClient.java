@@ -32,6 +32,7 @@ final class WebSocketClient implements ClientTransport {
     private static final short POLICY = 1008;
 
     private final ServerWebSocket ws;
+    private final long sessionId;
     private final Context context;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final AtomicLong inFlight = new AtomicLong();
@@ -40,8 +41,9 @@ final class WebSocketClient implements ClientTransport {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile Runnable onClose = () -> { };
 
-    WebSocketClient(ServerWebSocket ws) {
+    WebSocketClient(ServerWebSocket ws, long sessionId) {
         this.ws = ws;
+        this.sessionId = sessionId;
         this.context = Vertx.currentContext();
         ws.closeHandler(v -> {
             closed.complete(null);
@@ -93,6 +95,52 @@ final class WebSocketClient implements ClientTransport {
     @Override
     public void tooSlow() {
         end(EndNotice.disconnected("too slow"));
+    }
+
+    @Override
+    public void connecting(long connectionId, long requestId) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("type", "connecting");
+        m.put("connectionId", connectionId);
+        m.put("requestId", requestId);
+        ws.writeTextMessage(Json.write(m));
+    }
+
+    @Override
+    public void activated(long connectionId, long requestId, int cols, int rows) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("type", "attached");
+        m.put("sessionId", sessionId);
+        m.put("connectionId", connectionId);
+        m.put("clientId", connectionId);
+        m.put("requestId", requestId);
+        m.put("cols", cols);
+        m.put("rows", rows);
+        ws.writeTextMessage(Json.write(m));
+    }
+
+    @Override
+    public void locked(String message) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("type", "lock");
+        m.put("message", message);
+        ws.writeTextMessage(Json.write(m));
+    }
+
+    @Override
+    public void unlocked() {
+        ws.writeTextMessage("{\"type\":\"unlock\"}");
+    }
+
+    @Override
+    public void message(long messageId, String title, String text, int timeoutSeconds) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("type", "message");
+        m.put("messageId", messageId);
+        m.put("title", title);
+        m.put("text", text);
+        m.put("timeoutSeconds", timeoutSeconds);
+        ws.writeTextMessage(Json.write(m));
     }
 
     @Override

@@ -35,6 +35,7 @@ class BackpressureTest {
         long before = fast.bytes.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> fast.bytes.get() > before + 1024 * 1024);
         assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(1);
+        server.post("/sessions/" + id + "/close?wait=true", null); // stop the flood
     }
 
     @Test
@@ -54,6 +55,7 @@ class BackpressureTest {
         assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(1);
         slow.ws.request(Long.MAX_VALUE);
         await().atMost(Duration.ofSeconds(10)).until(() -> count(counter) > paused + 1000);
+        server.post("/sessions/" + id + "/close?wait=true", null); // stop the flood
         java.nio.file.Files.deleteIfExists(counter);
     }
 

@@ -1,0 +1,82 @@
+package dev.tether.server;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.tether.core.Caller;
+import dev.tether.core.ConnectionQuery;
+import dev.tether.core.RequestRecord;
+import dev.tether.core.ResultCode;
+import dev.tether.core.Selection;
+import dev.tether.core.SessionService;
+import dev.tether.core.TetherException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A session read as a Win32_VirtualDesktopSession: its properties, and Disconnect(), Logoff() and
+ * SendMessage(title, message), each answering a uint32 ReturnValue: 0 on success, otherwise the
+ * Windows error code of what went wrong (NOT_FOUND 1168, ACCESS_DENIED 5, ...).
+ */
+final class VirtualDesktop {
+    static final String DOMAIN = "local";
+
+    private final SessionService sessions;
+    private final String serverName;
+
+    VirtualDesktop(SessionService sessions, String serverName) {
+        this.sessions = sessions;
+        this.serverName = serverName;
+    }
+
+    record View(
+            @JsonProperty("VMHostName") String vmHostName,
+            @JsonProperty("SessionId") long sessionId,
+            @JsonProperty("ConnectState") int connectState,
+            @JsonProperty("UserName") String userName,
+            @JsonProperty("DomainName") String domainName,
+            @JsonProperty("CollectionId") String collectionId,
+            @JsonProperty("ClientMachineName") String clientMachineName) {
+    }
+
+    record Result(@JsonProperty("ReturnValue") long returnValue, @JsonProperty("Method") String method,
+                  @JsonProperty("Message") String message) {
+    }
+
+    record SendMessageBody(String title, String message) {
+    }
+
+    CompletableFuture<View> view(Caller caller, long id) {
+        return sessions.get(caller, id).thenCombine(
+                sessions.connections(caller, new ConnectionQuery(id, null, null, null)),
+                (s, connections) -> {
+                    String program = s.argv().getFirst();
+                    String client = connections.isEmpty() ? null : connections.getLast().clientName();
+                    return new View(serverName, s.id(), s.stateCode(), s.user(), DOMAIN,
+                            program.substring(program.lastIndexOf('/') + 1), client);
+                });
+    }
+
+    CompletableFuture<Result> invoke(Caller caller, long id, String method, String body) {
+        CompletableFuture<?> call = switch (method) {
+            case "disconnect" -> sessions.disconnect(caller, Selection.of(id), true).thenCompose(SessionService.Submitted::completion);
+            case "logoff" -> sessions.close(caller, Selection.of(id), true).thenCompose(SessionService.Submitted::completion);
+            case "send-message" -> {
+                SendMessageBody m = Json.read(body, SendMessageBody.class, "SendMessage's arguments");
+                yield sessions.message(caller, id, m.title(), m.message(), 0, false);
+            }
+            default -> throw new TetherException(ResultCode.NOT_FOUND, "Win32_VirtualDesktopSession has no method '" + method
+                    + "'; use disconnect, logoff or send-message");
+        };
+        return call.handle((done, error) -> {
+            if (error != null) {
+                TetherException e = Errors.toTether(error);
+                return new Result(e.code().windowsCode(), method, e.getMessage());
+            }
+            if (done instanceof RequestRecord r && r.result() != ResultCode.OK) {
+                String why = r.targets().stream().map(t -> t.message()).filter(m -> m != null).findFirst().orElse(r.result().name());
+                return new Result(r.result().windowsCode(), method, why);
+            }
+            return new Result(0, method, "done");
+        });
+    }
+
+
+}
