@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.client.NewUser;
+import dev.tether.core.Accounts.NewUser;
 import dev.tether.core.UserRecord;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.client.AttachListener;
 import dev.tether.client.ControlMessage;
-import dev.tether.client.NewUser;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
+import dev.tether.core.Accounts.NewUser;
 import dev.tether.core.NewSession;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.SessionState;

@@ -32,8 +32,23 @@ public final class Events {
         return new EventStream(http, since, follow, watchdog);
     }
 
-    /** Events with id greater than {@code since}, pushed to {@code listener} on a thread of their own. */
-    public EventSubscription subscribe(long since, boolean follow, EventListener listener) {
+    /**
+     * Every event after {@code fromEventId}, then new ones as they happen, pushed to {@code listener} on a
+     * thread of its own until {@link Subscription#close()}. A dropped stream is resumed on its own
+     * (retrying for up to 30 s) with no event lost or repeated.
+     *
+     * @param fromEventId 0 for the whole log; {@link #lastEventId()} for only what happens from now on
+     */
+    public Subscription subscribe(EventListener listener, long fromEventId) {
+        return subscribe(listener, fromEventId, true);
+    }
+
+    /**
+     * As {@link #subscribe(EventListener, long)}; with {@code follow} false the stream ends
+     * ({@link EventListener#onEnd()}) after the events stored so far.
+     */
+    public Subscription subscribe(EventListener listener, long fromEventId, boolean follow) {
+        long since = fromEventId;
         checkSince(since);
         var done = new CompletableFuture<Void>();
         var feed = new EventFeed(http, since, follow, new EventFeed.Sink() {
@@ -65,7 +80,7 @@ public final class Events {
                 }
             }
         }, watchdog);
-        var subscription = new EventSubscription(feed, done);
+        var subscription = new Subscription(feed, done);
         Thread.ofVirtual().name("tether-events").start(() -> {
             try {
                 feed.run();
@@ -74,6 +89,20 @@ public final class Events {
             }
         });
         return subscription;
+    }
+
+    /**
+     * The id of the newest event the caller may see, 0 when there is none: pass it to
+     * {@link #subscribe} to hear only what happens from now on. It reads the stored log to its end, so
+     * its cost grows with the log's length.
+     */
+    public long lastEventId() {
+        try (EventStream stored = stream(0, false)) {
+            while (stored.hasNext()) {
+                stored.next();
+            }
+            return stored.lastEventId();
+        }
     }
 
     private static void checkSince(long since) {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -16,7 +17,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,6 +41,11 @@ final class Http {
     private final String token;
     private final long ownSessionId;
     private final Duration timeout;
+
+    /** A transport with no token: only {@code POST /login} answers it. */
+    static Http anonymous(URI server, Duration timeout) {
+        return new Http(server, null, 0, timeout, timeout);
+    }
 
     Http(URI server, String token, long ownSessionId, Duration connectTimeout, Duration timeout) {
         String text = server.toString();
@@ -85,8 +93,43 @@ final class Http {
         return call("POST", pathAndQuery, body, type, timeout);
     }
 
+    <T> T delete(String pathAndQuery, JavaType type) {
+        return call("DELETE", pathAndQuery, null, type, timeout);
+    }
+
+    /**
+     * A POST whose body holds a secret (see {@link Json#withSecret}): the body is zeroed once the
+     * answer is in, so the secret lives in this process no longer than the call.
+     */
+    <T> T postSecret(String pathAndQuery, byte[] body, JavaType type) {
+        try {
+            return send("POST", pathAndQuery, body, type, timeout);
+        } finally {
+            Arrays.fill(body, (byte) 0);
+        }
+    }
+
+    /** The default timeout of an ordinary call. */
+    Duration timeout() {
+        return timeout;
+    }
+
+    /** One path segment, percent-encoded (workspace ids may hold {@code : { }}). */
+    static String segment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** A query parameter's value, percent-encoded. */
+    static String query(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
     /** A call whose answer may take up to {@code waitSeconds} on the server (the {@code wait=true} forms). */
     <T> T call(String method, String pathAndQuery, JsonNode body, JavaType type, Duration callTimeout) {
+        return send(method, pathAndQuery, body == null ? null : Json.write(body), type, callTimeout);
+    }
+
+    private <T> T send(String method, String pathAndQuery, byte[] body, JavaType type, Duration callTimeout) {
         HttpRequest request = request(method, pathAndQuery, body, callTimeout);
         HttpResponse<byte[]> response;
         try {
@@ -101,7 +144,7 @@ final class Http {
     }
 
     <T> CompletableFuture<T> callAsync(String method, String pathAndQuery, JsonNode body, JavaType type, Duration callTimeout) {
-        HttpRequest request = request(method, pathAndQuery, body, callTimeout);
+        HttpRequest request = request(method, pathAndQuery, body == null ? null : Json.write(body), callTimeout);
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((response, problem) -> {
                     if (problem != null) {
@@ -137,14 +180,14 @@ final class Http {
         return response.body();
     }
 
-    private HttpRequest request(String method, String pathAndQuery, JsonNode body, Duration callTimeout) {
+    private HttpRequest request(String method, String pathAndQuery, byte[] body, Duration callTimeout) {
         var builder = HttpRequest.newBuilder(uri(pathAndQuery))
                 .timeout(callTimeout)
                 .header("Accept", "application/json");
         authHeaders().forEach(builder::header);
         if (body != null) {
             builder.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
         } else {
             builder.method(method, HttpRequest.BodyPublishers.noBody());
         }

@@ -1,5 +1,6 @@
 package dev.tether.client;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tether.core.EventRecord;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -49,6 +51,27 @@ final class Json {
         } catch (IOException e) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "cannot encode the request body: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code fields} plus {@code name: secret} as JSON bytes, the secret written straight from its
+     * characters so that no {@code String} copy of it is made. The caller zeroes the bytes after use.
+     */
+    static byte[] withSecret(ObjectNode fields, String name, char[] secret) {
+        var out = new ByteArrayOutputStream(256);
+        try (JsonGenerator generator = MAPPER.getFactory().createGenerator(out)) {
+            generator.writeStartObject();
+            for (var field : fields.properties()) {
+                generator.writeFieldName(field.getKey());
+                MAPPER.writeTree(generator, field.getValue());
+            }
+            generator.writeFieldName(name);
+            generator.writeString(secret, 0, secret.length);
+            generator.writeEndObject();
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "cannot encode the request body: " + e.getMessage());
+        }
+        return out.toByteArray();
     }
 
     static <T> T read(byte[] body, JavaType type, String what) {

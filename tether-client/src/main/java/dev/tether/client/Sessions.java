@@ -1,15 +1,19 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.core.Ids;
+import dev.tether.core.MessageResult;
 import dev.tether.core.NewSession;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.Selection;
 import dev.tether.core.SessionInfo;
+import java.time.Duration;
 import java.util.List;
 
 /**
- * Sessions ({@code /sessions}): list, look up, start, disconnect and log off (close).
+ * Sessions ({@code /sessions}): list, look up, start, disconnect, log off (close), lock, unlock, send
+ * messages, and read one as a Win32_VirtualDesktopSession.
  *
  * <p>Disconnect and close are requests: the plain methods return the request as accepted (RUNNING, or
  * COMPLETED when there was nothing to wait for); the {@code ...Async} methods return a
@@ -18,6 +22,9 @@ import java.util.List;
 public final class Sessions {
     private static final JavaType SESSION = Json.type(SessionInfo.class);
     private static final JavaType SESSIONS = Json.listOf(SessionInfo.class);
+    private static final JavaType MESSAGE = Json.type(MessageResult.class);
+    /** The longest a message may wait for its acknowledgement on the server (timeout 0 means this). */
+    private static final int MAX_MESSAGE_WAIT_SECONDS = 3600;
 
     private final Http http;
     private final Requests requests;
@@ -87,5 +94,81 @@ public final class Sessions {
 
     public PendingRequest closeAsync(Selection selection) {
         return requests.pending(close(selection));
+    }
+
+    /**
+     * Locks a session (Lock-WmsSession): attached clients show a lock screen with {@code message},
+     * input is ignored and output is held back until it is unlocked. The message is required.
+     */
+    public RequestRecord lock(long id, String message) {
+        Ids.check("session", id);
+        return http.post("/sessions/" + id + "/lock", Json.object().put("message", message), Requests.REQUEST);
+    }
+
+    /** Locks several sessions, or all ({@code whatIf} says which would be locked). */
+    public RequestRecord lock(Selection selection, String message) {
+        return http.post("/sessions/lock", Bodies.of(selection).put("message", message), Requests.REQUEST);
+    }
+
+    public PendingRequest lockAsync(long id, String message) {
+        return requests.pending(lock(id, message));
+    }
+
+    public PendingRequest lockAsync(Selection selection, String message) {
+        return requests.pending(lock(selection, message));
+    }
+
+    /**
+     * Unlocks a session (Unlock-WmsSession): an administrator needs no password ({@code null}); the
+     * owner gives theirs, else ACCESS_DENIED. The caller may zero {@code password} when this returns.
+     */
+    public RequestRecord unlock(long id, char[] password) {
+        Ids.check("session", id);
+        return unlock("/sessions/" + id + "/unlock", Json.object(), password);
+    }
+
+    /** Unlocks several sessions, or all. */
+    public RequestRecord unlock(Selection selection, char[] password) {
+        return unlock("/sessions/unlock", Bodies.of(selection), password);
+    }
+
+    public PendingRequest unlockAsync(long id, char[] password) {
+        return requests.pending(unlock(id, password));
+    }
+
+    public PendingRequest unlockAsync(Selection selection, char[] password) {
+        return requests.pending(unlock(selection, password));
+    }
+
+    private RequestRecord unlock(String path, ObjectNode body, char[] password) {
+        return password == null
+                ? http.post(path, body, Requests.REQUEST)
+                : http.postSecret(path, Json.withSecret(body, "password", password), Requests.REQUEST);
+    }
+
+    /**
+     * Shows a message to every client attached to the session (WTSSendMessage). With {@code wait} the
+     * answer is OK once a client acknowledged it, or TIMEOUT (IDTIMEOUT 32000) when
+     * {@code timeoutSeconds} passed first; without it, ASYNC (IDASYNC 32001) at once. A session with no
+     * client attached is INVALID_STATE.
+     *
+     * @param timeoutSeconds 0..3600; 0 means no timeout (the server gives up after an hour)
+     */
+    public MessageResult message(long id, String title, String text, int timeoutSeconds, boolean wait) {
+        Ids.check("session", id);
+        var body = Json.object().put("title", title).put("text", text).put("timeoutSeconds", timeoutSeconds);
+        if (wait) {
+            body.put("wait", true);
+        }
+        int longest = timeoutSeconds > 0 ? Math.min(timeoutSeconds, MAX_MESSAGE_WAIT_SECONDS) : MAX_MESSAGE_WAIT_SECONDS;
+        // The server answers by the message's timeout; ours only guards against a server that never answers.
+        Duration callTimeout = wait ? Duration.ofSeconds(longest + 15L).plus(http.timeout()) : http.timeout();
+        return http.call("POST", "/sessions/" + id + "/message", body, MESSAGE, callTimeout);
+    }
+
+    /** The session read as a Win32_VirtualDesktopSession, with its Disconnect, Logoff and SendMessage. */
+    public VirtualDesktop virtualDesktop(long id) {
+        Ids.check("session", id);
+        return new VirtualDesktop(http, id);
     }
 }

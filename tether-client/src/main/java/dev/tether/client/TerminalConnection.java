@@ -27,7 +27,12 @@ import java.util.function.Function;
 
 /**
  * One client attached to a session's terminal over {@code /sessions/{id}/attach}: send keystrokes and
- * size changes, hear output and control messages through an {@link AttachListener}.
+ * size changes, acknowledge messages, hear output and control messages through an {@link AttachListener}.
+ *
+ * <p>Connect is asynchronous, as IMbnConnection::Connect is: {@link TetherClient#attach} returns as soon
+ * as the server has made the connection (its {@link #connectionId()} and connect {@link #requestId()}
+ * are known then); {@link #activated()} completes when it is ACTIVATED, which the ConnectComplete event
+ * carrying the same request id also announces.
  *
  * <p>Sends are queued in order, one on the wire at a time (the JDK's WebSocket allows no more), and
  * split into frames of at most {@value #MAX_FRAME} bytes, the server's limit.
@@ -39,6 +44,9 @@ public final class TerminalConnection implements AutoCloseable {
     private final long sessionId;
     private final AttachListener listener;
     private final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
+    private final CompletableFuture<ControlMessage.Connecting> connecting = new CompletableFuture<>();
+    private final CompletableFuture<ControlMessage.Attached> activated = new CompletableFuture<>();
+    private volatile boolean locked;
     private final AtomicBoolean detaching = new AtomicBoolean();
     private volatile ControlMessage.Closed serverReason;
     private volatile ControlMessage.Error lastError;
@@ -76,7 +84,30 @@ public final class TerminalConnection implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new TetherException(ResultCode.CANCELLED, "interrupted while attaching to session " + sessionId);
         }
+        connection.awaitConnecting(http);
         return connection;
+    }
+
+    /** Waits for the server's first word: "connecting" (the connect request exists), or a refusal. */
+    private void awaitConnecting(Http http) {
+        try {
+            connecting.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TetherException t) {
+                throw t;
+            }
+            throw new TetherException(ResultCode.INTERNAL, "attaching to session " + sessionId + " failed: " + e.getCause());
+        } catch (TimeoutException e) {
+            WebSocket ws = socket;
+            if (ws != null) {
+                ws.abort();
+            }
+            throw new TetherException(ResultCode.TIMEOUT,
+                    "Tether at " + http.base() + " did not start the connection to session " + sessionId + " within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TetherException(ResultCode.CANCELLED, "interrupted while attaching to session " + sessionId);
+        }
     }
 
     /** The handshake was refused: ask the REST API why, since the JDK keeps the refusal's body from us. */
@@ -111,6 +142,38 @@ public final class TerminalConnection implements AutoCloseable {
 
     public long sessionId() {
         return sessionId;
+    }
+
+    /** This connection's id (see {@code /connections/{id}}). */
+    public long connectionId() {
+        return connecting.join().connectionId();
+    }
+
+    /** The connect request's id, known at once; ConnectComplete carries it when the connect finishes. */
+    public long requestId() {
+        return connecting.join().requestId();
+    }
+
+    /**
+     * Completes when the connection is ACTIVATED (terminal output flows from then on), or exceptionally
+     * with a {@link TetherException} when the attachment ends first.
+     */
+    public CompletableFuture<ControlMessage.Attached> activated() {
+        return activated;
+    }
+
+    /** True between a {@link ControlMessage.Lock} and the next {@link ControlMessage.Unlock}. */
+    public boolean isLocked() {
+        return locked;
+    }
+
+    /**
+     * Acknowledges a {@link ControlMessage.Message} (the user dismissed it): a sender waiting with
+     * {@code wait} hears OK. Acknowledging twice, or after the sender stopped waiting, does nothing.
+     */
+    public CompletableFuture<Void> acknowledge(long messageId) {
+        String json = Json.object().put("type", "ack").put("messageId", messageId).toString();
+        return enqueue(ws -> ws.sendText(json, true));
     }
 
     /** Sends keystrokes (copied), in order after everything sent before. */
@@ -182,6 +245,11 @@ public final class TerminalConnection implements AutoCloseable {
     }
 
     private void finish(ControlMessage.Closed reason) {
+        if (!connecting.isDone() || !activated.isDone()) {
+            TetherException why = endedBeforeActivation(reason);
+            connecting.completeExceptionally(why);
+            activated.completeExceptionally(why);
+        }
         if (closed.complete(reason)) {
             try {
                 listener.onClosed(reason);
@@ -191,15 +259,43 @@ public final class TerminalConnection implements AutoCloseable {
         }
     }
 
+    /** Why the attachment ended before it was ACTIVATED, as the exception attach or activated() reports. */
+    private TetherException endedBeforeActivation(ControlMessage.Closed reason) {
+        ControlMessage.Error error = lastError;
+        if (error != null) {
+            ResultCode code;
+            try {
+                code = ResultCode.valueOf(error.error());
+            } catch (IllegalArgumentException newerServer) {
+                code = ResultCode.INTERNAL;
+            }
+            return new TetherException(code, error.message());
+        }
+        return switch (reason.kind()) {
+            case ControlMessage.Closed.LOST -> new TetherException(ResultCode.SERVER_UNREACHABLE,
+                    "lost the connection to session " + sessionId + " while attaching: " + reason.reason());
+            case ControlMessage.Closed.DETACHED -> new TetherException(ResultCode.CANCELLED,
+                    "detached from session " + sessionId + " before the connection was activated");
+            default -> new TetherException(ResultCode.INVALID_STATE,
+                    "session " + sessionId + " ended the attach before it was activated: " + reason.reason());
+        };
+    }
+
     private void control(String text) {
         ControlMessage message;
         try {
             JsonNode node = Json.MAPPER.readTree(text);
             String type = node.path("type").asText();
             message = switch (type) {
-                case "attached" -> new ControlMessage.Attached(node.path("sessionId").asLong(), node.path("clientId").asLong(),
+                case "connecting" -> new ControlMessage.Connecting(node.path("connectionId").asLong(), node.path("requestId").asLong());
+                case "attached" -> new ControlMessage.Attached(node.path("sessionId").asLong(),
+                        node.path("connectionId").asLong(node.path("clientId").asLong()), node.path("requestId").asLong(),
                         node.path("cols").asInt(), node.path("rows").asInt());
                 case "resize" -> new ControlMessage.Resize(node.path("cols").asInt(), node.path("rows").asInt());
+                case "lock" -> new ControlMessage.Lock(node.path("message").asText(""));
+                case "unlock" -> new ControlMessage.Unlock();
+                case "message" -> new ControlMessage.Message(node.path("messageId").asLong(), node.path("title").asText(""),
+                        node.path("text").asText(""), node.path("timeoutSeconds").asInt());
                 case "closed" -> new ControlMessage.Closed(node.path("kind").asText("ended"),
                         node.path("reason").asText(""), node.path("exitCode").isNumber() ? node.path("exitCode").asInt() : null);
                 case "error" -> new ControlMessage.Error(node.path("error").asText("INTERNAL"), node.path("message").asText(""));
@@ -213,8 +309,17 @@ public final class TerminalConnection implements AutoCloseable {
             serverReason = reason; // delivered once, when the socket closes
             return;
         }
-        if (message instanceof ControlMessage.Error error) {
-            lastError = error; // the reason, should the server close the socket next
+        switch (message) {
+            case ControlMessage.Error error -> lastError = error; // the reason, should the server close the socket next
+            case ControlMessage.Connecting c -> connecting.complete(c);
+            case ControlMessage.Attached a -> {
+                connecting.complete(new ControlMessage.Connecting(a.connectionId(), a.requestId()));
+                activated.complete(a);
+            }
+            case ControlMessage.Lock lock -> locked = true;
+            case ControlMessage.Unlock unlock -> locked = false;
+            default -> {
+            }
         }
         try {
             listener.onControl(message);

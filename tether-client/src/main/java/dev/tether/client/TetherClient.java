@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
+import dev.tether.core.Accounts.NewUser;
 import dev.tether.core.Ids;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class TetherClient implements AutoCloseable {
     private static final JavaType SERVER = Json.type(ServerInfo.class);
+    private static final JavaType NEW_USER = Json.type(NewUser.class);
 
     private final Http http;
     private final ScheduledExecutorService watchdog;
@@ -33,6 +35,9 @@ public final class TetherClient implements AutoCloseable {
     private final Sessions sessions;
     private final Events events;
     private final Users users;
+    private final Connections connections;
+    private final Workspaces workspaces;
+    private final Tokens tokens;
 
     private TetherClient(Builder builder) {
         this.http = new Http(builder.server, builder.token, builder.ownSessionId, builder.connectTimeout, builder.timeout);
@@ -41,6 +46,9 @@ public final class TetherClient implements AutoCloseable {
         this.sessions = new Sessions(http, requests);
         this.events = new Events(http, watchdog);
         this.users = new Users(http);
+        this.connections = new Connections(http, requests);
+        this.workspaces = new Workspaces(http, requests);
+        this.tokens = new Tokens(http);
     }
 
     /** A client for the server at {@code server} (for example {@code http://127.0.0.1:7420}) using a bearer token. */
@@ -50,6 +58,23 @@ public final class TetherClient implements AutoCloseable {
 
     public static Builder builder(URI server) {
         return new Builder(server);
+    }
+
+    /**
+     * Exchanges a user's password for a new user token ({@code POST /login}, the one call without a
+     * bearer token). A wrong name or password is UNAUTHENTICATED, the same sentence for both. The
+     * caller may zero {@code password} when this returns.
+     */
+    public static String login(URI server, String user, char[] password) {
+        Builder.checkAddress(server);
+        Http http = Http.anonymous(server, Duration.ofSeconds(30));
+        try {
+            byte[] body = Json.withSecret(Json.object().put("user", user), "password", password);
+            NewUser answer = http.postSecret("/login", body, NEW_USER);
+            return answer.token();
+        } finally {
+            http.close();
+        }
     }
 
     public Sessions sessions() {
@@ -64,9 +89,24 @@ public final class TetherClient implements AutoCloseable {
         return events;
     }
 
-    /** Users; administrators only. */
+    /** Users: administrators add and list them; everyone sets their own password. */
     public Users users() {
         return users;
+    }
+
+    /** Connections: one client attached to one session (IMbnConnection). */
+    public Connections connections() {
+        return connections;
+    }
+
+    /** Workspaces and their stored credentials (IWorkspaceScriptable). */
+    public Workspaces workspaces() {
+        return workspaces;
+    }
+
+    /** Application tokens for the caller's own account. */
+    public Tokens tokens() {
+        return tokens;
     }
 
     /** The server ({@code GET /server}), and who this client's token belongs to. */
@@ -75,8 +115,9 @@ public final class TetherClient implements AutoCloseable {
     }
 
     /**
-     * Attaches to a session's terminal. Returns once the server has accepted the attachment; output and
-     * control messages then go to {@code listener}.
+     * Attaches to a session's terminal. Returns once the server has made the connection (its id and the
+     * connect request's id are known; {@link TerminalConnection#activated()} follows); output and
+     * control messages then go to {@code listener}. A refusal is thrown as a {@link TetherException}.
      *
      * @param cols the window's columns, or 0 to keep the session's size
      * @param rows the window's rows, or 0 to keep the session's size
@@ -108,12 +149,17 @@ public final class TetherClient implements AutoCloseable {
         private Duration timeout = Duration.ofSeconds(30);
 
         private Builder(URI server) {
-            this.server = Objects.requireNonNull(server, "server");
+            this.server = checkAddress(server);
+        }
+
+        static URI checkAddress(URI server) {
+            Objects.requireNonNull(server, "server");
             String scheme = server.getScheme();
             if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme) || server.getHost() == null) {
                 throw new TetherException(ResultCode.INVALID_PARAMETER,
                         "the server address " + server + " is not an http:// or https:// URL");
             }
+            return server;
         }
 
         /** The bearer token; without one every call is UNAUTHENTICATED. */

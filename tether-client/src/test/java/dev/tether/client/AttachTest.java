@@ -9,13 +9,8 @@ import dev.tether.core.ResultCode;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.SessionState;
 import dev.tether.core.TetherException;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,36 +33,8 @@ class AttachTest {
         server.close();
     }
 
-    /** Collects what an attachment hears. */
-    static final class Recorder implements AttachListener {
-        final ByteArrayOutputStream output = new ByteArrayOutputStream();
-        final List<ControlMessage> control = new CopyOnWriteArrayList<>();
-        final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
-
-        @Override
-        public synchronized void onOutput(ByteBuffer bytes) {
-            byte[] copy = new byte[bytes.remaining()];
-            bytes.get(copy);
-            output.writeBytes(copy);
-        }
-
-        @Override
-        public void onControl(ControlMessage message) {
-            control.add(message);
-        }
-
-        @Override
-        public void onClosed(ControlMessage.Closed reason) {
-            closed.complete(reason);
-        }
-
-        synchronized String text() {
-            return output.toString(StandardCharsets.UTF_8);
-        }
-    }
-
     @Test
-    void attachSendsKeystrokesAndReceivesOutputAfterAnAttachedMessage() {
+    void attachSendsKeystrokesAndReceivesOutputAfterConnectingAndAttachedMessages() {
         SessionInfo s = tether.sessions().create(NewSession.of("cat"));
         var recorder = new Recorder();
 
@@ -75,11 +42,15 @@ class AttachTest {
         terminal.send("hello tether\n".getBytes(StandardCharsets.UTF_8)).join();
 
         await().until(() -> recorder.text().contains("hello tether"));
-        assertThat(recorder.control.getFirst()).isInstanceOfSatisfying(ControlMessage.Attached.class, a -> {
+        assertThat(recorder.control.get(0)).isEqualTo(new ControlMessage.Connecting(terminal.connectionId(), terminal.requestId()));
+        assertThat(recorder.control.get(1)).isInstanceOfSatisfying(ControlMessage.Attached.class, a -> {
             assertThat(a.sessionId()).isEqualTo(s.id());
+            assertThat(a.connectionId()).isEqualTo(terminal.connectionId());
+            assertThat(a.requestId()).isEqualTo(terminal.requestId());
             assertThat(a.cols()).isEqualTo(90);
             assertThat(a.rows()).isEqualTo(20);
         });
+        assertThat(terminal.activated()).isCompleted();
         assertThat(tether.sessions().get(s.id()).connections()).isEqualTo(1);
         terminal.detach();
         assertThat(recorder.closed.join().kind()).isEqualTo(ControlMessage.Closed.DETACHED);

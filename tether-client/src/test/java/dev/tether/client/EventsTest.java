@@ -66,7 +66,7 @@ class EventsTest {
     @Test
     void aFollowingSubscriptionHearsNewEventsAsTheyHappen() {
         var heard = new CopyOnWriteArrayList<EventRecord>();
-        try (EventSubscription subscription = tether.events().subscribe(lastId(), true, heard::add)) {
+        try (Subscription subscription = tether.events().subscribe(heard::add, lastId())) {
             SessionInfo s = tether.sessions().create(NewSession.of("sleep", "60"));
 
             await().until(() -> heard.stream().anyMatch(e -> e.type().equals("SessionCreated") && s.id() == e.sessionId()));
@@ -98,6 +98,36 @@ class EventsTest {
             assertThat(proxy.accepted.get()).as("the stream was reconnected").isGreaterThanOrEqualTo(2);
             stream.close();
             assertThat(reader.join(java.time.Duration.ofSeconds(2))).as("close wakes a blocked reader").isTrue();
+        }
+    }
+
+    @Test
+    void aSubscriptionResumesAfterTheStreamIsCut_withoutLossOrDuplicates_andCloseStopsIt() throws Exception {
+        long since = lastId();
+        var heard = new CopyOnWriteArrayList<EventRecord>();
+        try (var proxy = new DroppingProxy(server.url());
+             var viaProxy = TetherClient.connect(proxy.url(), server.adminToken())) {
+            Subscription subscription = viaProxy.events().subscribe(heard::add, since);
+            SessionInfo before = tether.sessions().create(NewSession.of("sleep", "60"));
+            await().until(() -> heard.stream().anyMatch(e -> before.id() == nullToZero(e.sessionId())));
+
+            for (int cut = 0; cut < 2; cut++) {
+                proxy.dropAll();
+                tether.sessions().create(NewSession.of("sleep", "60"));
+            }
+            SessionInfo last = tether.sessions().create(NewSession.of("sleep", "60"));
+            await().until(() -> heard.stream().anyMatch(e -> e.type().equals("SessionCreated") && last.id() == nullToZero(e.sessionId())));
+
+            List<Long> expected = stored(since).stream().map(EventRecord::id).filter(id -> id <= heard.getLast().id()).toList();
+            assertThat(heard).extracting(EventRecord::id).containsExactlyElementsOf(expected);
+            assertThat(proxy.accepted.get()).as("the stream was reconnected").isGreaterThanOrEqualTo(2);
+
+            subscription.close();
+            subscription.done().get(2, java.util.concurrent.TimeUnit.SECONDS);
+            int count = heard.size();
+            tether.sessions().create(NewSession.of("sleep", "60"));
+            Thread.sleep(300);
+            assertThat(heard).as("nothing is heard after close").hasSize(count);
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.core.Accounts.NewUser;
 import dev.tether.core.NewSession;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;

@@ -11,12 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 
-/** A real server on a free port with a temporary data directory, one per test class. */
-final class TestServer implements AutoCloseable {
-    final Path dataDir;
-    final TetherServer server;
+/** A real server on a free port with a temporary data directory, one per test class (public for the compat tests). */
+public final class TestServer implements AutoCloseable {
+    public final Path dataDir;
+    public final TetherServer server;
 
-    TestServer(String name) {
+    public TestServer(String name) {
         try {
             dataDir = Files.createTempDirectory("tether-client-test");
         } catch (IOException e) {
@@ -26,20 +26,34 @@ final class TestServer implements AutoCloseable {
                 .withGraces(Duration.ofMillis(300), Duration.ofSeconds(1)));
     }
 
-    URI url() {
+    public URI url() {
         return server.url();
     }
 
-    String adminToken() {
+    public String adminToken() {
         return server.adminToken();
     }
 
-    TetherClient admin() {
+    public TetherClient admin() {
         return TetherClient.connect(url(), adminToken());
     }
 
+    /** A client of this server with {@code token}. */
+    public TetherClient client(String token) {
+        return TetherClient.connect(url(), token);
+    }
+
+    /** A new user with a password (8+ characters); returns their user token. */
+    public String user(String name, String password) {
+        try (TetherClient admin = admin()) {
+            String token = admin.users().add(name, false).token();
+            admin.users().passwd(name, password.toCharArray());
+            return token;
+        }
+    }
+
     /** A port nothing listens on (bound, then released). */
-    static int freePort() {
+    public static int freePort() {
         try (var socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -2,12 +2,15 @@ package dev.tether.client;
 
 import java.util.concurrent.CompletableFuture;
 
-/** A listener's hold on the event stream; {@link #close()} stops it. */
-public final class EventSubscription implements AutoCloseable {
+/**
+ * A listener's hold on the event stream ({@link Events#subscribe}); {@link #close()} stops it. While it
+ * is open, a dropped connection is resumed after the last delivered event: none lost, none twice.
+ */
+public final class Subscription implements AutoCloseable {
     private final EventFeed feed;
     private final CompletableFuture<Void> done;
 
-    EventSubscription(EventFeed feed, CompletableFuture<Void> done) {
+    Subscription(EventFeed feed, CompletableFuture<Void> done) {
         this.feed = feed;
         this.done = done;
     }
@@ -22,6 +25,7 @@ public final class EventSubscription implements AutoCloseable {
         return done;
     }
 
+    /** Stops the stream; the listener hears nothing after the call in progress, if any. Idempotent. */
     @Override
     public void close() {
         feed.close();

@@ -1,0 +1,41 @@
+package dev.tether.client;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Collects what an attachment hears (public for the compat tests). */
+public final class Recorder implements AttachListener {
+    private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+    public final List<ControlMessage> control = new CopyOnWriteArrayList<>();
+    public final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
+
+    @Override
+    public synchronized void onOutput(ByteBuffer bytes) {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.get(copy);
+        output.writeBytes(copy);
+    }
+
+    @Override
+    public void onControl(ControlMessage message) {
+        control.add(message);
+    }
+
+    @Override
+    public void onClosed(ControlMessage.Closed reason) {
+        closed.complete(reason);
+    }
+
+    public synchronized String text() {
+        return output.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The control messages of one kind, in order. */
+    public <T extends ControlMessage> List<T> control(Class<T> kind) {
+        return control.stream().filter(kind::isInstance).map(kind::cast).toList();
+    }
+}
