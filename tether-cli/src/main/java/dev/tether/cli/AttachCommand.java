@@ -1,13 +1,11 @@
 package dev.tether.cli;
 
-import dev.tether.client.AttachListener;
 import dev.tether.client.ControlMessage;
 import dev.tether.client.TerminalConnection;
 import dev.tether.core.Ids;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
@@ -15,7 +13,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code tether session attach ID}: this terminal becomes the session's terminal until Ctrl-] detaches
- * it, someone disconnects it, or the session ends. The session keeps running after a detach.
+ * it, someone disconnects it, or the session ends. The session keeps running after a detach. A locked
+ * session shows a lock screen, and messages show as banners that a key press acknowledges (see
+ * {@link AttachScreen}).
  *
  * <p>Threads: the WebSocket's thread writes output to stdout as it arrives (a slow terminal slows the
  * stream, it does not grow memory); a daemon thread reads the keyboard and sends it; the command's
@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "attach", mixinStandardHelpOptions = true,
         description = {"Attach this terminal to a session. Ctrl-] detaches (the session keeps running).",
-            "Window size is sent at attach and on every resize. Exits 0 when detached, disconnected or the session ends."})
+            "Window size is sent at attach and on every resize. Exits 0 when detached, disconnected or the session ends.",
+            "A locked session shows a lock screen and takes no keys until unlocked. A message shows as a banner",
+            "on stderr; the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session."})
 final class AttachCommand extends ClientCommand {
     /** Ctrl-], as telnet and docker use it. */
     static final byte DETACH_KEY = 0x1d;
@@ -36,12 +38,14 @@ final class AttachCommand extends ClientCommand {
         long sessionId = Ids.parse("session", id);
         var client = client();
         ControlMessage.Closed end;
+        AttachScreen screen;
         try (RawTerminal terminal = openTerminal()) {
-            TerminalConnection connection = client.attach(sessionId, terminal.cols(), terminal.rows(), clientName(),
-                    new Output(terminal));
+            screen = new AttachScreen(terminal, err(), sessionId);
+            TerminalConnection connection = client.attach(sessionId, terminal.cols(), terminal.rows(), clientName(), screen);
             terminal.onResize((cols, rows) -> connection.resize(cols, rows));
-            Thread.ofPlatform().daemon().name("tether-keyboard").start(() -> pumpKeyboard(terminal, connection));
+            Thread.ofPlatform().daemon().name("tether-keyboard").start(() -> pumpKeyboard(terminal, connection, screen));
             end = await(connection.closed());
+            screen.onControl(new ControlMessage.Unlock()); // leave the lock screen, if it is up
         }
         // The terminal is restored: messages go on a line of their own.
         out().flush();
@@ -69,8 +73,8 @@ final class AttachCommand extends ClientCommand {
         }
     }
 
-    /** Keyboard to session, until Ctrl-] or the end of input; both detach. */
-    private static void pumpKeyboard(RawTerminal terminal, TerminalConnection connection) {
+    /** Keyboard to session, until Ctrl-] or the end of input; both detach. The screen may take a key press first. */
+    private static void pumpKeyboard(RawTerminal terminal, TerminalConnection connection, AttachScreen screen) {
         byte[] buffer = new byte[8192];
         try {
             while (!connection.closed().isDone()) {
@@ -80,12 +84,14 @@ final class AttachCommand extends ClientCommand {
                 }
                 int detachAt = indexOf(buffer, n, DETACH_KEY);
                 if (detachAt >= 0) {
-                    if (detachAt > 0) {
+                    if (detachAt > 0 && !screen.takesKeyPress(connection)) {
                         connection.send(buffer, 0, detachAt).join();
                     }
                     break;
                 }
-                connection.send(buffer, 0, n).join();
+                if (!screen.takesKeyPress(connection)) {
+                    connection.send(buffer, 0, n).join();
+                }
             }
         } catch (IOException | RuntimeException e) {
             // the connection or the terminal is gone: detach below, which is idempotent
@@ -118,20 +124,6 @@ final class AttachCommand extends ClientCommand {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "localhost";
-        }
-    }
-
-    /** Session output to this terminal. */
-    private record Output(RawTerminal terminal) implements AttachListener {
-        @Override
-        public void onOutput(ByteBuffer output) {
-            byte[] bytes = new byte[output.remaining()];
-            output.get(bytes);
-            try {
-                terminal.write(bytes, 0, bytes.length);
-            } catch (IOException e) {
-                // stdout is gone; the keyboard side or the server ends the attachment
-            }
         }
     }
 }

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code session disconnect} and {@code session close}: Disconnect-WmsSession and Close-WmsSession,
- * with {@code -SessionId} / {@code -All}, {@code -WhatIf} and {@code -Confirm}.
+ * {@code session disconnect|close|lock|unlock}: Disconnect-, Close-, Lock- and Unlock-WmsSession, with
+ * {@code -SessionId} / {@code -All}, {@code -WhatIf} and {@code -Confirm}.
  *
  * <p>{@code --what-if} and {@code --confirm} both start with the server's what-if answer, so the targets
  * and their descriptions are the server's, and nothing changes until a person says yes.
@@ -229,6 +229,58 @@ abstract class BatchCommand extends ClientCommand {
         @Override
         RequestRecord submit(TetherClient client, Selection selection) {
             return client.sessions().close(selection);
+        }
+    }
+
+    @Command(name = "lock", mixinStandardHelpOptions = true,
+            description = {"Lock sessions (Lock-WmsSession): attached clients show a lock screen with the message;",
+                "input is ignored and output is held back until 'session unlock'. Waits unless --no-wait."})
+    static final class Lock extends BatchCommand {
+        @Option(names = "--message", paramLabel = "TEXT", required = true, description = "What the lock screen says (required).")
+        String message;
+
+        @Override
+        String operation() {
+            return "Lock";
+        }
+
+        @Override
+        String progressLabel() {
+            return "Locking";
+        }
+
+        @Override
+        RequestRecord submit(TetherClient client, Selection selection) {
+            return client.sessions().lock(selection, message);
+        }
+    }
+
+    @Command(name = "unlock", mixinStandardHelpOptions = true,
+            description = {"Unlock sessions (Unlock-WmsSession): administrators need no password;",
+                "owners give theirs with --password-stdin. Waits unless --no-wait."})
+    static final class Unlock extends BatchCommand {
+        @Option(names = "--password-stdin",
+                description = "Your password, as the first line of stdin (asked without echo when stdin is a terminal).")
+        boolean passwordStdin;
+
+        private char[] password;
+
+        @Override
+        String operation() {
+            return "Unlock";
+        }
+
+        @Override
+        String progressLabel() {
+            return "Unlocking";
+        }
+
+        @Override
+        RequestRecord submit(TetherClient client, Selection selection) {
+            if (passwordStdin && password == null) {
+                password = Passwords.read("Password: ", "password", err());
+            }
+            return client.sessions().unlock(selection, password);
         }
     }
 }

@@ -10,17 +10,20 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where and as whom the CLI calls: {@code --server}, the token ({@code --token}, else
- * {@code TETHER_TOKEN}, else the default data directory's {@code admin.token}) and the caller's own
- * session ({@code TETHER_SESSION_ID}, set by Tether inside every session).
+ * {@code TETHER_TOKEN}, else the one {@code tether login} saved for that server, else the default data
+ * directory's {@code admin.token}) and the caller's own session ({@code TETHER_SESSION_ID}, set by
+ * Tether inside every session).
  */
 record Connection(URI server, String token, long ownSessionId) {
     static final String DEFAULT_SERVER = "http://127.0.0.1:" + ServerConfig.DEFAULT_PORT;
 
     static Connection resolve(String serverOption, String tokenOption) {
-        return new Connection(serverUri(serverOption), token(tokenOption), ownSession());
+        URI server = serverUri(serverOption);
+        return new Connection(server, token(tokenOption, server), ownSession());
     }
 
     TetherClient open() {
@@ -50,13 +53,17 @@ record Connection(URI server, String token, long ownSessionId) {
         }
     }
 
-    static String token(String option) {
+    static String token(String option, URI server) {
         if (option != null && !option.isBlank()) {
             return option.strip();
         }
         String env = System.getenv("TETHER_TOKEN");
         if (env != null && !env.isBlank()) {
             return env.strip();
+        }
+        Optional<String> saved = SavedTokens.forUser().lookup(server);
+        if (saved.isPresent()) {
+            return saved.get();
         }
         Path file = ServerConfig.defaultDataDir().resolve("admin.token");
         if (Files.isReadable(file)) {
@@ -70,7 +77,8 @@ record Connection(URI server, String token, long ownSessionId) {
             }
         }
         throw new TetherException(ResultCode.UNAUTHENTICATED,
-                "no token: pass --token, set TETHER_TOKEN, or run as the user who can read " + file);
+                "no token for " + server + ": pass --token, set TETHER_TOKEN, run 'tether login --server " + server
+                        + " --user NAME', or run as the user who can read " + file);
     }
 
     static long ownSession() {

@@ -24,9 +24,13 @@ import picocli.CommandLine.Spec;
         subcommands = {
             ServeCommand.class,
             SessionCommands.class,
+            ConnectionCommands.class,
+            WorkspaceCommands.class,
             RequestCommands.class,
             EventsCommand.class,
             UserCommands.class,
+            TokenCommands.class,
+            LoginCommand.class,
         })
 public final class Main implements Callable<Integer> {
 
@@ -35,7 +39,8 @@ public final class Main implements Callable<Integer> {
     String server;
 
     @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
-            description = "Bearer token (default: $TETHER_TOKEN, else the admin.token in the default data directory if readable).")
+            description = "Bearer token (default: $TETHER_TOKEN, else the one 'tether login' saved for the server,"
+                    + " else the admin.token in the default data directory if readable).")
     String token;
 
     @Option(names = "--json", scope = ScopeType.INHERIT,

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code tether session ...}: Get-WmsSession, Disconnect-WmsSession, Close-WmsSession and friends. */
 @Command(name = "session", mixinStandardHelpOptions = true,
-        description = "Start, list, attach to, disconnect and close sessions.",
+        description = "Start, list, attach to, disconnect, close, lock and unlock sessions, and send them messages.",
         subcommands = {
             SessionCommands.New.class,
             SessionCommands.ListSessions.class,
@@ -26,6 +26,9 @@ import picocli.CommandLine.Spec;
             AttachCommand.class,
             BatchCommand.Disconnect.class,
             BatchCommand.Close.class,
+            BatchCommand.Lock.class,
+            BatchCommand.Unlock.class,
+            MessageCommand.class,
         })
 final class SessionCommands implements Callable<Integer> {
     @Spec

@@ -2,7 +2,9 @@ package dev.tether.cli;
 
 import dev.tether.core.Accounts.NewUser;
 import dev.tether.core.UserRecord;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,9 +12,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tether user add|list} (administrators only). */
-@Command(name = "user", mixinStandardHelpOptions = true, description = "Add and list users (administrators only).",
-        subcommands = {UserCommands.Add.class, UserCommands.ListUsers.class})
+/** {@code tether user add|list} (administrators only) and {@code tether user passwd}. */
+@Command(name = "user", mixinStandardHelpOptions = true,
+        description = "Add and list users (administrators only); set passwords (your own, or anyone's as an administrator).",
+        subcommands = {UserCommands.Add.class, UserCommands.ListUsers.class, UserCommands.Passwd.class})
 final class UserCommands implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -56,6 +59,30 @@ final class UserCommands implements Callable<Integer> {
             var table = new Table("ID", "NAME", "ADMIN", "CREATED");
             users.forEach(u -> table.row(u.id(), u.name(), u.admin() ? "yes" : "no", Text.time(u.createdAt())));
             table.print(out());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "passwd", mixinStandardHelpOptions = true,
+            description = {"Set a user's password (8 to 1024 characters), for 'tether login' and unlocking sessions.",
+                "Asked twice on the terminal without echo, or read once as the first line of stdin."})
+    static final class Passwd extends ClientCommand {
+        @Parameters(paramLabel = "NAME", description = "The user: yourself, or anyone if you are an administrator.")
+        String name;
+
+        @Override
+        int run() {
+            char[] password = Passwords.readNew("New password for " + name + ": ", "password", err());
+            try {
+                client().users().passwd(name, password);
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            if (json()) {
+                JsonOut.print(out(), Map.of("user", name, "passwordSet", true));
+            } else {
+                out().println("Password set for " + name + ".");
+            }
             return ExitCodes.OK;
         }
     }

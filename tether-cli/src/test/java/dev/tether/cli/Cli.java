@@ -17,15 +17,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs {@code tether} as a user would: a separate JVM (the JDK running the tests) with the test
  * classpath, fed through pipes. The environment is the test's minus anything that would make the
- * result depend on the machine: no TETHER_TOKEN or TETHER_SESSION_ID unless given, and an empty
- * XDG_DATA_HOME so no real admin.token is found.
+ * result depend on the machine: no TETHER_TOKEN or TETHER_SESSION_ID unless given, and empty
+ * XDG_DATA_HOME and XDG_CONFIG_HOME so no real admin.token or saved login is found.
  */
 final class Cli {
     static final Path EMPTY_DATA_HOME;
+    static final Path EMPTY_CONFIG_HOME;
 
     static {
         try {
             EMPTY_DATA_HOME = Files.createTempDirectory("tether-cli-xdg");
+            EMPTY_CONFIG_HOME = Files.createTempDirectory("tether-cli-xdg-config");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -111,6 +113,7 @@ final class Cli {
         environment.remove("TETHER_SESSION_ID");
         environment.remove("TETHER_DEBUG");
         environment.put("XDG_DATA_HOME", EMPTY_DATA_HOME.toString());
+        environment.put("XDG_CONFIG_HOME", EMPTY_CONFIG_HOME.toString());
         environment.putAll(env);
         return builder;
     }

@@ -44,7 +44,7 @@ final class Tmux implements AutoCloseable {
             lines.add("unset TETHER_TOKEN TETHER_SESSION_ID TETHER_DEBUG");
             ProcessBuilder builder = cli.processBuilder(args);
             for (Map.Entry<String, String> e : builder.environment().entrySet()) {
-                if (e.getKey().startsWith("TETHER_") || e.getKey().equals("XDG_DATA_HOME")) {
+                if (e.getKey().startsWith("TETHER_") || e.getKey().startsWith("XDG_")) {
                     lines.add("export " + e.getKey() + "=" + quote(e.getValue()));
                 }
             }

@@ -1,0 +1,142 @@
+package dev.tether.cli;
+
+import dev.tether.core.ConnectionInfo;
+import dev.tether.core.ConnectionQuery;
+import dev.tether.core.ConnectionState;
+import dev.tether.core.Ids;
+import dev.tether.core.RequestRecord;
+import dev.tether.core.ResultCode;
+import dev.tether.core.TetherException;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tether connection list|get|disconnect}: IMbnConnection's connections, one client attached to one session each. */
+@Command(name = "connection", mixinStandardHelpOptions = true,
+        description = "List, show and disconnect connections (one client attached to one session).",
+        subcommands = {ConnectionCommands.ListConnections.class, ConnectionCommands.Get.class, ConnectionCommands.Disconnect.class})
+final class ConnectionCommands implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List connections: ID, SESSION, USER, APPLICATION, WORKSPACE, CLIENT, STATE,",
+                "CONNECTED. Without --all-states or --state, only those not DEACTIVATED."})
+    static final class ListConnections extends ClientCommand {
+        @Option(names = "--session", paramLabel = "ID", description = "Only connections to this session.")
+        String session;
+
+        @Option(names = "--state", paramLabel = "STATE",
+                description = "Only connections in this state: ACTIVATED (1), ACTIVATING (2), DEACTIVATED (3) or DEACTIVATING (4).")
+        String state;
+
+        @Option(names = "--workspace", paramLabel = "ID", description = "Only connections of this workspace.")
+        String workspace;
+
+        @Option(names = "--all-states", description = "Include DEACTIVATED connections (the history).")
+        boolean allStates;
+
+        @Override
+        int run() {
+            ConnectionState wanted = state == null ? null : parseState(state);
+            var query = new ConnectionQuery(session == null ? null : Ids.parse("session", session), wanted, workspace, null);
+            List<ConnectionInfo> found = client().connections().list(query).stream()
+                    .filter(c -> allStates || wanted != null || c.state() != ConnectionState.DEACTIVATED)
+                    .toList();
+            if (json()) {
+                JsonOut.print(out(), found);
+                return ExitCodes.OK;
+            }
+            var table = new Table("ID", "SESSION", "USER", "APPLICATION", "WORKSPACE", "CLIENT", "STATE", "CONNECTED");
+            for (ConnectionInfo c : found) {
+                table.row(c.id(), c.sessionId(), c.user(), dash(c.application()), dash(c.workspaceId()), dash(c.clientName()),
+                        c.state(), Text.time(c.connectedAt()));
+            }
+            table.print(out());
+            return ExitCodes.OK;
+        }
+
+        static ConnectionState parseState(String text) {
+            for (ConnectionState s : ConnectionState.values()) {
+                if (s.name().equalsIgnoreCase(text) || Integer.toString(s.code()).equals(text)) {
+                    return s;
+                }
+            }
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "--state " + text
+                    + " is not a connection state: use ACTIVATED (1), ACTIVATING (2), DEACTIVATED (3) or DEACTIVATING (4)");
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one connection, also after it ended.")
+    static final class Get extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "The connection id.")
+        String id;
+
+        @Override
+        int run() {
+            ConnectionInfo c = client().connections().get(Ids.parse("connection", id));
+            if (json()) {
+                JsonOut.print(out(), c);
+            } else {
+                print(out(), c);
+            }
+            return ExitCodes.OK;
+        }
+
+        static void print(PrintWriter out, ConnectionInfo c) {
+            var fields = new LinkedHashMap<String, Object>();
+            fields.put("id", c.id());
+            fields.put("session", c.sessionId());
+            fields.put("user", c.user());
+            fields.put("application", dash(c.application()));
+            fields.put("workspace", dash(c.workspaceId()));
+            fields.put("client", dash(c.clientName()));
+            fields.put("remote", dash(c.remote()));
+            fields.put("state", c.state() + " (" + c.stateCode() + ")");
+            fields.put("connected", Text.time(c.connectedAt()));
+            if (c.disconnectedAt() != null) {
+                fields.put("disconnected", Text.time(c.disconnectedAt()));
+                fields.put("reason", c.disconnectReason());
+            }
+            fields.put("bytes in", c.bytesIn());
+            fields.put("bytes out", c.bytesOut());
+            int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
+            fields.forEach((key, value) -> out.println(key + " ".repeat(width - key.length() + 2) + (value == null ? "" : value)));
+        }
+    }
+
+    @Command(name = "disconnect", mixinStandardHelpOptions = true,
+            description = {"Disconnect one connection (IMbnConnection::Disconnect); the session keeps",
+                "running. Waits until it is DEACTIVATED; --no-wait prints the request id at once.",
+                "Already disconnected: NOT_FOUND (0x80070490)."})
+    static final class Disconnect extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "The connection id.")
+        String id;
+
+        @Option(names = "--no-wait", description = "Print the request id and return without waiting for it to complete.")
+        boolean noWait;
+
+        @Override
+        int run() {
+            long connectionId = Ids.parse("connection", id);
+            RequestRecord accepted = client().connections().disconnect(connectionId);
+            return Outcome.report(this, accepted, noWait);
+        }
+    }
+
+    static String dash(String value) {
+        return value == null || value.isBlank() ? "-" : value;
+    }
+}
