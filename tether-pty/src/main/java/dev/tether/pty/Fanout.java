@@ -11,11 +11,18 @@ import org.slf4j.LoggerFactory;
  * A terminal's output ring and the viewers reading it. Confined to the I/O loop.
  *
  * <p>Each chunk read goes into the ring, then to every <em>live</em> viewer. A viewer whose
- * send returns false has still accepted that chunk and is <em>blocked</em> at the ring's head.
- * When it signals writable it is caught up from the ring in slices until live again or full
- * again — or, if the ring has moved past its position, detached and told it is too slow. That
- * check also runs on every chunk, so a viewer that never drains is let go as soon as it has
- * lost data. Viewer callbacks are guarded: a viewer whose send throws is detached.
+ * send returns false has still accepted that chunk and is <em>blocked</em> (full). When it
+ * signals writable it is caught up from the ring in slices until live again or full again.
+ *
+ * <p><b>Nobody loses output for being briefly full.</b> The terminal is not read while the next
+ * read could overwrite output a full viewer has not been sent yet (a <em>laggard</em>): a healthy
+ * client whose send window is momentarily in flight makes the others wait for it, for
+ * milliseconds. A laggard that stays full for {@link #TOO_SLOW_NANOS} while another viewer wants
+ * output is the slow one: it is detached and told it is too slow, and reading resumes for the
+ * others. When every viewer is full the program simply blocks, as on a real terminal; nobody is
+ * dropped for that. (An earlier rule dropped a full viewer as soon as the ring passed it, which
+ * let go healthy clients whenever another client still had room: BackpressureTest in the server.)
+ * Viewer callbacks are guarded: a viewer whose send throws is detached.
  *
  * <p><b>Held</b> (a locked session): chunks go into the ring only, output is wanted whoever is
  * attached, nobody is sent anything, checked for loss or replayed on attach. A viewer keeps its
@@ -30,6 +37,8 @@ final class Fanout {
     static final int SLICE = 64 * 1024;
     static final long PAUSE_INPUT_ABOVE = 64 * 1024;
     static final long RESUME_INPUT_BELOW = 16 * 1024;
+    /** How long a full viewer may hold the others back before it is let go as too slow. */
+    static final long TOO_SLOW_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     private final OutputRing ring;
     private final Object owner;
@@ -46,17 +55,66 @@ final class Fanout {
         return ring.head();
     }
 
-    /** Output should be read while held, nobody is attached or somebody is live. */
+    /**
+     * Output should be read while held, while nobody is attached, or while somebody is live and no
+     * full viewer would lose output it has not been sent.
+     */
     boolean wantsOutput() {
         if (held || taps.isEmpty()) {
             return true;
         }
+        return anyLive() && laggard() == null;
+    }
+
+    private boolean anyLive() {
         for (int i = 0; i < taps.size(); i++) {
-            if (taps.get(i).live) {
+            Tap tap = taps.get(i);
+            if (tap.live && !tap.detached) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The longest-full viewer whose unsent output the next read could overwrite, or null. */
+    private Tap laggard() {
+        long limit = ring.head() + EventLoop.READ_BUFFER_BYTES - ring.capacity();
+        Tap oldest = null;
+        for (int i = 0; i < taps.size(); i++) {
+            Tap tap = taps.get(i);
+            if (!tap.detached && !tap.live && tap.position < limit && (oldest == null || tap.blockedSince < oldest.blockedSince)) {
+                oldest = tap;
+            }
+        }
+        return oldest;
+    }
+
+    /**
+     * When a laggard holds a live viewer back: the time (System.nanoTime) at which it is overdue,
+     * else -1. The terminal checks again then ({@link #dropOverdue}).
+     */
+    long overdueAt() {
+        if (held || !anyLive()) {
+            return -1;
+        }
+        Tap laggard = laggard();
+        return laggard == null ? -1 : laggard.blockedSince + TOO_SLOW_NANOS;
+    }
+
+    /** Lets go every laggard that has held a live viewer back for {@link #TOO_SLOW_NANOS} by {@code now}. */
+    void dropOverdue(long now) {
+        Tap laggard;
+        while (!held && anyLive() && (laggard = laggard()) != null && now - laggard.blockedSince >= TOO_SLOW_NANOS) {
+            tooSlow(laggard);
+        }
+        forgetDetached();
+    }
+
+    private static void block(Tap tap) {
+        if (tap.live) {
+            tap.blockedSince = System.nanoTime();
+        }
+        tap.live = false;
     }
 
     /**
@@ -116,7 +174,7 @@ final class Fanout {
             } else if (tap.live) {
                 tap.position = head;
                 if (!send(tap, view.clear().limit(n))) {
-                    tap.live = false;
+                    block(tap);
                 }
             } else if (tap.position < tail) {
                 tooSlow(tap);
@@ -202,7 +260,7 @@ final class Fanout {
             }
             tap.position += length;
             if (!accepted && !ignoreFull) {
-                tap.live = false;
+                block(tap);
                 return;
             }
         }

@@ -30,6 +30,11 @@ final class OutputRing {
         this.window = ByteBuffer.wrap(bytes).asReadOnlyBuffer();
     }
 
+    /** The most bytes the ring keeps. */
+    int capacity() {
+        return capacity;
+    }
+
     long head() {
         return head;
     }

@@ -63,6 +63,8 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private boolean writeBlocked;
     private int interest;
     private boolean exited;
+    /** When a too-slow check is scheduled (System.nanoTime), -1 when none. Loop only. */
+    private long tooSlowCheck = -1;
     private final Signaller signaller;
 
     PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, int ringBytes, TerminalListener listener,
@@ -270,6 +272,15 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private void settle() {
         if (masterFd < 0) {
             return;
+        }
+        long overdue = fanout.overdueAt();
+        if (overdue >= 0 && (tooSlowCheck < 0 || overdue < tooSlowCheck)) {
+            tooSlowCheck = overdue;
+            loop.at(overdue, () -> {
+                tooSlowCheck = -1;
+                fanout.dropOverdue(System.nanoTime());
+                settle();
+            });
         }
         int want = (wantsRead() ? LibC.EPOLLIN : 0) | (writeBlocked ? LibC.EPOLLOUT : 0);
         if (want == interest) {

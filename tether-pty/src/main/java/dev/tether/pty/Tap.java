@@ -25,6 +25,8 @@ final class Tap implements Attachment {
      * While the output is held: its transport takes bytes, so it is caught up on release.
      */
     boolean live;
+    /** When it last went from live to full (System.nanoTime). */
+    long blockedSince;
     boolean inputPaused;
 
     Tap(PtyTerminal terminal, Viewer viewer) {

@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The backpressure policy: a client that stops reading never stalls the others, never makes the
- * server's memory grow without bound, and is let go with reason "too slow" once it is further
- * behind than the ring buffer holds; a lone slow client pauses the program as a terminal would.
+ * The backpressure policy: a client that stops reading holds the others back for at most a
+ * second, never makes the server's memory grow without bound, and is then let go with reason
+ * "too slow"; clients that keep reading are never let go; a lone slow client pauses the program
+ * as a terminal would.
  */
 class BackpressureTest {
     @RegisterExtension
@@ -35,6 +36,23 @@ class BackpressureTest {
         long before = fast.bytes.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> fast.bytes.get() > before + 1024 * 1024);
         assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(1);
+        server.post("/sessions/" + id + "/close?wait=true", null); // stop the flood
+    }
+
+    /**
+     * Regression: healthy clients were let go as "too slow" when their send window was briefly in
+     * flight while another client still had room, because the ring (64 KiB here) was passed in
+     * microseconds. Now reading waits for a briefly full client instead.
+     */
+    @Test
+    void twoClientsThatKeepReadingAFloodAreNeverLetGo() throws Exception {
+        long id = server.shell("exec yes 0123456789abcdefghijklmnopqrstuvwxyz");
+        TestTerminal a = server.attach(id);
+        TestTerminal b = server.attach(id);
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.bytes.get() > 32L * 1024 * 1024 && b.bytes.get() > 32L * 1024 * 1024);
+        assertThat(a.closedWith).isNotDone();
+        assertThat(b.closedWith).isNotDone();
+        assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(2);
         server.post("/sessions/" + id + "/close?wait=true", null); // stop the flood
     }
 
