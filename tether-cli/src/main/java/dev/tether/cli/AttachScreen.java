@@ -16,7 +16,8 @@ import java.util.Deque;
  * banners.
  *
  * <p><b>Lock screen.</b> On {@code lock} the terminal switches to its alternate screen (which saves the
- * session's screen), clears it and shows the message; keys other than Ctrl-] are not sent. On
+ * session's screen), clears it and shows the message; keys other than Ctrl-] are not sent, and its last
+ * line counts the ignored reads so the person typing sees that they go nowhere. On
  * {@code unlock} the saved screen comes back and output held meanwhile follows (the server holds output
  * while locked, and sends a redraw signal to full-screen programs; output that arrives before the
  * {@code unlock} message is held here, up to {@link #MAX_HELD} bytes, so it lands on the restored screen).
@@ -43,6 +44,7 @@ final class AttachScreen implements AttachListener {
     private final Deque<Long> unacknowledged = new ArrayDeque<>();
     private final ByteArrayOutputStream held = new ByteArrayOutputStream();
     private boolean locked;
+    private int ignoredInput;
 
     AttachScreen(RawTerminal terminal, PrintWriter err, long sessionId) {
         this.terminal = terminal;
@@ -81,6 +83,10 @@ final class AttachScreen implements AttachListener {
             connection.acknowledge(unacknowledged.removeFirst());
             return true;
         }
+        if (locked && terminal.isTerminal()) {
+            ignoredInput++;
+            write(("\r  Input ignored while locked (" + ignoredInput + ").\u001b[K").getBytes(StandardCharsets.UTF_8));
+        }
         return locked;
     }
 
@@ -90,6 +96,7 @@ final class AttachScreen implements AttachListener {
 
     private void showLock(String message) {
         locked = true;
+        ignoredInput = 0;
         if (!terminal.isTerminal()) {
             notice("[session " + sessionId + " locked: " + oneLine(message) + "]");
             return;
@@ -99,7 +106,7 @@ final class AttachScreen implements AttachListener {
         for (String line : printable(message).split("\n", -1)) {
             screen.append("  ").append(line).append("\r\n");
         }
-        screen.append("\r\n  Keys are not sent to the session until it is unlocked. Ctrl-] detaches.\r\n");
+        screen.append("\r\n  Keys are not sent to the session until it is unlocked. Ctrl-] detaches.\r\n\r\n");
         write(screen.toString().getBytes(StandardCharsets.UTF_8));
     }
 

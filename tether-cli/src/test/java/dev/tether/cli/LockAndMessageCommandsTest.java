@@ -145,6 +145,7 @@ class LockAndMessageCommandsTest {
             String lockScreen = terminal.awaitScreen("Maintenance: back at 10:00");
             assertThat(lockScreen).contains("Session " + id + " is locked.").doesNotContain("before-lock");
             terminal.keys("echo typed-while-locked", "Enter");
+            terminal.awaitScreen("Input ignored while locked"); // read by the CLI while locked (tmux types asynchronously)
 
             sdk.sessions().unlockAsync(id, null).await();
 
