@@ -206,6 +206,10 @@ public final class Accounts {
 
     /** A user and the token issued with it (shown once). */
     public record NewUser(UserRecord user, String token) {
+        @Override
+        public String toString() { // never print the token
+            return "NewUser[user=" + user + "]";
+        }
     }
 
     private static void requireAdmin(Caller caller, String what) {

@@ -69,6 +69,10 @@ public final class Workspaces {
 
     /** A started workspace and its token: connections opened with the token belong to the workspace. */
     public record Started(WorkspaceInfo workspace, String token) {
+        @Override
+        public String toString() { // never print the token
+            return "Started[workspace=" + workspace.id() + "]";
+        }
     }
 
     // ---------------------------------------------------------------- StartWorkspace

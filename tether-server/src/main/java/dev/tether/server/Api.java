@@ -83,8 +83,9 @@ final class Api {
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
-        router.get(PREFIX + "/server").handler(ctx -> ok(ctx, Map.of("name", info.name(), "version", info.version(),
-                "url", info.url(), "startedAt", info.startedAt(), "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin()))));
+        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, sessions.lastEventId().thenApply(last -> Map.of(
+                "name", info.name(), "version", info.version(), "url", info.url(), "startedAt", info.startedAt(),
+                "lastEventId", last, "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin())))));
 
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,
                 sessions.list(caller(ctx), flag(ctx, "allStates"))));

@@ -68,11 +68,16 @@ final class Attach {
             }
             // The transport has told the client "connecting" and "attached"; output is flowing.
             ClientHandle handle = result.result();
-            ws.binaryMessageHandler(buffer -> handle.input(ByteBuffer.wrap(buffer.getBytes())));
-            ws.textMessageHandler(text -> control(handle, text, transport));
+            // First, so a client that closed while attaching is let go (ConnectStateChange), not left ACTIVATED.
             transport.onClose(() -> handle.gone("client closed the connection"));
-            ws.exceptionHandler(e -> handle.gone("connection error: " + e.getMessage()));
-            ws.resume();
+            try {
+                ws.binaryMessageHandler(buffer -> handle.input(ByteBuffer.wrap(buffer.getBytes())));
+                ws.textMessageHandler(text -> control(handle, text, transport));
+                ws.exceptionHandler(e -> handle.gone("connection error: " + e.getMessage()));
+                ws.resume();
+            } catch (IllegalStateException closedMeanwhile) {
+                handle.gone("client closed the connection");
+            }
         });
     }
 

@@ -51,9 +51,12 @@ final class WebSocketClient implements ClientTransport {
         });
     }
 
-    /** Runs when the socket closes, whoever closed it. */
+    /** Runs when the socket closes, whoever closed it; at once if it closed already (actions are idempotent). */
     void onClose(Runnable action) {
         this.onClose = action;
+        if (closed.isDone()) {
+            action.run();
+        }
     }
 
     @Override

@@ -138,6 +138,20 @@ class MbnConnectionApiTest {
         assertThat(event(since, "ConnectStateChange", endedId).get("data").get("reason").asText()).isEqualTo("program exited");
     }
 
+    /** Regression: a client that closed while its attach completed was left ACTIVATED for good. */
+    @Test
+    void aClientThatHangsUpWhileConnecting_isLetGo_notLeftActivated() {
+        long id = server.shell("exec sleep 60");
+        for (int i = 0; i < 5; i++) {
+            TestTerminal t = server.attach(id);
+            long connectionId = t.control("connecting").get("connectionId").asLong();
+            t.leave();
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    server.get("/connections/" + connectionId).body().get("state").asText().equals("DEACTIVATED"));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.get("/sessions/" + id).body().get("state").asText().equals("DISCONNECTED"));
+    }
+
     @Test
     void connectionsAreListedWithTheirHistory_filteredBySessionAndState() {
         long id = server.shell("exec sleep 60");

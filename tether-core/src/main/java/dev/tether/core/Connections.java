@@ -1,0 +1,371 @@
+package dev.tether.core;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Connections with IMbnConnection's semantics: connecting (attach) is a request whose id the client
+ * learns at once, followed by ConnectComplete; a caller's disconnect is a request followed by
+ * DisconnectComplete once the transport is closed; what the system does on its own is
+ * ConnectStateChange. This class owns the live connections; the sessions' registry stays in
+ * {@link SessionService}.
+ */
+final class Connections {
+    private static final Logger LOG = Logger.getLogger(Connections.class.getName());
+
+    private final SessionService sessions;
+    private final Changes changes;
+    private final RequestBook requests;
+    private final Store store;
+    private final InstantSource clock;
+    private final Map<Long, LiveSession> live;
+    /** Live connections (ACTIVATING or ACTIVATED) by id. */
+    private final Map<Long, Client> connections = new ConcurrentHashMap<>();
+    private final List<Consumer<ConnectionRecord>> connectionEnded = new CopyOnWriteArrayList<>();
+
+    Connections(SessionService sessions, Changes changes, RequestBook requests, Store store, InstantSource clock,
+                Map<Long, LiveSession> live) {
+        this.sessions = sessions;
+        this.changes = changes;
+        this.requests = requests;
+        this.store = store;
+        this.clock = clock;
+        this.live = live;
+    }
+
+    /**
+     * Connects a client (IMbnConnection::Connect semantics): a connect request and an ACTIVATING
+     * connection are stored and the transport is told their ids at once; then the connection is
+     * ACTIVATED, the transport is told, output starts (the replay, then live bytes) and a
+     * ConnectComplete event {connectionId, requestId, status} is recorded. A size, when given,
+     * becomes the session's size (the most recent client's size wins).
+     */
+    CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
+                                                  Integer cols, Integer rows, String clientName, String remote) {
+        LiveSession s;
+        try {
+            sessions.refuseWhileStopping();
+            if (caller.ownSessionId() == id) {
+                throw new TetherException(ResultCode.OWN_SESSION,
+                        "session " + id + " is the session this call comes from; attaching it to itself would loop its output");
+            }
+            s = live.get(id);
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (s == null || !caller.maySee(s.record.user())) {
+            return sessions.get(caller, id).thenApply(info -> {
+                throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " is closed ("
+                        + info.closeReason() + "); start a new one");
+            });
+        }
+        var target = TargetResult.pending(id, "connection to " + s.describe());
+        var draft = new ConnectionRecord(0, id, caller.user(), caller.application(), caller.workspaceId(), clientName,
+                remote, ConnectionState.ACTIVATING, clock.instant(), null, null, 0, 0);
+        return requests.open(caller, "connect", List.of(target))
+                .thenCompose(accepted -> store.write(tx -> tx.insertConnection(draft)).thenApply(connection -> {
+                    var client = new Client(connection, accepted.request().id(), s, transport, sessions);
+                    connections.put(connection.id(), client);
+                    transport.connecting(connection.id(), client.requestId);
+                    return client;
+                }))
+                .thenCompose(client -> activate(client, caller, cols, rows).thenApply(v -> (ClientHandle) client));
+    }
+
+    private CompletableFuture<Void> activate(Client client, Caller caller, Integer cols, Integer rows) {
+        LiveSession s = client.session;
+        CompletableFuture<Void> stored;
+        synchronized (s) {
+            if (s.terminal == null || s.record.state() == SessionState.CLOSED) {
+                String why = "session " + s.id + " is " + (s.terminal == null ? "still starting" : "closed") + "; try again";
+                ConnectionRecord failed = client.current().deactivated(clock.instant(), why, 0, 0);
+                client.record = failed;
+                connections.remove(failed.id());
+                store.write(tx -> {
+                    tx.updateConnection(failed);
+                    tx.append(changes.connectionEvent("ConnectComplete", failed, Map.of("connectionId", failed.id(),
+                            "requestId", client.requestId, "status", ResultCode.INVALID_STATE.name())));
+                    return null;
+                });
+                requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
+                        .finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, why));
+                return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE, why));
+            }
+            s.clients.add(client);
+            var events = new ArrayList<EventRecord>();
+            SessionRecord next = s.record;
+            if (cols != null && rows != null) {
+                next = next.withSize(cols, rows);
+                s.terminal.resize(cols, rows);
+                for (Client other : s.clients) {
+                    if (other != client) {
+                        other.transport.resized(cols, rows);
+                    }
+                }
+            }
+            ConnectionRecord activated = client.record.withState(ConnectionState.ACTIVATED);
+            client.record = activated;
+            events.add(changes.event("ClientAttached", next, Map.of("clientId", activated.id(), "client", String.valueOf(activated.clientName()),
+                    "remote", String.valueOf(activated.remote()), "clients", s.clients.size(), "by", caller.user())));
+            events.add(changes.connectionEvent("ConnectComplete", activated, Map.of("connectionId", activated.id(),
+                    "requestId", client.requestId, "status", ResultCode.OK.name())));
+            if (next.state() != SessionState.ACTIVE) {
+                SessionRecord active = next.withState(SessionState.ACTIVE);
+                events.add(changes.stateChanged(next, active, "client attached", caller.user()));
+                next = active;
+            }
+            stored = changes.change(s, next, events, tx -> tx.updateConnection(activated));
+            client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows());
+            if (s.lockMessage != null) {
+                client.transport.locked(s.lockMessage);
+            }
+            client.attachTerminal();
+        }
+        return stored.thenRun(() -> requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
+                .finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated")));
+    }
+
+    void resize(Client client, int cols, int rows) {
+        if (cols < 1 || cols > 65535 || rows < 1 || rows > 65535) {
+            return;
+        }
+        LiveSession s = client.session;
+        synchronized (s) {
+            if (!s.clients.contains(client)) {
+                return;
+            }
+            s.terminal.resize(cols, rows);
+            s.record = s.record.withSize(cols, rows); // stored with the next change: resizes are too frequent for events
+            for (Client other : s.clients) {
+                if (other != client) {
+                    other.transport.resized(cols, rows);
+                }
+            }
+        }
+    }
+
+    /**
+     * The system let a connection go on its own: the client closed its socket, the network dropped,
+     * it was too slow. Recorded DEACTIVATED with a ConnectStateChange event; the session goes on.
+     */
+    void clientGone(Client client, String reason) {
+        LiveSession s = client.session;
+        synchronized (s) {
+            if (!s.clients.remove(client)) {
+                return;
+            }
+            client.detach();
+            var events = new ArrayList<EventRecord>();
+            ConnectionRecord gone = deactivate(client, reason, events, null);
+            events.add(changes.event("ClientDetached", s.record, Map.of("clientId", client.id(), "reason", reason,
+                    "clients", s.clients.size(), "by", "system")));
+            SessionRecord next = s.record;
+            if (s.clients.isEmpty() && next.state() == SessionState.ACTIVE) {
+                next = next.withState(SessionState.DISCONNECTED);
+                events.add(changes.stateChanged(s.record, next, reason, "system"));
+            }
+            changes.change(s, next, events, tx -> tx.updateConnection(gone)).thenRun(() -> ended(gone));
+        }
+    }
+
+    /**
+     * Records a connection DEACTIVATED: with DisconnectComplete {connectionId, requestId, status}
+     * when a caller's request ended it, else with ConnectStateChange {connectionId, state, reason}.
+     * Call holding the session's monitor; store the returned record with the events.
+     */
+    ConnectionRecord deactivate(Client client, String reason, List<EventRecord> events, Long requestId) {
+        ConnectionRecord done = client.current().deactivated(clock.instant(), reason, client.bytesIn(), client.bytesOut());
+        client.record = done;
+        connections.remove(done.id());
+        if (requestId != null) {
+            events.add(changes.connectionEvent("DisconnectComplete", done, Map.of("connectionId", done.id(), "requestId", requestId,
+                    "status", ResultCode.OK.name(), "reason", reason)));
+        } else {
+            events.add(changes.connectionEvent("ConnectStateChange", done, Map.of("connectionId", done.id(),
+                    "state", ConnectionState.DEACTIVATED.name(), "stateCode", ConnectionState.DEACTIVATED.code(), "reason", reason)));
+        }
+        return done;
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** The caller's visible connections matching the query, live ones with their byte counts now. */
+    CompletableFuture<List<ConnectionInfo>> connections(Caller caller, ConnectionQuery query) {
+        ConnectionQuery scoped = caller.admin() ? query
+                : new ConnectionQuery(query.sessionId(), query.state(), query.workspaceId(), caller.user());
+        return store.read(tx -> tx.connections(scoped)).thenApply(found -> found.stream()
+                .map(this::current)
+                .filter(c -> caller.maySee(c.user()) && (query.state() == null || c.state() == query.state()))
+                .map(ConnectionInfo::of)
+                .toList());
+    }
+
+    CompletableFuture<ConnectionInfo> connection(Caller caller, long id) {
+        Client live = connections.get(id);
+        CompletableFuture<ConnectionRecord> found = live != null
+                ? CompletableFuture.completedFuture(live.current())
+                : store.read(tx -> tx.connection(id).orElse(null));
+        return found.thenApply(c -> {
+            if (c == null || !caller.maySee(c.user())) {
+                throw noConnection(id);
+            }
+            return ConnectionInfo.of(c);
+        });
+    }
+
+    /**
+     * Disconnects one connection (IMbnConnection::Disconnect): answers at once with a RUNNING
+     * request; DisconnectComplete {connectionId, requestId, status} follows when the transport is
+     * closed. A connection that is already disconnected is NOT_FOUND, synchronously and with no
+     * request. A token restricted to an application may disconnect only connections that the same
+     * application initiated (ACCESS_DENIED otherwise).
+     */
+    CompletableFuture<SessionService.Submitted> disconnectConnection(Caller caller, long id) {
+        try {
+            sessions.refuseWhileStopping();
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Client client = connections.get(id);
+        if (client == null) {
+            return connection(caller, id).thenApply(c -> {
+                throw new TetherException(ResultCode.NOT_FOUND, "connection " + id + " is already disconnected ("
+                        + (c.disconnectReason() == null ? c.state().name().toLowerCase() : c.disconnectReason()) + ")");
+            });
+        }
+        ConnectionRecord c = client.record;
+        if (!caller.maySee(c.user())) {
+            return CompletableFuture.failedFuture(noConnection(id));
+        }
+        if (c.state() != ConnectionState.ACTIVATED) {
+            return CompletableFuture.failedFuture(new TetherException(c.state() == ConnectionState.DEACTIVATING
+                    ? ResultCode.NOT_FOUND : ResultCode.INVALID_STATE, "connection " + id + " is " + c.state().name().toLowerCase()));
+        }
+        if (caller.application() != null && !caller.application().equals(c.application())) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "connection " + id
+                    + " was initiated by " + (c.application() == null ? "no application" : "application " + c.application())
+                    + "; a token of application " + caller.application() + " may disconnect only the connections it initiated"));
+        }
+        var target = TargetResult.pending(id, "connection " + id + " to " + client.session.describe());
+        return requests.open(caller, "disconnect-connection", List.of(target)).thenApply(accepted -> {
+            long requestId = accepted.request().id();
+            CompletableFuture<Void> done;
+            LiveSession s = client.session;
+            synchronized (s) {
+                done = s.clients.contains(client)
+                        ? letGo(s, client, "disconnected by " + caller.user(), requestId, caller.user())
+                        : CompletableFuture.completedFuture(null);
+            }
+            done.whenComplete((v, e) -> requests.finish(requestId, 0, e == null
+                    ? target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected")
+                    : target.finish(TargetStatus.FAILED, SessionService.codeOf(e), target.description() + ": " + SessionService.messageOf(e))));
+            return new SessionService.Submitted(accepted.request(), accepted.completion());
+        });
+    }
+
+    /**
+     * Disconnects several connections as one request (DisconnectWorkspace): each through the same
+     * path as a single disconnect, each with its DisconnectComplete carrying this request's id.
+     * Connections no longer live are reported done ("already disconnected").
+     */
+    CompletableFuture<SessionService.Submitted> disconnectConnections(Caller caller, String operation, List<Long> ids, String reason) {
+        var targets = ids.stream().map(id -> TargetResult.pending(id, "connection " + id)).toList();
+        return requests.open(caller, operation, targets).thenApply(accepted -> {
+            long requestId = accepted.request().id();
+            for (int i = 0; i < ids.size(); i++) {
+                int index = i;
+                TargetResult target = targets.get(i);
+                Client client = connections.get(ids.get(i));
+                CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+                if (client != null) {
+                    LiveSession s = client.session;
+                    synchronized (s) {
+                        if (s.clients.contains(client)) {
+                            done = letGo(s, client, reason, requestId, caller.user());
+                        }
+                    }
+                }
+                boolean wasLive = client != null;
+                done.whenComplete((v, e) -> requests.finish(requestId, index, e != null
+                        ? target.finish(TargetStatus.FAILED, SessionService.codeOf(e), target.description() + ": " + SessionService.messageOf(e))
+                        : target.finish(TargetStatus.DONE, ResultCode.OK, target.description()
+                                + (wasLive ? " disconnected" : " was already disconnected"))));
+            }
+            return new SessionService.Submitted(accepted.request(), accepted.completion());
+        });
+    }
+
+    /** Live connections (ACTIVATING or ACTIVATED) of a user's workspace. */
+    List<ConnectionRecord> liveConnections(String user, String workspaceId) {
+        return connections.values().stream().map(c -> c.record)
+                .filter(c -> c.user().equals(user) && workspaceId.equals(c.workspaceId()))
+                .toList();
+    }
+
+    /** Hears every connection that ended (DEACTIVATED and stored), on the store's writer thread. */
+    void onConnectionEnded(Consumer<ConnectionRecord> listener) {
+        connectionEnded.add(listener);
+    }
+
+    void ended(ConnectionRecord c) {
+        for (var listener : connectionEnded) {
+            try {
+                listener.accept(c);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a connection listener failed on connection " + c.id(), e);
+            }
+        }
+    }
+
+    private ConnectionRecord current(ConnectionRecord stored) {
+        Client live = connections.get(stored.id());
+        return live != null ? live.current() : stored;
+    }
+
+    private TetherException noConnection(long id) {
+        return new TetherException(ResultCode.NOT_FOUND, "no connection " + id + " on " + sessions.serverName());
+    }
+
+    /**
+     * A caller's request lets a connection go (IMbnConnection::Disconnect): it is DEACTIVATING at
+     * once; when its transport is closed it is DEACTIVATED with a DisconnectComplete event carrying
+     * the request id. Call holding the session's monitor.
+     */
+    CompletableFuture<Void> letGo(LiveSession s, Client c, String reason, long requestId, String by) {
+        s.clients.remove(c);
+        c.detach();
+        c.record = c.record.withState(ConnectionState.DEACTIVATING);
+        var events = new ArrayList<EventRecord>();
+        events.add(changes.event("ClientDetached", s.record, Map.of("clientId", c.id(), "reason", reason,
+                "clients", s.clients.size(), "by", by)));
+        if (s.clients.isEmpty() && s.record.state() == SessionState.ACTIVE) {
+            SessionRecord next = s.record.withState(SessionState.DISCONNECTED);
+            events.add(changes.stateChanged(s.record, next, reason, by));
+            changes.change(s, next, events);
+        } else {
+            changes.change(s, s.record, events);
+        }
+        return c.transport.end(EndNotice.disconnected(reason)).toCompletableFuture()
+                .completeOnTimeout(null, 5, TimeUnit.SECONDS)
+                .thenCompose(closed -> {
+                    synchronized (s) {
+                        var done = new ArrayList<EventRecord>();
+                        ConnectionRecord record = deactivate(c, reason, done, requestId);
+                        return store.<Void>write(tx -> {
+                            tx.updateConnection(record);
+                            done.forEach(tx::append);
+                            return null;
+                        }).thenRun(() -> ended(record));
+                    }
+                });
+    }
+}

@@ -1,0 +1,109 @@
+package dev.tether.core;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a session shows its clients besides the program: the lock screen (Lock-/Unlock-WmsSession:
+ * output held, input ignored) and messages (WTSSendMessage: OK when acknowledged, TIMEOUT 32000,
+ * ASYNC 32001).
+ */
+final class SessionMessages {
+    private final SessionService sessions;
+    private final Changes changes;
+    private final Store store;
+    private final Map<Long, LiveSession> live;
+    private final Map<Long, CompletableFuture<Void>> pendingMessages = new ConcurrentHashMap<>();
+    private final AtomicLong messageIds = new AtomicLong();
+
+    SessionMessages(SessionService sessions, Changes changes, Store store, Map<Long, LiveSession> live) {
+        this.sessions = sessions;
+        this.changes = changes;
+        this.store = store;
+        this.live = live;
+    }
+    CompletableFuture<TargetResult> lockTarget(LiveSession s, TargetResult target, Caller caller, String message) {
+        synchronized (s) {
+            if (s.record.state() == SessionState.CLOSED || s.terminal == null) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE,
+                        target.description() + " is " + (s.terminal == null ? "still starting" : "closed")));
+            }
+            s.lockMessage = message;
+            s.terminal.hold(true);
+            s.clients.forEach(c -> c.transport.locked(message));
+            if (s.record.locked()) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
+                        target.description() + " was locked already; its lock screen now says the new message"));
+            }
+            return changes.change(s, s.record.withLocked(true), List.of(changes.event("SessionLocked", s.record,
+                    Map.of("message", message, "by", caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE,
+                    ResultCode.OK, target.description() + " locked"));
+        }
+    }
+
+    CompletableFuture<TargetResult> unlockTarget(LiveSession s, TargetResult target, Caller caller) {
+        synchronized (s) {
+            if (!s.record.locked()) {
+                return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
+                        target.description() + " was not locked"));
+            }
+            s.lockMessage = null;
+            s.clients.forEach(c -> c.transport.unlocked()); // first: the held output follows the unlock message
+            s.terminal.hold(false);
+            return changes.change(s, s.record.withLocked(false), List.of(changes.event("SessionUnlocked", s.record,
+                    Map.of("by", caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE, ResultCode.OK,
+                    target.description() + " unlocked"));
+        }
+    }
+
+    /**
+     * Shows a message to every client of the session (WTSSendMessage). With {@code wait} the answer
+     * is OK once a client acknowledged it or TIMEOUT (IDTIMEOUT 32000) when {@code timeoutSeconds}
+     * pass first; without it, ASYNC (IDASYNC 32001) at once. A session with no client is INVALID_STATE.
+     */
+    CompletableFuture<MessageResult> message(Caller caller, long id, String title, String text, int timeoutSeconds, boolean wait) {
+        if (title == null || title.isBlank() || title.length() > 256 || text == null || text.isBlank() || text.length() > 4096) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
+                    "a message needs a title (1 to 256 characters) and a text (1 to 4096 characters)"));
+        }
+        if (timeoutSeconds < 0 || timeoutSeconds > 3600) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
+                    "the message timeout " + timeoutSeconds + " s is outside 0..3600 (0: no timeout)"));
+        }
+        return sessions.get(caller, id).thenCompose(info -> {
+            LiveSession s = live.get(id);
+            long messageId = messageIds.incrementAndGet();
+            var acknowledged = new CompletableFuture<Void>();
+            int shown;
+            synchronized (s == null ? this : s) {
+                if (s == null || s.clients.isEmpty()) {
+                    throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " has no client attached to show the message to");
+                }
+                pendingMessages.put(messageId, acknowledged);
+                s.clients.forEach(c -> c.transport.message(messageId, title, text, timeoutSeconds));
+                shown = s.clients.size();
+            }
+            long limit = timeoutSeconds == 0 ? 3600 : timeoutSeconds;
+            acknowledged.orTimeout(limit, TimeUnit.SECONDS).whenComplete((v, e) -> pendingMessages.remove(messageId));
+            store.write(tx -> tx.append(changes.event("SessionMessageSent", s.record, Map.of("messageId", messageId, "title", title,
+                    "clients", shown, "wait", wait, "by", caller.user()))));
+            if (!wait) {
+                return CompletableFuture.completedFuture(new MessageResult(messageId, "ASYNC", MessageResult.IDASYNC, shown));
+            }
+            return acknowledged.handle((v, e) -> e == null
+                    ? new MessageResult(messageId, "OK", MessageResult.IDOK, shown)
+                    : new MessageResult(messageId, "TIMEOUT", MessageResult.IDTIMEOUT, shown));
+        });
+    }
+
+    void acknowledge(long messageId) {
+        CompletableFuture<Void> pending = pendingMessages.remove(messageId);
+        if (pending != null) {
+            pending.complete(null);
+        }
+    }
+}
