@@ -1,0 +1,157 @@
+package dev.tether.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Tether server under test: {@code tether serve --listen 127.0.0.1:0 --data-dir DIR} in its own
+ * JVM, with the JVM options {@code bin/tether serve} uses, so its RSS and threads are the
+ * server's alone. Stopping it is SIGTERM, which closes every session, as Ctrl-C does.
+ */
+final class TetherProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+
+    private final Process process;
+    private final URI url;
+    private final String token;
+    private final Path log;
+    private final Rest rest;
+
+    private TetherProcess(Process process, URI url, String token, Path log) {
+        this.process = process;
+        this.url = url;
+        this.token = token;
+        this.log = log;
+        this.rest = new Rest(url, token);
+    }
+
+    static TetherProcess start(Bench bench, String label) {
+        Path dataDir = bench.newDir("data-" + label + "-");
+        Path log = bench.workDir.resolve(label + ".log");
+        var cmd = new ArrayList<String>();
+        cmd.add(javaBinary());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("--sun-misc-unsafe-memory-access=allow");
+        cmd.addAll(bench.options.serverOpts());
+        if (bench.options.profile()) {
+            Path jfr = bench.options.out().toAbsolutePath().resolve(label + "-tether.jfr");
+            cmd.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+            bench.progress("profiling the server into " + jfr);
+        }
+        cmd.addAll(List.of("-cp", classPath(), "dev.tether.cli.Main", "serve", "--listen", "127.0.0.1:0",
+                "--data-dir", dataDir.toString()));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new BenchException("cannot start the Tether server (" + cmd.getFirst() + "): " + e.getMessage(), e);
+        }
+        var url = new CompletableFuture<URI>();
+        Thread.ofPlatform().daemon().name("tether-stdout-" + label).start(() -> {
+            try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        url.complete(URI.create(m.group(1)));
+                    }
+                }
+            } catch (IOException ignored) {
+                // the server went away
+            }
+            url.completeExceptionally(new BenchException("the Tether server exited before listening; see " + log));
+        });
+        try {
+            URI u = url.get(90, TimeUnit.SECONDS);
+            String token = Files.readString(dataDir.resolve("admin.token")).strip();
+            return new TetherProcess(p, u, token, log);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            String tail = tail(log);
+            throw new BenchException("the Tether server did not start: " + e.getMessage() + (tail.isEmpty() ? "" : "\n" + tail), e);
+        }
+    }
+
+    URI url() {
+        return url;
+    }
+
+    String token() {
+        return token;
+    }
+
+    Rest rest() {
+        return rest;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    long rss() {
+        return Proc.rss(pid());
+    }
+
+    long threads() {
+        return Proc.threads(pid());
+    }
+
+    /** The version the server reports ({@code GET /server}). */
+    String version() {
+        return rest.get("/server").path("version").asText("unknown");
+    }
+
+    /** Closes every live session and waits until they are closed. */
+    void closeAllSessions() {
+        rest.post("/sessions/close?wait=true", java.util.Map.of("all", true));
+    }
+
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The JVM running the bench (a JDK 25: the server needs it too). */
+    static String javaBinary() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** The bench's classpath: the shaded jar, or surefire's test classpath in the smoke test. */
+    static String classPath() {
+        String surefire = System.getProperty("surefire.test.class.path");
+        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
