@@ -71,13 +71,14 @@ final class Connections {
         var target = TargetResult.pending(id, "connection to " + s.describe());
         var draft = new ConnectionRecord(0, id, caller.user(), caller.application(), caller.workspaceId(), clientName,
                 remote, ConnectionState.ACTIVATING, clock.instant(), null, null, 0, 0);
-        return requests.open(caller, "connect", List.of(target))
-                .thenCompose(accepted -> store.write(tx -> tx.insertConnection(draft)).thenApply(connection -> {
-                    var client = new Client(connection, accepted.request().id(), s, transport, sessions);
+        return requests.open(caller, "connect", List.of(target), tx -> tx.insertConnection(draft))
+                .thenApply(opened -> {
+                    ConnectionRecord connection = opened.also();
+                    var client = new Client(connection, opened.accepted().request().id(), s, transport, sessions);
                     connections.put(connection.id(), client);
                     transport.connecting(connection.id(), client.requestId);
                     return client;
-                }))
+                })
                 .thenCompose(client -> activate(client, caller, cols, rows).thenApply(v -> (ClientHandle) client));
     }
 
