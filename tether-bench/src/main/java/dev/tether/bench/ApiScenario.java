@@ -32,7 +32,7 @@ final class ApiScenario implements Scenario {
         int lists = bench.options.lists();
         int cycles = bench.options.cycles();
         for (int n : bench.options.sessionsFor(name())) {
-            Limits.require("api with " + n + " sessions", n + PARALLEL + 16, 3L * n + 1024, 2L * n + 2048);
+            Limits.require("api with " + n + " sessions", n + PARALLEL + 16, 2L * n + 512, 2L * n + 2048);
             String group = "N=" + n;
             var server = bench.startTether(name());
             try (var clients = new Clients(1)) {
@@ -55,18 +55,23 @@ final class ApiScenario implements Scenario {
                     report.add(group, "list p50", "ms", Report.Better.LOWER, subject, Stats.percentile(sorted, 50) / 1e6);
                     report.add(group, "list p99", "ms", Report.Better.LOWER, subject, Stats.percentile(sorted, 99) / 1e6);
 
-                    long[] each = new long[cycles];
+                    long[][] parts = new long[4][cycles];
                     long t0 = System.nanoTime();
                     for (int i = 0; i < cycles; i++) {
-                        long c0 = System.nanoTime();
-                        cycle(server, clients, cycled.getFirst());
-                        each[i] = System.nanoTime() - c0;
+                        long[] p = cycle(server, clients, cycled.getFirst());
+                        for (int j = 0; j < 4; j++) {
+                            parts[j][i] = p[j];
+                        }
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    long[] cs = Stats.sorted(each);
+                    long[] cs = Stats.sorted(parts[3]);
                     report.add(group, "cycles, one at a time", "cycles/s", Report.Better.HIGHER, subject, cycles / seconds);
                     report.add(group, "cycle p50", "ms", Report.Better.LOWER, subject, Stats.percentile(cs, 50) / 1e6);
                     report.add(group, "cycle p99", "ms", Report.Better.LOWER, subject, Stats.percentile(cs, 99) / 1e6);
+                    String[] names = {"cycle: attach to attached p50", "cycle: disconnect?wait=true p50", "cycle: then socket closed p50"};
+                    for (int j = 0; j < 3; j++) {
+                        report.add(group, names[j], "ms", Report.Better.LOWER, subject, Stats.percentile(Stats.sorted(parts[j]), 50) / 1e6);
+                    }
 
                     int per = Math.max(1, cycles / PARALLEL);
                     long p0 = System.nanoTime();
@@ -91,11 +96,27 @@ final class ApiScenario implements Scenario {
         }
     }
 
-    /** Attach, wait until attached, disconnect the session (waiting for the request), wait for the socket to close. */
-    private static void cycle(TetherProcess server, Clients clients, long sessionId) throws Exception {
-        var a = clients.attach(server, sessionId, b -> { }).get(30, TimeUnit.SECONDS);
-        a.attached.get(30, TimeUnit.SECONDS);
+    /**
+     * Attach, wait until attached, disconnect the session (waiting for the request), wait for the
+     * socket to close. Returns the nanoseconds of each of the three steps and of the whole.
+     */
+    private static long[] cycle(TetherProcess server, Clients clients, long sessionId) throws Exception {
+        long t0 = System.nanoTime();
+        var a = step("open the WebSocket to session " + sessionId, clients.attach(server, sessionId, b -> { }));
+        step("receive 'attached' from session " + sessionId + " (connection " + a.connectionId + ")", a.attached);
+        long t1 = System.nanoTime();
         server.rest().post("/sessions/" + sessionId + "/disconnect?wait=true", Map.of());
-        a.closed.get(30, TimeUnit.SECONDS);
+        long t2 = System.nanoTime();
+        long closed = step("see the socket of connection " + a.connectionId + " closed after its disconnect", a.closed);
+        long t3 = Math.max(t2, closed);
+        return new long[] {t1 - t0, t2 - t1, t3 - t2, System.nanoTime() - t0};
+    }
+
+    private static <T> T step(String what, java.util.concurrent.CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new BenchException("a cycle did not " + what + " in 30 s", e);
+        }
     }
 }

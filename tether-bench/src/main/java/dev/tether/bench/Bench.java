@@ -83,6 +83,10 @@ final class Bench implements AutoCloseable {
         if (!strays.isEmpty()) {
             Proc.stop(strays, Duration.ofSeconds(5));
         }
+        if (System.getenv("TETHER_BENCH_KEEP") != null) {
+            log.println("  kept " + workDir + " (TETHER_BENCH_KEEP): the servers' logs and data");
+            return;
+        }
         try (Stream<Path> files = Files.walk(workDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -38,15 +38,18 @@ final class Clients implements AutoCloseable {
         var options = new WebSocketConnectOptions().setHost(server.url().getHost()).setPort(server.url().getPort())
                 .setURI("/api/v1/sessions/" + sessionId + "/attach").addHeader("Authorization", "Bearer " + server.token())
                 .setTimeout(120_000);
+        // Handlers go on before connecting: the server speaks first ("connecting", "attached"),
+        // possibly in the same read as the handshake's answer.
+        ClientWebSocket ws = client.webSocket();
+        var a = new Attachment(ws, sessionId);
+        ws.binaryMessageHandler(output::accept);
         var result = new CompletableFuture<Attachment>();
-        client.connect(options).onComplete(r -> {
+        ws.connect(options).onComplete(r -> {
             if (r.failed()) {
                 result.completeExceptionally(new BenchException("attach to session " + sessionId + " failed: " + r.cause(), r.cause()));
-                return;
+            } else {
+                result.complete(a);
             }
-            var a = new Attachment(r.result(), sessionId);
-            r.result().binaryMessageHandler(output::accept);
-            result.complete(a);
         });
         return result;
     }
@@ -69,7 +72,7 @@ final class Clients implements AutoCloseable {
 
     /** One attached client. */
     static final class Attachment {
-        final WebSocket ws;
+        final ClientWebSocket ws;
         final long sessionId;
         /** The {@code attached} control message. */
         final CompletableFuture<JsonNode> attached = new CompletableFuture<>();
@@ -78,7 +81,7 @@ final class Clients implements AutoCloseable {
         volatile String closedReason;
         volatile long connectionId;
 
-        Attachment(WebSocket ws, long sessionId) {
+        Attachment(ClientWebSocket ws, long sessionId) {
             this.ws = ws;
             this.sessionId = sessionId;
             ws.textMessageHandler(this::control);

@@ -30,7 +30,8 @@ final class Density implements Scenario {
     public void run(Bench bench, Report report) throws Exception {
         int parallel = bench.options.parallel();
         for (int n : bench.options.sessionsFor(name())) {
-            Limits.require("density with " + n + " sessions", n + 16, 3L * n + 1024, 3L * n + 2048);
+            // The server holds a PTY master and a pidfd per session; dtach adds a daemon and a shell per session.
+            Limits.require("density with " + n + " sessions", n + 16, 2L * n + 512, 2L * n + 2048);
             String group = "N=" + n;
             Scenario.interleave(bench, report, bench.options.trialsFor(name()), List.of("tmux", "dtach", Report.TETHER),
                     (trial, subject) -> {

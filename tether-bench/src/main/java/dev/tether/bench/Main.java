@@ -89,6 +89,7 @@ public final class Main {
         try {
             Files.createDirectories(options.out());
             Rest.JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
+            Files.writeString(options.out().resolve(name + ".md"), report.markdown());
         } catch (IOException e) {
             report.failed("cannot write " + file + ": " + e.getMessage());
         }
@@ -102,6 +103,15 @@ public final class Main {
     private static Map<String, Object> versions(Peers peers) {
         var m = new LinkedHashMap<String, Object>();
         m.put("tether", dev.tether.server.TetherServer.version());
+        // The commit the sources were at (the server is built from the working tree, which may differ).
+        try {
+            Proc.Result head = Proc.run(List.of("git", "rev-parse", "--short", "HEAD"), java.time.Duration.ofSeconds(10));
+            Proc.Result dirty = Proc.run(List.of("git", "status", "--porcelain", "--untracked-files=no"), java.time.Duration.ofSeconds(10));
+            m.put("commit", head.exitCode() != 0 ? null
+                    : head.output().strip() + (dirty.output().isBlank() ? "" : " (with local changes)"));
+        } catch (BenchException e) {
+            m.put("commit", null); // not a git checkout, or no git
+        }
         m.put("java", Runtime.version().toString());
         m.putAll(peers.versions());
         return m;

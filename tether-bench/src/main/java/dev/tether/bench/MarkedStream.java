@@ -18,6 +18,7 @@ final class MarkedStream {
 
     private final long expected;
     private int matched;
+    private long chunks;
     private long received;
     private long startNanos;
     /** Completes with the nanoseconds from the marker to the last expected payload byte. */
@@ -33,6 +34,7 @@ final class MarkedStream {
     }
 
     void accept(Buffer b) {
+        chunks++;
         int n = b.length();
         int i = 0;
         while (!ready.isDone() && i < n) {
@@ -42,6 +44,7 @@ final class MarkedStream {
     }
 
     void accept(MemorySegment s, int n) {
+        chunks++;
         int i = 0;
         while (!ready.isDone() && i < n) {
             see(s.get(ValueLayout.JAVA_BYTE, i++));
@@ -76,6 +79,15 @@ final class MarkedStream {
     /** {@link System#nanoTime} of the last payload byte so far. */
     long lastNanos() {
         return lastNanos;
+    }
+
+    long expected() {
+        return expected;
+    }
+
+    /** How many pieces the bytes came in: WebSocket messages, or reads of a terminal or pipe. */
+    long chunks() {
+        return chunks;
     }
 
     long received() {

@@ -179,6 +179,49 @@ final class Pty implements AutoCloseable {
         });
     }
 
+    /**
+     * Reads and discards the output of all these terminals on one thread, as terminal emulators
+     * would: a program (tmux) that writes to a terminal nobody reads blocks once the kernel's
+     * buffer is full. Stops when closed; close it before closing the terminals.
+     */
+    static AutoCloseable drain(java.util.List<Pty> ptys) {
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = Thread.ofPlatform().daemon().name("bench-pty-drain").start(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                int n = ptys.size();
+                MemorySegment fds = arena.allocate(8L * n, 4);
+                for (int i = 0; i < n; i++) {
+                    fds.set(JAVA_INT, 8L * i, ptys.get(i).master);
+                    fds.set(JAVA_SHORT, 8L * i + 4, POLLIN);
+                }
+                MemorySegment buf = arena.allocate(64 * 1024);
+                MemorySegment errno = newErrno(arena);
+                while (!stop.get()) {
+                    int ready = (int) POLL.invokeExact(errno, fds, (long) n, 50);
+                    for (int i = 0; ready > 0 && i < n; i++) {
+                        short revents = fds.get(JAVA_SHORT, 8L * i + 6);
+                        if (revents == 0) {
+                            continue;
+                        }
+                        ready--;
+                        fds.set(JAVA_SHORT, 8L * i + 6, (short) 0);
+                        if ((revents & POLLIN) != 0) {
+                            long r = (long) READ.invokeExact(errno, fds.get(JAVA_INT, 8L * i), buf, buf.byteSize());
+                        } else {
+                            fds.set(JAVA_INT, 8L * i, -1); // hung up: poll ignores negative fds
+                        }
+                    }
+                }
+            } catch (Throwable e) {
+                throw new IllegalStateException("draining terminals failed", e);
+            }
+        });
+        return () -> {
+            stop.set(true);
+            t.join(2000);
+        };
+    }
+
     static MemorySegment newErrno(Arena arena) {
         return arena.allocate(CAPTURE);
     }

@@ -72,6 +72,23 @@ final class PtyChild implements AutoCloseable {
         pty.close();
     }
 
+    /**
+     * Stops many processes that have no children of their own (terminal clients): SIGKILL to all
+     * first, then one wait. (Looking for descendants scans /proc, once per process: quadratic.)
+     */
+    static void stopAll(java.util.Collection<Process> processes) {
+        processes.forEach(Process::destroyForcibly);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        for (Process p : processes) {
+            try {
+                p.waitFor(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     static void stop(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();

@@ -157,6 +157,28 @@ final class Report {
         return out.toString();
     }
 
+    /** The same table in Markdown, for docs/performance.md. */
+    synchronized String markdown() {
+        var peers = subjects.stream().filter(s -> !s.equals(TETHER)).toList();
+        var out = new StringBuilder();
+        out.append("| | metric | unit | ").append(String.join(" | ", subjects));
+        peers.forEach(p -> out.append(" | Tether / ").append(p));
+        out.append(" |\n|").append("---|".repeat(3 + subjects.size() + peers.size())).append('\n');
+        for (var e : rows.entrySet()) {
+            Row row = e.getValue();
+            out.append("| ").append(e.getKey().group()).append(" | ").append(e.getKey().metric()).append(" | ").append(row.unit);
+            for (String s : subjects) {
+                out.append(" | ").append(cell(row.values.getOrDefault(s, List.of()), ""));
+            }
+            for (String p : peers) {
+                out.append(" | ").append(cell(ratios(e.getKey().group(), e.getKey().metric(), p), "×"));
+            }
+            out.append(" |\n");
+        }
+        skipped.forEach((s, why) -> out.append("\nSkipped ").append(s).append(": ").append(why).append('\n'));
+        return out.toString();
+    }
+
     private static String cell(List<Double> v, String suffix) {
         if (v.isEmpty() || v.stream().allMatch(d -> d.isNaN())) {
             return "";

@@ -46,7 +46,9 @@ final class TetherProcess implements AutoCloseable {
         cmd.addAll(bench.options.serverOpts());
         if (bench.options.profile()) {
             Path jfr = bench.options.out().toAbsolutePath().resolve(label + "-tether.jfr");
-            cmd.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+            // CPU-time sampling (JDK 25, Linux) also sees time in native code: the PTY loop's read/write/epoll.
+            cmd.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true"
+                    + ",jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=1ms");
             bench.progress("profiling the server into " + jfr);
         }
         cmd.addAll(List.of("-cp", classPath(), "dev.tether.cli.Main", "serve", "--listen", "127.0.0.1:0",

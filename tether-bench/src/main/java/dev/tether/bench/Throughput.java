@@ -39,13 +39,18 @@ final class Throughput implements Scenario {
         try (var clients = new Clients(1)) {
             Scenario.interleave(bench, report, bench.options.trialsFor(name()), List.of(RAW_SCRIPT, RAW, "dtach", Report.TETHER),
                     (trial, subject) -> {
+                        var stream = new MarkedStream(bytes);
                         double seconds = switch (subject) {
-                            case Report.TETHER -> tether(server, clients, bytes);
-                            case RAW -> raw(bytes);
+                            case Report.TETHER -> tether(server, clients, stream);
+                            case RAW -> raw(stream);
                             case RAW_SCRIPT -> script(bench, bytes);
-                            default -> dtach(bench, bytes);
+                            default -> dtach(bench, stream);
                         };
                         report.add(group, "throughput", "MB/s", Report.Better.HIGHER, subject, bytes / seconds / 1e6);
+                        if (stream.chunks() > 0) {
+                            report.add(group, "bytes per message or read", "bytes", Report.Better.NONE, subject,
+                                    (double) stream.received() / stream.chunks());
+                        }
                     });
         } finally {
             bench.release(server);
@@ -58,9 +63,9 @@ final class Throughput implements Scenario {
         report.goal("throughput ≥ dtach", report.skipped("dtach") ? null : dtach >= 1, "Tether/dtach = " + Report.fmt(dtach) + "×");
     }
 
-    static double tether(TetherProcess server, Clients clients, long bytes) throws Exception {
+    static double tether(TetherProcess server, Clients clients, MarkedStream stream) throws Exception {
+        long bytes = stream.expected();
         long id = server.rest().createSession(List.of("/bin/sh", "-c", program(bytes)));
-        var stream = new MarkedStream(bytes);
         var a = clients.attach(server, id, stream::accept).get(60, TimeUnit.SECONDS);
         a.attached.get(60, TimeUnit.SECONDS);
         a.send(io.vertx.core.buffer.Buffer.buffer("go\r"));
@@ -69,8 +74,8 @@ final class Throughput implements Scenario {
         return nanos / 1e9;
     }
 
-    static double raw(long bytes) throws Exception {
-        var stream = new MarkedStream(bytes);
+    static double raw(MarkedStream stream) throws Exception {
+        long bytes = stream.expected();
         try (var child = PtyChild.start(program(bytes))) {
             child.pty.pump(stream::accept);
             child.type("go\r");
@@ -97,10 +102,10 @@ final class Throughput implements Scenario {
         return seconds;
     }
 
-    static double dtach(Bench bench, long bytes) throws Exception {
+    static double dtach(Bench bench, MarkedStream stream) throws Exception {
+        long bytes = stream.expected();
         try (var dtach = new Dtach(bench); var pty = Pty.open(80, 24)) {
             Path socket = dtach.newSession(List.of("/bin/sh", "-c", program(bytes)));
-            var stream = new MarkedStream(bytes);
             var attachedSignal = new java.util.concurrent.CompletableFuture<Void>();
             Process client = dtach.attach(socket, pty);
             try {

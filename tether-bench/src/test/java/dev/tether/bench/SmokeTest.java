@@ -58,7 +58,7 @@ class SmokeTest {
         assertThat(density.median("N=4", "start rate", Report.TETHER)).isPositive();
         assertThat(density.median("N=4", "server threads", Report.TETHER)).isBetween(1.0, 1000.0);
         Report fanout = reports.get(Options.ALL.indexOf("fanout"));
-        assertThat(fanout.median("K=3", "total", Report.TETHER)).isPositive();
+        assertThat(fanout.median("K=3", "total delivered", Report.TETHER)).isPositive();
         Report mass = reports.get(Options.ALL.indexOf("mass-disconnect"));
         assertThat(mass.median("N=4", "last DisconnectComplete", Report.TETHER)).isBetween(0.0, 120_000.0);
         Report api = reports.get(Options.ALL.indexOf("api"));
