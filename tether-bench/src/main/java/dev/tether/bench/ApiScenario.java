@@ -56,6 +56,7 @@ final class ApiScenario implements Scenario {
                     report.add(group, "list p99", "ms", Report.Better.LOWER, subject, Stats.percentile(sorted, 99) / 1e6);
 
                     long[][] parts = new long[4][cycles];
+                    double cpu0 = server.cpuSeconds();
                     long t0 = System.nanoTime();
                     for (int i = 0; i < cycles; i++) {
                         long[] p = cycle(server, clients, cycled.getFirst());
@@ -64,6 +65,8 @@ final class ApiScenario implements Scenario {
                         }
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
+                    report.add(group, "server CPU per cycle", "ms", Report.Better.LOWER, subject,
+                            (server.cpuSeconds() - cpu0) * 1e3 / cycles);
                     long[] cs = Stats.sorted(parts[3]);
                     report.add(group, "cycles, one at a time", "cycles/s", Report.Better.HIGHER, subject, cycles / seconds);
                     report.add(group, "cycle p50", "ms", Report.Better.LOWER, subject, Stats.percentile(cs, 50) / 1e6);

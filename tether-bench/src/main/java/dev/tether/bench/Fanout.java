@@ -62,6 +62,7 @@ final class Fanout implements Scenario {
         for (var a : attachments) {
             a.attached.get(60, TimeUnit.SECONDS);
         }
+        double cpu0 = server.cpuSeconds();
         long go = System.nanoTime();
         attachments.getFirst().send(Buffer.buffer("go\r"));
         int dropped = 0;
@@ -78,6 +79,7 @@ final class Fanout implements Scenario {
             last = Math.max(last, s.startNanos() + nanos);
             perClient.add(bytes / (nanos / 1e9) / 1e6);
         }
+        double cpu = server.cpuSeconds() - cpu0;
         for (var a : attachments) {
             a.closed.get(60, TimeUnit.SECONDS); // the program exits and the session ends
         }
@@ -85,6 +87,8 @@ final class Fanout implements Scenario {
         report.add(group, "bytes delivered (worst client)", "%", Report.Better.HIGHER, Report.TETHER,
                 100 * streams.stream().mapToDouble(s -> (double) s.received() / bytes).min().orElse(0));
         report.add(group, "clients dropped (too slow)", "clients", Report.Better.LOWER, Report.TETHER, dropped);
+        long delivered = streams.stream().mapToLong(MarkedStream::received).sum();
+        report.add(group, "server CPU per MB delivered", "ms", Report.Better.LOWER, Report.TETHER, cpu * 1e3 / (delivered / 1e6));
     }
 
     private static void dtach(Bench bench, Report report, String group, int k, long bytes) throws Exception {

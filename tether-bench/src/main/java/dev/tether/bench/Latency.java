@@ -43,7 +43,7 @@ final class Latency implements Scenario {
             Scenario.interleave(bench, report, bench.options.trialsFor(name()), List.of(Throughput.RAW, "dtach", Report.TETHER),
                     (trial, subject) -> {
                         long[] samples = switch (subject) {
-                            case Report.TETHER -> tether(server, clients, warmup, rounds);
+                            case Report.TETHER -> tether(server, clients, warmup, rounds, report, group);
                             case Throughput.RAW -> raw(warmup, rounds);
                             default -> dtach(bench, warmup, rounds);
                         };
@@ -70,14 +70,17 @@ final class Latency implements Scenario {
                         + Report.fmt(report.median(group, "p99", Throughput.RAW)) + " µs: " + Report.fmt(over) + " µs over");
     }
 
-    static long[] tether(TetherProcess server, Clients clients, int warmup, int rounds) throws Exception {
+    /** Also adds the server's CPU time per measured round trip (after the warm-up: no JIT in it). */
+    static long[] tether(TetherProcess server, Clients clients, int warmup, int rounds, Report report, String group) throws Exception {
         long id = server.rest().createSession(List.of("/bin/sh", "-c", PROGRAM));
-        var loop = new EchoLoop(warmup, rounds);
+        var loop = new EchoLoop(warmup, rounds, server);
         var a = clients.attach(server, id, loop::output).get(60, TimeUnit.SECONDS);
         loop.attachment = a;
         a.attached.get(60, TimeUnit.SECONDS);
         a.send(Buffer.buffer("go\r"));
         long[] samples = loop.done.get(120 + rounds / 100, TimeUnit.SECONDS);
+        double cpu = server.cpuSeconds() - loop.cpuAtWarm;
+        report.add(group, "server CPU per round trip", "µs", Report.Better.LOWER, Report.TETHER, cpu * 1e6 / rounds);
         server.rest().post("/sessions/" + id + "/close?wait=true", java.util.Map.of());
         return samples;
     }
@@ -93,9 +96,13 @@ final class Latency implements Scenario {
         private long sentAt;
         volatile Clients.Attachment attachment;
 
-        EchoLoop(int warmup, int rounds) {
+        private final TetherProcess server;
+        volatile double cpuAtWarm;
+
+        EchoLoop(int warmup, int rounds, TetherProcess server) {
             this.warmup = warmup;
             this.samples = new long[rounds];
+            this.server = server;
         }
 
         void output(Buffer b) {
@@ -113,6 +120,9 @@ final class Latency implements Scenario {
                     samples[round - warmup] = now - sentAt;
                 }
                 round++;
+                if (round == warmup) {
+                    cpuAtWarm = server.cpuSeconds(); // one read of /proc, before the first measured round
+                }
                 if (round - warmup >= samples.length) {
                     done.complete(samples);
                 } else if (i == b.length() - 1) {

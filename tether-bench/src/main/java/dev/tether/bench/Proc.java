@@ -21,6 +21,17 @@ final class Proc {
         return statusField(pid, "VmRSS:") * 1024;
     }
 
+    /** User plus system CPU time the process has used, in seconds (-1 when it is gone); clock ticks of 1/100 s. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime (fields 14, 15)
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Threads of the process, or -1 when it is gone. */
     static long threads(long pid) {
         return statusField(pid, "Threads:");

@@ -106,6 +106,11 @@ final class TetherProcess implements AutoCloseable {
         return Proc.rss(pid());
     }
 
+    /** CPU seconds the server has used so far (user + system). */
+    double cpuSeconds() {
+        return Proc.cpuSeconds(pid());
+    }
+
     long threads() {
         return Proc.threads(pid());
     }

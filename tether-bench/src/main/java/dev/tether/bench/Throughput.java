@@ -40,6 +40,7 @@ final class Throughput implements Scenario {
             Scenario.interleave(bench, report, bench.options.trialsFor(name()), List.of(RAW_SCRIPT, RAW, "dtach", Report.TETHER),
                     (trial, subject) -> {
                         var stream = new MarkedStream(bytes);
+                        double cpu0 = server.cpuSeconds();
                         double seconds = switch (subject) {
                             case Report.TETHER -> tether(server, clients, stream);
                             case RAW -> raw(stream);
@@ -47,6 +48,10 @@ final class Throughput implements Scenario {
                             default -> dtach(bench, stream);
                         };
                         report.add(group, "throughput", "MB/s", Report.Better.HIGHER, subject, bytes / seconds / 1e6);
+                        if (subject.equals(Report.TETHER)) {
+                            report.add(group, "server CPU per MB", "ms", Report.Better.LOWER, subject,
+                                    (server.cpuSeconds() - cpu0) * 1e3 / (bytes / 1e6));
+                        }
                         if (stream.chunks() > 0) {
                             report.add(group, "bytes per message or read", "bytes", Report.Better.NONE, subject,
                                     (double) stream.received() / stream.chunks());
