@@ -30,6 +30,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Output kept per session and replayed on attach (default: 262144).")
     int ringBytes = ServerConfig.DEFAULT_RING_BYTES;
 
+    @Option(names = "--io-threads", paramLabel = "N",
+            description = "Event loops serving HTTP, WebSocket and SSE connections (default: one per core).")
+    Integer ioThreads;
+
     @Override
     public Integer call() {
         var config = ServerConfig.defaults(dataDir != null ? dataDir : ServerConfig.defaultDataDir())
@@ -49,6 +53,9 @@ final class ServeCommand implements Callable<Integer> {
         config = config.withListen(host, port);
         if (name != null) {
             config = config.withName(name);
+        }
+        if (ioThreads != null) {
+            config = config.withIoThreads(ioThreads);
         }
 
         var stopped = new CountDownLatch(1);

@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param ringBytes output kept per session and replayed on attach
  * @param hangupGrace time between SIGHUP and SIGTERM when a session is closed
  * @param termGrace time between SIGTERM and SIGKILL
+ * @param ioThreads event loops serving HTTP, WebSocket and SSE connections (one per core by default)
  */
 public record ServerConfig(
         String host,
@@ -26,7 +27,8 @@ public record ServerConfig(
         int ringBytes,
         Duration hangupGrace,
         Duration termGrace,
-        InstantSource clock) {
+        InstantSource clock,
+        int ioThreads) {
 
     public static final int DEFAULT_PORT = 7420;
     public static final int DEFAULT_RING_BYTES = 256 * 1024;
@@ -43,28 +45,35 @@ public record ServerConfig(
             throw new TetherException(ResultCode.INVALID_PARAMETER,
                     "the ring buffer size " + ringBytes + " is outside 1 KiB..64 MiB");
         }
+        if (ioThreads < 1 || ioThreads > 256) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the number of I/O threads " + ioThreads + " is outside 1..256");
+        }
     }
 
-    /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces. */
+    /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces, an I/O thread per core. */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", DEFAULT_PORT, dataDir, hostName(), DEFAULT_RING_BYTES,
-                Duration.ofSeconds(2), Duration.ofSeconds(5), InstantSource.system());
+                Duration.ofSeconds(2), Duration.ofSeconds(5), InstantSource.system(), Runtime.getRuntime().availableProcessors());
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads);
+    }
+
+    public ServerConfig withIoThreads(int newIoThreads) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

@@ -13,7 +13,9 @@ import dev.tether.store.SqliteStore;
 import dev.tether.store.TinkVault;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
@@ -52,7 +54,7 @@ public final class TetherServer implements AutoCloseable {
     }
 
     private final Vertx vertx;
-    private final HttpServer http;
+    private final java.util.List<HttpServer> servers;
     private final Store store;
     private final PtyHost pty;
     private final SessionService sessions;
@@ -67,11 +69,11 @@ public final class TetherServer implements AutoCloseable {
         return routes;
     }
 
-    private TetherServer(Vertx vertx, HttpServer http, Store store, PtyHost pty, SessionService sessions, URI url,
+    private TetherServer(Vertx vertx, java.util.List<HttpServer> servers, Store store, PtyHost pty, SessionService sessions, URI url,
                          Path tokenFile, String adminToken, java.util.List<String> routes) {
         this.routes = routes;
         this.vertx = vertx;
-        this.http = http;
+        this.servers = servers;
         this.store = store;
         this.pty = pty;
         this.sessions = sessions;
@@ -101,22 +103,20 @@ public final class TetherServer implements AutoCloseable {
             var accounts = new Accounts(store, config.clock(), hasher, slow);
             var workspaces = new Workspaces(store, sessions, accounts,
                     TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), hasher, config.clock(), slow);
-            vertx = Vertx.vertx();
+            vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
+                    Math.max(config.ioThreads(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
             var options = new HttpServerOptions()
                     .setHost(config.host())
-                    .setPort(config.port())
                     .setMaxWebSocketFrameSize(64 * 1024)
                     .setMaxWebSocketMessageSize(256 * 1024)
                     .setCompressionSupported(false)
                     .setWebSocketClosingTimeout(2);
             // The URL is known only once bound (port 0), and the API needs it: bind with a router that
             // is set right after, before anything can be served (the service refuses until start()).
-            HttpServer http = vertx.createHttpServer(options);
             var holder = new Object() { io.vertx.ext.web.Router router; };
-            http.requestHandler(request -> holder.router.handle(request));
-            await(http.listen(), "listen on " + config.host() + ":" + config.port());
+            var servers = listen(vertx, options, config, request -> holder.router.handle(request));
             String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-            URI url = URI.create("http://" + host + ":" + http.actualPort());
+            URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant());
             holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info).router();
             java.util.List<String> routes = holder.router.getRoutes().stream()
@@ -134,7 +134,7 @@ public final class TetherServer implements AutoCloseable {
             Path tokenFile = dataDir.resolve("admin.token");
             String token = adminToken(accounts, tokenFile);
             LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
-            return new TetherServer(vertx, http, store, pty, sessions, url, tokenFile, token, routes);
+            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes);
         } catch (RuntimeException e) {
             if (sessions != null) {
                 sessions.close();
@@ -147,6 +147,43 @@ public final class TetherServer implements AutoCloseable {
             }
             store.close();
             throw e;
+        }
+    }
+
+    /**
+     * One HTTP server per I/O thread, all on the same host and port. Vert.x binds a host:port once
+     * and hands its connections round robin to every server listening on it, each on its own event
+     * loop; a single server would keep all network work on one event loop, so one core. Vert.x
+     * shares only a fixed port, so for port 0 a free one is picked first (and picked again should
+     * another process take it in between).
+     */
+    private static java.util.List<HttpServer> listen(Vertx vertx, HttpServerOptions options, ServerConfig config,
+                                                      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
+        var servers = new java.util.concurrent.CopyOnWriteArrayList<HttpServer>();
+        for (int attempt = 1; ; attempt++) {
+            int port = config.port() != 0 ? config.port() : freePort(config.host());
+            var bound = new HttpServerOptions(options).setPort(port);
+            try {
+                await(vertx.deployVerticle(() -> context -> {
+                    HttpServer server = vertx.createHttpServer(bound).requestHandler(handler);
+                    servers.add(server);
+                    return server.listen();
+                }, new DeploymentOptions().setInstances(config.ioThreads())), "listen on " + config.host() + ":" + config.port());
+                return servers;
+            } catch (TetherException e) {
+                if (config.port() != 0 || e.code() != ResultCode.CONFLICT || attempt == 5) {
+                    throw e;
+                }
+                servers.clear();
+            }
+        }
+    }
+
+    private static int freePort(String host) {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.CONFLICT, "cannot find a free port on " + host + ": " + e.getMessage());
         }
     }
 
@@ -191,7 +228,8 @@ public final class TetherServer implements AutoCloseable {
         closed = true;
         sessions.close();
         try {
-            http.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            io.vertx.core.Future.all(servers.stream().map(HttpServer::close).toList())
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("the HTTP listener did not close cleanly: {}", e.toString());
         }

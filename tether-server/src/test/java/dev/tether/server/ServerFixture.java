@@ -32,7 +32,7 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
     ServerFixture(Path dataDir) {
         this.dataDir = dataDir;
         this.server = TetherServer.start(new ServerConfig("127.0.0.1", 0, dataDir, "test-server", 64 * 1024,
-                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system()));
+                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system(), 2)); // two I/O threads: tests cross event loops as production does
         this.token = server.adminToken();
     }
 
