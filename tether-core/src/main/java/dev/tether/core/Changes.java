@@ -39,8 +39,8 @@ final class Changes {
         s.record = next;
         return store.<Void>write(tx -> {
             tx.updateSession(next);
-            also.accept(tx);
             events.forEach(tx::append);
+            also.accept(tx); // after the events: what it appends (a request's completion) follows them
             return null;
         }).whenComplete((v, e) -> {
             if (e != null) {

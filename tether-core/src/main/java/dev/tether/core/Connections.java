@@ -102,6 +102,8 @@ final class Connections {
                 return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE, why));
             }
             s.clients.add(client);
+            var connected = requests.finishWith(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
+                    .finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated"), 1);
             var events = new ArrayList<EventRecord>();
             SessionRecord next = s.record;
             if (cols != null && rows != null) {
@@ -124,15 +126,23 @@ final class Connections {
                 events.add(changes.stateChanged(next, active, "client attached", caller.user()));
                 next = active;
             }
-            stored = changes.change(s, next, events, tx -> tx.updateConnection(activated));
+            stored = changes.change(s, next, events, tx -> {
+                tx.updateConnection(activated);
+                connected.within(tx);
+            }).whenComplete((v, e) -> {
+                connected.settle(e);
+                if (e != null) {
+                    requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
+                            .finish(TargetStatus.FAILED, ResultCode.INTERNAL, "connection " + client.id() + " could not be stored: " + e));
+                }
+            });
             client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows());
             if (s.lockMessage != null) {
                 client.transport.locked(s.lockMessage);
             }
             client.attachTerminal();
         }
-        return stored.thenRun(() -> requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
-                .finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated")));
+        return stored;
     }
 
     void resize(Client client, int cols, int rows) {
@@ -263,7 +273,8 @@ final class Connections {
             LiveSession s = client.session;
             synchronized (s) {
                 done = s.clients.contains(client)
-                        ? letGo(s, client, "disconnected by " + caller.user(), requestId, caller.user())
+                        ? letGo(s, client, "disconnected by " + caller.user(), requestId, caller.user(), requests.finishWith(requestId, 0,
+                                target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected"), 1))
                         : CompletableFuture.completedFuture(null);
             }
             done.whenComplete((v, e) -> requests.finish(requestId, 0, e == null
@@ -291,7 +302,8 @@ final class Connections {
                     LiveSession s = client.session;
                     synchronized (s) {
                         if (s.clients.contains(client)) {
-                            done = letGo(s, client, reason, requestId, caller.user());
+                            done = letGo(s, client, reason, requestId, caller.user(), requests.finishWith(requestId, index,
+                                    target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected"), 1));
                         }
                     }
                 }
@@ -339,9 +351,10 @@ final class Connections {
     /**
      * A caller's request lets a connection go (IMbnConnection::Disconnect): it is DEACTIVATING at
      * once; when its transport is closed it is DEACTIVATED with a DisconnectComplete event carrying
-     * the request id. Call holding the session's monitor.
+     * the request id. The request's target is recorded in that same write ({@code finish}). Call
+     * holding the session's monitor.
      */
-    CompletableFuture<Void> letGo(LiveSession s, Client c, String reason, long requestId, String by) {
+    CompletableFuture<Void> letGo(LiveSession s, Client c, String reason, long requestId, String by, RequestBook.Finish finish) {
         s.clients.remove(c);
         c.detach();
         c.record = c.record.withState(ConnectionState.DEACTIVATING);
@@ -364,8 +377,9 @@ final class Connections {
                         return store.<Void>write(tx -> {
                             tx.updateConnection(record);
                             done.forEach(tx::append);
+                            finish.within(tx);
                             return null;
-                        }).thenRun(() -> ended(record));
+                        }).whenComplete((v, e) -> finish.settle(e)).thenRun(() -> ended(record));
                     }
                 });
     }

@@ -94,6 +94,76 @@ final class RequestBook {
         }
     }
 
+    /**
+     * Records the outcome of the target at {@code index} as part of a write the caller makes anyway
+     * (the one that stores the connection the target was about): {@link Finish#within} goes into
+     * that write and, when the outcome completes the request, stores the completion in the same
+     * transaction: one commit fewer on the hot paths of attach and disconnect. A target made of
+     * {@code parts} writes (a session's several connections) is recorded with the last of them.
+     * Call {@link Finish#settle} after each of those writes; when they fail, the caller records the
+     * target's failure with {@link #finish} (which does nothing once the outcome is recorded).
+     */
+    Finish finishWith(long requestId, int index, TargetResult result, int parts) {
+        return new Finish(requestId, index, result, parts);
+    }
+
+    final class Finish {
+        private final long requestId;
+        private final int index;
+        private final TargetResult result;
+        private int remaining;
+        private boolean settled;
+        private Running running;
+        private RequestRecord done;
+
+        private Finish(long requestId, int index, TargetResult result, int parts) {
+            this.requestId = requestId;
+            this.index = index;
+            this.result = result;
+            this.remaining = parts;
+        }
+
+        /** Inside one of the caller's writes, on the writer thread: the last records the outcome, and the completion if due. */
+        synchronized void within(WriteTx tx) {
+            if (--remaining > 0) {
+                return;
+            }
+            Running r = RequestBook.this.running.get(requestId);
+            if (r == null) {
+                return;
+            }
+            synchronized (r) {
+                if (r.targets[index].status() != TargetStatus.PENDING) {
+                    return;
+                }
+                if (r.pending == 1) {
+                    TargetResult[] targets = r.targets.clone();
+                    targets[index] = result;
+                    RequestRecord completed = completed(r, List.of(targets));
+                    store(tx, completed); // first: should it throw, nothing changed in memory
+                    done = completed;
+                }
+                r.targets[index] = result;
+                r.pending--;
+                running = r;
+            }
+        }
+
+        /** After each of the caller's writes, with its outcome ({@code error} null once committed). */
+        synchronized void settle(Throwable error) {
+            if (remaining > 0 || settled || done == null) {
+                return; // not the last part yet, or it did not complete the request
+            }
+            settled = true;
+            if (error == null) {
+                RequestBook.this.running.remove(requestId);
+                running.done.complete(done);
+            } else {
+                complete(running); // the write that carried the completion was not stored: store it on its own
+            }
+        }
+    }
+
     /** Fails every target still pending with {@code code} (the server is stopping). */
     void abandonAll(ResultCode code, String why) {
         for (Running r : running.values()) {
@@ -106,16 +176,23 @@ final class RequestBook {
         }
     }
 
+    private RequestRecord completed(Running r, List<TargetResult> targets) {
+        return new RequestRecord(r.accepted.id(), r.accepted.operation(), r.accepted.user(), false,
+                RequestStatus.COMPLETED, overall(targets), targets, r.accepted.createdAt(), clock.instant());
+    }
+
+    private static void store(WriteTx tx, RequestRecord done) {
+        tx.updateRequest(done);
+        tx.append(new EventRecord(0, "RequestCompleted", done.completedAt(), null, done.user(), summary(done)));
+    }
+
     private void complete(Running r) {
         RequestRecord done;
         synchronized (r) {
-            List<TargetResult> targets = List.of(r.targets);
-            done = new RequestRecord(r.accepted.id(), r.accepted.operation(), r.accepted.user(), false,
-                    RequestStatus.COMPLETED, overall(targets), targets, r.accepted.createdAt(), clock.instant());
+            done = completed(r, List.of(r.targets));
         }
         store.write(tx -> {
-            tx.updateRequest(done);
-            tx.append(new EventRecord(0, "RequestCompleted", done.completedAt(), null, done.user(), summary(done)));
+            store(tx, done);
             return done;
         }).whenComplete((stored, error) -> {
             running.remove(done.id());

@@ -327,7 +327,7 @@ public final class SessionService implements AutoCloseable {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
                     "a lock needs a message of 1 to 1024 characters to show on the lock screen"));
         }
-        return submit(caller, "lock", selection, single, (s, t, r) -> messages.lockTarget(s, t, caller, message));
+        return submit(caller, "lock", selection, single, (s, t, r, i) -> messages.lockTarget(s, t, caller, message));
     }
 
     /**
@@ -344,7 +344,7 @@ public final class SessionService implements AutoCloseable {
                         ? "unlocking needs your password (or an administrator)"
                         : "the password of " + caller.user() + " is wrong; the sessions stay locked");
             }
-            return submit(caller, "unlock", selection, single, (s, t, r) -> messages.unlockTarget(s, t, caller));
+            return submit(caller, "unlock", selection, single, (s, t, r, i) -> messages.unlockTarget(s, t, caller));
         });
     }
 
@@ -360,13 +360,13 @@ public final class SessionService implements AutoCloseable {
     }
 
     private interface TargetAction {
-        CompletableFuture<TargetResult> run(LiveSession session, TargetResult target, long requestId);
+        CompletableFuture<TargetResult> run(LiveSession session, TargetResult target, long requestId, int index);
     }
 
     private CompletableFuture<Submitted> submit(Caller caller, String operation, Selection selection, boolean single) {
         return submit(caller, operation, selection, single, operation.equals("close")
-                ? (s, t, r) -> closeTarget(s, t, caller)
-                : (s, t, r) -> disconnectTarget(s, t, caller, r));
+                ? (s, t, r, i) -> closeTarget(s, t, caller)
+                : (s, t, r, i) -> disconnectTarget(s, t, caller, r, i));
     }
 
     private CompletableFuture<Submitted> submit(Caller caller, String operation, Selection selection, boolean single,
@@ -395,7 +395,7 @@ public final class SessionService implements AutoCloseable {
                         continue;
                     }
                     int index = i;
-                    CompletableFuture<TargetResult> done = action.run(p.session(), p.target(), requestId);
+                    CompletableFuture<TargetResult> done = action.run(p.session(), p.target(), requestId, index);
                     done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
                             : p.target().finish(TargetStatus.FAILED, codeOf(error), p.target().description() + ": " + messageOf(error))));
                 }
@@ -466,27 +466,28 @@ public final class SessionService implements AutoCloseable {
                 : null);
     }
 
-    private CompletableFuture<TargetResult> disconnectTarget(LiveSession s, TargetResult target, Caller caller, long requestId) {
+    private CompletableFuture<TargetResult> disconnectTarget(LiveSession s, TargetResult target, Caller caller, long requestId, int index) {
         String reason = "disconnected by " + caller.user();
-        var ends = new ArrayList<CompletableFuture<Void>>();
-        int count;
         synchronized (s) {
             if (s.record.state() == SessionState.CLOSED) {
                 return CompletableFuture.completedFuture(target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE,
                         target.description() + " is closed already (" + s.record.closeReason() + ")"));
             }
-            count = s.clients.size();
+            int count = s.clients.size();
             if (count == 0) {
                 return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
                         target.description() + " had no client attached; it stays disconnected"));
             }
+            TargetResult disconnected = target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected ("
+                    + count + (count == 1 ? " client" : " clients") + " let go); its programs keep running");
+            // Recorded with the last connection's DEACTIVATED write, not in a commit of its own.
+            var finish = requests.finishWith(requestId, index, disconnected, count);
+            var ends = new ArrayList<CompletableFuture<Void>>();
             for (Client c : List.copyOf(s.clients)) {
-                ends.add(connections.letGo(s, c, reason, requestId, caller.user()));
+                ends.add(connections.letGo(s, c, reason, requestId, caller.user(), finish));
             }
+            return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(v -> disconnected);
         }
-        return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(v -> target.finish(
-                TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected ("
-                        + count + (count == 1 ? " client" : " clients") + " let go); its programs keep running"));
     }
 
     private CompletableFuture<TargetResult> closeTarget(LiveSession s, TargetResult target, Caller caller) {

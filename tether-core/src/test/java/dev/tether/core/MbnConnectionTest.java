@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +105,22 @@ class MbnConnectionTest {
         var completes = store.events.stream().filter(e -> e.type().equals("DisconnectComplete")).toList();
         assertThat(completes).extracting(e -> e.data().get("connectionId")).containsExactlyInAnyOrder(a.id(), b.id());
         assertThat(completes).allSatisfy(e -> assertThat(e.data()).containsEntry("requestId", done.id()));
+    }
+
+    @Test
+    void aRequestCompletesInTheSameWriteAsItsLastConnectionChange_notInACommitOfItsOwn() {
+        var writes = new java.util.ArrayList<List<String>>();
+        store.onCommit(batch -> writes.add(batch.stream().map(EventRecord::type).toList()));
+        ClientHandle a = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
+        service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
+        service.disconnectConnection(alice, a.id()).join().completion().join();
+        service.disconnect(alice, Selection.of(session), true).join().completion().join();
+
+        assertThat(writes).filteredOn(w -> w.contains("RequestCompleted")).containsExactly(
+                List.of("ClientAttached", "ConnectComplete", "SessionStateChanged", "RequestCompleted"),
+                List.of("ClientAttached", "ConnectComplete", "RequestCompleted"),
+                List.of("DisconnectComplete", "RequestCompleted"),
+                List.of("DisconnectComplete", "RequestCompleted"));
     }
 
     @Test

@@ -76,6 +76,26 @@ class GroupCommitTest {
     }
 
     @Test
+    void aWriteAloneInItsBatchThatThrowsLeavesNothingBehind_andTheNextWriteCommits() {
+        List<EventRecord> announced = new ArrayList<>();
+        store.onCommit(announced::addAll);
+        long commitsBefore = store.commits();
+        CompletableFuture<Long> failing = store.write(tx -> {
+            tx.insertSession(session("ghost"));
+            tx.append(event("SessionCreated", 1L, Map.of("n", 1)));
+            throw new IllegalStateException("fails on purpose");
+        });
+        assertThat(failing.handle((v, e) -> e).join()).isExactlyInstanceOf(IllegalStateException.class);
+        Long kept = await(store.write(tx -> tx.insertSession(session("kept")).id()));
+
+        List<SessionRecord> stored = await(store.read(tx -> tx.sessions(true)));
+        assertThat(stored).extracting(SessionRecord::user).containsExactly("kept");
+        assertThat(kept).isPositive();
+        assertThat(announced).isEmpty();
+        assertThat(store.commits() - commitsBefore).as("the failed write is rolled back, not committed").isEqualTo(1);
+    }
+
+    @Test
     void whenTheBatchTransactionItselfFailsEveryWriteOfTheBatchFailsAndNothingIsAnnounced() throws Exception {
         List<EventRecord> announced = new ArrayList<>();
         store.onCommit(announced::addAll);
