@@ -389,15 +389,33 @@ public final class SessionService implements AutoCloseable {
             }
             return requests.open(caller, operation, targets).thenApply(accepted -> {
                 long requestId = accepted.request().id();
-                for (int i = 0; i < plan.size(); i++) {
-                    Planned p = plan.get(i);
-                    if (p.target().status() != TargetStatus.PENDING) {
-                        continue;
+                Runnable startAll = () -> {
+                    for (int i = 0; i < plan.size(); i++) {
+                        Planned p = plan.get(i);
+                        if (p.target().status() != TargetStatus.PENDING) {
+                            continue;
+                        }
+                        int index = i;
+                        CompletableFuture<TargetResult> done;
+                        try {
+                            done = action.run(p.session(), p.target(), requestId, index);
+                        } catch (RuntimeException e) {
+                            done = CompletableFuture.failedFuture(e);
+                        }
+                        done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
+                                : p.target().finish(TargetStatus.FAILED, codeOf(error), p.target().description() + ": " + messageOf(error))));
                     }
-                    int index = i;
-                    CompletableFuture<TargetResult> done = action.run(p.session(), p.target(), requestId, index);
-                    done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
-                            : p.target().finish(TargetStatus.FAILED, codeOf(error), p.target().description() + ": " + messageOf(error))));
+                };
+                // This runs on the store's writer thread: one target starts here, at once; many start on a
+                // worker, so the request is answered now and the writer goes on committing their changes.
+                if (plan.stream().filter(p -> p.target().status() == TargetStatus.PENDING).count() <= 1) {
+                    startAll.run();
+                } else {
+                    try {
+                        workers.execute(startAll);
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        startAll.run();
+                    }
                 }
                 return new Submitted(accepted.request(), accepted.completion());
             });

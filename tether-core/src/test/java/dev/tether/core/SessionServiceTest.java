@@ -186,6 +186,8 @@ class SessionServiceTest {
         pa.diesOn = -1;
         pb.diesOn = -1;
         var submitted = service.close(admin, new Selection(List.of(a.id(), b.id()), false, false), false).join();
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)) // both hung up (the targets have started), before SIGKILL
+                .until(() -> pa.signals.contains(1) && pb.signals.contains(1));
         pa.exit(0);
         RequestRecord half = service.request(admin, submitted.request().id()).join();
         assertThat(half.status()).isEqualTo(RequestStatus.RUNNING);
