@@ -275,7 +275,8 @@ class SessionCommandsTest {
                     // the process was stopped
                 }
             });
-            Thread.sleep(500);
+            // following: it has printed the stored events (there is at least ServerStarted), so the next one comes live
+            await().atMost(Duration.ofSeconds(30)).until(() -> !lines.isEmpty());
             long id = sleeper();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             boolean seen = false;

@@ -10,6 +10,7 @@ import dev.tether.core.ResultCode;
 import dev.tether.core.SessionInfo;
 import dev.tether.core.TetherException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -126,8 +127,8 @@ class EventsTest {
             subscription.done().get(2, java.util.concurrent.TimeUnit.SECONDS);
             int count = heard.size();
             tether.sessions().create(NewSession.of("sleep", "60"));
-            Thread.sleep(300);
-            assertThat(heard).as("nothing is heard after close").hasSize(count);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(heard).as("nothing is heard after close").hasSize(count));
         }
     }
 

@@ -14,7 +14,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,6 +41,15 @@ class BackpressureTest {
 
     private static void type(Terminal terminal, String text) {
         terminal.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** A condition that holds when {@code value} reads the same as at the previous poll: nothing changed in between. */
+    private static Callable<Boolean> unchanged(Supplier<?> value) {
+        AtomicReference<Object> last = new AtomicReference<>(new Object());
+        return () -> {
+            Object now = value.get();
+            return now.equals(last.getAndSet(now));
+        };
     }
 
     @Test
@@ -91,10 +104,11 @@ class BackpressureTest {
         type(terminal, "\n"); // the viewer sees the whole stream, so it can be compared with outputBytes
         await().atMost(Exits.TIMEOUT).until(() -> viewer.sends.get() > 0);
 
-        Thread.sleep(100); // the loop takes the master out of epoll after the first refused send
+        // the loop takes the master out of epoll after the first refused send
+        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).until(unchanged(terminal::outputBytes));
         long stalled = terminal.outputBytes();
-        Thread.sleep(300);
-        assertThat(terminal.outputBytes()).as("output read while the only viewer is full").isEqualTo(stalled);
+        await().during(Duration.ofMillis(300)).atMost(Exits.TIMEOUT).untilAsserted(() ->
+                assertThat(terminal.outputBytes()).as("output read while the only viewer is full").isEqualTo(stalled));
         assertThat(viewer.bytes.get()).isLessThanOrEqualTo(stalled);
 
         viewer.drain();

@@ -10,7 +10,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,6 +41,15 @@ class HoldTest {
         terminal.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
     }
 
+    /** A condition that holds when {@code value} reads the same as at the previous poll: nothing changed in between. */
+    private static Callable<Boolean> unchanged(Supplier<?> value) {
+        AtomicReference<Object> last = new AtomicReference<>(new Object());
+        return () -> {
+            Object now = value.get();
+            return now.equals(last.getAndSet(now));
+        };
+    }
+
     @Test
     void outputWrittenWhileHeldGoesIntoTheRingButNotToTheViewerAndArrivesOnRelease() throws Exception {
         Exits exits = new Exits();
@@ -50,8 +63,7 @@ class HoldTest {
 
         long expected = "ready\r\n\r\nwhile-held\r\n".length();
         await().atMost(Exits.TIMEOUT).until(() -> terminal.outputBytes() == expected);
-        Thread.sleep(100);
-        assertThat(viewer.text()).isEqualTo("ready\r\n");
+        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).untilAsserted(() -> assertThat(viewer.text()).isEqualTo("ready\r\n"));
 
         terminal.hold(false);
 
@@ -81,16 +93,15 @@ class HoldTest {
         assertThat(terminal.outputBytes()).isEqualTo(stream);
         assertThat(viewer.sends).as("sends while held, even at the exit").hasValue(1);
         viewer.drain(); // still held: nothing is sent, but its transport is known to take bytes again
-        Thread.sleep(100);
-        assertThat(viewer.sends).hasValue(1);
+        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).untilAsserted(() -> assertThat(viewer.sends).hasValue(1));
         viewer.full.set(true);
 
         terminal.hold(false);
 
         // the ring wraps into its array: the first slice (up to the array's end) is refused, the rest waits for a drain
         await().atMost(Exits.TIMEOUT).until(() -> viewer.sends.get() == 2);
-        Thread.sleep(100);
-        assertThat(viewer.bytes.get()).isEqualTo("ready\r\n".length() + RING - stream % RING);
+        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).untilAsserted(() ->
+                assertThat(viewer.bytes.get()).isEqualTo("ready\r\n".length() + RING - stream % RING));
         viewer.drain();
         await().atMost(Exits.TIMEOUT).until(() -> viewer.bytes.get() == "ready\r\n".length() + RING);
         assertThat(viewer.text()).isEqualTo("ready\r\n" + "a".repeat(RING - "done\r\n".length()) + "done\r\n");
@@ -108,7 +119,8 @@ class HoldTest {
         RecordingViewer viewer = new RecordingViewer();
         terminal.attach(viewer);
         await().atMost(Exits.TIMEOUT).until(() -> viewer.text().contains("ready"));
-        Thread.sleep(200); // the WINCH of the attach may still be on its way
+        // the WINCH of the attach may still be on its way
+        await().during(Duration.ofMillis(200)).atMost(Exits.TIMEOUT).until(unchanged(viewer::text));
         String beforeHold = viewer.text();
 
         terminal.hold(true);
@@ -116,8 +128,7 @@ class HoldTest {
 
         long expected = beforeHold.length() + total + "done\r\n".length();
         await().atMost(Exits.TIMEOUT).until(() -> terminal.outputBytes() == expected);
-        Thread.sleep(100);
-        assertThat(viewer.text()).isEqualTo(beforeHold);
+        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).untilAsserted(() -> assertThat(viewer.text()).isEqualTo(beforeHold));
 
         terminal.hold(false);
 
@@ -139,16 +150,17 @@ class HoldTest {
         terminal.hold(true);
         RecordingViewer viewer = new RecordingViewer();
         terminal.attach(viewer);
-        Thread.sleep(300);
-        assertThat(viewer.sends).hasValue(0);
-        assertThat(terminal.outputBytes()).as("output of a SIGWINCH").isEqualTo("ready\r\n".length());
+        await().during(Duration.ofMillis(300)).atMost(Exits.TIMEOUT).untilAsserted(() -> {
+            assertThat(viewer.sends).hasValue(0);
+            assertThat(terminal.outputBytes()).as("output of a SIGWINCH").isEqualTo("ready\r\n".length());
+        });
 
         terminal.hold(false);
         terminal.hold(false);
 
         await().atMost(Exits.TIMEOUT).until(() -> viewer.text().equals("ready\r\nWINCH\r\n"));
-        Thread.sleep(300);
-        assertThat(viewer.text()).as("one SIGWINCH for one release").isEqualTo("ready\r\nWINCH\r\n");
+        await().during(Duration.ofMillis(300)).atMost(Exits.TIMEOUT).untilAsserted(() ->
+                assertThat(viewer.text()).as("one SIGWINCH for one release").isEqualTo("ready\r\nWINCH\r\n"));
         terminal.signal(LibC.SIGKILL);
         assertThat(exits.await()).isEqualTo(128 + LibC.SIGKILL);
     }

@@ -7,9 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.core.Terminal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +36,15 @@ class OutputTest {
         terminal.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
     }
 
+    /** A condition that holds when {@code value} reads the same as at the previous poll: nothing changed in between. */
+    private static Callable<Boolean> unchanged(Supplier<?> value) {
+        AtomicReference<Object> last = new AtomicReference<>(new Object());
+        return () -> {
+            Object now = value.get();
+            return now.equals(last.getAndSet(now));
+        };
+    }
+
     @Test
     void aLateViewerIsReplayedExactlyTheLastRingBytesOfTheStream() throws Exception {
         int ringBytes = 4096;
@@ -49,8 +62,8 @@ class OutputTest {
         RecordingViewer late = new RecordingViewer();
         terminal.attach(late);
         await().atMost(Exits.TIMEOUT).until(() -> late.bytes.get() == ringBytes);
-        Thread.sleep(50);
-        assertThat(late.bytesReceived()).isEqualTo(Arrays.copyOfRange(stream, stream.length - ringBytes, stream.length));
+        await().during(Duration.ofMillis(50)).atMost(Exits.TIMEOUT).untilAsserted(() ->
+                assertThat(late.bytesReceived()).isEqualTo(Arrays.copyOfRange(stream, stream.length - ringBytes, stream.length)));
     }
 
     @Test
@@ -107,7 +120,8 @@ class OutputTest {
         RecordingViewer monitor = new RecordingViewer();
         terminal.attach(monitor);
         await().atMost(Exits.TIMEOUT).until(() -> monitor.text().contains("ready"));
-        Thread.sleep(200); // a WINCH from the monitor's own attach may still be on its way
+        // a WINCH from the monitor's own attach may still be on its way
+        await().during(Duration.ofMillis(200)).atMost(Exits.TIMEOUT).until(unchanged(monitor::text));
         int before = count(monitor.text(), "WINCH");
 
         RecordingViewer second = new RecordingViewer();

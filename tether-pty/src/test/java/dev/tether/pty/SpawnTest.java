@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +53,7 @@ class SpawnTest {
         await().atMost(Exits.TIMEOUT).until(() -> viewer.text().contains("hello\r\n"));
         assertThat(terminal.alive()).isFalse();
         assertThat(terminal.outputBytes()).isEqualTo("hello\r\n".length());
-        Thread.sleep(100);
-        assertThat(exits.calls).hasValue(1);
+        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).untilAsserted(() -> assertThat(exits.calls).hasValue(1));
     }
 
     @Test

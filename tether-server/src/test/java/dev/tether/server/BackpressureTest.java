@@ -64,11 +64,10 @@ class BackpressureTest {
                 + counter + "; done");
         TestTerminal slow = TestTerminal.open(server.url(), server.token, id, null, false);
         // the program writes until every buffer on the way is full, then blocks in write()
-        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500))
-                .until(() -> stalled(counter));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(40)).until(stalled(counter));
         long paused = count(counter);
-        Thread.sleep(1000);
-        assertThat(count(counter)).isEqualTo(paused);
+        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(count(counter)).isEqualTo(paused));
         // still attached: a lone slow client is not dropped, the program waits for it
         assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(1);
         slow.ws.request(Long.MAX_VALUE);
@@ -77,10 +76,13 @@ class BackpressureTest {
         java.nio.file.Files.deleteIfExists(counter);
     }
 
-    private static boolean stalled(java.nio.file.Path counter) throws Exception {
-        long a = count(counter);
-        Thread.sleep(300);
-        return a > 0 && count(counter) == a;
+    /** A condition that holds when the program has counted (the counter is past 0) and not since the previous poll. */
+    private static java.util.concurrent.Callable<Boolean> stalled(java.nio.file.Path counter) {
+        java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(-1);
+        return () -> {
+            long now = count(counter);
+            return now > 0 && now == last.getAndSet(now);
+        };
     }
 
     private static long count(java.nio.file.Path counter) throws java.io.IOException {

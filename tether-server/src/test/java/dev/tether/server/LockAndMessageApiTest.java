@@ -5,7 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,11 +27,12 @@ class LockAndMessageApiTest {
         assertThat(locked.body().get("result").asText()).isEqualTo("OK");
         assertThat(t.control("lock").get("message").asText()).isEqualTo("Back at 3 pm");
         assertThat(server.get("/sessions/" + id).body().get("locked").asBoolean()).isTrue();
-        Thread.sleep(200); // what was in flight when the lock came
+        // what was in flight when the lock came
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10)).until(unchanged(t.bytes::get));
         long heldAt = t.bytes.get();
         t.type("should be ignored\r");
-        Thread.sleep(700);
-        assertThat(t.bytes.get()).as("no output while locked").isEqualTo(heldAt);
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(t.bytes.get()).as("no output while locked").isEqualTo(heldAt));
         var unlocked = server.post("/sessions/" + id + "/unlock?wait=true", "{}");
         assertThat(unlocked.body().get("result").asText()).isEqualTo("OK");
         t.control("unlock");
@@ -102,5 +106,14 @@ class LockAndMessageApiTest {
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.error()).isEqualTo("INVALID_STATE");
         assertThat(r.body().get("message").asText()).isEqualTo("session " + id + " has no client attached to show the message to");
+    }
+
+    /** A condition that holds when {@code value} reads the same as at the previous poll: nothing changed in between. */
+    private static Callable<Boolean> unchanged(Supplier<?> value) {
+        AtomicReference<Object> last = new AtomicReference<>(new Object());
+        return () -> {
+            Object now = value.get();
+            return now.equals(last.getAndSet(now));
+        };
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,7 +14,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A session's life through the REST API and the attach WebSocket, with real programs in real PTYs. */
 class SessionLifecycleTest {
-    private static final String COUNTER = "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.05; done";
+    /** Prints "tick N" 20 times a second and keeps the latest N in {@code ticks}, so that its progress shows without a viewer. */
+    private static String counter(Path ticks) {
+        return "i=0; while :; do i=$((i+1)); echo \"tick $i\"; echo $i > '" + ticks + "'; sleep 0.05; done";
+    }
+
     @RegisterExtension
     static final ServerFixture server = new ServerFixture();
 
@@ -39,7 +45,8 @@ class SessionLifecycleTest {
 
     @Test
     void disconnectKeepsTheProgramRunningAndReattachReplaysWhatItWroteMeanwhile() throws Exception {
-        long id = server.shell(COUNTER);
+        Path ticks = Files.createTempFile(server.dataDir, "ticks", ".txt"); // removed with the data directory, after the program
+        long id = server.shell(counter(ticks));
         TestTerminal first = server.attach(id);
         JsonNode attached = first.control("attached");
         assertThat(attached.get("sessionId").asLong()).isEqualTo(id);
@@ -59,7 +66,8 @@ class SessionLifecycleTest {
         JsonNode s = server.get("/sessions/" + id).body();
         assertThat(s.get("state").asText()).isEqualTo("DISCONNECTED");
         assertThat(ProcessHandle.of(s.get("pid").asLong()).map(ProcessHandle::isAlive)).contains(true);
-        Thread.sleep(500); // the program keeps counting while nobody watches
+        // the program keeps counting while nobody watches
+        await().atMost(Duration.ofSeconds(10)).until(() -> ticksWritten(ticks) > atDisconnect + 5);
 
         TestTerminal second = server.attach(id);
         await().atMost(Duration.ofSeconds(10)).until(() -> lastTick(second.screen()) > atDisconnect + 5);
@@ -75,7 +83,7 @@ class SessionLifecycleTest {
         t.control("attached");
         long pid = server.get("/sessions/" + id).body().get("pid").asLong();
         var children = ProcessHandle.of(pid).orElseThrow().descendants().toList();
-        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).orElseThrow().descendants().count() >= 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> ProcessHandle.of(pid).orElseThrow().descendants().count() >= 2);
         children = ProcessHandle.of(pid).orElseThrow().descendants().toList();
 
         var done = server.post("/sessions/" + id + "/close?wait=true", null);
@@ -86,7 +94,7 @@ class SessionLifecycleTest {
         assertThat(s.get("closedAt").isNull()).isFalse();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         for (ProcessHandle child : children) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> !child.isAlive());
+            await().atMost(Duration.ofSeconds(20)).until(() -> !child.isAlive());
         }
         JsonNode closed = t.control("closed");
         assertThat(closed.get("kind").asText()).isEqualTo("ended");
@@ -97,7 +105,7 @@ class SessionLifecycleTest {
     void closeEscalatesToSigkillWhenTheProgramIgnoresHangupAndTerm() {
         long id = server.shell("trap '' HUP TERM; echo trapped; while :; do sleep 0.1; done");
         TestTerminal t = server.attach(id);
-        await().atMost(Duration.ofSeconds(5)).until(() -> t.screen().contains("trapped"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("trapped"));
         var done = server.post("/sessions/" + id + "/close?wait=true", null);
         assertThat(done.body().get("result").asText()).isEqualTo("OK");
         JsonNode s = server.get("/sessions/" + id).body();
@@ -115,7 +123,7 @@ class SessionLifecycleTest {
         assertThat(closed.get("kind").asText()).isEqualTo("ended");
         assertThat(closed.get("reason").asText()).isEqualTo("program exited");
         assertThat(closed.get("exitCode").asInt()).isEqualTo(7);
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.get("/sessions/" + id).body().get("state").asText().equals("CLOSED"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.get("/sessions/" + id).body().get("state").asText().equals("CLOSED"));
         JsonNode s = server.get("/sessions/" + id).body();
         assertThat(s.get("exitCode").asInt()).isEqualTo(7);
         assertThat(s.get("closeReason").asText()).isEqualTo("program exited");
@@ -133,12 +141,12 @@ class SessionLifecycleTest {
         assertThat(server.get("/sessions/" + id).body().get("connections").asInt()).isEqualTo(2);
         a.type("from-a\r");
         b.type("from-b\r");
-        await().atMost(Duration.ofSeconds(5)).until(() -> a.screen().contains("from-b") && b.screen().contains("from-a"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.screen().contains("from-b") && b.screen().contains("from-a"));
         a.leave();
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.get("/sessions/" + id).body().get("connections").asInt() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.get("/sessions/" + id).body().get("connections").asInt() == 1);
         assertThat(server.get("/sessions/" + id).body().get("state").asText()).isEqualTo("ACTIVE");
         b.leave();
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.get("/sessions/" + id).body().get("state").asText().equals("DISCONNECTED"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.get("/sessions/" + id).body().get("state").asText().equals("DISCONNECTED"));
     }
 
     @Test
@@ -146,16 +154,16 @@ class SessionLifecycleTest {
         long id = server.shell("trap 'echo size=$(stty size)' WINCH; while :; do sleep 0.05; done");
         TestTerminal a = TestTerminal.open(server.url(), server.token, id, "cols=100&rows=30");
         assertThat(a.control("attached").get("cols").asInt()).isEqualTo(100);
-        await().atMost(Duration.ofSeconds(5)).until(() -> a.screen().contains("size=30 100"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.screen().contains("size=30 100"));
         TestTerminal b = TestTerminal.open(server.url(), server.token, id, "cols=120&rows=40");
         b.control("attached");
         JsonNode resize = a.control("resize");
         assertThat(resize.get("cols").asInt()).isEqualTo(120);
         assertThat(resize.get("rows").asInt()).isEqualTo(40);
-        await().atMost(Duration.ofSeconds(5)).until(() -> b.screen().contains("size=40 120"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.screen().contains("size=40 120"));
         assertThat(server.get("/sessions/" + id).body().get("cols").asInt()).isEqualTo(120);
         b.sendControl("{\"type\":\"resize\",\"cols\":90,\"rows\":20}");
-        await().atMost(Duration.ofSeconds(5)).until(() -> b.screen().contains("size=20 90"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.screen().contains("size=20 90"));
     }
 
     static int lastTick(String screen) {
@@ -165,5 +173,11 @@ class SessionLifecycleTest {
             last = Integer.parseInt(m.group(1));
         }
         return last;
+    }
+
+    /** The latest N the {@link #counter} program wrote to {@code ticks}; 0 before its first tick, or while the file is being rewritten. */
+    private static int ticksWritten(Path ticks) throws java.io.IOException {
+        String s = Files.readString(ticks).trim();
+        return s.isEmpty() ? 0 : Integer.parseInt(s);
     }
 }
