@@ -45,10 +45,15 @@ abstract class BatchCommand extends ClientCommand {
     private int failedInPreview = ExitCodes.OK;
 
     /** The operation as PowerShell names it: {@code Disconnect}, {@code Close}. */
-    abstract String operation();
+    private final String operation;
 
     /** {@code Disconnecting}, for the progress bar. */
-    abstract String progressLabel();
+    private final String progressLabel;
+
+    BatchCommand(String operation, String progressLabel) {
+        this.operation = operation;
+        this.progressLabel = progressLabel;
+    }
 
     abstract RequestRecord submit(TetherClient client, Selection selection);
 
@@ -70,20 +75,11 @@ abstract class BatchCommand extends ClientCommand {
         }
         RequestRecord accepted = submit(client(), selection);
         if (noWait) {
-            if (json()) {
-                JsonOut.print(out(), accepted);
-            } else {
-                out().println(accepted.id());
-            }
-            return ExitCodes.OK;
+            return Outcome.accepted(this, accepted);
         }
-        RequestRecord done = await(accepted);
-        if (json()) {
-            JsonOut.print(out(), done);
-            return done.targets().stream().anyMatch(t -> t.status() == TargetStatus.FAILED) ? ExitCodes.FAILED : ExitCodes.OK;
-        }
-        int exit = Report.targets(done, out(), err());
-        return exit != ExitCodes.OK ? exit : failedInPreview;
+        int exit = Outcome.completed(this, await(accepted));
+        // Under --json the request's answer alone decides; else targets the preview showed failing count too.
+        return exit != ExitCodes.OK || json() ? exit : failedInPreview;
     }
 
     private Selection targets() {
@@ -101,8 +97,7 @@ abstract class BatchCommand extends ClientCommand {
 
     private int printWhatIf(RequestRecord answer) {
         if (json()) {
-            JsonOut.print(out(), answer);
-            return answer.targets().stream().anyMatch(t -> t.status() == TargetStatus.FAILED) ? ExitCodes.FAILED : ExitCodes.OK;
+            return Outcome.completed(this, answer);
         }
         int exit = ExitCodes.OK;
         for (TargetResult target : answer.targets()) {
@@ -114,12 +109,12 @@ abstract class BatchCommand extends ClientCommand {
                 }
                 case SKIPPED -> out().println("What if: Skipping target \"" + Report.label(target) + "\""
                         + (target.message() != null ? ": " + target.message() : "") + ".");
-                default -> out().println("What if: Performing the operation \"" + operation() + "\" on target \""
+                default -> out().println("What if: Performing the operation \"" + operation + "\" on target \""
                         + Report.label(target) + "\".");
             }
         }
         if (answer.targets().isEmpty()) {
-            out().println("What if: no session to " + operation().toLowerCase(Locale.ROOT) + ".");
+            out().println("What if: no session to " + operation.toLowerCase(Locale.ROOT) + ".");
         }
         return exit;
     }
@@ -149,7 +144,7 @@ abstract class BatchCommand extends ClientCommand {
                 chosen.add(target.id());
                 continue;
             }
-            switch (Confirm.ask(console, operation(), Report.label(target))) {
+            switch (Confirm.ask(console, operation, Report.label(target))) {
                 case YES -> chosen.add(target.id());
                 case YES_TO_ALL -> {
                     yesToAll = true;
@@ -175,7 +170,7 @@ abstract class BatchCommand extends ClientCommand {
         if (!interactive() || accepted.targets().size() < 2) {
             return client().requests().await(accepted.id());
         }
-        try (var bar = new Progress(err(), progressLabel(), accepted.targets().size())) {
+        try (var bar = new Progress(err(), progressLabel, accepted.targets().size())) {
             while (true) {
                 RequestRecord now = client().requests().get(accepted.id());
                 bar.update((int) now.targets().stream().filter(t -> t.status() != TargetStatus.PENDING).count());
@@ -196,14 +191,8 @@ abstract class BatchCommand extends ClientCommand {
             description = {"Disconnect sessions (Disconnect-WmsSession): every client is detached; the programs keep running.",
                 "Waits for completion and prints one line per session, unless --no-wait."})
     static final class Disconnect extends BatchCommand {
-        @Override
-        String operation() {
-            return "Disconnect";
-        }
-
-        @Override
-        String progressLabel() {
-            return "Disconnecting";
+        Disconnect() {
+            super("Disconnect", "Disconnecting");
         }
 
         @Override
@@ -216,14 +205,8 @@ abstract class BatchCommand extends ClientCommand {
             description = {"Close (log off) sessions (Close-WmsSession): hang up, terminate, then kill their programs.",
                 "Only administrators close administrators' sessions. Waits for completion unless --no-wait."})
     static final class Close extends BatchCommand {
-        @Override
-        String operation() {
-            return "Close";
-        }
-
-        @Override
-        String progressLabel() {
-            return "Closing";
+        Close() {
+            super("Close", "Closing");
         }
 
         @Override
@@ -239,14 +222,8 @@ abstract class BatchCommand extends ClientCommand {
         @Option(names = "--message", paramLabel = "TEXT", required = true, description = "What the lock screen says (required).")
         String message;
 
-        @Override
-        String operation() {
-            return "Lock";
-        }
-
-        @Override
-        String progressLabel() {
-            return "Locking";
+        Lock() {
+            super("Lock", "Locking");
         }
 
         @Override
@@ -265,14 +242,8 @@ abstract class BatchCommand extends ClientCommand {
 
         private char[] password;
 
-        @Override
-        String operation() {
-            return "Unlock";
-        }
-
-        @Override
-        String progressLabel() {
-            return "Unlocking";
+        Unlock() {
+            super("Unlock", "Unlocking");
         }
 
         @Override

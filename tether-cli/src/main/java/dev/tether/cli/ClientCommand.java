@@ -2,7 +2,10 @@ package dev.tether.cli;
 
 import dev.tether.client.TetherClient;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -57,6 +60,24 @@ abstract class ClientCommand implements Callable<Integer> {
             client = connection().open();
         }
         return client;
+    }
+
+    /** Prints {@code value} as JSON under {@code --json}, else as {@code human} writes it; returns {@link ExitCodes#OK}. */
+    final int show(Object value, Consumer<PrintWriter> human) {
+        if (json()) {
+            JsonOut.print(out(), value);
+        } else {
+            human.accept(out());
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Prints {@code items} as a JSON array under {@code --json}, else as {@code table} with a {@code row} per item. */
+    final <T> int showTable(List<T> items, Table table, BiConsumer<Table, T> row) {
+        return show(items, out -> {
+            items.forEach(item -> row.accept(table, item));
+            table.print(out);
+        });
     }
 
     /** True when a person is at a terminal (stdin and stdout are ttys) and JSON was not asked for. */

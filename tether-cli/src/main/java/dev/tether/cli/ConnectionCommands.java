@@ -8,29 +8,16 @@ import dev.tether.core.RequestRecord;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code tether connection list|get|disconnect}: IMbnConnection's connections, one client attached to one session each. */
 @Command(name = "connection", mixinStandardHelpOptions = true,
         description = "List, show and disconnect connections (one client attached to one session).",
         subcommands = {ConnectionCommands.ListConnections.class, ConnectionCommands.Get.class, ConnectionCommands.Disconnect.class})
-final class ConnectionCommands implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+final class ConnectionCommands extends CommandGroup {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List connections: ID, SESSION, USER, APPLICATION, WORKSPACE, CLIENT, STATE,",
                 "CONNECTED. Without --all-states or --state, only those not DEACTIVATED."})
@@ -55,17 +42,9 @@ final class ConnectionCommands implements Callable<Integer> {
             List<ConnectionInfo> found = client().connections().list(query).stream()
                     .filter(c -> allStates || wanted != null || c.state() != ConnectionState.DEACTIVATED)
                     .toList();
-            if (json()) {
-                JsonOut.print(out(), found);
-                return ExitCodes.OK;
-            }
-            var table = new Table("ID", "SESSION", "USER", "APPLICATION", "WORKSPACE", "CLIENT", "STATE", "CONNECTED");
-            for (ConnectionInfo c : found) {
-                table.row(c.id(), c.sessionId(), c.user(), dash(c.application()), dash(c.workspaceId()), dash(c.clientName()),
-                        c.state(), Text.time(c.connectedAt()));
-            }
-            table.print(out());
-            return ExitCodes.OK;
+            return showTable(found, new Table("ID", "SESSION", "USER", "APPLICATION", "WORKSPACE", "CLIENT", "STATE", "CONNECTED"),
+                    (table, c) -> table.row(c.id(), c.sessionId(), c.user(), dash(c.application()), dash(c.workspaceId()),
+                            dash(c.clientName()), c.state(), Text.time(c.connectedAt())));
         }
 
         static ConnectionState parseState(String text) {
@@ -87,16 +66,11 @@ final class ConnectionCommands implements Callable<Integer> {
         @Override
         int run() {
             ConnectionInfo c = client().connections().get(Ids.parse("connection", id));
-            if (json()) {
-                JsonOut.print(out(), c);
-            } else {
-                print(out(), c);
-            }
-            return ExitCodes.OK;
+            return show(c, out -> print(out, c));
         }
 
         static void print(PrintWriter out, ConnectionInfo c) {
-            var fields = new LinkedHashMap<String, Object>();
+            var fields = new Fields();
             fields.put("id", c.id());
             fields.put("session", c.sessionId());
             fields.put("user", c.user());
@@ -112,8 +86,7 @@ final class ConnectionCommands implements Callable<Integer> {
             }
             fields.put("bytes in", c.bytesIn());
             fields.put("bytes out", c.bytesOut());
-            int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
-            fields.forEach((key, value) -> out.println(key + " ".repeat(width - key.length() + 2) + (value == null ? "" : value)));
+            fields.print(out);
         }
     }
 

@@ -3,13 +3,10 @@ package dev.tether.cli;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tether}: the command line. The global options are declared here and inherited by every
@@ -32,7 +29,7 @@ import picocli.CommandLine.Spec;
             TokenCommands.class,
             LoginCommand.class,
         })
-public final class Main implements Callable<Integer> {
+public final class Main extends CommandGroup {
 
     @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "The server: a URL, or a bare host name meaning http://HOST:7420 (default: http://127.0.0.1:7420).")
@@ -46,9 +43,6 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--json", scope = ScopeType.INHERIT,
             description = "Print JSON instead of tables and sentences.")
     boolean json;
-
-    @Spec
-    CommandSpec spec;
 
     public static void main(String[] args) {
         int code;
@@ -90,12 +84,6 @@ public final class Main implements Callable<Integer> {
             }
         }
         return cli;
-    }
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
     }
 
     /** The version of this build, e.g. {@code 0.1.0-SNAPSHOT}. */

@@ -39,12 +39,8 @@ final class MessageCommand extends ClientCommand {
     @Override
     int run() {
         MessageResult result = client().sessions().message(Ids.parse("session", id), title, String.join(" ", text), timeoutSeconds, waitForAck);
-        if (json()) {
-            JsonOut.print(out(), result);
-        } else {
-            out().println(result.responseCode() == MessageResult.IDOK ? result.response()
-                    : result.response() + " (" + result.responseCode() + ")");
-        }
+        show(result, out -> out.println(result.responseCode() == MessageResult.IDOK ? result.response()
+                : result.response() + " (" + result.responseCode() + ")"));
         return result.responseCode() == MessageResult.IDTIMEOUT ? ExitCodes.FAILED : ExitCodes.OK;
     }
 }

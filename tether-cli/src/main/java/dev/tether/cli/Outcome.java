@@ -10,15 +10,16 @@ final class Outcome {
     }
 
     static int report(ClientCommand command, RequestRecord accepted, boolean noWait) {
-        if (noWait) {
-            if (command.json()) {
-                JsonOut.print(command.out(), accepted);
-            } else {
-                command.out().println(accepted.id());
-            }
-            return ExitCodes.OK;
-        }
-        RequestRecord done = await(command, accepted);
+        return noWait ? accepted(command, accepted) : completed(command, await(command, accepted));
+    }
+
+    /** {@code --no-wait}: the request's id, or the request as JSON. */
+    static int accepted(ClientCommand command, RequestRecord accepted) {
+        return command.show(accepted, out -> out.println(accepted.id()));
+    }
+
+    /** A completed request: as JSON, or a line per target; the exit code is non-zero if any target failed. */
+    static int completed(ClientCommand command, RequestRecord done) {
         if (command.json()) {
             JsonOut.print(command.out(), done);
             return done.targets().stream().anyMatch(t -> t.status() == TargetStatus.FAILED) ? ExitCodes.FAILED : ExitCodes.OK;

@@ -6,27 +6,15 @@ import dev.tether.core.RequestStatus;
 import dev.tether.core.TargetStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code tether request get|wait}: the asynchronous operations that disconnect and close return. */
 @Command(name = "request", mixinStandardHelpOptions = true,
         description = "Look up or wait for a request (the id that 'session disconnect --no-wait' prints).",
         subcommands = {RequestCommands.Get.class, RequestCommands.Wait.class})
-final class RequestCommands implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+final class RequestCommands extends CommandGroup {
     /** {@code request 7: disconnect by alice, COMPLETED, result OK}. */
     static void header(PrintWriter out, RequestRecord r) {
         out.println("request " + r.id() + ": " + r.operation() + " by " + r.user() + ", " + r.status()
@@ -42,13 +30,10 @@ final class RequestCommands implements Callable<Integer> {
         @Override
         int run() {
             RequestRecord r = client().requests().get(Ids.parse("request", id));
-            if (json()) {
-                JsonOut.print(out(), r);
-                return ExitCodes.OK;
-            }
-            header(out(), r);
-            r.targets().forEach(t -> out().println("  " + Report.line(t)));
-            return ExitCodes.OK;
+            return show(r, out -> {
+                header(out, r);
+                r.targets().forEach(t -> out.println("  " + Report.line(t)));
+            });
         }
     }
 

@@ -9,12 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code tether session ...}: Get-WmsSession, Disconnect-WmsSession, Close-WmsSession and friends. */
 @Command(name = "session", mixinStandardHelpOptions = true,
@@ -30,16 +27,7 @@ import picocli.CommandLine.Spec;
             BatchCommand.Unlock.class,
             MessageCommand.class,
         })
-final class SessionCommands implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+final class SessionCommands extends CommandGroup {
     @Command(name = "new", mixinStandardHelpOptions = true,
             description = "Start a session running COMMAND (default: the server user's login shell) and print its id.")
     static final class New extends ClientCommand {
@@ -60,12 +48,7 @@ final class SessionCommands implements Callable<Integer> {
             NewSession spec = NewSession.of(command);
             spec = new NewSession(spec.command(), spec.args(), cols, rows, env);
             SessionInfo session = client().sessions().create(spec);
-            if (json()) {
-                JsonOut.print(out(), session);
-            } else {
-                out().println(session.id());
-            }
-            return ExitCodes.OK;
+            return show(session, out -> out.println(session.id()));
         }
     }
 
@@ -79,18 +62,10 @@ final class SessionCommands implements Callable<Integer> {
         @Override
         int run() {
             List<SessionInfo> sessions = client().sessions().list(allStates);
-            if (json()) {
-                JsonOut.print(out(), sessions);
-                return ExitCodes.OK;
-            }
             long own = connection().ownSessionId();
-            var table = new Table(" ID", "USER", "STATE", "CLIENTS", "COMMAND", "CREATED");
-            for (SessionInfo s : sessions) {
-                table.row((s.id() == own ? ">" : " ") + s.id(), s.user(), s.state() + (s.locked() ? " (locked)" : ""),
-                        s.connections(), Text.cut(s.command(), 40), Text.time(s.createdAt()));
-            }
-            table.print(out());
-            return ExitCodes.OK;
+            return showTable(sessions, new Table(" ID", "USER", "STATE", "CLIENTS", "COMMAND", "CREATED"), (table, s) ->
+                    table.row((s.id() == own ? ">" : " ") + s.id(), s.user(), s.state() + (s.locked() ? " (locked)" : ""),
+                            s.connections(), Text.cut(s.command(), 40), Text.time(s.createdAt())));
         }
     }
 
@@ -103,16 +78,11 @@ final class SessionCommands implements Callable<Integer> {
         int run() {
             long sessionId = Ids.parse("session", id);
             SessionInfo s = client().sessions().get(sessionId);
-            if (json()) {
-                JsonOut.print(out(), s);
-            } else {
-                print(out(), s, connection().ownSessionId());
-            }
-            return ExitCodes.OK;
+            return show(s, out -> print(out, s, connection().ownSessionId()));
         }
 
         static void print(PrintWriter out, SessionInfo s, long own) {
-            var fields = new LinkedHashMap<String, Object>();
+            var fields = new Fields();
             fields.put("id", s.id() + (s.id() == own ? " (this session)" : ""));
             fields.put("server", s.server());
             fields.put("user", s.user());
@@ -128,8 +98,7 @@ final class SessionCommands implements Callable<Integer> {
                 fields.put("exit code", s.exitCode());
                 fields.put("reason", s.closeReason());
             }
-            int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
-            fields.forEach((key, value) -> out.println(key + " ".repeat(width - key.length() + 2) + (value == null ? "" : value)));
+            fields.print(out);
         }
     }
 }

@@ -1,25 +1,13 @@
 package dev.tether.cli;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code tether token create --app NAME}: tokens restricted to one application. */
 @Command(name = "token", mixinStandardHelpOptions = true, description = "Create tokens for your own account.",
         subcommands = TokenCommands.Create.class)
-final class TokenCommands implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+final class TokenCommands extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create a token restricted to one application and print it (shown this once).",
                 "Connections opened with it are initiated by that application, and it may disconnect only those."})
@@ -31,12 +19,7 @@ final class TokenCommands implements Callable<Integer> {
         @Override
         int run() {
             String token = client().tokens().create(application);
-            if (json()) {
-                JsonOut.print(out(), Map.of("application", application, "token", token));
-            } else {
-                out().println(token);
-            }
-            return ExitCodes.OK;
+            return show(Map.of("application", application, "token", token), out -> out.println(token));
         }
     }
 }

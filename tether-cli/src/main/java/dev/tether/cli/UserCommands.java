@@ -1,31 +1,17 @@
 package dev.tether.cli;
 
 import dev.tether.core.Accounts.NewUser;
-import dev.tether.core.UserRecord;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code tether user add|list} (administrators only) and {@code tether user passwd}. */
 @Command(name = "user", mixinStandardHelpOptions = true,
         description = "Add and list users (administrators only); set passwords (your own, or anyone's as an administrator).",
         subcommands = {UserCommands.Add.class, UserCommands.ListUsers.class, UserCommands.Passwd.class})
-final class UserCommands implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+final class UserCommands extends CommandGroup {
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Create a user and print its token (shown this once; pass it with --token or TETHER_TOKEN).")
     static final class Add extends ClientCommand {
@@ -38,12 +24,7 @@ final class UserCommands implements Callable<Integer> {
         @Override
         int run() {
             NewUser created = client().users().add(name, admin);
-            if (json()) {
-                JsonOut.print(out(), created);
-            } else {
-                out().println(created.token());
-            }
-            return ExitCodes.OK;
+            return show(created, out -> out.println(created.token()));
         }
     }
 
@@ -51,15 +32,8 @@ final class UserCommands implements Callable<Integer> {
     static final class ListUsers extends ClientCommand {
         @Override
         int run() {
-            List<UserRecord> users = client().users().list();
-            if (json()) {
-                JsonOut.print(out(), users);
-                return ExitCodes.OK;
-            }
-            var table = new Table("ID", "NAME", "ADMIN", "CREATED");
-            users.forEach(u -> table.row(u.id(), u.name(), u.admin() ? "yes" : "no", Text.time(u.createdAt())));
-            table.print(out());
-            return ExitCodes.OK;
+            return showTable(client().users().list(), new Table("ID", "NAME", "ADMIN", "CREATED"),
+                    (table, u) -> table.row(u.id(), u.name(), u.admin() ? "yes" : "no", Text.time(u.createdAt())));
         }
     }
 
@@ -78,12 +52,7 @@ final class UserCommands implements Callable<Integer> {
             } finally {
                 Arrays.fill(password, '\0');
             }
-            if (json()) {
-                JsonOut.print(out(), Map.of("user", name, "passwordSet", true));
-            } else {
-                out().println("Password set for " + name + ".");
-            }
-            return ExitCodes.OK;
+            return show(Map.of("user", name, "passwordSet", true), out -> out.println("Password set for " + name + "."));
         }
     }
 }

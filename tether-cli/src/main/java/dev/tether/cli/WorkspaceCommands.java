@@ -8,16 +8,11 @@ import dev.tether.core.Workspaces.Started;
 import dev.tether.core.Workspaces.WorkspaceInfo;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code tether workspace ...}: IWorkspaceScriptable, a workspace being your named group of connections with stored credentials. */
 @Command(name = "workspace", mixinStandardHelpOptions = true,
@@ -31,16 +26,7 @@ import picocli.CommandLine.Spec;
             WorkspaceCommands.ClearCredential.class,
             WorkspaceCommands.Disconnect.class,
         })
-final class WorkspaceCommands implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+final class WorkspaceCommands extends CommandGroup {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"StartWorkspace: store credentials for workspace ID and print its token,",
                 "shown this once. Connections opened with that token belong to the workspace.",
@@ -76,12 +62,7 @@ final class WorkspaceCommands implements Callable<Integer> {
             } finally {
                 Arrays.fill(password, '\0');
             }
-            if (json()) {
-                JsonOut.print(out(), started);
-            } else {
-                out().println(started.token());
-            }
-            return ExitCodes.OK;
+            return show(started, out -> out.println(started.token()));
         }
     }
 
@@ -90,18 +71,9 @@ final class WorkspaceCommands implements Callable<Integer> {
     static final class ListWorkspaces extends ClientCommand {
         @Override
         int run() {
-            List<WorkspaceInfo> workspaces = client().workspaces().list();
-            if (json()) {
-                JsonOut.print(out(), workspaces);
-                return ExitCodes.OK;
-            }
-            var table = new Table("ID", "FRIENDLY NAME", "CREDENTIALS", "EXPIRES", "CONNECTIONS");
-            for (WorkspaceInfo w : workspaces) {
-                table.row(w.id(), w.friendlyName(), w.credentialState(), w.expiresAt() == null ? "-" : Text.time(w.expiresAt()),
-                        w.connections().size());
-            }
-            table.print(out());
-            return ExitCodes.OK;
+            return showTable(client().workspaces().list(), new Table("ID", "FRIENDLY NAME", "CREDENTIALS", "EXPIRES", "CONNECTIONS"),
+                    (table, w) -> table.row(w.id(), w.friendlyName(), w.credentialState(),
+                            w.expiresAt() == null ? "-" : Text.time(w.expiresAt()), w.connections().size()));
         }
     }
 
@@ -113,12 +85,7 @@ final class WorkspaceCommands implements Callable<Integer> {
         @Override
         int run() {
             WorkspaceInfo w = client().workspaces().get(id);
-            if (json()) {
-                JsonOut.print(out(), w);
-            } else {
-                print(out(), w);
-            }
-            return ExitCodes.OK;
+            return show(w, out -> print(out, w));
         }
     }
 
@@ -132,13 +99,8 @@ final class WorkspaceCommands implements Callable<Integer> {
         @Override
         int run() {
             WorkspaceInfo w = client().workspaces().onAuthenticated(id);
-            if (json()) {
-                JsonOut.print(out(), w);
-            } else {
-                out().println("workspace " + w.id() + ": credentials for " + w.credentialUser() + " are AUTHENTICATED"
-                        + (w.expiresAt() == null ? "" : "; they expire at " + Text.time(w.expiresAt())));
-            }
-            return ExitCodes.OK;
+            return show(w, out -> out.println("workspace " + w.id() + ": credentials for " + w.credentialUser() + " are AUTHENTICATED"
+                    + (w.expiresAt() == null ? "" : "; they expire at " + Text.time(w.expiresAt()))));
         }
     }
 
@@ -155,12 +117,7 @@ final class WorkspaceCommands implements Callable<Integer> {
         @Override
         int run() {
             boolean specified = client().workspaces().isCredentialSpecified(id, countUnauthenticated);
-            if (json()) {
-                JsonOut.print(out(), Map.of("workspaceId", id, "specified", specified));
-            } else {
-                out().println(specified ? "yes" : "no");
-            }
-            return ExitCodes.OK;
+            return show(Map.of("workspaceId", id, "specified", specified), out -> out.println(specified ? "yes" : "no"));
         }
     }
 
@@ -174,14 +131,9 @@ final class WorkspaceCommands implements Callable<Integer> {
         @Override
         int run() {
             CredentialCleared cleared = client().workspaces().clearCredential(id);
-            if (json()) {
-                JsonOut.print(out(), cleared);
-            } else {
-                out().println("workspace " + id + ": credentials deleted; " + (cleared.workspaceRemoved()
-                        ? "the workspace is removed (it had no active connection)"
-                        : "the workspace stays while it has active connections"));
-            }
-            return ExitCodes.OK;
+            return show(cleared, out -> out.println("workspace " + id + ": credentials deleted; " + (cleared.workspaceRemoved()
+                    ? "the workspace is removed (it had no active connection)"
+                    : "the workspace stays while it has active connections")));
         }
     }
 
@@ -223,7 +175,7 @@ final class WorkspaceCommands implements Callable<Integer> {
     }
 
     static void print(PrintWriter out, WorkspaceInfo w) {
-        var fields = new LinkedHashMap<String, Object>();
+        var fields = new Fields();
         fields.put("id", w.id());
         fields.put("friendly name", w.friendlyName());
         fields.put("user", w.user());
@@ -234,8 +186,7 @@ final class WorkspaceCommands implements Callable<Integer> {
         fields.put("clear on last", w.clearCredsOnLastResource() ? "yes" : "no");
         fields.put("connections", w.connections().isEmpty() ? "none"
                 : String.join(", ", w.connections().stream().map(WorkspaceCommands::describe).toList()));
-        int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
-        fields.forEach((key, value) -> out.println(key + " ".repeat(width - key.length() + 2) + (value == null ? "" : value)));
+        fields.print(out);
     }
 
     private static String describe(ConnectionInfo c) {
