@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 public interface Viewer {
 
     /**
-     * Delivers output. The buffer is valid only during the call: copy what you keep.
+     * Delivers output. The bytes never change: a viewer may keep the buffer (without copying)
+     * until it has written them; every viewer of the same output gets its own position and limit
+     * on the same bytes, so it must not write into them.
      *
      * @return false when the transport is now full; the terminal then stops sending to this
      *     viewer until the callback given to {@link #onWritable(Runnable)} runs

@@ -167,13 +167,17 @@ final class Fanout {
         long head = ring.head();
         long tail = ring.tail();
         boolean lost = false;
+        ByteBuffer chunk = null; // one copy, shared by every live viewer
         for (int i = 0; i < taps.size(); i++) {
             Tap tap = taps.get(i);
             if (tap.detached) {
                 lost = true;
             } else if (tap.live) {
                 tap.position = head;
-                if (!send(tap, view.clear().limit(n))) {
+                if (chunk == null) {
+                    chunk = copy(view.clear().limit(n));
+                }
+                if (!send(tap, chunk.duplicate())) {
                     block(tap);
                 }
             } else if (tap.position < tail) {
@@ -252,7 +256,7 @@ final class Fanout {
     /** Sends ring[position, head) in slices until caught up (live) or, unless ignoring fullness, the viewer is full. */
     private void catchUp(Tap tap, boolean ignoreFull) {
         while (tap.position < ring.head()) {
-            ByteBuffer slice = ring.slice(tap.position, SLICE);
+            ByteBuffer slice = copy(ring.slice(tap.position, SLICE));
             int length = slice.remaining();
             boolean accepted = send(tap, slice);
             if (tap.detached) {
@@ -265,6 +269,13 @@ final class Fanout {
             }
         }
         tap.live = true;
+    }
+
+    /** A copy that never changes, so viewers may keep it without copying it again (see {@link Viewer#send}). */
+    private static ByteBuffer copy(ByteBuffer bytes) {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.get(copy);
+        return ByteBuffer.wrap(copy);
     }
 
     private boolean send(Tap tap, ByteBuffer chunk) {

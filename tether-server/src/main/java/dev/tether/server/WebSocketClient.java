@@ -5,7 +5,8 @@ import dev.tether.core.EndNotice;
 import dev.tether.core.TetherException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -62,10 +63,9 @@ final class WebSocketClient implements ClientTransport {
     @Override
     public boolean send(ByteBuffer output) {
         int length = output.remaining();
-        byte[] copy = new byte[length];
-        output.get(copy);
         long pending = inFlight.addAndGet(length);
-        ws.writeBinaryMessage(Buffer.buffer(copy)).onComplete(r -> written(length));
+        // The bytes never change and are shared by every client of this output: wrapped, not copied.
+        ws.writeBinaryMessage(BufferInternal.buffer(Unpooled.wrappedBuffer(output))).onComplete(r -> written(length));
         if (pending < HIGH_WATER) {
             return true;
         }

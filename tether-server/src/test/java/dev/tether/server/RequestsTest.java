@@ -89,7 +89,9 @@ class RequestsTest {
     void disconnectWmsSession_WhatIf_saysWhatWouldHappenAndChangesNothing() {
         long id = server.shell("exec sleep 60");
         TestTerminal t = server.attach(id);
-        t.control("attached");
+        long connect = t.control("attached").get("requestId").asLong();
+        // "attached" may come before the attach's events are stored; its request completes in the same write.
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.get("/requests/" + connect).body().get("status").asText().equals("COMPLETED"));
         long eventsBefore = server.lastEventId();
         var answer = server.post("/sessions/close", "{\"ids\":[" + id + "],\"whatIf\":true}");
         assertThat(answer.status()).isEqualTo(200);
