@@ -36,6 +36,9 @@ final class TetherProcess implements AutoCloseable {
         this.rest = new Rest(url, token);
     }
 
+    /** The JVM options {@code bin/tether serve} gives the server (keep the two in step). */
+    static final List<String> SERVE_OPTS = List.of("-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+
     static TetherProcess start(Bench bench, String label) {
         Path dataDir = bench.newDir("data-" + label + "-");
         Path log = bench.workDir.resolve(label + ".log");
@@ -43,7 +46,9 @@ final class TetherProcess implements AutoCloseable {
         cmd.add(javaBinary());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(bench.options.serverOpts());
+        cmd.addAll(SERVE_OPTS);
+        cmd.addAll(bench.options.serverOpts()); // after: --server-opts wins
+
         if (bench.options.profile()) {
             Path jfr = bench.options.out().toAbsolutePath().resolve(label + "-tether.jfr");
             // CPU-time sampling (JDK 25, Linux) also sees time in native code: the PTY loop's read/write/epoll.
