@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Input on its way to one PTY: copies offered from any thread, written by the I/O loop in
- * gathered non-blocking writes. Bounded at {@link #LIMIT} bytes; each byte is accounted to the
+ * gathered non-blocking writes (a short input that finds the queue empty skips it: see
+ * {@code PtyTerminal.writeNow}). Bounded at {@link #LIMIT} bytes; each byte is accounted to the
  * viewer it came from until it is written or discarded.
  */
 final class InputQueue {

@@ -96,6 +96,9 @@ final class LibC {
             ERRNO_OPT, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPT);
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPT);
+    /** write(2) straight from a Java array: a critical call may take a heap segment, with no copy to native memory. */
+    private static final MethodHandle WRITE_HEAP = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+            ERRNO_OPT, Linker.Option.critical(true));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle KILL = bind("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
     private static final MethodHandle WAITPID = bind("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
@@ -220,6 +223,16 @@ final class LibC {
     static long write(MemorySegment err, int fd, MemorySegment buf, long count) {
         try {
             long r = (long) WRITE.invokeExact(err, fd, buf, count);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** {@link #write} of a heap segment (an array's bytes); for short, non-blocking writes only. */
+    static long writeHeap(MemorySegment err, int fd, MemorySegment array, long count) {
+        try {
+            long r = (long) WRITE_HEAP.invokeExact(err, fd, array, count);
             return r < 0 ? fail(err) : r;
         } catch (Throwable t) {
             throw linkFailure(t);

@@ -56,11 +56,18 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private volatile boolean alive = true; // any thread
     private volatile long outputBytes; // any thread
     private final InputQueue input = new InputQueue(); // any thread offers, the loop writes
+    /** Orders writes to the master (the loop's, and {@link #writeNow}'s from other threads) and its closing. */
+    private final Object writing = new Object();
+    /** Input up to this size may be written at once by the thread that offers it (a keystroke, a short paste). */
+    private static final int DIRECT_INPUT_BYTES = 4096;
+    private static final ThreadLocal<MemorySegment> DIRECT_ERRNO = ThreadLocal.withInitial(() -> LibC.newErrno(Arena.global()));
 
     private int masterFd;
     private int pidFd;
     private boolean readable = true;
-    private boolean writeBlocked;
+    private volatile boolean writeBlocked;
+    /** The last hold() asked for held output; held sessions take input through the loop, in order with the hold. */
+    private volatile boolean holding;
     private int interest;
     private boolean exited;
     /** When a too-slow check is scheduled (System.nanoTime), -1 when none. Loop only. */
@@ -145,9 +152,41 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     }
 
     void enqueue(ByteBuffer bytes, Tap from) {
-        if (bytes.hasRemaining() && alive && input.offer(bytes, from, this)) {
+        if (!bytes.hasRemaining() || !alive) {
+            return;
+        }
+        boolean flush = bytes.remaining() <= DIRECT_INPUT_BYTES ? writeNow(bytes, from) : input.offer(bytes, from, this);
+        if (flush) {
             loop.submit(this::flushInput);
         }
+    }
+
+    /**
+     * A keystroke (or a short paste) with nothing queued before it is written to the master at
+     * once, from the caller's thread: no hand-off to the I/O loop and back on the way to the
+     * program. What is left (input is queued already, the PTY is full or closed, the output is
+     * held) is queued for the loop, under the same lock, so inputs stay whole and in order.
+     * {@link #writing} also orders this with closing the master, so a write can never reach a
+     * reused descriptor.
+     *
+     * @return true when the caller must schedule a flush on the loop (see {@link InputQueue#offer})
+     */
+    private boolean writeNow(ByteBuffer bytes, Tap from) {
+        synchronized (writing) {
+            long written = 0;
+            if (masterFd >= 0 && !writeBlocked && !holding && input.queued() == 0) {
+                MemorySegment source = MemorySegment.ofBuffer(bytes.isReadOnly() ? ByteBuffer.wrap(copyOf(bytes)) : bytes);
+                written = Math.max(0, LibC.writeHeap(DIRECT_ERRNO.get(), masterFd, source, bytes.remaining()));
+            }
+            return written < bytes.remaining()
+                    && input.offer(bytes.slice(bytes.position() + (int) written, bytes.remaining() - (int) written), from, this);
+        }
+    }
+
+    private static byte[] copyOf(ByteBuffer bytes) {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.get(bytes.position(), copy);
+        return copy;
     }
 
     @Override
@@ -174,6 +213,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
      */
     @Override
     public void hold(boolean held) {
+        holding = held; // at once: input written after hold(true) must queue behind it (see writeNow)
         loop.submit(() -> {
             if (fanout.hold(held) && !held && masterFd >= 0) {
                 redraw();
@@ -330,7 +370,10 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     }
 
     private void writeInput() {
-        long r = input.writeTo(masterFd, loop.writeBuffer, loop.errno());
+        long r;
+        synchronized (writing) {
+            r = input.writeTo(masterFd, loop.writeBuffer, loop.errno());
+        }
         if (r == -LibC.EAGAIN) {
             writeBlocked = true;
         } else if (r < 0) {
@@ -397,10 +440,12 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             loop.remove(masterFd);
             interest = 0;
         }
-        LibC.close(masterFd);
-        masterFd = -1;
+        synchronized (writing) {
+            LibC.close(masterFd);
+            masterFd = -1;
+            writeBlocked = false;
+        }
         readable = false;
-        writeBlocked = false;
     }
 
     /** Reaps the process: its exit status, or 128 + the signal that ended it; -1 if someone else reaped it. */
