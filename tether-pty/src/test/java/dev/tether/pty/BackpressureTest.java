@@ -16,40 +16,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Flow control both ways: slow viewers, a program that outruns them, input the program does not read. */
 class BackpressureTest {
     private static final int RING = 64 * 1024;
-    private static NativePtyHost host;
-
-    @BeforeAll
-    static void start() {
-        host = NativePtyHost.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        host.close();
-    }
+    @RegisterExtension
+    static final Host host = new Host();
 
     private static void type(Terminal terminal, String text) {
         terminal.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-    }
-
-    /** A condition that holds when {@code value} reads the same as at the previous poll: nothing changed in between. */
-    private static Callable<Boolean> unchanged(Supplier<?> value) {
-        AtomicReference<Object> last = new AtomicReference<>(new Object());
-        return () -> {
-            Object now = value.get();
-            return now.equals(last.getAndSet(now));
-        };
     }
 
     @Test
@@ -105,7 +83,7 @@ class BackpressureTest {
         await().atMost(Exits.TIMEOUT).until(() -> viewer.sends.get() > 0);
 
         // the loop takes the master out of epoll after the first refused send
-        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).until(unchanged(terminal::outputBytes));
+        await().during(Duration.ofMillis(100)).atMost(Exits.TIMEOUT).until(Exits.unchanged(terminal::outputBytes));
         long stalled = terminal.outputBytes();
         await().during(Duration.ofMillis(300)).atMost(Exits.TIMEOUT).untilAsserted(() ->
                 assertThat(terminal.outputBytes()).as("output read while the only viewer is full").isEqualTo(stalled));

@@ -12,12 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Terminal.hold: a locked session keeps its program running and its viewers in the dark until released. */
@@ -25,29 +21,11 @@ class HoldTest {
     private static final int RING = 16 * 1024;
     /** A shell that echoes WINCH for every SIGWINCH, says ready and idles. */
     private static final String WINCH_ECHO = "trap 'echo WINCH' WINCH; echo ready; ";
-    private static NativePtyHost host;
-
-    @BeforeAll
-    static void start() {
-        host = NativePtyHost.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        host.close();
-    }
+    @RegisterExtension
+    static final Host host = new Host();
 
     private static void type(Terminal terminal, String text) {
         terminal.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-    }
-
-    /** A condition that holds when {@code value} reads the same as at the previous poll: nothing changed in between. */
-    private static Callable<Boolean> unchanged(Supplier<?> value) {
-        AtomicReference<Object> last = new AtomicReference<>(new Object());
-        return () -> {
-            Object now = value.get();
-            return now.equals(last.getAndSet(now));
-        };
     }
 
     @Test
@@ -120,7 +98,7 @@ class HoldTest {
         terminal.attach(viewer);
         await().atMost(Exits.TIMEOUT).until(() -> viewer.text().contains("ready"));
         // the WINCH of the attach may still be on its way
-        await().during(Duration.ofMillis(200)).atMost(Exits.TIMEOUT).until(unchanged(viewer::text));
+        await().during(Duration.ofMillis(200)).atMost(Exits.TIMEOUT).until(Exits.unchanged(viewer::text));
         String beforeHold = viewer.text();
 
         terminal.hold(true);

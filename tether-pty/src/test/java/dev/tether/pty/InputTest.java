@@ -14,24 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Terminal input: short inputs go straight to the PTY, long ones through the loop's queue, all whole and in order. */
 class InputTest {
-    private static NativePtyHost host;
-
-    @BeforeAll
-    static void start() {
-        host = NativePtyHost.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        host.close();
-    }
+    @RegisterExtension
+    static final Host host = new Host();
 
     @Test
     void inputsFromSeveralThreadsArriveWholeAndEachThreadsInOrder_shortAndLongMixed(@TempDir Path dir) throws Exception {

@@ -9,40 +9,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Terminal output: the ring buffer, the replay on attach, the drain at exit, the window size. */
 class OutputTest {
-    private static NativePtyHost host;
-
-    @BeforeAll
-    static void start() {
-        host = NativePtyHost.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        host.close();
-    }
+    @RegisterExtension
+    static final Host host = new Host();
 
     private static void type(Terminal terminal, String text) {
         terminal.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-    }
-
-    /** A condition that holds when {@code value} reads the same as at the previous poll: nothing changed in between. */
-    private static Callable<Boolean> unchanged(Supplier<?> value) {
-        AtomicReference<Object> last = new AtomicReference<>(new Object());
-        return () -> {
-            Object now = value.get();
-            return now.equals(last.getAndSet(now));
-        };
     }
 
     @Test
@@ -121,7 +99,7 @@ class OutputTest {
         terminal.attach(monitor);
         await().atMost(Exits.TIMEOUT).until(() -> monitor.text().contains("ready"));
         // a WINCH from the monitor's own attach may still be on its way
-        await().during(Duration.ofMillis(200)).atMost(Exits.TIMEOUT).until(unchanged(monitor::text));
+        await().during(Duration.ofMillis(200)).atMost(Exits.TIMEOUT).until(Exits.unchanged(monitor::text));
         int before = count(monitor.text(), "WINCH");
 
         RecordingViewer second = new RecordingViewer();

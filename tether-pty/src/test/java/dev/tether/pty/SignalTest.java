@@ -11,23 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Terminal.signal and the exit codes of programs ended by signals. */
 class SignalTest {
-    private static NativePtyHost host;
-
-    @BeforeAll
-    static void start() {
-        host = NativePtyHost.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        host.close();
-    }
+    @RegisterExtension
+    static final Host host = new Host();
 
     @Test
     void aProgramKilledByASignalExitsWith128PlusTheSignal() throws Exception {
