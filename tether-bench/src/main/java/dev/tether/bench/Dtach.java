@@ -18,7 +18,7 @@ final class Dtach implements AutoCloseable {
 
     private final Path binary;
     private final Path dir;
-    private int sessions;
+    private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger(); // several threads start sessions
 
     Dtach(Bench bench) {
         this.binary = bench.peers.dtach();
@@ -27,7 +27,7 @@ final class Dtach implements AutoCloseable {
 
     /** {@code dtach -n SOCKET ... COMMAND}: a detached session; returns its socket. */
     Path newSession(List<String> command) {
-        Path socket = dir.resolve("s" + (++sessions));
+        Path socket = dir.resolve("s" + sessions.incrementAndGet());
         var cmd = new ArrayList<>(List.of(binary.toString(), "-n", socket.toString()));
         cmd.addAll(OPTIONS);
         cmd.addAll(command);

@@ -48,9 +48,13 @@ final class TetherProcess implements AutoCloseable {
         cmd.add("--sun-misc-unsafe-memory-access=allow");
         cmd.addAll(SERVE_OPTS);
         cmd.addAll(bench.options.serverOpts()); // after: --server-opts wins
-
         if (bench.options.profile()) {
             Path jfr = bench.options.out().toAbsolutePath().resolve(label + "-tether.jfr");
+            try {
+                Files.createDirectories(jfr.getParent()); // else the JVM exits at once: JFR cannot create its file
+            } catch (IOException e) {
+                throw new BenchException("cannot create " + jfr.getParent() + " for the profile: " + e.getMessage());
+            }
             // CPU-time sampling (JDK 25, Linux) also sees time in native code: the PTY loop's read/write/epoll.
             cmd.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true"
                     + ",jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=1ms");
