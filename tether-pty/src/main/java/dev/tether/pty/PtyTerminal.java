@@ -60,7 +60,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private final Object writing = new Object();
     /** Input up to this size may be written at once by the thread that offers it (a keystroke, a short paste). */
     private static final int DIRECT_INPUT_BYTES = 4096;
-    private static final ThreadLocal<MemorySegment> DIRECT_ERRNO = ThreadLocal.withInitial(() -> LibC.newErrno(Arena.global()));
+    private static final ThreadLocal<MemorySegment> DIRECT_ERRNO = ThreadLocal.withInitial(() -> LibC.newErrno(Arena.ofAuto())); // freed with its thread
 
     private int masterFd;
     private int pidFd;
