@@ -1,6 +1,8 @@
 package dev.tether.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -9,8 +11,11 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +25,9 @@ import java.util.function.Consumer;
 final class Clients implements AutoCloseable {
     private final Vertx vertx;
     private final WebSocketClient client;
+    /** One context per event loop: a socket lives on the loop of the context it connects from. */
+    private final List<Context> loops = new CopyOnWriteArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
 
     Clients(int eventLoops) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
@@ -27,6 +35,16 @@ final class Clients implements AutoCloseable {
         this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(1_000_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 24)
                 .setConnectTimeout(60_000).setTcpNoDelay(true).setClosingTimeout(10));
+        // Contexts made from one outside thread all share one event loop; a deployment's instances
+        // get one each, so the clients' work spreads over every loop (measuring Tether, not one client thread).
+        try {
+            vertx.deployVerticle(() -> context -> {
+                loops.add(context);
+                return io.vertx.core.Future.succeededFuture();
+            }, new DeploymentOptions().setInstances(eventLoops)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new BenchException("the bench's WebSocket clients did not start: " + e, e);
+        }
     }
 
     /**
@@ -44,13 +62,13 @@ final class Clients implements AutoCloseable {
         var a = new Attachment(ws, sessionId);
         ws.binaryMessageHandler(output::accept);
         var result = new CompletableFuture<Attachment>();
-        ws.connect(options).onComplete(r -> {
+        loops.get(Math.floorMod(next.getAndIncrement(), loops.size())).runOnContext(v -> ws.connect(options).onComplete(r -> {
             if (r.failed()) {
                 result.completeExceptionally(new BenchException("attach to session " + sessionId + " failed: " + r.cause(), r.cause()));
             } else {
                 result.complete(a);
             }
-        });
+        }));
         return result;
     }
 
