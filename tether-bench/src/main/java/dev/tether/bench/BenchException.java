@@ -1,7 +1,7 @@
 package dev.tether.bench;
 
 /** A bench run cannot go on; the message says why and, where there is one, what fixes it. */
-final class BenchException extends RuntimeException {
+class BenchException extends RuntimeException {
     BenchException(String message) {
         super(message);
     }
