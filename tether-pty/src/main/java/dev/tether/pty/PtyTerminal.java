@@ -66,8 +66,8 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private int pidFd;
     private boolean readable = true;
     private volatile boolean writeBlocked;
-    /** The last hold() asked for held output; held sessions take input through the loop, in order with the hold. */
-    private volatile boolean holding;
+    /** Calls that input must not overtake (attach, hold, resize) handed to the loop and not yet run there. */
+    private final java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
     private int interest;
     private boolean exited;
     /** When a too-slow check is scheduled (System.nanoTime), -1 when none. Loop only. */
@@ -122,7 +122,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     @Override
     public Attachment attach(Viewer viewer) {
         Tap tap = new Tap(this, Objects.requireNonNull(viewer, "viewer"));
-        loop.submit(() -> {
+        onLoop(() -> {
             if (fanout.attach(tap) && masterFd >= 0) {
                 redraw();
             }
@@ -145,6 +145,18 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         });
     }
 
+    /** Runs {@code task} on the loop, counted in {@link #tasks} until it has run, so that input written meanwhile waits for it. */
+    private void onLoop(Runnable task) {
+        tasks.incrementAndGet();
+        loop.submit(() -> {
+            try {
+                task.run();
+            } finally {
+                tasks.decrementAndGet();
+            }
+        });
+    }
+
     /** Copies the remaining bytes of {@code bytes} (its position is left alone); refused beyond 1 MiB queued. */
     @Override
     public void write(ByteBuffer bytes) {
@@ -164,8 +176,9 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     /**
      * A keystroke (or a short paste) with nothing queued before it is written to the master at
      * once, from the caller's thread: no hand-off to the I/O loop and back on the way to the
-     * program. What is left (input is queued already, the PTY is full or closed, the output is
-     * held) is queued for the loop, under the same lock, so inputs stay whole and in order.
+     * program. What is left (input is queued already, the PTY is full or closed, a call made
+     * before this one still waits for the loop) is queued for the loop, under the same lock, so
+     * inputs stay whole and in order, and after whatever was asked of the terminal before them.
      * {@link #writing} also orders this with closing the master, so a write can never reach a
      * reused descriptor.
      *
@@ -174,7 +187,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private boolean writeNow(ByteBuffer bytes, Tap from) {
         synchronized (writing) {
             long written = 0;
-            if (masterFd >= 0 && !writeBlocked && !holding && input.queued() == 0) {
+            if (masterFd >= 0 && !writeBlocked && tasks.get() == 0 && input.queued() == 0) {
                 MemorySegment source = MemorySegment.ofBuffer(bytes.isReadOnly() ? ByteBuffer.wrap(copyOf(bytes)) : bytes);
                 written = Math.max(0, LibC.writeHeap(DIRECT_ERRNO.get(), masterFd, source, bytes.remaining()));
             }
@@ -195,7 +208,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             throw new TetherException(ResultCode.INVALID_PARAMETER,
                     "the window size " + cols + "x" + rows + " for " + this + " is outside 1..65535");
         }
-        loop.submit(() -> {
+        onLoop(() -> {
             if (masterFd >= 0) {
                 MemorySegment size = loop.small;
                 size.set(JAVA_SHORT, 0, (short) rows);
@@ -213,8 +226,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
      */
     @Override
     public void hold(boolean held) {
-        holding = held; // at once: input written after hold(true) must queue behind it (see writeNow)
-        loop.submit(() -> {
+        onLoop(() -> {
             if (fanout.hold(held) && !held && masterFd >= 0) {
                 redraw();
             }
