@@ -102,70 +102,44 @@ final class WebSocketClient implements ClientTransport {
 
     @Override
     public void connecting(long connectionId, long requestId) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("type", "connecting");
-        m.put("connectionId", connectionId);
-        m.put("requestId", requestId);
-        ws.writeTextMessage(Json.write(m));
+        control("connecting", "connectionId", connectionId, "requestId", requestId);
     }
 
     @Override
     public void activated(long connectionId, long requestId, int cols, int rows) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("type", "attached");
-        m.put("sessionId", sessionId);
-        m.put("connectionId", connectionId);
-        m.put("clientId", connectionId);
-        m.put("requestId", requestId);
-        m.put("cols", cols);
-        m.put("rows", rows);
-        ws.writeTextMessage(Json.write(m));
+        control("attached", "sessionId", sessionId, "connectionId", connectionId, "clientId", connectionId,
+                "requestId", requestId, "cols", cols, "rows", rows);
     }
 
     @Override
     public void locked(String message) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("type", "lock");
-        m.put("message", message);
-        ws.writeTextMessage(Json.write(m));
+        control("lock", "message", message);
     }
 
     @Override
     public void unlocked() {
-        ws.writeTextMessage("{\"type\":\"unlock\"}");
+        control("unlock");
     }
 
     @Override
     public void message(long messageId, String title, String text, int timeoutSeconds) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("type", "message");
-        m.put("messageId", messageId);
-        m.put("title", title);
-        m.put("text", text);
-        m.put("timeoutSeconds", timeoutSeconds);
-        ws.writeTextMessage(Json.write(m));
+        control("message", "messageId", messageId, "title", title, "text", text, "timeoutSeconds", timeoutSeconds);
     }
 
     @Override
     public void resized(int cols, int rows) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("type", "resize");
-        m.put("cols", cols);
-        m.put("rows", rows);
-        ws.writeTextMessage(Json.write(m));
+        control("resize", "cols", cols, "rows", rows);
     }
 
     @Override
     public CompletionStage<Void> end(EndNotice notice) {
         if (ended.compareAndSet(false, true)) {
-            var m = new LinkedHashMap<String, Object>();
-            m.put("type", "closed");
-            m.put("kind", notice.kind() == EndNotice.Kind.ENDED ? "ended" : "disconnected");
-            m.put("reason", notice.reason());
+            String kind = notice.kind() == EndNotice.Kind.ENDED ? "ended" : "disconnected";
             if (notice.exitCode() != null) {
-                m.put("exitCode", notice.exitCode());
+                control("closed", "kind", kind, "reason", notice.reason(), "exitCode", notice.exitCode());
+            } else {
+                control("closed", "kind", kind, "reason", notice.reason());
             }
-            ws.writeTextMessage(Json.write(m));
             ws.close(NORMAL, closeReason(notice.reason()));
         }
         return closed;
@@ -174,21 +148,22 @@ final class WebSocketClient implements ClientTransport {
     /** The attach was refused after the upgrade: say why and close with a policy code. */
     void refuse(TetherException e) {
         if (ended.compareAndSet(false, true)) {
-            var m = new LinkedHashMap<String, Object>();
-            m.put("type", "error");
-            m.put("error", e.code().name());
-            m.put("code", e.code().windowsCode());
-            m.put("message", e.getMessage());
-            ws.writeTextMessage(Json.write(m));
+            control("error", "error", e.code().name(), "code", e.code().windowsCode(), "message", e.getMessage());
             ws.close(POLICY, closeReason(e.getMessage()));
         }
     }
 
     void error(String message) {
+        control("error", "error", "INVALID_PARAMETER", "message", message);
+    }
+
+    /** Sends the control message {@code {"type": type, name: value, ...}}, fields in the order given. */
+    private void control(String type, Object... namesAndValues) {
         var m = new LinkedHashMap<String, Object>();
-        m.put("type", "error");
-        m.put("error", "INVALID_PARAMETER");
-        m.put("message", message);
+        m.put("type", type);
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
         ws.writeTextMessage(Json.write(m));
     }
 
