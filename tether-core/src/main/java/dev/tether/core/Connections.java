@@ -79,10 +79,10 @@ final class Connections {
                     transport.connecting(connection.id(), client.requestId);
                     return client;
                 })
-                .thenCompose(client -> activate(client, caller, cols, rows).thenApply(v -> (ClientHandle) client));
+                .thenCompose(client -> activate(client, target, caller, cols, rows).thenApply(v -> (ClientHandle) client));
     }
 
-    private CompletableFuture<Void> activate(Client client, Caller caller, Integer cols, Integer rows) {
+    private CompletableFuture<Void> activate(Client client, TargetResult target, Caller caller, Integer cols, Integer rows) {
         LiveSession s = client.session;
         CompletableFuture<Void> stored;
         synchronized (s) {
@@ -97,13 +97,12 @@ final class Connections {
                             "requestId", client.requestId, "status", ResultCode.INVALID_STATE.name())));
                     return null;
                 });
-                requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
-                        .finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, why));
+                requests.finish(client.requestId, 0, target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, why));
                 return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE, why));
             }
             s.clients.add(client);
-            var connected = requests.finishWith(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
-                    .finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated"), 1);
+            var connected = requests.finishWith(client.requestId, 0,
+                    target.finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated"), 1);
             var events = new ArrayList<EventRecord>();
             SessionRecord next = s.record;
             if (cols != null && rows != null) {
@@ -132,8 +131,8 @@ final class Connections {
             }).whenComplete((v, e) -> {
                 connected.settle(e);
                 if (e != null) {
-                    requests.finish(client.requestId, 0, TargetResult.pending(s.id, "connection to " + s.describe())
-                            .finish(TargetStatus.FAILED, ResultCode.INTERNAL, "connection " + client.id() + " could not be stored: " + e));
+                    requests.finish(client.requestId, 0,
+                            target.finish(TargetStatus.FAILED, ResultCode.INTERNAL, "connection " + client.id() + " could not be stored: " + e));
                 }
             });
             client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows());
