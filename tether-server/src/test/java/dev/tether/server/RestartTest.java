@@ -86,7 +86,7 @@ class RestartTest {
             var server = TetherServer.start(ServerConfig.defaults(Path.of(args[0])).withListen("127.0.0.1", 0).withName("crashy"));
             System.out.println(server.url());
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            new java.util.concurrent.CountDownLatch(1).await(); // serves until the test kills this JVM
         }
     }
 }
