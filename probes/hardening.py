@@ -13,6 +13,7 @@ Groups (each prints its counts; the last line is a JSON summary):
              answers naming internal classes
   access     one attempt per hole of issue 8 section 1 and 2: wrong accepts
   race       50 concurrent disconnects of one connection: how many were accepted (1 is right)
+  websocket  bad frames on the attach WebSocket: the close codes, and input over the queue limit
   crash      kill -9 during a disconnect-all over attached sessions, restart: requests left RUNNING
   flood      500 wrong log-ons, 50 at a time: server RSS before and after, 429s, and how long a
              correct log-on from the same client took meanwhile
@@ -179,6 +180,25 @@ class WebSocket:
                 m = json.loads(payload)
                 if m.get("type") == kind:
                     return m
+
+    def send(self, opcode, payload, fin=True, rsv=0):
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([(0x80 if fin else 0) | rsv | opcode])
+        head += bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big") if n < 65536 \
+            else bytes([0x80 | 127]) + n.to_bytes(8, "big")
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def close_code(self, timeout=3):
+        """The code of the server's close frame, or None when it sent none in time (or just dropped the socket)."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                op, payload = self.frame()
+                if op == 8:
+                    return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+        except (EOFError, OSError):
+            return None
 
     def close(self):
         try:
@@ -436,10 +456,69 @@ def slow(server, results, n=100, seconds=40):
     results.update(slow_sent=n, slow_held_open=still, slow_seconds=seconds)
 
 
+def websocket(server, results):
+    port, admin = server.port, server.admin()
+    wrong = {}
+
+    def attach(command="sleep", args=("100000",)):
+        sid = session(server, admin, command, args)
+        ws = WebSocket(port, f"/api/v1/sessions/{sid}/attach", token=admin)
+        cid = ws.text("connecting")["connectionId"]
+        ws.text("attached")
+        return ws, cid
+
+    for name, want, act in [
+            ("oversized frame", 1009, lambda ws: ws.send(2, b"x" * 70_000)),
+            ("fragmented message over 256 KiB", 1009,
+             lambda ws: [ws.send(2 if i == 0 else 0, b"y" * 60_000, fin=i == 5) for i in range(6)]),
+            ("invalid UTF-8 in a text frame", 1007, lambda ws: ws.send(1, b"\xff\xfe\xfd")),
+            ("RSV1 set", 1002, lambda ws: ws.send(2, b"abc", rsv=0x40))]:
+        ws, _ = attach()
+        try:
+            act(ws)
+        except OSError:
+            pass
+        code = ws.close_code()
+        print(f"  {name}: close code {code} (want {want})")
+        count(wrong, name, code != want)
+        ws.close()
+    ws, _ = attach()
+    ws.send(1, b"null")
+    try:
+        answered = ws.text("error", timeout=2) is not None
+    except (EOFError, OSError):
+        answered = False
+    count(wrong, "control message null unanswered", not answered)
+    ws.close()
+    # input over the 1 MiB queue limit: the program never reads its input
+    ws, cid = attach("sh", ("-c", "stty -icanon -echo; sleep 100000"))
+    told = False
+    for _ in range(64):
+        ws.send(2, b"z" * 32_768)
+    ws.sock.settimeout(2)
+    try:
+        while not told:
+            op, payload = ws.frame()
+            told = op == 1 and json.loads(payload).get("type") in ("error", "refused") or op == 8
+    except (EOFError, OSError, ValueError):
+        pass
+    _, conn, _ = http(port, "GET", f"/api/v1/connections/{cid}", token=admin)
+    ws.close()
+    time.sleep(0.5)
+    _, conn2, _ = http(port, "GET", f"/api/v1/connections/{cid}", token=admin)
+    counted = (conn2 or {}).get("bytesIn", 0)
+    print(f"  2 MiB of input to a program that reads none: told={told}, bytesIn={counted}")
+    count(wrong, "refused input not told", not told)
+    count(wrong, "refused input counted in bytesIn", counted > 1_100_000)
+    for k, v in wrong.items():
+        print(f"  {'WRONG' if v else 'ok   '}  {k}")
+    results.update(websocket_attempts=len(wrong), websocket_wrong=sum(wrong.values()))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--jar", required=True)
-    p.add_argument("--only", default="malformed,access,race,crash,flood,slow")
+    p.add_argument("--only", default="malformed,access,race,websocket,crash,flood,slow")
     p.add_argument("--slow-seconds", type=int, default=40)
     p.add_argument("--serve-arg", action="append", default=[], help="one more option for serve (repeatable)")
     a = p.parse_args()
@@ -459,6 +538,8 @@ def main():
                 crash(a.jar, results)
             elif g == "flood":
                 flood(server, results)
+            elif g == "websocket":
+                websocket(server, results)
             elif g == "slow":
                 slow(server, results, seconds=a.slow_seconds)
             print("  " + ", ".join(f"{k}={v}" for k, v in results.items() if k.startswith(g)), flush=True)
