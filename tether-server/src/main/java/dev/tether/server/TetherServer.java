@@ -47,6 +47,8 @@ public final class TetherServer implements AutoCloseable {
     static final String VERSION = readVersion();
     /** How often expired workspace credentials are deleted (they stop counting at once, see Workspaces). */
     private static final long SWEEP_MS = 10_000;
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
 
     static {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -242,18 +244,30 @@ public final class TetherServer implements AutoCloseable {
         }
     }
 
-    private static Path prepareDataDir(Path dir) {
+    /**
+     * Creates the data directory, or takes an existing one, and makes it and everything in it
+     * owner-only (0700 directories, 0600 files): it holds the administrator's token, the master key
+     * and the database, and a directory made by hand or an older run may have been left open.
+     */
+    static Path prepareDataDir(Path dir) {
         try {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir);
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            }
+            Files.createDirectories(dir);
             if (!Files.isWritable(dir)) {
                 throw new TetherException(ResultCode.ACCESS_DENIED, "the data directory " + dir + " is not writable");
             }
+            try (var paths = Files.walk(dir)) { // does not follow symbolic links: what they point to is not ours to change
+                for (Path p : (Iterable<Path>) paths::iterator) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.setPosixFilePermissions(p, OWNER_DIR);
+                    } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.setPosixFilePermissions(p, OWNER_FILE);
+                    }
+                }
+            }
             return dir;
-        } catch (IOException e) {
-            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot create the data directory " + dir + ": " + e.getMessage());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot make the data directory " + dir
+                    + " private to its owner (mode 0700, files 0600): " + e.getMessage());
         }
     }
 
