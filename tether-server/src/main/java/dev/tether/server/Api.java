@@ -48,7 +48,7 @@ final class Api {
     private final byte[] openapi;
     private final byte[] openapiJson;
 
-    record ServerInfo(String name, String version, String url, Instant startedAt) {
+    record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
     }
 
     Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info) {
@@ -85,6 +85,7 @@ final class Api {
 
         router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, sessions.lastEventId().thenApply(last -> Map.of(
                 "name", info.name(), "version", info.version(), "url", info.url(), "startedAt", info.startedAt(),
+                "sharedAccountSessions", info.sharedAccountSessions(),
                 "lastEventId", last, "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin())))));
 
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,

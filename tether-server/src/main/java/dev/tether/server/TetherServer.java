@@ -99,7 +99,7 @@ public final class TetherServer implements AutoCloseable {
         try {
             pty = NativePtyHost.start();
             sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
-                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace()));
+                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
             var hasher = new Argon2Hasher();
             var accounts = new Accounts(store, config.clock(), hasher, slow);
@@ -119,7 +119,8 @@ public final class TetherServer implements AutoCloseable {
             var servers = listen(vertx, options, config, request -> holder.router.handle(request));
             String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
             URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
-            var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant());
+            var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
+                    config.sharedAccountSessions());
             holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info).router();
             java.util.List<String> routes = holder.router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
@@ -136,6 +137,10 @@ public final class TetherServer implements AutoCloseable {
             Path tokenFile = dataDir.resolve("admin.token");
             String token = adminToken(accounts, tokenFile);
             LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
+            if (config.sharedAccountSessions()) {
+                LOG.warn("--shared-account-sessions: sessions of users who are not administrators run as this server's account ({}),"
+                        + " so they can read {} (admin.token, master.key) and act as the administrator", System.getProperty("user.name"), dataDir);
+            }
             return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes);
         } catch (RuntimeException e) {
             if (sessions != null) {
