@@ -35,6 +35,8 @@ public final class Workspaces {
     private final PasswordHasher hasher;
     private final InstantSource clock;
     private final Executor slow;
+    /** What an account with no password is verified against (see {@link #absentHash}). */
+    private volatile String absentHash;
 
     /**
      * @param slow where password verification (Argon2id, deliberately slow) runs: never an event
@@ -94,6 +96,12 @@ public final class Workspaces {
             if (request.userName() == null || request.userName().isBlank()) {
                 throw new TetherException(ResultCode.INVALID_PARAMETER, "workspace " + id + " needs the userName its credentials are for");
             }
+            // Else OnAuthenticated would test any password against any account: an oracle. Decided
+            // before any lookup, so the answer says nothing about the other account.
+            if (!caller.admin() && !request.userName().strip().equals(caller.user())) {
+                throw new TetherException(ResultCode.ACCESS_DENIED, "workspace " + id + " may hold credentials only for your own account ("
+                        + caller.user() + "), not for " + request.userName().strip() + "; only administrators store them for other accounts");
+            }
             if (request.password() == null || request.password().isEmpty() || request.password().length() > 1024) {
                 throw new TetherException(ResultCode.INVALID_PARAMETER, "workspace " + id + " needs a password of 1 to 1024 characters");
             }
@@ -144,16 +152,16 @@ public final class Workspaces {
         String user = caller.user();
         return store.read(tx -> {
             CredentialRecord c = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
-            String hash = tx.passwordHash(c.userName()).orElseThrow(() -> new TetherException(ResultCode.ACCESS_DENIED,
-                    "the credentials of workspace " + id + " are for the account " + c.userName()
-                            + ", which has no password on this server; set one with 'tether user passwd " + c.userName() + "'"));
-            return Map.entry(c, hash);
+            return Map.entry(c, tx.passwordHash(c.userName()));
         }).thenApplyAsync(found -> {
             CredentialRecord c = found.getKey();
             byte[] secret = vault.open(c.sealed(), associatedData(user, id));
             char[] password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(secret)).array();
             try {
-                if (!hasher.verify(password, found.getValue())) {
+                // An account that does not exist or has no password fails as a wrong password does, as
+                // slowly and in the same words: the answer tells no more than a failed log-on.
+                boolean matches = hasher.verify(password, found.getValue().orElseGet(this::absentHash));
+                if (!matches || found.getValue().isEmpty()) {
                     throw new TetherException(ResultCode.ACCESS_DENIED, "the credentials stored for workspace " + id
                             + " do not match the password of the account " + c.userName());
                 }
@@ -310,6 +318,21 @@ public final class Workspaces {
                     + "' is not a workspace id: use 1 to 128 of letters, digits and _ . : { } -");
         }
         return id;
+    }
+
+    /**
+     * A hash of a random password that nobody knows: verifying against it costs what a real
+     * verification costs and never matches. Made once, at the first account found without one.
+     */
+    private String absentHash() {
+        String h = absentHash;
+        if (h == null) {
+            char[] random = Accounts.newToken().toCharArray();
+            h = hasher.hash(random);
+            Arrays.fill(random, '\0');
+            absentHash = h;
+        }
+        return h;
     }
 
     private static void requireUserToken(Caller caller, String what) {
