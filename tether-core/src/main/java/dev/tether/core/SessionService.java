@@ -315,6 +315,10 @@ public final class SessionService implements AutoCloseable {
      * client acknowledged it or TIMEOUT (IDTIMEOUT 32000); without, ASYNC (IDASYNC 32001) at once.
      */
     public CompletableFuture<MessageResult> message(Caller caller, long id, String title, String text, int timeoutSeconds, boolean wait) {
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace "
+                    + caller.workspaceId() + " may not send messages to sessions; it may act only on that workspace's connections"));
+        }
         return messages.message(caller, id, title, text, timeoutSeconds, wait);
     }
 
@@ -454,6 +458,10 @@ public final class SessionService implements AutoCloseable {
         if (caller.application() != null) {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token restricted to application "
                     + caller.application() + " may not " + operation + " whole sessions; it may disconnect the connections it initiated"));
+        }
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace "
+                    + caller.workspaceId() + " may not " + operation + " whole sessions; it may act only on that workspace's connections"));
         }
         if (selection.all()) {
             List<Planned> plan = live.values().stream()

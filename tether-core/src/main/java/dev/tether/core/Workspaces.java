@@ -150,6 +150,11 @@ public final class Workspaces {
      */
     public CompletableFuture<WorkspaceInfo> onAuthenticated(Caller caller, String id) {
         String user = caller.user();
+        try {
+            refuseWorkspaceToken(caller, "verify credentials");
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return store.read(tx -> {
             CredentialRecord c = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
             return Map.entry(c, tx.passwordHash(c.userName()));
@@ -183,6 +188,9 @@ public final class Workspaces {
 
     /** Whether the workspace has credentials: authenticated ones, or unauthenticated ones too when asked. */
     public CompletableFuture<Boolean> isCredentialSpecified(Caller caller, String id, boolean countUnauthenticated) {
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "read credentials"));
+        }
         return store.read(tx -> liveCredential(tx, caller.user(), id)
                 .map(c -> countUnauthenticated || c.state() == CredentialState.AUTHENTICATED)
                 .orElse(false));
@@ -192,6 +200,9 @@ public final class Workspaces {
 
     /** Deletes the credentials; a workspace with no active connection is removed with them. */
     public CompletableFuture<Map<String, Object>> clearCredential(Caller caller, String id) {
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "clear credentials"));
+        }
         String user = caller.user();
         boolean active = !sessions.liveConnections(user, id).isEmpty();
         return store.write(tx -> {
@@ -213,6 +224,9 @@ public final class Workspaces {
      * sessions keep running. Emits WorkspaceDisconnected.
      */
     public CompletableFuture<SessionService.Submitted> disconnect(Caller caller, String id) {
+        if (!mayActOn(caller, id)) {
+            return CompletableFuture.failedFuture(otherWorkspace(caller, id));
+        }
         String user = caller.user();
         return store.write(tx -> {
             tx.workspace(user, id).orElseThrow(() -> noWorkspace(id));
@@ -228,6 +242,9 @@ public final class Workspaces {
 
     /** DisconnectWorkspaceByFriendlyName: the same, found by friendly name; an ambiguous name is CONFLICT. */
     public CompletableFuture<SessionService.Submitted> disconnectByFriendlyName(Caller caller, String friendlyName) {
+        if (caller.workspaceId() != null) { // resolving the name would tell it about the user's other workspaces
+            return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "disconnect a workspace by friendly name (use its id)"));
+        }
         return store.read(tx -> tx.workspaces(caller.user())).thenCompose(all -> {
             List<WorkspaceRecord> named = all.stream().filter(w -> w.friendlyName().equals(friendlyName)).toList();
             if (named.isEmpty()) {
@@ -246,11 +263,15 @@ public final class Workspaces {
     /** The caller's own workspaces (a workspace id names one of the caller's, for admins too). */
     public CompletableFuture<List<WorkspaceInfo>> list(Caller caller) {
         return store.read(tx -> tx.workspaces(caller.user()).stream()
+                .filter(w -> mayActOn(caller, w.id()))
                 .map(w -> info(w, liveCredential(tx, w.user(), w.id())))
                 .toList());
     }
 
     public CompletableFuture<WorkspaceInfo> get(Caller caller, String id) {
+        if (!mayActOn(caller, id)) {
+            return CompletableFuture.failedFuture(otherWorkspace(caller, id));
+        }
         return store.read(tx -> {
             WorkspaceRecord w = tx.workspace(caller.user(), id).orElseThrow(() -> noWorkspace(id));
             return info(w, liveCredential(tx, caller.user(), id));
@@ -318,6 +339,27 @@ public final class Workspaces {
                     + "' is not a workspace id: use 1 to 128 of letters, digits and _ . : { } -");
         }
         return id;
+    }
+
+    /** A workspace token acts on its own workspace only; other tokens on any of their user's. */
+    private static boolean mayActOn(Caller caller, String id) {
+        return caller.workspaceId() == null || caller.workspaceId().equals(id);
+    }
+
+    private static TetherException otherWorkspace(Caller caller, String id) {
+        return new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId()
+                + " may act only on its own workspace, not on workspace " + id);
+    }
+
+    private static TetherException workspaceTokenRefused(Caller caller, String what) {
+        return new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId() + " may not " + what
+                + "; use the user token of " + caller.user());
+    }
+
+    private static void refuseWorkspaceToken(Caller caller, String what) {
+        if (caller.workspaceId() != null) {
+            throw workspaceTokenRefused(caller, what);
+        }
     }
 
     /**

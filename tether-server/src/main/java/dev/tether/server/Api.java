@@ -80,6 +80,7 @@ final class Api {
             reply(ctx, 200, accounts.login(body.user(), chars(body.password(), "password")));
         });
         router.route(PREFIX + "/*").handler(this::authenticate);
+        router.route(PREFIX + "/*").handler(WorkspaceScope::check);
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
