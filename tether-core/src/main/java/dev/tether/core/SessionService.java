@@ -241,6 +241,14 @@ public final class SessionService implements AutoCloseable {
     }
 
     /**
+     * The id of the last event the caller may see (0 when none), as {@link #history} filters: all
+     * for admins, their own for users. A user is not shown how busy the server is for others.
+     */
+    public CompletableFuture<Long> lastEventId(Caller caller) {
+        return caller.admin() ? lastEventId() : store.read(tx -> tx.lastEventId(caller.user()));
+    }
+
+    /**
      * Stored events after {@code afterId}, in id order, that the caller may see: admins all, users
      * those about their own sessions and requests ({@link EventRecord#user()} is whose they are).
      */

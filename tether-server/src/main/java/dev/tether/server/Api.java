@@ -84,7 +84,7 @@ final class Api {
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
-        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, sessions.lastEventId().thenApply(last -> Map.of(
+        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, sessions.lastEventId(caller(ctx)).thenApply(last -> Map.of(
                 "name", info.name(), "version", info.version(), "url", info.url(), "startedAt", info.startedAt(),
                 "sharedAccountSessions", info.sharedAccountSessions(),
                 "lastEventId", last, "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin())))));
