@@ -47,8 +47,8 @@ public final class TetherServer implements AutoCloseable {
     static final String VERSION = readVersion();
     /** How often expired workspace credentials are deleted (they stop counting at once, see Workspaces). */
     private static final long SWEEP_MS = 10_000;
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+    /** Every permission bit but the owner's: none may be set in the data directory. */
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> NOT_OWNER = PosixFilePermissions.fromString("---rwxrwx");
 
     static {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -251,28 +251,40 @@ public final class TetherServer implements AutoCloseable {
 
     /**
      * Creates the data directory, or takes an existing one, and makes it and everything in it
-     * owner-only (0700 directories, 0600 files): it holds the administrator's token, the master key
-     * and the database, and a directory made by hand or an older run may have been left open.
+     * owner-only: it holds the administrator's token, the master key and the database, and a
+     * directory made by hand or by an older run may have been left open. Group and other bits are
+     * removed (0755 becomes 0700, 0644 becomes 0600); the owner's are left as they are, so a data
+     * directory pointed at by mistake loses no execute bit.
      */
     static Path prepareDataDir(Path dir) {
         try {
-            Files.createDirectories(dir);
+            if (!Files.isDirectory(dir)) {
+                if (dir.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(dir.toAbsolutePath().getParent());
+                }
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
             if (!Files.isWritable(dir)) {
                 throw new TetherException(ResultCode.ACCESS_DENIED, "the data directory " + dir + " is not writable");
             }
+            int opened = 0;
             try (var paths = Files.walk(dir)) { // does not follow symbolic links: what they point to is not ours to change
                 for (Path p : (Iterable<Path>) paths::iterator) {
-                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        Files.setPosixFilePermissions(p, OWNER_DIR);
-                    } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        Files.setPosixFilePermissions(p, OWNER_FILE);
+                    var permissions = Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (!Files.isSymbolicLink(p) && permissions.removeAll(NOT_OWNER)) {
+                        Files.setPosixFilePermissions(p, permissions);
+                        opened++;
                     }
                 }
+            }
+            if (opened > 0) {
+                LOG.warn("{} file(s) or directories in the data directory {} were open to group or others; now only their owner has access",
+                        opened, dir);
             }
             return dir;
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new TetherException(ResultCode.ACCESS_DENIED, "cannot make the data directory " + dir
-                    + " private to its owner (mode 0700, files 0600): " + e.getMessage());
+                    + " private to its owner (no group or other access): " + e.getMessage());
         }
     }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The data directory holds the administrator's token, the master key and the database: it and
  * everything in it are owner-only (0700, files 0600), whatever the umask, even when it existed.
+ * An existing file loses its group and other bits only.
  */
 class DataDirPermissionsTest {
 
@@ -50,7 +51,12 @@ class DataDirPermissionsTest {
         Files.createDirectories(dir.resolve("backup"));
         Files.writeString(dir.resolve("backup/admin.token.old"), "tth_old\n");
         Files.setPosixFilePermissions(dir.resolve("backup/admin.token.old"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.writeString(dir.resolve("backup/restore.sh"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(dir.resolve("backup/restore.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
         try (var server = new ServerFixture(dir)) {
+            // Only group and other bits go: the owner keeps what they had, execute included.
+            assertThat(mode(dir.resolve("backup/restore.sh"))).isEqualTo("rwx------");
+            Files.delete(dir.resolve("backup/restore.sh"));
             Map<String, String> modes = modes(dir);
             assertThat(modes).containsKeys("tether.db", "admin.token", "master.key", "backup/admin.token.old");
             assertThat(modes).allSatisfy((name, mode) -> assertThat(mode).as(name).isEqualTo("rw-------"));
