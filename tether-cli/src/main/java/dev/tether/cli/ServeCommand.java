@@ -34,6 +34,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Event loops serving HTTP, WebSocket and SSE connections (default: one per core).")
     Integer ioThreads;
 
+    @Option(names = "--shared-account-sessions",
+            description = {"Let users who are not administrators start sessions. Their sessions run as this server's own "
+                    + "account, so they can read the data directory (admin.token, master.key) and act as the administrator. "
+                    + "Off by default: then only administrators start sessions."})
+    boolean sharedAccountSessions;
+
     @Override
     public Integer call() {
         var config = ServerConfig.defaults(dataDir != null ? dataDir : ServerConfig.defaultDataDir())
@@ -57,12 +63,18 @@ final class ServeCommand implements Callable<Integer> {
         if (ioThreads != null) {
             config = config.withIoThreads(ioThreads);
         }
+        config = config.withSharedAccountSessions(sharedAccountSessions);
 
         var stopped = new CountDownLatch(1);
         Signals.onTerminate(stopped::countDown); // before starting: a TERM during startup still stops cleanly
         TetherServer server = TetherServer.start(config);
         System.out.println("Tether " + Main.version() + " listening on " + server.url() + " as " + config.name());
         System.out.println("Administrator token: " + server.adminTokenFile());
+        if (sharedAccountSessions) {
+            System.out.println("Warning: --shared-account-sessions: sessions of users who are not administrators run as "
+                    + System.getProperty("user.name") + ", this server's account; such users can read " + config.dataDir()
+                    + " and act as the administrator.");
+        }
         System.out.flush();
         try {
             stopped.await();

@@ -24,7 +24,22 @@ final class UserCommands extends CommandGroup {
         @Override
         int run() {
             NewUser created = client().users().add(name, admin);
+            if (!admin) {
+                warnAboutSessions();
+            }
             return show(created, out -> out.println(created.token()));
+        }
+
+        /** On stderr, so stdout stays the token alone (scripts read it). */
+        private void warnAboutSessions() {
+            if (client().server().sharedAccountSessions()) {
+                err().println("Warning: this server runs with --shared-account-sessions: " + name + "'s sessions run as the"
+                        + " server's own account, so " + name + " can read its data directory (admin.token, master.key)"
+                        + " and act as the administrator.");
+            } else {
+                err().println("Note: " + name + " cannot start sessions: on this server only administrators do"
+                        + " (sessions run as the server's own account; see serve --shared-account-sessions).");
+            }
         }
     }
 

@@ -38,7 +38,7 @@ final class WorkspaceCommands extends CommandGroup {
         @Option(names = "--friendly-name", paramLabel = "NAME", description = "The name people see (default: the ID).")
         String friendlyName;
 
-        @Option(names = "--user", paramLabel = "NAME", required = true, description = "The account the credentials are for.")
+        @Option(names = "--user", paramLabel = "NAME", required = true, description = "The account the credentials are for: your own (administrators: any).")
         String userName;
 
         @Option(names = "--timeout", paramLabel = "MINUTES", description = "Delete the credentials after this long (default 0: never).")

@@ -19,6 +19,10 @@ final class TestServer implements AutoCloseable {
     final String name;
 
     TestServer(String name) {
+        this(name, /* sharedAccountSessions= */ true);
+    }
+
+    TestServer(String name, boolean sharedAccountSessions) {
         this.name = name;
         try {
             dataDir = Files.createTempDirectory("tether-cli-test");
@@ -26,7 +30,8 @@ final class TestServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server = TetherServer.start(ServerConfig.defaults(dataDir).withListen("127.0.0.1", 0).withName(name)
-                .withGraces(Duration.ofMillis(300), Duration.ofSeconds(1)));
+                .withGraces(Duration.ofMillis(300), Duration.ofSeconds(1))
+                .withSharedAccountSessions(sharedAccountSessions)); // on by default: tests start users' sessions, all as the test's account
     }
 
     URI url() {

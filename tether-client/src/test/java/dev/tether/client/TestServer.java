@@ -23,7 +23,8 @@ public final class TestServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server = TetherServer.start(ServerConfig.defaults(dataDir).withListen("127.0.0.1", 0).withName(name)
-                .withGraces(Duration.ofMillis(300), Duration.ofSeconds(1)));
+                .withGraces(Duration.ofMillis(300), Duration.ofSeconds(1))
+                .withSharedAccountSessions(true)); // tests start users' sessions; all run as the test's account anyway
     }
 
     public URI url() {

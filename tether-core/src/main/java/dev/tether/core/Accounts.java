@@ -135,7 +135,9 @@ public final class Accounts {
                         throw new TetherException(ResultCode.UNAUTHENTICATED, "the bearer token was revoked at " + t.revokedAt()
                                 + (t.workspaceId() != null ? " (workspace " + t.workspaceId() + " was disconnected)" : ""));
                     }
-                    Caller caller = new Caller(pair.getValue().name(), pair.getValue().admin(), 0, t.application(), t.workspaceId());
+                    // A workspace token carries none of an administrator's rights: it acts on its workspace only.
+                    boolean admin = pair.getValue().admin() && t.workspaceId() == null;
+                    Caller caller = new Caller(pair.getValue().name(), admin, 0, t.application(), t.workspaceId());
                     byTokenHash.put(h, caller);
                     return caller;
                 });

@@ -210,8 +210,15 @@ final class Connections {
 
     /** The caller's visible connections matching the query, live ones with their byte counts now. */
     CompletableFuture<List<ConnectionInfo>> connections(Caller caller, ConnectionQuery query) {
-        ConnectionQuery scoped = caller.admin() ? query
-                : new ConnectionQuery(query.sessionId(), query.state(), query.workspaceId(), caller.user());
+        String workspace = query.workspaceId();
+        if (caller.workspaceId() != null) {
+            if (workspace != null && !workspace.equals(caller.workspaceId())) {
+                return CompletableFuture.failedFuture(otherWorkspace(caller, "list the connections of workspace " + workspace));
+            }
+            workspace = caller.workspaceId();
+        }
+        ConnectionQuery scoped = new ConnectionQuery(query.sessionId(), query.state(), workspace,
+                caller.admin() ? query.user() : caller.user());
         return store.read(tx -> tx.connections(scoped)).thenApply(found -> found.stream()
                 .map(this::current)
                 .filter(c -> caller.maySee(c.user()) && (query.state() == null || c.state() == query.state()))
@@ -227,6 +234,9 @@ final class Connections {
         return found.thenApply(c -> {
             if (c == null || !caller.maySee(c.user())) {
                 throw noConnection(id);
+            }
+            if (!mayActOn(caller, c)) {
+                throw otherWorkspace(caller, "act on connection " + id + " of " + describeWorkspace(c));
             }
             return ConnectionInfo.of(c);
         });
@@ -255,6 +265,9 @@ final class Connections {
         ConnectionRecord c = client.record;
         if (!caller.maySee(c.user())) {
             return CompletableFuture.failedFuture(noConnection(id));
+        }
+        if (!mayActOn(caller, c)) {
+            return CompletableFuture.failedFuture(otherWorkspace(caller, "disconnect connection " + id + " of " + describeWorkspace(c)));
         }
         if (c.state() != ConnectionState.ACTIVATED) {
             return CompletableFuture.failedFuture(new TetherException(c.state() == ConnectionState.DEACTIVATING
@@ -341,6 +354,20 @@ final class Connections {
     private ConnectionRecord current(ConnectionRecord stored) {
         Client live = connections.get(stored.id());
         return live != null ? live.current() : stored;
+    }
+
+    /** A workspace token acts only on its own workspace's connections; other tokens on all they may see. */
+    private static boolean mayActOn(Caller caller, ConnectionRecord c) {
+        return caller.workspaceId() == null || caller.workspaceId().equals(c.workspaceId());
+    }
+
+    private static String describeWorkspace(ConnectionRecord c) {
+        return c.workspaceId() == null ? "no workspace" : "workspace " + c.workspaceId();
+    }
+
+    private static TetherException otherWorkspace(Caller caller, String what) {
+        return new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId()
+                + " may act only on that workspace's connections; it may not " + what);
     }
 
     private TetherException noConnection(long id) {

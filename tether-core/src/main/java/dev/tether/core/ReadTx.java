@@ -17,6 +17,9 @@ public interface ReadTx {
     /** The id of the last event appended, 0 when there is none. */
     long lastEventId();
 
+    /** The id of the last event whose {@link EventRecord#user()} is {@code user}, 0 when there is none. */
+    long lastEventId(String user);
+
     Optional<RequestRecord> request(long id);
 
     Optional<UserRecord> user(String name);

@@ -41,8 +41,16 @@ public final class SessionService implements AutoCloseable {
     private static final int SIGKILL = 9;
     private static final int SIGTERM = 15;
 
-    /** Settings of the service: the server name, ring buffer size and the two close graces. */
-    public record Settings(String serverName, int ringBytes, Duration hangupGrace, Duration termGrace) {
+    /**
+     * Settings of the service: the server name, ring buffer size, the two close graces, and whether
+     * users who are not administrators may start sessions, which run as the server's own account.
+     */
+    public record Settings(String serverName, int ringBytes, Duration hangupGrace, Duration termGrace,
+                           boolean sharedAccountSessions) {
+        /** Sessions for administrators only. */
+        public Settings(String serverName, int ringBytes, Duration hangupGrace, Duration termGrace) {
+            this(serverName, ringBytes, hangupGrace, termGrace, false);
+        }
     }
 
     private final Store store;
@@ -126,6 +134,7 @@ public final class SessionService implements AutoCloseable {
     public CompletableFuture<SessionInfo> create(Caller caller, NewSession request) {
         try {
             refuseWhileStopping();
+            refuseUnsharedAccount(caller);
             int cols = request.colsOrDefault();
             int rows = request.rowsOrDefault();
             Map<String, String> extra = Launcher.checkEnvironment(request.env());
@@ -139,6 +148,23 @@ public final class SessionService implements AutoCloseable {
             }).thenComposeAsync(r -> launch(r, extra), workers);
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Every session runs as the server's account, which can read the data directory (admin.token,
+     * master.key): a user's session would make them administrator, so only the operator's explicit
+     * opt-in lets users who are not administrators start one.
+     */
+    private void refuseUnsharedAccount(Caller caller) {
+        if (caller.workspaceId() != null) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId()
+                    + " may not start sessions; it may attach and act on the connections of its workspace");
+        }
+        if (!caller.admin() && !settings.sharedAccountSessions()) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "the user " + caller.user() + " may not start sessions on "
+                    + settings.serverName() + ": sessions run as the server's own account, so only administrators start them"
+                    + " unless the server runs with --shared-account-sessions");
         }
     }
 
@@ -212,6 +238,14 @@ public final class SessionService implements AutoCloseable {
     /** The id of the last event recorded (0 when none): where a stream "from now" starts. */
     public CompletableFuture<Long> lastEventId() {
         return store.read(ReadTx::lastEventId);
+    }
+
+    /**
+     * The id of the last event the caller may see (0 when none), as {@link #history} filters: all
+     * for admins, their own for users. A user is not shown how busy the server is for others.
+     */
+    public CompletableFuture<Long> lastEventId(Caller caller) {
+        return caller.admin() ? lastEventId() : store.read(tx -> tx.lastEventId(caller.user()));
     }
 
     /**
@@ -289,6 +323,10 @@ public final class SessionService implements AutoCloseable {
      * client acknowledged it or TIMEOUT (IDTIMEOUT 32000); without, ASYNC (IDASYNC 32001) at once.
      */
     public CompletableFuture<MessageResult> message(Caller caller, long id, String title, String text, int timeoutSeconds, boolean wait) {
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace "
+                    + caller.workspaceId() + " may not send messages to sessions; it may act only on that workspace's connections"));
+        }
         return messages.message(caller, id, title, text, timeoutSeconds, wait);
     }
 
@@ -428,6 +466,10 @@ public final class SessionService implements AutoCloseable {
         if (caller.application() != null) {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token restricted to application "
                     + caller.application() + " may not " + operation + " whole sessions; it may disconnect the connections it initiated"));
+        }
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace "
+                    + caller.workspaceId() + " may not " + operation + " whole sessions; it may act only on that workspace's connections"));
         }
         if (selection.all()) {
             List<Planned> plan = live.values().stream()

@@ -35,6 +35,8 @@ public final class Workspaces {
     private final PasswordHasher hasher;
     private final InstantSource clock;
     private final Executor slow;
+    /** What an account with no password is verified against (see {@link #absentHash}). */
+    private volatile String absentHash;
 
     /**
      * @param slow where password verification (Argon2id, deliberately slow) runs: never an event
@@ -94,6 +96,12 @@ public final class Workspaces {
             if (request.userName() == null || request.userName().isBlank()) {
                 throw new TetherException(ResultCode.INVALID_PARAMETER, "workspace " + id + " needs the userName its credentials are for");
             }
+            // Else OnAuthenticated would test any password against any account: an oracle. Decided
+            // before any lookup, so the answer says nothing about the other account.
+            if (!caller.admin() && !request.userName().strip().equals(caller.user())) {
+                throw new TetherException(ResultCode.ACCESS_DENIED, "workspace " + id + " may hold credentials only for your own account ("
+                        + caller.user() + "), not for " + request.userName().strip() + "; only administrators store them for other accounts");
+            }
             if (request.password() == null || request.password().isEmpty() || request.password().length() > 1024) {
                 throw new TetherException(ResultCode.INVALID_PARAMETER, "workspace " + id + " needs a password of 1 to 1024 characters");
             }
@@ -142,18 +150,23 @@ public final class Workspaces {
      */
     public CompletableFuture<WorkspaceInfo> onAuthenticated(Caller caller, String id) {
         String user = caller.user();
+        try {
+            refuseWorkspaceToken(caller, "verify credentials");
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         return store.read(tx -> {
             CredentialRecord c = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
-            String hash = tx.passwordHash(c.userName()).orElseThrow(() -> new TetherException(ResultCode.ACCESS_DENIED,
-                    "the credentials of workspace " + id + " are for the account " + c.userName()
-                            + ", which has no password on this server; set one with 'tether user passwd " + c.userName() + "'"));
-            return Map.entry(c, hash);
+            return Map.entry(c, tx.passwordHash(c.userName()));
         }).thenApplyAsync(found -> {
             CredentialRecord c = found.getKey();
             byte[] secret = vault.open(c.sealed(), associatedData(user, id));
             char[] password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(secret)).array();
             try {
-                if (!hasher.verify(password, found.getValue())) {
+                // An account that does not exist or has no password fails as a wrong password does, as
+                // slowly and in the same words: the answer tells no more than a failed log-on.
+                boolean matches = hasher.verify(password, found.getValue().orElseGet(this::absentHash));
+                if (!matches || found.getValue().isEmpty()) {
                     throw new TetherException(ResultCode.ACCESS_DENIED, "the credentials stored for workspace " + id
                             + " do not match the password of the account " + c.userName());
                 }
@@ -175,6 +188,9 @@ public final class Workspaces {
 
     /** Whether the workspace has credentials: authenticated ones, or unauthenticated ones too when asked. */
     public CompletableFuture<Boolean> isCredentialSpecified(Caller caller, String id, boolean countUnauthenticated) {
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "read credentials"));
+        }
         return store.read(tx -> liveCredential(tx, caller.user(), id)
                 .map(c -> countUnauthenticated || c.state() == CredentialState.AUTHENTICATED)
                 .orElse(false));
@@ -184,6 +200,9 @@ public final class Workspaces {
 
     /** Deletes the credentials; a workspace with no active connection is removed with them. */
     public CompletableFuture<Map<String, Object>> clearCredential(Caller caller, String id) {
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "clear credentials"));
+        }
         String user = caller.user();
         boolean active = !sessions.liveConnections(user, id).isEmpty();
         return store.write(tx -> {
@@ -205,6 +224,9 @@ public final class Workspaces {
      * sessions keep running. Emits WorkspaceDisconnected.
      */
     public CompletableFuture<SessionService.Submitted> disconnect(Caller caller, String id) {
+        if (!mayActOn(caller, id)) {
+            return CompletableFuture.failedFuture(otherWorkspace(caller, id));
+        }
         String user = caller.user();
         return store.write(tx -> {
             tx.workspace(user, id).orElseThrow(() -> noWorkspace(id));
@@ -220,6 +242,9 @@ public final class Workspaces {
 
     /** DisconnectWorkspaceByFriendlyName: the same, found by friendly name; an ambiguous name is CONFLICT. */
     public CompletableFuture<SessionService.Submitted> disconnectByFriendlyName(Caller caller, String friendlyName) {
+        if (caller.workspaceId() != null) { // resolving the name would tell it about the user's other workspaces
+            return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "disconnect a workspace by friendly name (use its id)"));
+        }
         return store.read(tx -> tx.workspaces(caller.user())).thenCompose(all -> {
             List<WorkspaceRecord> named = all.stream().filter(w -> w.friendlyName().equals(friendlyName)).toList();
             if (named.isEmpty()) {
@@ -238,11 +263,15 @@ public final class Workspaces {
     /** The caller's own workspaces (a workspace id names one of the caller's, for admins too). */
     public CompletableFuture<List<WorkspaceInfo>> list(Caller caller) {
         return store.read(tx -> tx.workspaces(caller.user()).stream()
+                .filter(w -> mayActOn(caller, w.id()))
                 .map(w -> info(w, liveCredential(tx, w.user(), w.id())))
                 .toList());
     }
 
     public CompletableFuture<WorkspaceInfo> get(Caller caller, String id) {
+        if (!mayActOn(caller, id)) {
+            return CompletableFuture.failedFuture(otherWorkspace(caller, id));
+        }
         return store.read(tx -> {
             WorkspaceRecord w = tx.workspace(caller.user(), id).orElseThrow(() -> noWorkspace(id));
             return info(w, liveCredential(tx, caller.user(), id));
@@ -310,6 +339,42 @@ public final class Workspaces {
                     + "' is not a workspace id: use 1 to 128 of letters, digits and _ . : { } -");
         }
         return id;
+    }
+
+    /** A workspace token acts on its own workspace only; other tokens on any of their user's. */
+    private static boolean mayActOn(Caller caller, String id) {
+        return caller.workspaceId() == null || caller.workspaceId().equals(id);
+    }
+
+    private static TetherException otherWorkspace(Caller caller, String id) {
+        return new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId()
+                + " may act only on its own workspace, not on workspace " + id);
+    }
+
+    private static TetherException workspaceTokenRefused(Caller caller, String what) {
+        return new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId() + " may not " + what
+                + "; use the user token of " + caller.user());
+    }
+
+    private static void refuseWorkspaceToken(Caller caller, String what) {
+        if (caller.workspaceId() != null) {
+            throw workspaceTokenRefused(caller, what);
+        }
+    }
+
+    /**
+     * A hash of a random password that nobody knows: verifying against it costs what a real
+     * verification costs and never matches. Made once, at the first account found without one.
+     */
+    private String absentHash() {
+        String h = absentHash;
+        if (h == null) {
+            char[] random = Accounts.newToken().toCharArray();
+            h = hasher.hash(random);
+            Arrays.fill(random, '\0');
+            absentHash = h;
+        }
+        return h;
     }
 
     private static void requireUserToken(Caller caller, String what) {

@@ -32,7 +32,7 @@ class LockAndMessageTest {
     @BeforeEach
     void start() {
         service = new SessionService(store, pty, InstantSource.system(),
-                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)),
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         service.start("http://127.0.0.1:1").join();
         store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, java.time.Instant.now())));

@@ -23,7 +23,7 @@ class MbnConnectionTest {
     @BeforeEach
     void start() {
         service = new SessionService(store, pty, java.time.InstantSource.system(),
-                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)),
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         service.start("http://127.0.0.1:1").join();
         session = service.create(alice, NewSession.of("/bin/sh")).join().id();

@@ -71,6 +71,9 @@ final class MemoryStore implements Store, WriteTx {
     }
 
     @Override public long lastEventId() { return events.isEmpty() ? 0 : events.getLast().id(); }
+    @Override public long lastEventId(String user) {
+        return events.reversed().stream().filter(e -> user.equals(e.user())).mapToLong(EventRecord::id).findFirst().orElse(0);
+    }
 
     @Override public Optional<RequestRecord> request(long id) { return Optional.ofNullable(requests.get(id)); }
 

@@ -30,7 +30,7 @@ class SessionServiceTest {
     @BeforeEach
     void start() {
         service = new SessionService(store, pty, clock,
-                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)),
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         service.start("http://127.0.0.1:1").join();
     }
@@ -264,7 +264,7 @@ class SessionServiceTest {
         SessionInfo s = newSession(alice);
         clock.advance(Duration.ofHours(1));
         var next = new SessionService(store, new ScriptedPty(), clock,
-                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)));
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true));
         assertThat(next.start("http://127.0.0.1:2").join()).isEqualTo(1);
         SessionRecord r = store.session(s.id()).orElseThrow();
         assertThat(r.state()).isEqualTo(SessionState.CLOSED);

@@ -43,7 +43,7 @@ class WorkspaceScriptableTest {
     @BeforeEach
     void start() {
         sessions = new SessionService(store, pty, clock,
-                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50)),
+                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         sessions.start("http://127.0.0.1:1").join();
         accounts = new Accounts(store, clock, new LockAndMessageTest.PlainHasher(), Runnable::run);

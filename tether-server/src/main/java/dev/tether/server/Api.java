@@ -48,7 +48,7 @@ final class Api {
     private final byte[] openapi;
     private final byte[] openapiJson;
 
-    record ServerInfo(String name, String version, String url, Instant startedAt) {
+    record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
     }
 
     Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info) {
@@ -80,11 +80,13 @@ final class Api {
             reply(ctx, 200, accounts.login(body.user(), chars(body.password(), "password")));
         });
         router.route(PREFIX + "/*").handler(this::authenticate);
+        router.route(PREFIX + "/*").handler(WorkspaceScope::check);
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
-        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, sessions.lastEventId().thenApply(last -> Map.of(
+        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, sessions.lastEventId(caller(ctx)).thenApply(last -> Map.of(
                 "name", info.name(), "version", info.version(), "url", info.url(), "startedAt", info.startedAt(),
+                "sharedAccountSessions", info.sharedAccountSessions(),
                 "lastEventId", last, "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin())))));
 
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param hangupGrace time between SIGHUP and SIGTERM when a session is closed
  * @param termGrace time between SIGTERM and SIGKILL
  * @param ioThreads event loops serving HTTP, WebSocket and SSE connections (one per core by default)
+ * @param sharedAccountSessions whether users who are not administrators may start sessions, which
+ *     run as the server's own account and so can read its data directory (off by default)
  */
 public record ServerConfig(
         String host,
@@ -28,10 +30,17 @@ public record ServerConfig(
         Duration hangupGrace,
         Duration termGrace,
         InstantSource clock,
-        int ioThreads) {
+        int ioThreads,
+        boolean sharedAccountSessions) {
 
     public static final int DEFAULT_PORT = 7420;
     public static final int DEFAULT_RING_BYTES = 256 * 1024;
+
+    /** Sessions for administrators only ({@code sharedAccountSessions} off). */
+    public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
+                        Duration termGrace, InstantSource clock, int ioThreads) {
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, false);
+    }
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -57,23 +66,28 @@ public record ServerConfig(
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads, sharedAccountSessions);
     }
 
     public ServerConfig withIoThreads(int newIoThreads) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads, sharedAccountSessions);
+    }
+
+    /** Lets users who are not administrators start sessions, which run as the server's account. */
+    public ServerConfig withSharedAccountSessions(boolean shared) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, shared);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

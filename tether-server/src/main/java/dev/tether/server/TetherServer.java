@@ -47,6 +47,8 @@ public final class TetherServer implements AutoCloseable {
     static final String VERSION = readVersion();
     /** How often expired workspace credentials are deleted (they stop counting at once, see Workspaces). */
     private static final long SWEEP_MS = 10_000;
+    /** Every permission bit but the owner's: none may be set in the data directory. */
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> NOT_OWNER = PosixFilePermissions.fromString("---rwxrwx");
 
     static {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -97,7 +99,7 @@ public final class TetherServer implements AutoCloseable {
         try {
             pty = NativePtyHost.start();
             sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
-                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace()));
+                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
             var hasher = new Argon2Hasher();
             var accounts = new Accounts(store, config.clock(), hasher, slow);
@@ -117,7 +119,8 @@ public final class TetherServer implements AutoCloseable {
             var servers = listen(vertx, options, config, request -> holder.router.handle(request));
             String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
             URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
-            var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant());
+            var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
+                    config.sharedAccountSessions());
             holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info).router();
             java.util.List<String> routes = holder.router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
@@ -134,6 +137,10 @@ public final class TetherServer implements AutoCloseable {
             Path tokenFile = dataDir.resolve("admin.token");
             String token = adminToken(accounts, tokenFile);
             LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
+            if (config.sharedAccountSessions()) {
+                LOG.warn("--shared-account-sessions: sessions of users who are not administrators run as this server's account ({}),"
+                        + " so they can read {} (admin.token, master.key) and act as the administrator", System.getProperty("user.name"), dataDir);
+            }
             return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes);
         } catch (RuntimeException e) {
             if (sessions != null) {
@@ -242,18 +249,42 @@ public final class TetherServer implements AutoCloseable {
         }
     }
 
-    private static Path prepareDataDir(Path dir) {
+    /**
+     * Creates the data directory, or takes an existing one, and makes it and everything in it
+     * owner-only: it holds the administrator's token, the master key and the database, and a
+     * directory made by hand or by an older run may have been left open. Group and other bits are
+     * removed (0755 becomes 0700, 0644 becomes 0600); the owner's are left as they are, so a data
+     * directory pointed at by mistake loses no execute bit.
+     */
+    static Path prepareDataDir(Path dir) {
         try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir);
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+                if (dir.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(dir.toAbsolutePath().getParent());
+                }
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             if (!Files.isWritable(dir)) {
                 throw new TetherException(ResultCode.ACCESS_DENIED, "the data directory " + dir + " is not writable");
             }
+            int opened = 0;
+            try (var paths = Files.walk(dir)) { // does not follow symbolic links: what they point to is not ours to change
+                for (Path p : (Iterable<Path>) paths::iterator) {
+                    var permissions = Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (!Files.isSymbolicLink(p) && permissions.removeAll(NOT_OWNER)) {
+                        Files.setPosixFilePermissions(p, permissions);
+                        opened++;
+                    }
+                }
+            }
+            if (opened > 0) {
+                LOG.warn("{} file(s) or directories in the data directory {} were open to group or others; now only their owner has access",
+                        opened, dir);
+            }
             return dir;
-        } catch (IOException e) {
-            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot create the data directory " + dir + ": " + e.getMessage());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot make the data directory " + dir
+                    + " private to its owner (no group or other access): " + e.getMessage());
         }
     }
 

@@ -29,10 +29,19 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
         this(newDataDir());
     }
 
+    /**
+     * With {@code --shared-account-sessions} on: these tests start users' sessions, and every
+     * session of a test runs as the account running the tests anyway.
+     */
     ServerFixture(Path dataDir) {
+        this(dataDir, /* sharedAccountSessions= */ true);
+    }
+
+    ServerFixture(Path dataDir, boolean sharedAccountSessions) {
         this.dataDir = dataDir;
         this.server = TetherServer.start(new ServerConfig("127.0.0.1", 0, dataDir, "test-server", 64 * 1024,
-                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system(), 2)); // two I/O threads: tests cross event loops as production does
+                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system(), 2, // two I/O threads: tests cross event loops as production does
+                sharedAccountSessions));
         this.token = server.adminToken();
     }
 

@@ -108,6 +108,16 @@ class SqlReads implements ReadTx {
     }
 
     @Override
+    public long lastEventId(String user) {
+        // Walks the primary key down from the newest event: no index on user_name, which every append would pay for.
+        return sql("read", "the last event id of " + user, () -> {
+            try (ResultSet rows = statement("SELECT id FROM events WHERE user_name = ? ORDER BY id DESC LIMIT 1", user).executeQuery()) {
+                return rows.next() ? rows.getLong(1) : 0;
+            }
+        });
+    }
+
+    @Override
     public Optional<RequestRecord> request(long id) {
         return sql("read", "request " + id, () -> one(
                 statement("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?", id), SqlReads::request));

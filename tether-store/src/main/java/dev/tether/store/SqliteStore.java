@@ -62,6 +62,7 @@ public final class SqliteStore implements Store {
             if (file.getParent() != null) {
                 Files.createDirectories(file.getParent());
             }
+            ownerOnly(file);
             // The writer connection first: it creates the file and switches it to WAL for good.
             Statements writerConnection = new Statements(connect(url, /* readOnly= */ false));
             opened.add(writerConnection);
@@ -72,6 +73,13 @@ public final class SqliteStore implements Store {
                 opened.add(reader);
                 readerConnections.add(reader);
             }
+            // SQLite gives -wal and -shm the mode of the database file; set it anyway, whatever the umask.
+            for (String suffix : List.of("-wal", "-shm")) {
+                Path companion = file.resolveSibling(file.getFileName() + suffix);
+                if (Files.exists(companion)) {
+                    Files.setPosixFilePermissions(companion, OwnerOnlyFiles.OWNER_READ_WRITE);
+                }
+            }
             log.info("opened the store {} ({} migrations applied)", file, migrations);
             return new SqliteStore(file, new Writer(writerConnection), new Readers(readerConnections));
         } catch (IOException | SQLException | RuntimeException e) {
@@ -81,6 +89,19 @@ public final class SqliteStore implements Store {
             }
             throw new TetherException(ResultCode.INTERNAL, "cannot open the store " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Makes the file mode 0600, creating it empty (which SQLite takes as an empty database) when
+     * missing, so the database is never readable by others, not even for a moment after creation.
+     */
+    private static void ownerOnly(Path file) throws IOException {
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OwnerOnlyFiles.OWNER_READ_WRITE));
+        } catch (java.nio.file.FileAlreadyExistsException exists) {
+            // set below
+        }
+        Files.setPosixFilePermissions(file, OwnerOnlyFiles.OWNER_READ_WRITE);
     }
 
     private static Connection connect(String url, boolean readOnly) throws SQLException {

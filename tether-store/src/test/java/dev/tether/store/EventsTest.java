@@ -132,6 +132,25 @@ class EventsTest {
         assertThat(insideTheWrite).as("a write sees its own appends").isEqualTo(3);
     }
 
+    /** GET /server shows a user the last event they may see: the newest with their name, not the newest of all. */
+    @Test
+    void theLastEventIdOfAUserIsTheirNewestEvent_andZeroWhenTheyHaveNone() {
+        await(store.write(tx -> {
+            tx.append(new EventRecord(0, "A", T0, null, "ann", Map.of()));
+            tx.append(new EventRecord(0, "B", T0, null, "bob", Map.of()));
+            tx.append(new EventRecord(0, "C", T0, null, "ann", Map.of()));
+            return tx.append(new EventRecord(0, "D", T0, null, "bob", Map.of()));
+        }));
+
+        long ann = await(store.read(tx -> tx.lastEventId("ann")));
+        long bob = await(store.read(tx -> tx.lastEventId("bob")));
+        long nobody = await(store.read(tx -> tx.lastEventId("cid")));
+
+        assertThat(ann).isEqualTo(3);
+        assertThat(bob).isEqualTo(4);
+        assertThat(nobody).isZero();
+    }
+
     @Test
     void eventDataOfStringsNumbersBooleansListsAndMapsRoundTrips() {
         Map<String, Object> data = Map.of(
