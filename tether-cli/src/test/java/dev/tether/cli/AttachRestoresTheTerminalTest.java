@@ -36,7 +36,7 @@ class AttachRestoresTheTerminalTest {
             + "\\033[?25l\\033[?7l\\033[4h\\033[3;10r\\033[?6h\\033[1;31m\\033(0'; "
             + "printf '" + ALT_TEXT + "'; exec sleep 600";
     static final String MODES_WHILE_ATTACHED = "alternate_on=1 cursor_flag=0 keypad_flag=1 keypad_cursor_flag=1"
-            + " mouse_standard_flag=1 mouse_button_flag=1 mouse_all_flag=0 mouse_any_flag=1 mouse_sgr_flag=1 mouse_utf8_flag=1"
+            + " mouse_standard_flag=0 mouse_button_flag=1 mouse_all_flag=0 mouse_any_flag=1 mouse_sgr_flag=1 mouse_utf8_flag=1"
             + " origin_flag=1 insert_flag=1 wrap_flag=0 scroll_region_upper=2 scroll_region_lower=9";
 
     static TestServer server;
