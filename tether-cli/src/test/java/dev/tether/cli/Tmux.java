@@ -82,6 +82,11 @@ final class Tmux implements AutoCloseable {
         return tmux("capture-pane", "-p", "-e", "-t", "t");
     }
 
+    /** The cursor's column and row, from 0. */
+    String cursor() {
+        return tmux("display-message", "-p", "-t", "t", "#{cursor_x},#{cursor_y}").strip();
+    }
+
     /** The pane's terminal modes, as tmux keeps them: see {@link #MODES}. */
     String modes() {
         return tmux("display-message", "-p", "-t", "t", MODES).strip();
