@@ -112,7 +112,7 @@ final class AttachScreen implements AttachListener {
         if (terminal.isTerminal() && !unacknowledged.isEmpty()) {
             connection.acknowledge(unacknowledged.removeLast().messageId());
             if (!unacknowledged.isEmpty()) {
-                drawBanner(unacknowledged.getLast());
+                showNewest();
             } else if (overlaid) {
                 overlaid = false;
                 bannerOwed = false;
@@ -212,10 +212,15 @@ final class AttachScreen implements AttachListener {
             return;
         }
         unacknowledged.addLast(m);
+        showNewest();
+    }
+
+    /** Draws the newest pending message's banner now, or after the lock screen, or once the program's sequence is whole. */
+    private void showNewest() {
         if (locked || !modes.betweenSequences()) {
-            bannerOwed = true; // drawn after the lock screen, or once the program's sequence is whole
+            bannerOwed = true;
         } else {
-            drawBanner(m);
+            drawBanner(unacknowledged.getLast());
         }
     }
 
