@@ -15,7 +15,9 @@ import picocli.CommandLine.Parameters;
  * {@code tether session attach ID}: this terminal becomes the session's terminal until Ctrl-] detaches
  * it, someone disconnects it, or the session ends. The session keeps running after a detach. A locked
  * session shows a lock screen, and messages show as banners that a key press acknowledges (see
- * {@link AttachScreen}).
+ * {@link AttachScreen}). However it ends, the terminal is left as it was found: the modes the program set
+ * (alternate screen, mouse, keypad, bracketed paste, hidden cursor...) are undone and the closing line
+ * starts a fresh line.
  *
  * <p>Threads: the WebSocket's thread writes output to stdout as it arrives (a slow terminal slows the
  * stream, it does not grow memory); a daemon thread reads the keyboard and sends it; the command's
@@ -24,8 +26,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "attach", mixinStandardHelpOptions = true,
         description = {"Attach this terminal to a session. Ctrl-] detaches (the session keeps running).",
             "Window size is sent at attach and on every resize. Exits 0 when detached, disconnected or the session ends.",
-            "A locked session shows a lock screen and takes no keys until unlocked. A message shows as a banner",
-            "on stderr; the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session."})
+            "A locked session shows a lock screen and takes no keys until unlocked. A message shows as a banner;",
+            "the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session.",
+            "When it ends, the terminal's modes are put back as they were before the attach."})
 final class AttachCommand extends ClientCommand {
     /** Ctrl-], as telnet and docker use it. */
     static final byte DETACH_KEY = 0x1d;
@@ -45,11 +48,13 @@ final class AttachCommand extends ClientCommand {
             terminal.onResize((cols, rows) -> connection.resize(cols, rows));
             Thread.ofPlatform().daemon().name("tether-keyboard").start(() -> pumpKeyboard(terminal, connection, screen));
             end = await(connection.closed());
-            screen.onControl(new ControlMessage.Unlock()); // leave the lock screen, if it is up
+            screen.finish(); // off the lock screen, the program's modes undone, on a fresh line
         }
         // The terminal is restored: messages go on a line of their own.
         out().flush();
-        err().println();
+        if (!screen.isTerminal()) {
+            err().println();
+        }
         err().println(switch (end.kind()) {
             case ControlMessage.Closed.DETACHED -> "[detached from session " + sessionId + "]";
             case ControlMessage.Closed.DISCONNECTED -> "[disconnected: " + end.reason() + "]";

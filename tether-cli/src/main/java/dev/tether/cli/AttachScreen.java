@@ -22,11 +22,19 @@ import java.util.Deque;
  * while locked, and sends a redraw signal to full-screen programs; output that arrives before the
  * {@code unlock} message is held here, up to {@link #MAX_HELD} bytes, so it lands on the restored screen).
  *
- * <p><b>Messages.</b> Each is a one-line banner on stderr: {@code [message] TITLE: TEXT (any key
- * acknowledges)}. On a terminal, the next key press, whichever it is (Ctrl-] still detaches),
- * acknowledges the oldest message shown and is not sent to the session, as a Windows message box takes
- * the keyboard until it is dismissed. When stdin is not a terminal nothing is acknowledged: piped input
- * is data, not a person's answer.
+ * <p><b>Messages.</b> Each is a one-line banner: {@code [message] TITLE: TEXT (any key acknowledges)}.
+ * On a terminal, the next key press, whichever it is (Ctrl-] still detaches), acknowledges the message
+ * shown — the newest — and is not sent to the session, as a Windows message box takes the keyboard
+ * until it is dismissed; the next older one still pending is shown then. When stdin is not a terminal
+ * nothing is acknowledged: piped input is data, not a person's answer. A full-screen program (on the
+ * alternate screen) keeps its screen: the banner covers its bottom line, drawn between the program's
+ * escape sequences with the cursor saved and restored (DECSC/DECRC), and once the last message is
+ * acknowledged the session is asked to redraw (its window is resized and set back, so the program gets
+ * SIGWINCH). A line-oriented program's banner is a line of output of its own, as {@code wall}'s is.
+ *
+ * <p><b>Leaving.</b> {@link #finish()} puts back the terminal modes the program changed (see
+ * {@link TerminalModes}) and ends the line, so what is printed next starts on a fresh line of the screen
+ * the user had before attaching. Output arriving after that is dropped.
  *
  * <p>Calls from the WebSocket's thread (output, control) and the keyboard's thread are serialized on
  * this object.
@@ -41,10 +49,17 @@ final class AttachScreen implements AttachListener {
     private final RawTerminal terminal;
     private final PrintWriter err;
     private final long sessionId;
-    private final Deque<Long> unacknowledged = new ArrayDeque<>();
+    /** Messages shown and not acknowledged, newest last: the newest is the one on the screen. */
+    private final Deque<ControlMessage.Message> unacknowledged = new ArrayDeque<>();
     private final ByteArrayOutputStream held = new ByteArrayOutputStream();
+    private final TerminalModes modes = new TerminalModes();
     private boolean locked;
     private int ignoredInput;
+    /** A banner waits for the program's output to reach the end of an escape sequence. */
+    private boolean bannerOwed;
+    /** A banner covers the program's bottom line: a redraw is owed once no message is left. */
+    private boolean overlaid;
+    private boolean finished;
 
     AttachScreen(RawTerminal terminal, PrintWriter err, long sessionId) {
         this.terminal = terminal;
@@ -56,15 +71,30 @@ final class AttachScreen implements AttachListener {
     public synchronized void onOutput(ByteBuffer output) {
         byte[] bytes = new byte[output.remaining()];
         output.get(bytes);
+        if (finished) {
+            return;
+        }
         if (locked && held.size() + bytes.length <= MAX_HELD) {
             held.writeBytes(bytes);
             return;
         }
+        program(bytes);
+    }
+
+    /** The program's output: written as it is, and read for the modes it sets. */
+    private void program(byte[] bytes) {
+        modes.scan(bytes);
         write(bytes);
+        if (bannerOwed && modes.betweenSequences() && !unacknowledged.isEmpty()) {
+            drawBanner(unacknowledged.getLast());
+        }
     }
 
     @Override
     public synchronized void onControl(ControlMessage message) {
+        if (finished) {
+            return;
+        }
         switch (message) {
             case ControlMessage.Lock lock -> showLock(lock.message());
             case ControlMessage.Unlock unlock -> hideLock();
@@ -80,7 +110,14 @@ final class AttachScreen implements AttachListener {
      */
     synchronized boolean takesKeyPress(TerminalConnection connection) {
         if (terminal.isTerminal() && !unacknowledged.isEmpty()) {
-            connection.acknowledge(unacknowledged.removeFirst());
+            connection.acknowledge(unacknowledged.removeLast().messageId());
+            if (!unacknowledged.isEmpty()) {
+                showNewest();
+            } else if (overlaid) {
+                overlaid = false;
+                bannerOwed = false;
+                redraw(connection);
+            }
             return true;
         }
         if (locked && terminal.isTerminal()) {
@@ -92,6 +129,40 @@ final class AttachScreen implements AttachListener {
 
     synchronized boolean isLocked() {
         return locked;
+    }
+
+    /**
+     * Leaves the lock screen if it is up, puts back the terminal modes the program changed, and ends
+     * the line. Idempotent; later output and control messages are dropped.
+     */
+    synchronized void finish() {
+        if (finished) {
+            return;
+        }
+        unacknowledged.clear(); // the sender hears TIMEOUT; nothing is drawn over the way out
+        bannerOwed = false;
+        hideLock();
+        finished = true;
+        if (terminal.isTerminal()) {
+            write((modes.resets() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    boolean isTerminal() {
+        return terminal.isTerminal();
+    }
+
+    /**
+     * Asks the session's program to paint its screen again: the window is made a line shorter and set
+     * back, and each change sends it SIGWINCH (setting the same size would send none).
+     */
+    private void redraw(TerminalConnection connection) {
+        int cols = terminal.cols();
+        int rows = terminal.rows();
+        if (cols > 0 && rows > 1) {
+            connection.resize(cols, rows - 1);
+            connection.resize(cols, rows);
+        }
     }
 
     private void showLock(String message) {
@@ -117,29 +188,64 @@ final class AttachScreen implements AttachListener {
         locked = false;
         if (terminal.isTerminal()) {
             write(MAIN_SCREEN.getBytes(StandardCharsets.UTF_8));
+            if (modes.alternateScreen()) {
+                // The lock screen used the program's alternate screen; give it back (the server's
+                // redraw signal after unlock repaints it).
+                write("\u001b[?1049h".getBytes(StandardCharsets.US_ASCII));
+            }
         } else {
             notice("[session " + sessionId + " unlocked]");
         }
         if (held.size() > 0) {
-            write(held.toByteArray());
+            byte[] bytes = held.toByteArray();
             held.reset();
+            program(bytes);
+        }
+        if (bannerOwed && modes.betweenSequences() && !unacknowledged.isEmpty()) {
+            drawBanner(unacknowledged.getLast());
         }
     }
 
     private void banner(ControlMessage.Message m) {
-        String text = "[message] " + oneLine(m.title()) + ": " + oneLine(m.text());
         if (!terminal.isTerminal()) {
-            notice(text);
+            notice(bannerText(m));
             return;
         }
-        unacknowledged.addLast(m.messageId());
-        String line = text + " (any key acknowledges)";
+        unacknowledged.addLast(m);
+        showNewest();
+    }
+
+    /** Draws the newest pending message's banner now, or after the lock screen, or once the program's sequence is whole. */
+    private void showNewest() {
+        if (locked || !modes.betweenSequences()) {
+            bannerOwed = true;
+        } else {
+            drawBanner(unacknowledged.getLast());
+        }
+    }
+
+    private static String bannerText(ControlMessage.Message m) {
+        return "[message] " + oneLine(m.title()) + ": " + oneLine(m.text());
+    }
+
+    /**
+     * On the alternate screen, over the bottom line with the cursor saved and restored, so the program's
+     * screen does not move; on the main screen, as a line of output of its own.
+     */
+    private void drawBanner(ControlMessage.Message m) {
+        bannerOwed = false;
+        String line = bannerText(m) + " (any key acknowledges)";
         int width = terminal.cols();
         if (width > 10 && line.length() > width) {
             line = line.substring(0, width - 3) + "...";
         }
-        err.print("\r\n" + REVERSE + line + PLAIN + "\r\n");
-        err.flush();
+        if (modes.alternateScreen() && terminal.rows() > 1) {
+            overlaid = true;
+            write(("\u001b7\u001b[" + terminal.rows() + ";1H" + PLAIN + REVERSE + line + PLAIN + "\u001b[K\u001b8")
+                    .getBytes(StandardCharsets.UTF_8));
+        } else {
+            write(("\r\n" + REVERSE + line + PLAIN + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     private void notice(String line) {

@@ -60,6 +60,9 @@ class AttachCommandTest {
             // Ctrl-C belongs to the session's program, not to the CLI: the attachment survives it.
             terminal.keys("sleep 30", "Enter");
             terminal.keys("C-c");
+            // Type once the shell has its prompt back, as a person does: keys typed while sh is still
+            // reaping the interrupted sleep are read, but their output lands on the prompt's line.
+            await().until(() -> terminal.screen().split(java.util.regex.Pattern.quote(PROMPT.strip()), -1).length > 4);
             terminal.keys("echo still-here", "Enter");
             terminal.awaitScreen("\nstill-here");
             assertThat(terminal.screen()).doesNotContain("EXIT=");

@@ -77,6 +77,45 @@ final class Tmux implements AutoCloseable {
         return tmux("capture-pane", "-p", "-t", "t");
     }
 
+    /** The screen with its attributes and colours as escape sequences (capture-pane -e). */
+    String screenWithAttributes() {
+        return tmux("capture-pane", "-p", "-e", "-t", "t");
+    }
+
+    /** The cursor's column and row, from 0. */
+    String cursor() {
+        return tmux("display-message", "-p", "-t", "t", "#{cursor_x},#{cursor_y}").strip();
+    }
+
+    /** The pane's terminal modes, as tmux keeps them: see {@link #MODES}. */
+    String modes() {
+        return tmux("display-message", "-p", "-t", "t", MODES).strip();
+    }
+
+    /** Pastes {@code text} as tmux's paste-buffer -p does: in bracketed-paste markers if the pane asked for them. */
+    void paste(String text) {
+        tmux("set-buffer", "-b", "test", text);
+        tmux("paste-buffer", "-p", "-b", "test", "-t", "t");
+    }
+
+    /** tmux's names for the pane modes a program can set, in the order {@link #modes()} gives them. */
+    static final String MODES = "alternate_on=#{alternate_on} cursor_flag=#{cursor_flag} keypad_flag=#{keypad_flag}"
+            + " keypad_cursor_flag=#{keypad_cursor_flag} mouse_standard_flag=#{mouse_standard_flag}"
+            + " mouse_button_flag=#{mouse_button_flag} mouse_all_flag=#{mouse_all_flag} mouse_any_flag=#{mouse_any_flag}"
+            + " mouse_sgr_flag=#{mouse_sgr_flag} mouse_utf8_flag=#{mouse_utf8_flag} origin_flag=#{origin_flag}"
+            + " insert_flag=#{insert_flag} wrap_flag=#{wrap_flag}"
+            + " scroll_region_upper=#{scroll_region_upper} scroll_region_lower=#{scroll_region_lower}";
+
+    /** The modes of a fresh pane of the same size, which has run nothing: what a terminal looks like before an attach. */
+    static String freshPaneModes(int cols, int rows) {
+        var fresh = new Tmux(null);
+        try (fresh) {
+            fresh.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", Integer.toString(cols), "-y", Integer.toString(rows),
+                    "sleep 600");
+            return fresh.modes();
+        }
+    }
+
     /** Waits until the screen shows {@code text}; returns the screen. */
     String awaitScreen(String text) {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
@@ -110,7 +149,9 @@ final class Tmux implements AutoCloseable {
     public void close() {
         try {
             new ProcessBuilder("tmux", "-L", socket, "kill-server").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
-            Files.deleteIfExists(script);
+            if (script != null) {
+                Files.deleteIfExists(script);
+            }
         } catch (IOException e) {
             // nothing left to clean
         } catch (InterruptedException e) {

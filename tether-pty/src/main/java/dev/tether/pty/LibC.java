@@ -58,6 +58,11 @@ final class LibC {
     static final long TIOCGWINSZ = 0x5413;
     static final long TIOCSWINSZ = 0x5414;
     static final long TIOCGPGRP = 0x540F;
+    /** termios c_iflag bit: canonical-mode erase removes a whole UTF-8 character. */
+    static final int IUTF8 = 040000;
+    static final int TCSANOW = 0;
+    /** glibc's struct termios (60 bytes on Linux), c_iflag first; rounded up. */
+    static final long TERMIOS_BYTES = 64;
 
     static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -94,6 +99,9 @@ final class LibC {
             ERRNO_OPT, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
             ERRNO_OPT, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle TCGETATTR = bind("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO_OPT);
+    private static final MethodHandle TCSETATTR = bind("tcsetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+            ERRNO_OPT);
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPT);
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPT);
     /** write(2) straight from a Java array: a critical call may take a heap segment, with no copy to native memory. */
@@ -206,6 +214,23 @@ final class LibC {
         try {
             int r = (int) IOCTL.invokeExact(err, fd, request, arg);
             return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** tcgetattr; on a PTY master it reads the slave's termios (Linux hands termios calls on to the slave). */
+    static int tcgetattr(MemorySegment err, int fd, MemorySegment termios) {
+        try {
+            return (int) TCGETATTR.invokeExact(err, fd, termios) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int tcsetattr(MemorySegment err, int fd, int when, MemorySegment termios) {
+        try {
+            return (int) TCSETATTR.invokeExact(err, fd, when, termios) < 0 ? fail(err) : 0;
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -81,6 +81,9 @@ final class PtySpawner {
             size.set(JAVA_SHORT, 2, (short) spec.cols());
             r = LibC.ioctl(err, master, LibC.TIOCSWINSZ, size);
         }
+        if (r == 0 && utf8(spec.environment())) {
+            r = setIutf8(master, arena, err);
+        }
         if (r < 0) {
             throw cannotStart(program, "setting up the pseudo-terminal failed: " + LibC.strerror(-r));
         }
@@ -109,6 +112,42 @@ final class PtySpawner {
         } finally {
             LibC.destroyFileActions(actions);
         }
+    }
+
+    /**
+     * Whether the session's locale (LC_ALL, else LC_CTYPE, else LANG, as setlocale picks) is UTF-8 or
+     * plain ASCII (none, C, POSIX), for which UTF-8 erase changes nothing. A locale naming another
+     * character set, or no character set at all (glibc's {@code de_DE} is ISO-8859-1), keeps byte-wise erase.
+     */
+    static boolean utf8(Map<String, String> environment) {
+        String locale = "";
+        for (String name : List.of("LC_ALL", "LC_CTYPE", "LANG")) {
+            locale = environment.getOrDefault(name, "");
+            if (!locale.isEmpty()) {
+                break;
+            }
+        }
+        if (locale.isEmpty() || locale.equals("C") || locale.equals("POSIX")) {
+            return true;
+        }
+        int dot = locale.indexOf('.');
+        if (dot < 0) {
+            return false;
+        }
+        int at = locale.indexOf('@', dot);
+        String codeset = locale.substring(dot + 1, at < 0 ? locale.length() : at).replace("-", "").toLowerCase(java.util.Locale.ROOT);
+        return codeset.equals("utf8");
+    }
+
+    /** Sets IUTF8 on the slave (through the master), so that Backspace in canonical mode erases a whole character. */
+    private static int setIutf8(int master, Arena arena, MemorySegment err) {
+        MemorySegment termios = arena.allocate(LibC.TERMIOS_BYTES, 4);
+        int r = LibC.tcgetattr(err, master, termios);
+        if (r == 0) {
+            termios.set(JAVA_INT, 0, termios.get(JAVA_INT, 0) | LibC.IUTF8);
+            r = LibC.tcsetattr(err, master, LibC.TCSANOW, termios);
+        }
+        return r;
     }
 
     /** The program as posix_spawnp would find it, relative names taken from the working directory. */
