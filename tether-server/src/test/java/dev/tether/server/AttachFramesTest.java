@@ -121,6 +121,20 @@ class AttachFramesTest {
         assertThat(connection(a.connectionId()).path("state").asText()).isEqualTo("DEACTIVATED");
     }
 
+    /** Reproduction: a lone continuation frame (nothing to continue) was answered with close code 1000 (normal). */
+    @Test
+    void aContinuationFrameWithNoMessageToContinueClosesWith1002() throws Exception {
+        var a = attachNew();
+        try (var ws = a.ws()) {
+            ws.frame(true, 0, RawWebSocket.CONTINUATION, "ls\r".getBytes());
+            var close = ws.closeFrame();
+            assertThat(close).as("a close frame").isNotNull();
+            assertThat(close.closeCode()).isEqualTo(1002);
+            assertThat(ws.endedByServer()).isTrue();
+        }
+        assertThat(connection(a.connectionId()).path("state").asText()).isEqualTo("DEACTIVATED");
+    }
+
     /** Reproduction: the control message {@code null} logged a NullPointerException at ERROR and got no answer. */
     @Test
     void aControlMessageThatIsNotAnObjectIsAnsweredWithAnErrorAndLogsNone() throws Exception {

@@ -106,6 +106,7 @@ class MalformedRequestProbeTest {
                 wrong.add("POST /login " + abbreviate(body) + " -> " + r.status() + " " + r.text());
             }
         }
+        report("bodies", sent, wrong);
         assertThat(sent).isGreaterThan(3_000);
         assertThat(wrong).as("of " + sent + " requests").isEmpty();
         assertThat(log.errors()).as("ERROR lines in the server's log").isEmpty();
@@ -163,6 +164,7 @@ class MalformedRequestProbeTest {
                 wrong.add(abbreviate(request.replace("\r\n", "\\r\\n")) + " -> " + r.status() + " " + abbreviate(r.head() + " " + r.body()));
             }
         }
+        report("raw", requests.size() + folded.size(), wrong);
         assertThat(wrong).as("of " + (requests.size() + folded.size()) + " raw requests").isEmpty();
         assertThat(log.errors()).as("ERROR lines in the server's log").isEmpty();
     }
@@ -186,6 +188,7 @@ class MalformedRequestProbeTest {
             hangUp("GET /api/v1/openapi.json HTTP/1.1\r\n" + head + "\r\n", true);
         }
         Thread.sleep(2_500); // the message answers (timeout 1 s) go to sockets that are gone
+        report("hang-ups", 25, List.of());
         assertThat(log.errors()).as("ERROR lines in the server's log").isEmpty();
         assertThat(server.get("/server").status()).isEqualTo(200);
         terminal.leave();
@@ -201,6 +204,13 @@ class MalformedRequestProbeTest {
                 socket.setSoLinger(true, 0);
             }
         }
+    }
+
+    /** One line to compare runs by: requests sent, 5xx, other wrong answers, ERROR lines logged. */
+    private void report(String probe, int sent, List<String> wrong) {
+        long fives = wrong.stream().filter(w -> w.matches("(?s).* -> 5\\d\\d .*")).count();
+        System.out.printf("PROBE %s: sent %d, 5xx %d, other wrong %d, ERROR lines %d%n", probe, sent, fives, wrong.size() - fives,
+                log.errors().size());
     }
 
     private static String abbreviate(String s) {
