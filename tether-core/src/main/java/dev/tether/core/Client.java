@@ -63,8 +63,9 @@ final class Client implements Viewer, ClientHandle {
     public void input(ByteBuffer bytes) {
         Attachment a = attachment;
         if (a != null && !detached && !session.record.locked()) { // a locked session ignores input
-            bytesIn.addAndGet(bytes.remaining());
-            a.write(bytes);
+            int length = bytes.remaining();
+            a.write(bytes); // refused whole (TOO_LARGE) when the queue is full: then nothing is counted
+            bytesIn.addAndGet(length);
         }
     }
 

@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -71,6 +72,7 @@ final class Api {
 
     Router router() {
         Router router = Router.router(vertx);
+        router.route().handler(Api::admit);
         router.get(PREFIX + "/openapi.yaml").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/yaml").end(io.vertx.core.buffer.Buffer.buffer(openapi)));
         router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
@@ -183,18 +185,75 @@ final class Api {
 
         router.route().last().handler(ctx -> Errors.reply(ctx.response(), new TetherException(ResultCode.NOT_FOUND,
                 "no such API path: " + ctx.request().method() + " " + ctx.request().path())));
-        router.route().failureHandler(ctx -> Errors.reply(ctx.response(), ctx.failure() != null ? ctx.failure() : byStatus(ctx)));
+        router.route().failureHandler(ctx -> Errors.reply(ctx.response(), failure(ctx)));
         return router;
     }
 
-    private static TetherException byStatus(RoutingContext ctx) {
+    private static Throwable failure(RoutingContext ctx) {
+        if (lacksHost(ctx.request())) { // Vert.x fails such a request before any handler sees it
+            return noHost(ctx.request());
+        }
+        if (ctx.failure() instanceof HttpException e) {
+            return byStatus(ctx, e.getStatusCode());
+        }
+        return ctx.failure() != null ? ctx.failure() : byStatus(ctx, ctx.statusCode());
+    }
+
+    /** HTTP/1.1 wants exactly one Host header, not blank (RFC 9112 §3.2). */
+    private static boolean lacksHost(io.vertx.core.http.HttpServerRequest request) {
+        List<String> hosts = request.headers().getAll("Host");
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            return false;
+        }
+        try {
+            return hosts.size() != 1 || hosts.getFirst().isBlank() || request.authority() == null;
+        } catch (RuntimeException unparsable) {
+            return true;
+        }
+    }
+
+    private static TetherException noHost(io.vertx.core.http.HttpServerRequest request) {
+        return new TetherException(ResultCode.INVALID_PARAMETER, "the request " + request.method() + " " + request.path()
+                + " needs exactly one Host header, which HTTP/1.1 requires");
+    }
+
+    /**
+     * First on every request: what Vert.x cannot route or decode (no Host, a bad %-escape in the path or
+     * query) is the client's mistake, answered here before anything throws on it deeper in.
+     */
+    private static void admit(RoutingContext ctx) {
+        var request = ctx.request();
+        if (lacksHost(request)) {
+            Errors.reply(ctx.response(), noHost(request));
+            return;
+        }
+        try {
+            ctx.normalizedPath();
+        } catch (IllegalArgumentException e) {
+            Errors.reply(ctx.response(), new TetherException(ResultCode.INVALID_PARAMETER,
+                    "the path of " + request.method() + " " + request.path() + " is not valid URL encoding (a % needs two hex digits)"));
+            return;
+        }
+        try {
+            ctx.queryParams();
+        } catch (IllegalArgumentException | HttpException e) {
+            Errors.reply(ctx.response(), new TetherException(ResultCode.INVALID_PARAMETER, "the query string of "
+                    + request.method() + " " + request.path() + " is not valid URL encoding (a % needs two hex digits)"));
+            return;
+        }
+        ctx.next();
+    }
+
+    private static TetherException byStatus(RoutingContext ctx, int status) {
         String target = ctx.request().method() + " " + ctx.request().path();
-        return switch (ctx.statusCode()) {
+        return switch (status) {
             case 413 -> new TetherException(ResultCode.TOO_LARGE, "the body of " + target + " is larger than " + BODY_LIMIT / 1024 + " KiB");
             case 405 -> new TetherException(ResultCode.INVALID_PARAMETER, ctx.request().method() + " is not allowed on " + ctx.request().path());
             case 404 -> new TetherException(ResultCode.NOT_FOUND, "no such API path: " + target);
             case 400 -> new TetherException(ResultCode.INVALID_PARAMETER, "the request " + target + " is malformed");
-            default -> new TetherException(ResultCode.INTERNAL, "the request " + target + " failed with HTTP " + ctx.statusCode());
+            default -> status >= 400 && status < 500
+                    ? new TetherException(ResultCode.INVALID_PARAMETER, "the request " + target + " was refused with HTTP " + status)
+                    : new TetherException(ResultCode.INTERNAL, "the request " + target + " failed with HTTP " + status);
         };
     }
 

@@ -11,7 +11,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code GET /api/v1/sessions/{id}/attach}: checks the caller, the Origin and the session while
@@ -58,6 +58,21 @@ final class Attach {
     private void attach(ServerWebSocket ws, Caller caller, long id, Integer cols, Integer rows, String client) {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
+        // Frames wait while paused, until the handle is known; a broken frame does not wait, so the
+        // handlers are set before anything can arrive.
+        var attached = new CompletableFuture<ClientHandle>();
+        var frames = new InboundFrames(text -> control(attached.join(), text, transport),
+                bytes -> input(attached.join(), bytes, transport),
+                (code, reason) -> {
+                    attached.thenAccept(handle -> handle.gone(reason));
+                    transport.violation(code, reason);
+                });
+        ws.frameHandler(frames::frame);
+        ws.exceptionHandler(e -> {
+            if (!frames.failed(e)) {
+                attached.thenAccept(handle -> handle.gone("connection error: " + e.getMessage()));
+            }
+        });
         String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
         Future.fromCompletionStage(sessions.attach(caller, id, transport, cols, rows, client, remote),
                 io.vertx.core.Vertx.currentContext()).onComplete(result -> {
@@ -70,10 +85,8 @@ final class Attach {
             ClientHandle handle = result.result();
             // First, so a client that closed while attaching is let go (ConnectStateChange), not left ACTIVATED.
             transport.onClose(() -> handle.gone("client closed the connection"));
+            attached.complete(handle);
             try {
-                ws.binaryMessageHandler(buffer -> handle.input(ByteBuffer.wrap(buffer.getBytes())));
-                ws.textMessageHandler(text -> control(handle, text, transport));
-                ws.exceptionHandler(e -> handle.gone("connection error: " + e.getMessage()));
                 ws.resume();
             } catch (IllegalStateException closedMeanwhile) {
                 handle.gone("client closed the connection");
@@ -81,21 +94,57 @@ final class Attach {
         });
     }
 
-    private static void control(ClientHandle handle, String text, WebSocketClient transport) {
-        Map<?, ?> message;
+    /** Input for the program; when the session's queue is full, none of it is taken and the client is told. */
+    private static void input(ClientHandle handle, ByteBuffer bytes, WebSocketClient transport) {
+        int length = bytes.remaining();
         try {
-            message = Json.MAPPER.readValue(text, Map.class);
-        } catch (Exception e) {
-            transport.error("a control message is not JSON");
+            handle.input(bytes);
+        } catch (RuntimeException failure) {
+            TetherException e = Errors.toTether(failure); // a server fault is logged there; the client hears of it either way
+            transport.error(e.code(), e.code() != ResultCode.TOO_LARGE ? e.getMessage() : "input of " + length + " bytes for session "
+                    + handle.sessionId() + " refused: the program is not reading and 1 MiB is queued already;"
+                    + " none of it was written, send it again later");
+        }
+    }
+
+    /** A control message from the client: {@code {"type":"resize","cols":C,"rows":R}} or {@code {"type":"ack","messageId":N}}. */
+    record Control(String type, Integer cols, Integer rows, Long messageId) {
+    }
+
+    private static void control(ClientHandle handle, String text, WebSocketClient transport) {
+        Control c;
+        try {
+            c = Json.read(text.isBlank() ? "null" : text, Control.class, "the control message");
+        } catch (TetherException e) {
+            transport.error(ResultCode.INVALID_PARAMETER, e.getMessage());
             return;
         }
-        if ("resize".equals(message.get("type")) && message.get("cols") instanceof Integer c && message.get("rows") instanceof Integer r
-                && c >= 1 && c <= 65535 && r >= 1 && r <= 65535) {
-            handle.resize(c, r);
-        } else if ("ack".equals(message.get("type")) && message.get("messageId") instanceof Number id) {
-            handle.acknowledge(id.longValue());
-        } else {
-            transport.error("unknown or malformed control message; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}"
+        try {
+            act(handle, c, transport);
+        } catch (RuntimeException failure) {
+            TetherException e = Errors.toTether(failure);
+            transport.error(e.code(), e.getMessage());
+        }
+    }
+
+    private static void act(ClientHandle handle, Control c, WebSocketClient transport) {
+        switch (c.type() == null ? "" : c.type()) {
+            case "resize" -> {
+                if (c.cols() == null || c.rows() == null || c.cols() < 1 || c.cols() > 65535 || c.rows() < 1 || c.rows() > 65535) {
+                    transport.error(ResultCode.INVALID_PARAMETER, "a resize needs 'cols' and 'rows', each from 1 to 65535");
+                } else {
+                    handle.resize(c.cols(), c.rows());
+                }
+            }
+            case "ack" -> {
+                if (c.messageId() == null) {
+                    transport.error(ResultCode.INVALID_PARAMETER, "an ack needs the 'messageId' of the message it answers");
+                } else {
+                    handle.acknowledge(c.messageId());
+                }
+            }
+            default -> transport.error(ResultCode.INVALID_PARAMETER, (c.type() == null ? "a control message needs a 'type'"
+                    : "the control message type '" + c.type() + "' is unknown") + "; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}"
                     + " and {\"type\":\"ack\",\"messageId\":N}");
         }
     }

@@ -3,7 +3,10 @@ package dev.tether.server;
 import dev.tether.core.ErrorBody;
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +34,17 @@ final class Errors {
             }
             return te;
         }
+        if (hungUp(e)) {
+            // Nobody is left to answer, and nothing went wrong on this side.
+            LOG.debug("the client went away: {}", e.toString());
+            return new TetherException(ResultCode.INVALID_PARAMETER, "the client closed the connection");
+        }
+        if (e instanceof IllegalArgumentException && e.getStackTrace().length > 0
+                && e.getStackTrace()[0].getClassName().startsWith("io.netty.handler.codec")) {
+            // Netty's HTTP decoder refused what the client sent (a bad chunk size, say).
+            LOG.debug("a malformed request: {}", e.toString());
+            return new TetherException(ResultCode.INVALID_PARAMETER, "the request is malformed HTTP");
+        }
         long ref = REFS.incrementAndGet();
         LOG.error("internal error (ref {})", ref, e);
         return new TetherException(ResultCode.INTERNAL, "internal error in the Tether server (log reference " + ref + ")");
@@ -48,6 +62,13 @@ final class Errors {
         response.setStatusCode(e.code().httpStatus())
                 .putHeader("Content-Type", "application/json")
                 .end(Json.write(ErrorBody.of(e.code(), e.getMessage())));
+    }
+
+    /** The connection was closed or reset by the client: its own doing, worth a debug line at most. */
+    static boolean hungUp(Throwable e) {
+        return e instanceof HttpClosedException || e instanceof ClosedChannelException
+                || e instanceof java.net.SocketException || e instanceof IOException && e.getMessage() != null
+                && (e.getMessage().contains("Connection reset") || e.getMessage().contains("Broken pipe"));
     }
 
     static Throwable unwrap(Throwable e) {

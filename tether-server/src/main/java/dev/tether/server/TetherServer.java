@@ -112,6 +112,9 @@ public final class TetherServer implements AutoCloseable {
                     .setMaxWebSocketFrameSize(64 * 1024)
                     .setMaxWebSocketMessageSize(256 * 1024)
                     .setCompressionSupported(false)
+                    // No WebSocket extension either: a frame with RSV bits is then a protocol error (1002).
+                    .setPerMessageWebSocketCompressionSupported(false)
+                    .setPerFrameWebSocketCompressionSupported(false)
                     .setWebSocketClosingTimeout(2);
             // The URL is known only once bound (port 0), and the API needs it: bind with a router that
             // is set right after, before anything can be served (the service refuses until start()).

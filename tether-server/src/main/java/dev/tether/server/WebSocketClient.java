@@ -2,6 +2,7 @@ package dev.tether.server;
 
 import dev.tether.core.ClientTransport;
 import dev.tether.core.EndNotice;
+import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -153,8 +154,16 @@ final class WebSocketClient implements ClientTransport {
         }
     }
 
-    void error(String message) {
-        control("error", "error", "INVALID_PARAMETER", "message", message);
+    /** Tells the client what was wrong with something it sent; the connection goes on. */
+    void error(ResultCode code, String message) {
+        control("error", "error", code.name(), "code", code.windowsCode(), "message", message);
+    }
+
+    /** The client broke the WebSocket protocol or a limit: close with the RFC 6455 {@code code} and say why. */
+    void violation(short code, String reason) {
+        if (ended.compareAndSet(false, true)) {
+            ws.close(code, closeReason(reason));
+        }
     }
 
     /** Sends the control message {@code {"type": type, name: value, ...}}, fields in the order given. */
