@@ -231,6 +231,11 @@ public final class Accounts {
         return "tth_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /** What identifies a token without keeping it: its SHA-256 (hex), as stored. */
+    public static String fingerprint(String token) {
+        return hash(token);
+    }
+
     static String hash(String token) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));

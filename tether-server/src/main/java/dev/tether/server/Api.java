@@ -35,6 +35,11 @@ final class Api {
     static final String PREFIX = "/api/v1";
     static final int BODY_LIMIT = 64 * 1024;
     private static final String CALLER = "tether.caller";
+    /** The fingerprint of the bearer token the call was made with (directly or through a ticket it issued). */
+    private static final String ISSUER = "tether.issuer";
+    /** The routes a ticket opens: the two a browser cannot send an Authorization header to. */
+    private static final java.util.regex.Pattern TICKET_PATHS = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(PREFIX) + "/(events|sessions/[^/]+/attach)/?");
     private static final Duration MAX_WAIT = Duration.ofSeconds(300);
 
     private final Vertx vertx;
@@ -148,7 +153,7 @@ final class Api {
         });
         router.get(PREFIX + "/events").handler(ctx -> new EventStream(ctx, caller(ctx), sessions).start(
                 since(ctx), ctx.queryParam("follow").stream().noneMatch("false"::equals)));
-        router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx))));
+        router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx), issuer(ctx))));
 
         router.post(PREFIX + "/workspaces").handler(ctx -> {
             StartBody body = Json.read(ctx.body().asString(), StartBody.class, "the workspace");
@@ -326,9 +331,20 @@ final class Api {
         String ticket = ctx.queryParams().get("ticket");
         CompletableFuture<Caller> who;
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            who = accounts.authenticate(header.substring(7).trim());
+            String token = header.substring(7).trim();
+            ctx.put(ISSUER, Accounts.fingerprint(token));
+            who = accounts.authenticate(token);
+        } else if (ticket != null && !forTickets(ctx)) {
+            // Refused before it is redeemed: a ticket leaked into a URL must not become a token.
+            who = CompletableFuture.failedFuture(new TetherException(ResultCode.UNAUTHENTICATED,
+                    "a ticket is only for the attach WebSocket and the event stream (GET " + PREFIX + "/sessions/{id}/attach, GET "
+                            + PREFIX + "/events); call " + ctx.request().method() + " " + ctx.request().path()
+                            + " with a bearer token (Authorization: Bearer ...)"));
         } else if (ticket != null) {
-            who = tickets.redeem(ticket);
+            who = tickets.redeem(ticket).thenApply(redeemed -> {
+                ctx.put(ISSUER, redeemed.issuer());
+                return redeemed.caller();
+            });
         } else {
             who = CompletableFuture.failedFuture(new TetherException(ResultCode.UNAUTHENTICATED,
                     "this call needs a bearer token (Authorization: Bearer ...); the administrator's is in <data-dir>/admin.token"));
@@ -353,6 +369,16 @@ final class Api {
                 Errors.reply(ctx.response(), e);
             }
         });
+    }
+
+    private static boolean forTickets(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        return ctx.request().method() == HttpMethod.GET && path != null && TICKET_PATHS.matcher(path).matches();
+    }
+
+    /** The fingerprint of the token behind the call: what revoking that token ends. */
+    static String issuer(RoutingContext ctx) {
+        return ctx.get(ISSUER);
     }
 
     private Context context() {
