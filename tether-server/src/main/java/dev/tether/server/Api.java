@@ -47,6 +47,7 @@ final class Api {
     private final Accounts accounts;
     private final Workspaces workspaces;
     private final Tickets tickets;
+    private final Origins origins;
     private final ServerInfo info;
     private final Attach attach;
     private final VirtualDesktop virtualDesktop;
@@ -56,14 +57,16 @@ final class Api {
     record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
     }
 
-    Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info) {
+    Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info,
+        Origins origins) {
         this.vertx = vertx;
+        this.origins = origins;
         this.sessions = sessions;
         this.accounts = accounts;
         this.workspaces = workspaces;
         this.tickets = tickets;
         this.info = info;
-        this.attach = new Attach(sessions, info.url());
+        this.attach = new Attach(sessions);
         this.virtualDesktop = new VirtualDesktop(sessions, info.name());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
@@ -76,6 +79,7 @@ final class Api {
 
     Router router() {
         Router router = Router.router(vertx);
+        router.route().handler(origins::check); // first, on every path: a foreign Host or Origin gets nothing at all
         router.get(PREFIX + "/openapi.yaml").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/yaml").end(io.vertx.core.buffer.Buffer.buffer(openapi)));
         router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
@@ -188,7 +192,10 @@ final class Api {
 
         router.route().last().handler(ctx -> Errors.reply(ctx.response(), new TetherException(ResultCode.NOT_FOUND,
                 "no such API path: " + ctx.request().method() + " " + ctx.request().path())));
-        router.route().failureHandler(ctx -> Errors.reply(ctx.response(), ctx.failure() != null ? ctx.failure() : byStatus(ctx)));
+        // Vert.x reports client mistakes it finds itself (no Host, say) as a 4xx with its own exception: answer those by status.
+        router.route().failureHandler(ctx -> Errors.reply(ctx.response(), ctx.failure() != null
+                && !(ctx.failure() instanceof io.vertx.core.VertxException && ctx.statusCode() >= 400 && ctx.statusCode() < 500)
+                ? ctx.failure() : byStatus(ctx)));
         return router;
     }
 
@@ -198,7 +205,8 @@ final class Api {
             case 413 -> new TetherException(ResultCode.TOO_LARGE, "the body of " + target + " is larger than " + BODY_LIMIT / 1024 + " KiB");
             case 405 -> new TetherException(ResultCode.INVALID_PARAMETER, ctx.request().method() + " is not allowed on " + ctx.request().path());
             case 404 -> new TetherException(ResultCode.NOT_FOUND, "no such API path: " + target);
-            case 400 -> new TetherException(ResultCode.INVALID_PARAMETER, "the request " + target + " is malformed");
+            case 400 -> ctx.request().getHeader("Host") == null ? Origins.noHost(ctx.request())
+                    : new TetherException(ResultCode.INVALID_PARAMETER, "the request " + target + " is malformed");
             default -> new TetherException(ResultCode.INTERNAL, "the request " + target + " failed with HTTP " + ctx.statusCode());
         };
     }

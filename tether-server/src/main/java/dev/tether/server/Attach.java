@@ -9,26 +9,23 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Map;
 
 /**
- * {@code GET /api/v1/sessions/{id}/attach}: checks the caller, the Origin and the session while
- * still plain HTTP (so failures are ordinary error answers), then upgrades and attaches.
+ * {@code GET /api/v1/sessions/{id}/attach}: checks the caller and the session while still plain
+ * HTTP (so failures are ordinary error answers; {@link Origins} has checked Host and Origin), then
+ * upgrades and attaches.
  */
 final class Attach {
     private final SessionService sessions;
-    private final String serverUrl;
 
-    Attach(SessionService sessions, String serverUrl) {
+    Attach(SessionService sessions) {
         this.sessions = sessions;
-        this.serverUrl = serverUrl;
     }
 
     void handle(RoutingContext ctx, Caller caller, long id) {
         HttpServerRequest request = ctx.request();
-        checkOrigin(request);
         Integer cols = optionalSize(ctx, "cols");
         Integer rows = optionalSize(ctx, "rows");
         if ((cols == null) != (rows == null)) {
@@ -97,26 +94,6 @@ final class Attach {
         } else {
             transport.error("unknown or malformed control message; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}"
                     + " and {\"type\":\"ack\",\"messageId\":N}");
-        }
-    }
-
-    private void checkOrigin(HttpServerRequest request) {
-        String origin = request.getHeader("Origin");
-        if (origin == null) {
-            return; // not a browser
-        }
-        String host = request.getHeader("Host");
-        URI o;
-        try {
-            o = URI.create(origin);
-        } catch (IllegalArgumentException e) {
-            o = null;
-        }
-        boolean same = o != null && host != null && o.getHost() != null
-                && host.equalsIgnoreCase(o.getHost() + (o.getPort() == -1 ? "" : ":" + o.getPort()));
-        if (!same) {
-            throw new TetherException(ResultCode.ACCESS_DENIED, "the WebSocket Origin " + origin
-                    + " is not this server (" + serverUrl + "); open the console from the server itself");
         }
     }
 

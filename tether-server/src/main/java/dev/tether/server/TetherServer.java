@@ -121,7 +121,8 @@ public final class TetherServer implements AutoCloseable {
             URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
                     config.sharedAccountSessions());
-            holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info).router();
+            holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info,
+                    new Origins(config.host(), url.getPort(), config.publicUrl())).router();
             java.util.List<String> routes = holder.router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
                     .flatMap(r -> r.methods().stream().map(m -> m.name() + " " + r.getPath()))
