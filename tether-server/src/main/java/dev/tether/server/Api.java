@@ -66,7 +66,7 @@ final class Api {
         this.workspaces = workspaces;
         this.tickets = tickets;
         this.info = info;
-        this.attach = new Attach(sessions);
+        this.attach = new Attach(sessions, accounts);
         this.virtualDesktop = new VirtualDesktop(sessions, info.name());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
@@ -136,7 +136,7 @@ final class Api {
             String body = ctx.body().asString();
             reply(ctx, 200, virtualDesktop.invoke(caller(ctx), id(ctx, "session"), method, body));
         });
-        router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), id(ctx, "session")));
+        router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), issuer(ctx), id(ctx, "session")));
 
         router.get(PREFIX + "/connections").handler(ctx -> reply(ctx, 200, sessions.connections(caller(ctx), new ConnectionQuery(
                 optionalId(ctx, "sessionId", "session"), connectionState(ctx), ctx.queryParams().get("workspaceId"), null))));
@@ -155,7 +155,7 @@ final class Api {
                     ? sessions.awaitRequest(caller(ctx), id, Duration.ofSeconds(intParam(ctx, "timeout", 30, 0, 300)))
                     : sessions.request(caller(ctx), id));
         });
-        router.get(PREFIX + "/events").handler(ctx -> new EventStream(ctx, caller(ctx), sessions).start(
+        router.get(PREFIX + "/events").handler(ctx -> new EventStream(ctx, caller(ctx), sessions, accounts, issuer(ctx)).start(
                 since(ctx), ctx.queryParam("follow").stream().noneMatch("false"::equals)));
         router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx), issuer(ctx))));
 

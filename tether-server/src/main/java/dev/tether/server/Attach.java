@@ -18,13 +18,17 @@ import java.util.Map;
  * upgrades and attaches.
  */
 final class Attach {
+    static final String REVOKED = "token revoked";
     private final SessionService sessions;
+    private final dev.tether.core.Accounts accounts;
 
-    Attach(SessionService sessions) {
+    Attach(SessionService sessions, dev.tether.core.Accounts accounts) {
         this.sessions = sessions;
+        this.accounts = accounts;
     }
 
-    void handle(RoutingContext ctx, Caller caller, long id) {
+    /** @param issuer the fingerprint of the token behind the call: revoking it ends the connection */
+    void handle(RoutingContext ctx, Caller caller, String issuer, long id) {
         HttpServerRequest request = ctx.request();
         Integer cols = optionalSize(ctx, "cols");
         Integer rows = optionalSize(ctx, "rows");
@@ -47,12 +51,12 @@ final class Attach {
                 return;
             }
             request.resume();
-            request.toWebSocket().onSuccess(ws -> attach(ws, caller, id, cols, rows, client))
+            request.toWebSocket().onSuccess(ws -> attach(ws, caller, issuer, id, cols, rows, client))
                     .onFailure(e -> Errors.reply(ctx.response(), e));
         });
     }
 
-    private void attach(ServerWebSocket ws, Caller caller, long id, Integer cols, Integer rows, String client) {
+    private void attach(ServerWebSocket ws, Caller caller, String issuer, long id, Integer cols, Integer rows, String client) {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
         String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
@@ -65,8 +69,20 @@ final class Attach {
             }
             // The transport has told the client "connecting" and "attached"; output is flowing.
             ClientHandle handle = result.result();
+            // Recorded before the socket closes, so the close handler's "client closed" finds it gone already.
+            AutoCloseable watch = accounts.whileValid(issuer, caller, () -> {
+                handle.gone(REVOKED);
+                transport.revoked(REVOKED);
+            });
             // First, so a client that closed while attaching is let go (ConnectStateChange), not left ACTIVATED.
-            transport.onClose(() -> handle.gone("client closed the connection"));
+            transport.onClose(() -> {
+                try {
+                    watch.close();
+                } catch (Exception ignored) {
+                    // forgetting a stream cannot fail
+                }
+                handle.gone("client closed the connection");
+            });
             try {
                 ws.binaryMessageHandler(buffer -> handle.input(ByteBuffer.wrap(buffer.getBytes())));
                 ws.textMessageHandler(text -> control(handle, text, transport));
