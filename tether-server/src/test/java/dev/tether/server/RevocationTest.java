@@ -67,6 +67,22 @@ class RevocationTest {
         var direct = Stream.open("", workspaceToken);
         var byTicket = Stream.open("&ticket=" + ticket(workspaceToken), null);
         var other = Stream.open("", server.token);
+        // A client that waits for the socket to close, not for the last chunk, must see the end too.
+        var raw = new java.net.Socket(server.url().getHost(), server.url().getPort());
+        raw.getOutputStream().write(("GET /api/v1/events?since=0 HTTP/1.1\r\nHost: " + server.url().getAuthority()
+                + "\r\nAuthorization: Bearer " + workspaceToken + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertThat(raw.getInputStream().read()).isGreaterThanOrEqualTo(0);
+        var rawClosed = new CompletableFuture<Instant>();
+        Thread.ofVirtual().start(() -> {
+            try (raw; InputStream in = raw.getInputStream()) {
+                while (in.read() >= 0) {
+                    // until the server closes the connection
+                }
+            } catch (Exception e) {
+                // a reset closes it too
+            }
+            rawClosed.complete(Instant.now());
+        });
 
         Instant asked = Instant.now();
         assertThat(server.post("/workspaces/ws-revoked/disconnect", null).status()).isEqualTo(202);
@@ -74,6 +90,7 @@ class RevocationTest {
         Instant ticketEnd = byTicket.ended().get(5, TimeUnit.SECONDS);
         assertThat(Duration.between(asked, directEnd)).isLessThan(Duration.ofSeconds(1));
         assertThat(Duration.between(asked, ticketEnd)).isLessThan(Duration.ofSeconds(1));
+        assertThat(Duration.between(asked, rawClosed.get(5, TimeUnit.SECONDS))).as("the socket closed").isLessThan(Duration.ofSeconds(1));
         assertThat(server.call("GET", "/server", null, workspaceToken, null).status()).isEqualTo(401);
         assertThat(other.ended()).as("the administrator's own stream goes on").isNotDone();
         other.body().close();
