@@ -133,6 +133,21 @@ class OriginTest {
         assertThat(String.join("\n", r)).contains("INVALID_PARAMETER").contains("no Host header");
     }
 
+    /** On 0.0.0.0 the server has many addresses: any IP literal names it (none can be rebound), other names do not. */
+    @Test
+    void onAWildcardAddressAnyIpLiteralNamesTheServerButNoOtherName() throws Exception {
+        try (var wildcard = new ServerFixture(c -> c.withListen("0.0.0.0", 0))) {
+            int p = wildcard.url().getPort();
+            var get = "GET /api/v1/server HTTP/1.1";
+            String auth = "Authorization: Bearer " + wildcard.token;
+            assertThat(send(wildcard, get, "Host: 127.0.0.2:" + p, auth).getFirst()).contains(" 200 ");
+            assertThat(send(wildcard, get, "Host: 127.0.0.2:" + p, auth, "Origin: http://127.0.0.2:" + p).getFirst()).contains(" 200 ");
+            assertThat(send(wildcard, get, "Host: " + ServerConfig.hostName() + ":" + p, auth).getFirst()).contains(" 200 ");
+            assertThat(send(wildcard, get, "Host: evil.example:" + p, auth).getFirst()).contains(" 403 ");
+            assertThat(send(wildcard, get, "Host: 127.0.0.2:" + (p + 1), auth).getFirst()).contains(" 403 ");
+        }
+    }
+
     @Test
     void aPublicUrlNamesTheServerWithItsSchemeAndPort() throws Exception {
         assertThat(attach(proxied, "tether.example.com", "https://tether.example.com").getFirst()).contains(" 101 ");
