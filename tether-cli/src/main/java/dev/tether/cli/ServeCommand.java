@@ -40,6 +40,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "Off by default: then only administrators start sessions."})
     boolean sharedAccountSessions;
 
+    @Option(names = "--public-url", paramLabel = "URL",
+            description = "The address browsers use when it is not the listen address, such as a TLS proxy: "
+                    + "https://tether.example.com. Requests naming any other host are refused.")
+    String publicUrl;
+
     @Override
     public Integer call() {
         var config = ServerConfig.defaults(dataDir != null ? dataDir : ServerConfig.defaultDataDir())
@@ -64,6 +69,14 @@ final class ServeCommand implements Callable<Integer> {
             config = config.withIoThreads(ioThreads);
         }
         config = config.withSharedAccountSessions(sharedAccountSessions);
+        if (publicUrl != null) {
+            try {
+                config = config.withPublicUrl(java.net.URI.create(publicUrl));
+            } catch (IllegalArgumentException e) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "--public-url " + publicUrl
+                        + " is not a URL; give http(s)://HOST[:PORT], for example https://tether.example.com");
+            }
+        }
 
         var stopped = new CountDownLatch(1);
         Signals.onTerminate(stopped::countDown); // before starting: a TERM during startup still stops cleanly

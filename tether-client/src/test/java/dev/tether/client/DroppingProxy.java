@@ -11,7 +11,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A TCP proxy in front of a server whose connections a test can cut, as a flaky network would. */
+/**
+ * A TCP proxy in front of a server whose connections a test can cut, as a flaky network would.
+ * Like nginx's default {@code proxy_set_header Host $proxy_host}, it names the server, not
+ * itself, in the Host header it passes on: the server answers only requests naming it.
+ */
 final class DroppingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final URI target;
@@ -48,20 +52,30 @@ final class DroppingProxy implements AutoCloseable {
                 accepted.incrementAndGet();
                 sockets.add(client);
                 sockets.add(server);
-                Thread.ofVirtual().start(() -> pump(client, server));
-                Thread.ofVirtual().start(() -> pump(server, client));
+                Thread.ofVirtual().start(() -> pump(client, server, true));
+                Thread.ofVirtual().start(() -> pump(server, client, false));
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean toServer) {
         byte[] buffer = new byte[8192];
+        byte[] ownHost = ("Host: " + url().getAuthority() + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] serverHost = ("Host: " + target.getAuthority() + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, n);
+                // A request head arrives in one read here (the client writes it at once): rewrite it whole.
+                int at = toServer ? indexOf(buffer, n, ownHost) : -1;
+                if (at >= 0) {
+                    out.write(buffer, 0, at);
+                    out.write(serverHost);
+                    out.write(buffer, at + ownHost.length, n - at - ownHost.length);
+                } else {
+                    out.write(buffer, 0, n);
+                }
                 out.flush();
             }
         } catch (IOException e) {
@@ -74,6 +88,19 @@ final class DroppingProxy implements AutoCloseable {
                 // already closed
             }
         }
+    }
+
+    private static int indexOf(byte[] data, int length, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if ((data[i + j] | 0x20) != (what[j] | 0x20)) { // header names are case-insensitive
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Override

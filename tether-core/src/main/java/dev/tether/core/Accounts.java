@@ -29,6 +29,7 @@ public final class Accounts {
     private final PasswordHasher hasher;
     private final java.util.concurrent.Executor slow;
     private final Map<String, Caller> byTokenHash = new ConcurrentHashMap<>();
+    private final TokenStreams streams = new TokenStreams();
 
     /** Accounts without passwords (tokens only). */
     public Accounts(Store store, InstantSource clock) {
@@ -178,6 +179,40 @@ public final class Accounts {
         byTokenHash.values().removeIf(c -> c.user().equals(user) && workspaceId.equals(c.workspaceId()));
     }
 
+    /**
+     * Runs {@code end} once if the token with this {@link #fingerprint} is revoked while a stream it
+     * opened (an event stream, an attach WebSocket, directly or with a ticket) is open. Close the
+     * returned handle when the stream ends on its own.
+     */
+    public AutoCloseable whileValid(String fingerprint, Caller caller, Runnable end) {
+        return streams.add(fingerprint, caller, end);
+    }
+
+    /**
+     * Looks up the tokens that have open streams and ends the streams of those revoked (or gone),
+     * forgetting them from the cache too. This catches every way a token stops being valid, also
+     * ones this server did not make itself; the server runs it twice a second, and costs nothing
+     * when no stream is open. Returns how many streams it ended.
+     */
+    public CompletableFuture<Integer> sweepRevoked() {
+        var open = streams.fingerprints();
+        if (open.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        return store.read(tx -> open.stream()
+                .filter(h -> tx.tokenByHash(h).map(t -> t.revokedAt() != null).orElse(true))
+                .toList())
+                .thenApply(revoked -> {
+                    byTokenHash.keySet().removeAll(revoked);
+                    return streams.end(o -> revoked.contains(o.fingerprint));
+                });
+    }
+
+    /** Ends what the workspace's tokens opened (they were revoked in a committed write). */
+    void endWorkspaceStreams(String user, String workspaceId) {
+        streams.end(o -> o.caller.user().equals(user) && workspaceId.equals(o.caller.workspaceId()));
+    }
+
     /** A new user and its first token (admins only). */
     public CompletableFuture<NewUser> addUser(Caller caller, String name, boolean admin) {
         requireAdmin(caller, "add users");
@@ -229,6 +264,11 @@ public final class Accounts {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         return "tth_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** What identifies a token without keeping it: its SHA-256 (hex), as stored. */
+    public static String fingerprint(String token) {
+        return hash(token);
     }
 
     static String hash(String token) {

@@ -25,6 +25,11 @@ public enum ResultCode {
     UNAUTHENTICATED(401, 1244),
     /** ERROR_INVALID_DATA: a body or frame larger than the documented limit. */
     TOO_LARGE(413, 13),
+    /**
+     * Too many requests from one caller for now (HTTP 429, with Retry-After); ERROR_RETRY 1237,
+     * "the operation could not be completed; a retry should be performed".
+     */
+    RATE_LIMITED(429, 1237),
     /** ERROR_CANCELLED: the operation was abandoned, for example because the server stopped. */
     CANCELLED(503, 1223),
     /** ERROR_INTERNAL_ERROR: a fault in Tether itself; the message never carries internals. */

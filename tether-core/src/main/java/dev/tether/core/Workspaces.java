@@ -237,7 +237,12 @@ public final class Workspaces {
             tx.append(event("WorkspaceDisconnected", user, Map.of("workspaceId", id, "connections", ids.size(), "by", user)));
             return ids;
         }).thenCompose(ids -> sessions.disconnectConnections(caller, "disconnect-workspace", ids,
-                "workspace " + id + " disconnected by " + user));
+                "workspace " + id + " disconnected by " + user)).thenApply(submitted -> {
+                    // After the workspace's connections were let go (with DisconnectComplete), so only
+                    // what the request did not cover, such as event streams, ends as "token revoked".
+                    accounts.endWorkspaceStreams(user, id);
+                    return submitted;
+                });
     }
 
     /** DisconnectWorkspaceByFriendlyName: the same, found by friendly name; an ambiguous name is CONFLICT. */

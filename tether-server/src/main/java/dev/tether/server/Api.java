@@ -36,6 +36,11 @@ final class Api {
     static final String PREFIX = "/api/v1";
     static final int BODY_LIMIT = 64 * 1024;
     private static final String CALLER = "tether.caller";
+    /** The fingerprint of the bearer token the call was made with (directly or through a ticket it issued). */
+    private static final String ISSUER = "tether.issuer";
+    /** The routes a ticket opens: the two a browser cannot send an Authorization header to. */
+    private static final java.util.regex.Pattern TICKET_PATHS = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(PREFIX) + "/(events|sessions/[^/]+/attach)/?");
     private static final Duration MAX_WAIT = Duration.ofSeconds(300);
 
     private final Vertx vertx;
@@ -43,6 +48,7 @@ final class Api {
     private final Accounts accounts;
     private final Workspaces workspaces;
     private final Tickets tickets;
+    private final Origins origins;
     private final ServerInfo info;
     private final Attach attach;
     private final VirtualDesktop virtualDesktop;
@@ -52,14 +58,16 @@ final class Api {
     record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
     }
 
-    Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info) {
+    Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info,
+        Origins origins) {
         this.vertx = vertx;
+        this.origins = origins;
         this.sessions = sessions;
         this.accounts = accounts;
         this.workspaces = workspaces;
         this.tickets = tickets;
         this.info = info;
-        this.attach = new Attach(sessions, info.url());
+        this.attach = new Attach(sessions, accounts);
         this.virtualDesktop = new VirtualDesktop(sessions, info.name());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
@@ -73,6 +81,7 @@ final class Api {
     Router router() {
         Router router = Router.router(vertx);
         router.route().handler(Api::admit);
+        router.route().handler(origins::check); // before any route: a foreign Host or Origin gets nothing at all
         router.get(PREFIX + "/openapi.yaml").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/yaml").end(io.vertx.core.buffer.Buffer.buffer(openapi)));
         router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
@@ -129,7 +138,7 @@ final class Api {
             String body = ctx.body().asString();
             reply(ctx, 200, virtualDesktop.invoke(caller(ctx), id(ctx, "session"), method, body));
         });
-        router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), id(ctx, "session")));
+        router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), issuer(ctx), id(ctx, "session")));
 
         router.get(PREFIX + "/connections").handler(ctx -> reply(ctx, 200, sessions.connections(caller(ctx), new ConnectionQuery(
                 optionalId(ctx, "sessionId", "session"), connectionState(ctx), ctx.queryParams().get("workspaceId"), null))));
@@ -148,9 +157,9 @@ final class Api {
                     ? sessions.awaitRequest(caller(ctx), id, Duration.ofSeconds(intParam(ctx, "timeout", 30, 0, 300)))
                     : sessions.request(caller(ctx), id));
         });
-        router.get(PREFIX + "/events").handler(ctx -> new EventStream(ctx, caller(ctx), sessions).start(
+        router.get(PREFIX + "/events").handler(ctx -> new EventStream(ctx, caller(ctx), sessions, accounts, issuer(ctx)).start(
                 since(ctx), ctx.queryParam("follow").stream().noneMatch("false"::equals)));
-        router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx))));
+        router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx), issuer(ctx))));
 
         router.post(PREFIX + "/workspaces").handler(ctx -> {
             StartBody body = Json.read(ctx.body().asString(), StartBody.class, "the workspace");
@@ -191,7 +200,7 @@ final class Api {
 
     private static Throwable failure(RoutingContext ctx) {
         if (lacksHost(ctx.request())) { // Vert.x fails such a request before any handler sees it
-            return noHost(ctx.request());
+            return Origins.noHost(ctx.request());
         }
         if (ctx.failure() instanceof HttpException e) {
             return byStatus(ctx, e.getStatusCode());
@@ -212,11 +221,6 @@ final class Api {
         }
     }
 
-    private static TetherException noHost(io.vertx.core.http.HttpServerRequest request) {
-        return new TetherException(ResultCode.INVALID_PARAMETER, "the request " + request.method() + " " + request.path()
-                + " needs exactly one Host header, which HTTP/1.1 requires");
-    }
-
     /**
      * First on every request: what Vert.x cannot route or decode (no Host, a bad %-escape in the path or
      * query) is the client's mistake, answered here before anything throws on it deeper in.
@@ -224,7 +228,7 @@ final class Api {
     private static void admit(RoutingContext ctx) {
         var request = ctx.request();
         if (lacksHost(request)) {
-            Errors.reply(ctx.response(), noHost(request));
+            Errors.reply(ctx.response(), Origins.noHost(request));
             return;
         }
         try {
@@ -385,9 +389,20 @@ final class Api {
         String ticket = ctx.queryParams().get("ticket");
         CompletableFuture<Caller> who;
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            who = accounts.authenticate(header.substring(7).trim());
+            String token = header.substring(7).trim();
+            ctx.put(ISSUER, Accounts.fingerprint(token));
+            who = accounts.authenticate(token);
+        } else if (ticket != null && !forTickets(ctx)) {
+            // Refused before it is redeemed: a ticket leaked into a URL must not become a token.
+            who = CompletableFuture.failedFuture(new TetherException(ResultCode.UNAUTHENTICATED,
+                    "a ticket is only for the attach WebSocket and the event stream (GET " + PREFIX + "/sessions/{id}/attach, GET "
+                            + PREFIX + "/events); call " + ctx.request().method() + " " + ctx.request().path()
+                            + " with a bearer token (Authorization: Bearer ...)"));
         } else if (ticket != null) {
-            who = tickets.redeem(ticket);
+            who = tickets.redeem(ticket).thenApply(redeemed -> {
+                ctx.put(ISSUER, redeemed.issuer());
+                return redeemed.caller();
+            });
         } else {
             who = CompletableFuture.failedFuture(new TetherException(ResultCode.UNAUTHENTICATED,
                     "this call needs a bearer token (Authorization: Bearer ...); the administrator's is in <data-dir>/admin.token"));
@@ -412,6 +427,16 @@ final class Api {
                 Errors.reply(ctx.response(), e);
             }
         });
+    }
+
+    private static boolean forTickets(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        return ctx.request().method() == HttpMethod.GET && path != null && TICKET_PATHS.matcher(path).matches();
+    }
+
+    /** The fingerprint of the token behind the call: what revoking that token ends. */
+    static String issuer(RoutingContext ctx) {
+        return ctx.get(ISSUER);
     }
 
     private Context context() {

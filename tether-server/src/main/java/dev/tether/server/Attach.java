@@ -9,26 +9,27 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code GET /api/v1/sessions/{id}/attach}: checks the caller, the Origin and the session while
- * still plain HTTP (so failures are ordinary error answers), then upgrades and attaches.
+ * {@code GET /api/v1/sessions/{id}/attach}: checks the caller and the session while still plain
+ * HTTP (so failures are ordinary error answers; {@link Origins} has checked Host and Origin), then
+ * upgrades and attaches.
  */
 final class Attach {
+    static final String REVOKED = "token revoked";
     private final SessionService sessions;
-    private final String serverUrl;
+    private final dev.tether.core.Accounts accounts;
 
-    Attach(SessionService sessions, String serverUrl) {
+    Attach(SessionService sessions, dev.tether.core.Accounts accounts) {
         this.sessions = sessions;
-        this.serverUrl = serverUrl;
+        this.accounts = accounts;
     }
 
-    void handle(RoutingContext ctx, Caller caller, long id) {
+    /** @param issuer the fingerprint of the token behind the call: revoking it ends the connection */
+    void handle(RoutingContext ctx, Caller caller, String issuer, long id) {
         HttpServerRequest request = ctx.request();
-        checkOrigin(request);
         Integer cols = optionalSize(ctx, "cols");
         Integer rows = optionalSize(ctx, "rows");
         if ((cols == null) != (rows == null)) {
@@ -50,12 +51,12 @@ final class Attach {
                 return;
             }
             request.resume();
-            request.toWebSocket().onSuccess(ws -> attach(ws, caller, id, cols, rows, client))
+            request.toWebSocket().onSuccess(ws -> attach(ws, caller, issuer, id, cols, rows, client))
                     .onFailure(e -> Errors.reply(ctx.response(), e));
         });
     }
 
-    private void attach(ServerWebSocket ws, Caller caller, long id, Integer cols, Integer rows, String client) {
+    private void attach(ServerWebSocket ws, Caller caller, String issuer, long id, Integer cols, Integer rows, String client) {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
         // Frames wait while paused, until the handle is known; a broken frame does not wait, so the
@@ -83,8 +84,20 @@ final class Attach {
             }
             // The transport has told the client "connecting" and "attached"; output is flowing.
             ClientHandle handle = result.result();
+            // Recorded before the socket closes, so the close handler's "client closed" finds it gone already.
+            AutoCloseable watch = accounts.whileValid(issuer, caller, () -> {
+                handle.gone(REVOKED);
+                transport.revoked(REVOKED);
+            });
             // First, so a client that closed while attaching is let go (ConnectStateChange), not left ACTIVATED.
-            transport.onClose(() -> handle.gone("client closed the connection"));
+            transport.onClose(() -> {
+                try {
+                    watch.close();
+                } catch (Exception ignored) {
+                    // forgetting a stream cannot fail
+                }
+                handle.gone("client closed the connection");
+            });
             attached.complete(handle);
             try {
                 ws.resume();
@@ -146,26 +159,6 @@ final class Attach {
             default -> transport.error(ResultCode.INVALID_PARAMETER, (c.type() == null ? "a control message needs a 'type'"
                     : "the control message type '" + c.type() + "' is unknown") + "; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}"
                     + " and {\"type\":\"ack\",\"messageId\":N}");
-        }
-    }
-
-    private void checkOrigin(HttpServerRequest request) {
-        String origin = request.getHeader("Origin");
-        if (origin == null) {
-            return; // not a browser
-        }
-        String host = request.getHeader("Host");
-        URI o;
-        try {
-            o = URI.create(origin);
-        } catch (IllegalArgumentException e) {
-            o = null;
-        }
-        boolean same = o != null && host != null && o.getHost() != null
-                && host.equalsIgnoreCase(o.getHost() + (o.getPort() == -1 ? "" : ":" + o.getPort()));
-        if (!same) {
-            throw new TetherException(ResultCode.ACCESS_DENIED, "the WebSocket Origin " + origin
-                    + " is not this server (" + serverUrl + "); open the console from the server itself");
         }
     }
 

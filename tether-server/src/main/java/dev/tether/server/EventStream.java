@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * live events that arrive meanwhile wait in a queue and are sent afterwards, skipping any id
  * already sent, so the stream has every event once, in id order. A client that stops reading
  * while more than {@link #MAX_QUEUED} events wait is cut off; it resumes with Last-Event-ID.
- * Everything touching the response runs on the connection's context.
+ * Everything touching the response runs on the connection's context. Revoking the token the
+ * stream was opened with (directly or through a ticket) ends it, after a {@code : token revoked}
+ * comment, which EventSource clients ignore; their reconnect then meets a 401 and stops.
  */
 final class EventStream {
     static final int PAGE = 500;
@@ -33,6 +35,7 @@ final class EventStream {
     private final Context context;
     private final Caller caller;
     private final SessionService sessions;
+    private final AutoCloseable watch;
     private final Queue<EventRecord> live = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -43,12 +46,26 @@ final class EventStream {
     private AutoCloseable subscription;
     private long keepalive = -1;
 
-    EventStream(RoutingContext ctx, Caller caller, SessionService sessions) {
+    EventStream(RoutingContext ctx, Caller caller, SessionService sessions, dev.tether.core.Accounts accounts, String issuer) {
         this.ctx = ctx;
         this.response = ctx.response();
         this.context = ctx.vertx().getOrCreateContext();
         this.caller = caller;
         this.sessions = sessions;
+        this.watch = accounts.whileValid(issuer, caller, () -> context.runOnContext(v -> revoked()));
+    }
+
+    private void revoked() {
+        if (!finished && !response.ended() && !response.closed()) {
+            response.write(": token revoked\n\n");
+        }
+        finish();
+        // Over HTTP/1.x the connection too: it was opened with the revoked token, and a client that
+        // waits for the socket to close (not only for the last chunk) must see the end as well. An
+        // HTTP/2 connection carries other streams (other tokens'): there ending the stream is the end.
+        if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            ctx.request().connection().close();
+        }
     }
 
     void start(long since, boolean follow) {
@@ -148,6 +165,11 @@ final class EventStream {
             return;
         }
         finished = true;
+        try {
+            watch.close();
+        } catch (Exception ignored) {
+            // forgetting a stream cannot fail
+        }
         if (keepalive >= 0) {
             ctx.vertx().cancelTimer(keepalive);
         }

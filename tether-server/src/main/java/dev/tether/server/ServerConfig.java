@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param ioThreads event loops serving HTTP, WebSocket and SSE connections (one per core by default)
  * @param sharedAccountSessions whether users who are not administrators may start sessions, which
  *     run as the server's own account and so can read its data directory (off by default)
+ * @param publicUrl the URL browsers use when it is not the listen address (a TLS proxy, a DNS name),
+ *     e.g. {@code https://tether.example.com}; null when there is none. Host and Origin headers
+ *     must name the listen address, a loopback name on its port, or this URL.
  */
 public record ServerConfig(
         String host,
@@ -31,7 +34,8 @@ public record ServerConfig(
         Duration termGrace,
         InstantSource clock,
         int ioThreads,
-        boolean sharedAccountSessions) {
+        boolean sharedAccountSessions,
+        java.net.URI publicUrl) {
 
     public static final int DEFAULT_PORT = 7420;
     public static final int DEFAULT_RING_BYTES = 256 * 1024;
@@ -39,7 +43,13 @@ public record ServerConfig(
     /** Sessions for administrators only ({@code sharedAccountSessions} off). */
     public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
                         Duration termGrace, InstantSource clock, int ioThreads) {
-        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, false);
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, false, null);
+    }
+
+    /** Without a public URL: browsers reach the server at its listen address. */
+    public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
+                        Duration termGrace, InstantSource clock, int ioThreads, boolean sharedAccountSessions) {
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, null);
     }
 
     public ServerConfig {
@@ -57,6 +67,13 @@ public record ServerConfig(
         if (ioThreads < 1 || ioThreads > 256) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "the number of I/O threads " + ioThreads + " is outside 1..256");
         }
+        if (publicUrl != null && (publicUrl.getScheme() == null || !publicUrl.getScheme().matches("(?i)https?")
+                || publicUrl.getHost() == null || publicUrl.getRawUserInfo() != null || publicUrl.getRawQuery() != null
+                || publicUrl.getRawFragment() != null || !(publicUrl.getRawPath() == null || publicUrl.getRawPath().isEmpty()
+                || publicUrl.getRawPath().equals("/")))) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the public URL " + publicUrl
+                    + " is not http(s)://HOST[:PORT] (no path, user, query or fragment), e.g. https://tether.example.com");
+        }
     }
 
     /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces, an I/O thread per core. */
@@ -66,28 +83,33 @@ public record ServerConfig(
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads, sharedAccountSessions);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads, sharedAccountSessions, publicUrl);
     }
 
     public ServerConfig withIoThreads(int newIoThreads) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads, sharedAccountSessions);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads, sharedAccountSessions, publicUrl);
+    }
+
+    public ServerConfig withPublicUrl(java.net.URI newPublicUrl) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions,
+                newPublicUrl);
     }
 
     /** Lets users who are not administrators start sessions, which run as the server's account. */
     public ServerConfig withSharedAccountSessions(boolean shared) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, shared);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, shared, publicUrl);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

@@ -49,6 +49,8 @@ public final class TetherServer implements AutoCloseable {
     private static final long SWEEP_MS = 10_000;
     /** Every permission bit but the owner's: none may be set in the data directory. */
     private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> NOT_OWNER = PosixFilePermissions.fromString("---rwxrwx");
+    /** How often the tokens of open event streams and WebSockets are checked for revocation. */
+    private static final long REVOCATION_SWEEP_MS = 500;
 
     static {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -124,13 +126,19 @@ public final class TetherServer implements AutoCloseable {
             URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
                     config.sharedAccountSessions());
-            holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info).router();
+            holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info,
+                    new Origins(config.host(), url.getPort(), config.publicUrl())).router();
             java.util.List<String> routes = holder.router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
                     .flatMap(r -> r.methods().stream().map(m -> m.name() + " " + r.getPath()))
                     .distinct().sorted().toList();
             vertx.setPeriodic(SWEEP_MS, t -> workspaces.sweep().exceptionally(e -> {
                 LOG.warn("deleting expired workspace credentials failed: {}", e.toString());
+                return 0;
+            }));
+            // Streams of a token revoked in any way end within a second (Accounts.sweepRevoked).
+            vertx.setPeriodic(REVOCATION_SWEEP_MS, t -> accounts.sweepRevoked().exceptionally(e -> {
+                LOG.warn("checking the tokens of open streams failed: {}", e.toString());
                 return 0;
             }));
             int crashed = get(sessions.start(url.toString()), "record the server start");

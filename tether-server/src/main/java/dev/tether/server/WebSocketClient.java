@@ -146,6 +146,17 @@ final class WebSocketClient implements ClientTransport {
         return closed;
     }
 
+    /**
+     * The token that opened this connection was revoked: a {@code closed} control message with
+     * the reason and close code 1008, unless the connection was already ending another way.
+     */
+    void revoked(String reason) {
+        if (ended.compareAndSet(false, true)) {
+            control("closed", "kind", "disconnected", "reason", reason);
+            ws.close(POLICY, closeReason(reason));
+        }
+    }
+
     /** The attach was refused after the upgrade: say why and close with a policy code. */
     void refuse(TetherException e) {
         if (ended.compareAndSet(false, true)) {

@@ -38,10 +38,18 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
     }
 
     ServerFixture(Path dataDir, boolean sharedAccountSessions) {
+        this(dataDir, c -> c.withSharedAccountSessions(sharedAccountSessions));
+    }
+
+    /** A server whose test configuration is changed by {@code tweak} (a public URL, say); shared-account sessions on. */
+    ServerFixture(java.util.function.UnaryOperator<ServerConfig> tweak) {
+        this(newDataDir(), c -> tweak.apply(c.withSharedAccountSessions(true)));
+    }
+
+    private ServerFixture(Path dataDir, java.util.function.UnaryOperator<ServerConfig> tweak) {
         this.dataDir = dataDir;
-        this.server = TetherServer.start(new ServerConfig("127.0.0.1", 0, dataDir, "test-server", 64 * 1024,
-                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system(), 2, // two I/O threads: tests cross event loops as production does
-                sharedAccountSessions));
+        this.server = TetherServer.start(tweak.apply(new ServerConfig("127.0.0.1", 0, dataDir, "test-server", 64 * 1024,
+                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system(), 2))); // two I/O threads: tests cross event loops as production does
         this.token = server.adminToken();
     }
 

@@ -25,6 +25,7 @@ final class TestTerminal implements WebSocket.Listener {
     final ByteArrayOutputStream output = new ByteArrayOutputStream();
     final BlockingQueue<JsonNode> controls = new LinkedBlockingQueue<>();
     final CompletableFuture<Integer> closedWith = new CompletableFuture<>();
+    final CompletableFuture<String> closeReason = new CompletableFuture<>();
     final AtomicLong bytes = new AtomicLong();
     private final AtomicBoolean reading;
     private final StringBuilder text = new StringBuilder();
@@ -42,10 +43,11 @@ final class TestTerminal implements WebSocket.Listener {
         var t = new TestTerminal(reading);
         URI uri = URI.create("ws://" + server.getAuthority() + "/api/v1/sessions/" + sessionId + "/attach"
                 + (query == null ? "" : "?" + query));
-        t.ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                .header("Authorization", "Bearer " + token)
-                .connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(uri, t).join();
+        var builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (token != null) { // null: the query carries a ticket instead
+            builder.header("Authorization", "Bearer " + token);
+        }
+        t.ws = builder.buildAsync(uri, t).join();
         return t;
     }
 
@@ -89,6 +91,7 @@ final class TestTerminal implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closeReason.complete(reason);
         closedWith.complete(statusCode);
         return null;
     }
