@@ -28,6 +28,8 @@ import picocli.CommandLine.ScopeType;
             UserCommands.class,
             TokenCommands.class,
             LoginCommand.class,
+            LogoutCommand.class,
+            WhoamiCommand.class,
         })
 public final class Main extends CommandGroup {
 
