@@ -24,8 +24,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "attach", mixinStandardHelpOptions = true,
         description = {"Attach this terminal to a session. Ctrl-] detaches (the session keeps running).",
             "Window size is sent at attach and on every resize. Exits 0 when detached, disconnected or the session ends.",
-            "A locked session shows a lock screen and takes no keys until unlocked. A message shows as a banner",
-            "on stderr; the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session."})
+            "A locked session shows a lock screen and takes no keys until unlocked.",
+            "A message shows as a banner on stderr; the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session."})
 final class AttachCommand extends ClientCommand {
     /** Ctrl-], as telnet and docker use it. */
     static final byte DETACH_KEY = 0x1d;

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "login", mixinStandardHelpOptions = true,
         description = {"Log in to a server with your password and save the token, so that later commands to that server run as you.",
-            "The token is saved in $XDG_CONFIG_HOME/tether/tokens (default ~/.config/tether/tokens), readable only by you.",
+            "The token is saved, readable only by you, in $XDG_CONFIG_HOME/tether/tokens (by default in ~/.config/tether/tokens).",
             "The password is asked without echo, or read as the first line of standard input.",
             "See also 'tether whoami' and 'tether logout'."})
 final class LoginCommand implements Callable<Integer> {

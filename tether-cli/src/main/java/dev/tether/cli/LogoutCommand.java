@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "logout", mixinStandardHelpOptions = true,
         description = {"Forget the token 'tether login' saved for the server (see --server).",
-            "Later commands to that server use --token, TETHER_TOKEN or a readable admin.token instead, if any."})
+            "Later commands to that server use --token, $TETHER_TOKEN or the administrator's token file instead, if there is one."})
 final class LogoutCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

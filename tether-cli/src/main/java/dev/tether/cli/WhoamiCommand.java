@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code tether whoami}: who later commands act as, on which server, and where the token came from. */
 @Command(name = "whoami", mixinStandardHelpOptions = true,
         description = "Show who your commands run as: the user, whether an administrator, the server,"
-                + " and where the token came from (--token, TETHER_TOKEN, a saved login or admin.token).")
+                + " and where the token came from: --token, $TETHER_TOKEN, a saved login, or the administrator's token file.")
 final class WhoamiCommand extends ClientCommand {
 
     @Override
