@@ -572,9 +572,10 @@ def honest(jar, server, results):
     _, _, none = http(server.port, "GET", "/api/v1/events?follow=false", token=admin)
     _, _, zero = http(server.port, "GET", "/api/v1/events?follow=false&since=0", token=admin)
     replayed = none.count("data: ")
-    st_timeout, _, _ = http(server.port, "GET", "/api/v1/requests/1?timeout=abc", token=admin)
+    _, req, _ = http(server.port, "POST", f"/api/v1/sessions/{sid}/disconnect", token=admin)
+    st_timeout, _, _ = http(server.port, "GET", f"/api/v1/requests/{req['id']}?timeout=abc", token=admin)
     print(f"  /events without since replayed {replayed} events (since=0: {zero.count('data: ')});"
-          f" retry: sent {'retry:' in none}; GET /requests/1?timeout=abc answered {st_timeout}")
+          f" retry: sent {'retry:' in none}; GET /requests/{req['id']}?timeout=abc answered {st_timeout}")
     results.update(honest_startup_accepted=accepted, honest_startup_unanswered=unanswered,
                    honest_second_serve_started=int(not isinstance(code, int) or code == 0 or crashed), honest_busy_port_files=len(left),
                    honest_events_replayed=replayed, honest_timeout_abc_accepted=int(st_timeout < 400))
