@@ -18,6 +18,9 @@ Groups (each prints its counts; the last line is a JSON summary):
   flood      500 wrong log-ons, 50 at a time: server RSS before and after, 429s, and how long a
              correct log-on from the same client took meanwhile
   slow       100 half-sent requests: how many the server still holds open after --slow-seconds
+  honest     issue 8 section 6: requests while a server starts (unanswered ones), a second serve on
+             the same data directory, a serve on a port in use (files it leaves), /events with no
+             since (events replayed), GET /requests/N?timeout=abc
 
 Python 3 standard library only; the server's JVM options are bin/tether's.
 """
@@ -524,10 +527,73 @@ def websocket(server, results):
     results.update(websocket_attempts=len(wrong), websocket_wrong=sum(wrong.values()))
 
 
+def honest(jar, server, results):
+    # Startup race: hammer a fixed port from the moment serve is started until it answers 200/401.
+    port, data = free_port(), tempfile.mkdtemp(prefix="tether-probe-start-")
+    proc = subprocess.Popen([java(), *JVM, "-jar", jar, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    accepted = unanswered = starting = 0
+    deadline = time.time() + 60
+    try:
+        while time.time() < deadline:
+            try:
+                st, _ = raw(port, f"GET /api/v1/server HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode(), timeout=5)
+            except OSError:
+                continue  # not listening yet
+            accepted += 1
+            unanswered += st == 0
+            starting += st == 503
+            if st in (200, 401):
+                break
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    print(f"  startup: {accepted} connections accepted while starting, {unanswered} unanswered, {starting} answered 503")
+
+    # A second serve on the first one's data directory.
+    admin = server.admin()
+    sid = session(server, admin)
+    second = subprocess.Popen([java(), *JVM, "-jar", jar, "serve", "--listen", "127.0.0.1:0", "--data-dir", server.dir],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, err = second.communicate(timeout=30)
+        code = second.returncode
+    except subprocess.TimeoutExpired:  # it started
+        second.terminate()
+        _, err = second.communicate(timeout=30)
+        code = "none (it started and ran)"
+    st, s, _ = http(server.port, "GET", f"/api/v1/sessions/{sid}", token=admin)
+    crashed = (s or {}).get("state") == "CLOSED"
+    print(f"  second serve on the same data dir: exit {code}, {err.strip()[:200]!r};"
+          f" the first server's session {sid}: {(s or {}).get('state')}")
+
+    # A serve on a port in use leaves nothing behind.
+    empty = tempfile.mkdtemp(prefix="tether-probe-busy-")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        busy = subprocess.run([java(), *JVM, "-jar", jar, "serve", "--listen", f"127.0.0.1:{taken.getsockname()[1]}",
+                               "--data-dir", empty], capture_output=True, text=True, timeout=60)
+    left = sorted(os.listdir(empty))
+    print(f"  serve on a port in use: exit {busy.returncode}, files left: {left}")
+
+    # /events without since, and a timeout that is not a number.
+    _, _, none = http(server.port, "GET", "/api/v1/events?follow=false", token=admin)
+    _, _, zero = http(server.port, "GET", "/api/v1/events?follow=false&since=0", token=admin)
+    replayed = none.count("data: ")
+    _, req, _ = http(server.port, "POST", f"/api/v1/sessions/{sid}/disconnect", token=admin)
+    st_timeout, _, _ = http(server.port, "GET", f"/api/v1/requests/{req['id']}?timeout=abc", token=admin)
+    print(f"  /events without since replayed {replayed} events (since=0: {zero.count('data: ')});"
+          f" retry: sent {'retry:' in none}; GET /requests/{req['id']}?timeout=abc answered {st_timeout}")
+    results.update(honest_startup_accepted=accepted, honest_startup_unanswered=unanswered,
+                   honest_second_serve_started=int(not isinstance(code, int) or code == 0 or crashed), honest_busy_port_files=len(left),
+                   honest_events_replayed=replayed, honest_timeout_abc_accepted=int(st_timeout < 400))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--jar", required=True)
-    p.add_argument("--only", default="malformed,access,race,websocket,crash,flood,slow")
+    p.add_argument("--only", default="malformed,access,race,websocket,crash,flood,slow,honest")
     p.add_argument("--slow-seconds", type=int, default=40)
     p.add_argument("--serve-arg", action="append", default=[], help="one more option for serve (repeatable)")
     a = p.parse_args()
@@ -549,6 +615,8 @@ def main():
                 flood(server, results)
             elif g == "websocket":
                 websocket(server, results)
+            elif g == "honest":
+                honest(a.jar, server, results)
             elif g == "slow":
                 slow(server, results, seconds=a.slow_seconds)
             print("  " + ", ".join(f"{k}={v}" for k, v in results.items() if k.startswith(g)), flush=True)

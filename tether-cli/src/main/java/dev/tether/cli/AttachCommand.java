@@ -26,8 +26,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "attach", mixinStandardHelpOptions = true,
         description = {"Attach this terminal to a session. Ctrl-] detaches (the session keeps running).",
             "Window size is sent at attach and on every resize. Exits 0 when detached, disconnected or the session ends.",
-            "A locked session shows a lock screen and takes no keys until unlocked. A message shows as a banner;",
-            "the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session.",
+            "A locked session shows a lock screen and takes no keys until unlocked.",
+            "A message shows as a banner; the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session.",
             "When it ends, the terminal's modes are put back as they were before the attach."})
 final class AttachCommand extends ClientCommand {
     /** Ctrl-], as telnet and docker use it. */

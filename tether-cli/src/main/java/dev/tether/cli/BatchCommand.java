@@ -188,7 +188,7 @@ abstract class BatchCommand extends ClientCommand {
     }
 
     @Command(name = "disconnect", mixinStandardHelpOptions = true,
-            description = {"Disconnect sessions (Disconnect-WmsSession): every client is detached; the programs keep running.",
+            description = {"Disconnect sessions: every client is detached, and the programs keep running.",
                 "Waits for completion and prints one line per session, unless --no-wait."})
     static final class Disconnect extends BatchCommand {
         Disconnect() {
@@ -202,7 +202,7 @@ abstract class BatchCommand extends ClientCommand {
     }
 
     @Command(name = "close", mixinStandardHelpOptions = true,
-            description = {"Close (log off) sessions (Close-WmsSession): hang up, terminate, then kill their programs.",
+            description = {"Close (log off) sessions: hang up, terminate, then kill their programs.",
                 "Only administrators close administrators' sessions. Waits for completion unless --no-wait."})
     static final class Close extends BatchCommand {
         Close() {
@@ -216,8 +216,8 @@ abstract class BatchCommand extends ClientCommand {
     }
 
     @Command(name = "lock", mixinStandardHelpOptions = true,
-            description = {"Lock sessions (Lock-WmsSession): attached clients show a lock screen with the message;",
-                "input is ignored and output is held back until 'session unlock'. Waits unless --no-wait."})
+            description = {"Lock sessions: attached clients show a lock screen with the message.",
+                "Input is ignored and output is held back until 'session unlock'. Waits until done, unless --no-wait."})
     static final class Lock extends BatchCommand {
         @Option(names = "--message", paramLabel = "TEXT", required = true, description = "What the lock screen says (required).")
         String message;
@@ -233,11 +233,11 @@ abstract class BatchCommand extends ClientCommand {
     }
 
     @Command(name = "unlock", mixinStandardHelpOptions = true,
-            description = {"Unlock sessions (Unlock-WmsSession): administrators need no password;",
-                "owners give theirs with --password-stdin. Waits unless --no-wait."})
+            description = {"Unlock sessions: an administrator needs no password, an owner gives theirs with --password-stdin.",
+                "Waits until done, unless --no-wait."})
     static final class Unlock extends BatchCommand {
         @Option(names = "--password-stdin",
-                description = "Your password, as the first line of stdin (asked without echo when stdin is a terminal).")
+                description = "Read your password as the first line of standard input (asked without echo on a terminal).")
         boolean passwordStdin;
 
         private char[] password;

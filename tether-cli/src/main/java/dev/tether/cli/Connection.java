@@ -18,12 +18,17 @@ import java.util.Optional;
  * directory's {@code admin.token}) and the caller's own session ({@code TETHER_SESSION_ID}, set by
  * Tether inside every session).
  */
-record Connection(URI server, String token, long ownSessionId) {
+record Connection(URI server, String token, String tokenFrom, long ownSessionId) {
     static final String DEFAULT_SERVER = "http://127.0.0.1:" + ServerConfig.DEFAULT_PORT;
+
+    /** A token and where it came from, in words ("--token", "TETHER_TOKEN", "the login saved in FILE", ...). */
+    record Token(String value, String from) {
+    }
 
     static Connection resolve(String serverOption, String tokenOption) {
         URI server = serverUri(serverOption);
-        return new Connection(server, token(tokenOption, server), ownSession());
+        Token token = token(tokenOption, server);
+        return new Connection(server, token.value(), token.from(), ownSession());
     }
 
     TetherClient open() {
@@ -53,24 +58,25 @@ record Connection(URI server, String token, long ownSessionId) {
         }
     }
 
-    static String token(String option, URI server) {
+    static Token token(String option, URI server) {
         if (option != null && !option.isBlank()) {
-            return option.strip();
+            return new Token(option.strip(), "--token");
         }
         String env = System.getenv("TETHER_TOKEN");
         if (env != null && !env.isBlank()) {
-            return env.strip();
+            return new Token(env.strip(), "TETHER_TOKEN");
         }
-        Optional<String> saved = SavedTokens.forUser().lookup(server);
+        SavedTokens logins = SavedTokens.forUser();
+        Optional<String> saved = logins.lookup(server);
         if (saved.isPresent()) {
-            return saved.get();
+            return new Token(saved.get(), "the login saved in " + logins.file());
         }
         Path file = ServerConfig.defaultDataDir().resolve("admin.token");
         if (Files.isReadable(file)) {
             try {
                 String content = Files.readString(file).strip();
                 if (!content.isEmpty()) {
-                    return content;
+                    return new Token(content, file.toString());
                 }
             } catch (IOException e) {
                 // unreadable after all: report below

@@ -19,8 +19,8 @@ import picocli.CommandLine.Parameters;
         subcommands = {ConnectionCommands.ListConnections.class, ConnectionCommands.Get.class, ConnectionCommands.Disconnect.class})
 final class ConnectionCommands extends CommandGroup {
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"List connections: ID, SESSION, USER, APPLICATION, WORKSPACE, CLIENT, STATE,",
-                "CONNECTED. Without --all-states or --state, only those not DEACTIVATED."})
+            description = {"List connections: ID, SESSION, USER, APPLICATION, WORKSPACE, CLIENT, STATE, CONNECTED.",
+                "Without --all-states or --state, only those not DEACTIVATED."})
     static final class ListConnections extends ClientCommand {
         @Option(names = "--session", paramLabel = "ID", description = "Only connections to this session.")
         String session;
@@ -91,9 +91,9 @@ final class ConnectionCommands extends CommandGroup {
     }
 
     @Command(name = "disconnect", mixinStandardHelpOptions = true,
-            description = {"Disconnect one connection (IMbnConnection::Disconnect); the session keeps",
-                "running. Waits until it is DEACTIVATED; --no-wait prints the request id at once.",
-                "Already disconnected: NOT_FOUND (0x80070490)."})
+            description = {"Disconnect one connection: its client is let go, and the session keeps running.",
+                "Waits until it is DEACTIVATED; --no-wait prints the request id at once.",
+                "A connection that is already disconnected is NOT_FOUND."})
     static final class Disconnect extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "The connection id.")
         String id;

@@ -11,7 +11,7 @@ import java.util.Map;
  * 0  success
  * 1  the operation failed: an error result code, or any target of a batch failed
  * 2  bad usage or INVALID_PARAMETER (for example an id like abc or 4294967296): nothing was changed
- * 3  SERVER_UNREACHABLE: no answer from the server
+ * 3  SERVER_UNREACHABLE or UNAVAILABLE: no answer from the server, or it is still starting
  * </pre>
  */
 final class ExitCodes {
@@ -27,7 +27,7 @@ final class ExitCodes {
         return switch (code) {
             case OK -> OK;
             case INVALID_PARAMETER, TOO_LARGE -> USAGE;
-            case SERVER_UNREACHABLE -> UNREACHABLE;
+            case SERVER_UNREACHABLE, UNAVAILABLE -> UNREACHABLE;
             default -> FAILED;
         };
     }
@@ -37,7 +37,7 @@ final class ExitCodes {
         map.put("0", "Success.");
         map.put("1", "The operation failed: an error result code, or a target of a batch failed (reasons on stderr).");
         map.put("2", "Bad usage or INVALID_PARAMETER (e.g. an id like abc or 4294967296); nothing was changed.");
-        map.put("3", "SERVER_UNREACHABLE: the server could not be reached.");
+        map.put("3", "SERVER_UNREACHABLE or UNAVAILABLE: the server could not be reached, or is still starting.");
         return map;
     }
 }

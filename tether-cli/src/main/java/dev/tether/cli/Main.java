@@ -28,16 +28,19 @@ import picocli.CommandLine.ScopeType;
             UserCommands.class,
             TokenCommands.class,
             LoginCommand.class,
+            LogoutCommand.class,
+            WhoamiCommand.class,
         })
 public final class Main extends CommandGroup {
 
     @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "URL",
-            description = "The server: a URL, or a bare host name meaning http://HOST:7420 (default: http://127.0.0.1:7420).")
+            description = "The server: its URL, or a host name alone for port 7420 on that host (default: port 7420 on this machine).")
     String server;
 
     @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
-            description = "Bearer token (default: $TETHER_TOKEN, else the one 'tether login' saved for the server,"
-                    + " else the admin.token in the default data directory if readable).")
+            description = "The token to call with. By default $TETHER_TOKEN, else the token 'tether login' saved for the server,"
+                    + " else the administrator's token in the default data directory, if you can read it."
+                    + " 'tether whoami' shows which one is used.")
     String token;
 
     @Option(names = "--json", scope = ScopeType.INHERIT,

@@ -12,9 +12,9 @@ import picocli.CommandLine.Parameters;
  * Prints {@code OK}, {@code TIMEOUT (32000)} or {@code ASYNC (32001)}.
  */
 @Command(name = "message", mixinStandardHelpOptions = true,
-        description = {"Show a message to every client attached to the session (msg, WTSSendMessage).",
-            "With --wait: OK when a client acknowledges it, TIMEOUT (32000) and exit 1",
-            "when --timeout passes first. Without: ASYNC (32001) at once.",
+        description = {"Show a message to every client attached to the session.",
+            "With --wait, the answer is OK once a client acknowledges it, or TIMEOUT (and exit 1) when --timeout passes first.",
+            "Without --wait, the answer is ASYNC at once.",
             "A session with no client attached is INVALID_STATE."})
 final class MessageCommand extends ClientCommand {
     static final int DEFAULT_TIMEOUT_SECONDS = 60;
@@ -23,7 +23,7 @@ final class MessageCommand extends ClientCommand {
     String id;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT",
-            description = "The message (1 to 4096 characters); several words are joined with spaces, as msg does.")
+            description = "The message (1 to 4096 characters); several words are joined with spaces.")
     List<String> text;
 
     @Option(names = "--title", paramLabel = "T", required = true, description = "The message's title (1 to 256 characters).")

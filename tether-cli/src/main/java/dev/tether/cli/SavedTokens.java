@@ -21,7 +21,8 @@ import java.util.Properties;
 /**
  * The tokens {@code tether login} saved: one per server, in {@code $XDG_CONFIG_HOME/tether/tokens}
  * (default {@code ~/.config/tether/tokens}), readable by the owner only (0600, in a 0700 directory).
- * The file is replaced atomically, so a reader never sees half of it.
+ * The file is replaced atomically, so a reader never sees half of it. Next to each token it keeps
+ * the user's name, so that a new login can say whose login it replaces.
  */
 final class SavedTokens {
     static final String FILE_NAME = "tokens";
@@ -61,8 +62,42 @@ final class SavedTokens {
         }
     }
 
-    /** Saves {@code token} for {@code server}, replacing the one saved before. */
-    void save(URI server, String token) {
+    /** The user whose token is saved for {@code server}, if any and if known. */
+    Optional<String> user(URI server) {
+        if (!Files.isReadable(file)) {
+            return Optional.empty();
+        }
+        try {
+            Properties tokens = load();
+            return tokens.getProperty(key(server)) == null ? Optional.empty()
+                    : Optional.ofNullable(tokens.getProperty(userKey(server)));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Saves {@code user}'s {@code token} for {@code server}, replacing the one saved before. */
+    void save(URI server, String user, String token) {
+        update(tokens -> {
+            tokens.setProperty(key(server), token);
+            tokens.setProperty(userKey(server), user);
+            return true;
+        });
+    }
+
+    /** Forgets the token saved for {@code server}; false when none was saved. */
+    boolean remove(URI server) {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        return update(tokens -> {
+            tokens.remove(userKey(server));
+            return tokens.remove(key(server)) != null;
+        });
+    }
+
+    /** Applies {@code change} to the saved tokens and writes them back if it says it changed something. */
+    private boolean update(java.util.function.Predicate<Properties> change) {
         try {
             Path dir = file.getParent();
             if (!Files.isDirectory(dir)) {
@@ -74,7 +109,9 @@ final class SavedTokens {
                 }
             }
             Properties tokens = Files.exists(file) ? load() : new Properties();
-            tokens.setProperty(key(server), token);
+            if (!change.test(tokens)) {
+                return false;
+            }
             var text = new StringWriter();
             tokens.store(text, "tether login: one bearer token per server; keep this file private");
             Path temp = Files.createTempFile(dir, ".tokens", ".tmp",
@@ -87,8 +124,9 @@ final class SavedTokens {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            return true;
         } catch (IOException e) {
-            throw new TetherException(ResultCode.INVALID_STATE, "cannot save the token in " + file + ": " + e.getMessage());
+            throw new TetherException(ResultCode.INVALID_STATE, "cannot update the saved tokens in " + file + ": " + e.getMessage());
         }
     }
 
@@ -98,6 +136,10 @@ final class SavedTokens {
             tokens.load(in);
         }
         return tokens;
+    }
+
+    private static String userKey(URI server) {
+        return "user." + key(server);
     }
 
     /** {@code http://host:port}, lower-case, without a path: the same server however it was typed. */

@@ -15,12 +15,13 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true)
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT",
-            description = "Address to listen on (default: 127.0.0.1:7420; port 0 picks a free one).")
+    @Option(names = "--listen", paramLabel = "ADDRESS",
+            description = "Where to listen, as HOST:PORT; port 0 picks a free one (default: 127.0.0.1:7420).")
     String listen = "127.0.0.1:" + ServerConfig.DEFAULT_PORT;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Database, admin.token and keys (default: $XDG_DATA_HOME/tether, else ~/.local/share/tether).")
+            description = "Where the database, the keys and the administrator's token (admin.token) are kept"
+                    + " (default: $XDG_DATA_HOME/tether, else ~/.local/share/tether).")
     Path dataDir;
 
     @Option(names = "--name", description = "Server name shown in session records (default: the host name).")

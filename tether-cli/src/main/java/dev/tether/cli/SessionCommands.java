@@ -37,7 +37,7 @@ final class SessionCommands extends CommandGroup {
         @Option(names = "--rows", description = "Terminal rows (default 24).")
         Integer rows;
 
-        @Option(names = "--env", paramLabel = "KEY=VALUE", description = "Extra environment variable; repeatable.")
+        @Option(names = "--env", paramLabel = "KEY=VALUE", description = "An extra environment variable; repeat the option for several.")
         Map<String, String> env = new LinkedHashMap<>();
 
         @Parameters(arity = "0..*", paramLabel = "COMMAND", description = "The program and its arguments (after --).")
@@ -53,8 +53,8 @@ final class SessionCommands extends CommandGroup {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"List sessions like qwinsta: ID, USER, STATE, CLIENTS, COMMAND, CREATED.",
-                "'>' marks the session this command runs in."})
+            description = {"List sessions: ID, USER, STATE, CLIENTS, COMMAND, CREATED.",
+                "A '>' marks the session this command runs in."})
     static final class ListSessions extends ClientCommand {
         @Option(names = "--all-states", description = "Include CLOSED sessions.")
         boolean allStates;

@@ -28,11 +28,11 @@ import picocli.CommandLine.Parameters;
         })
 final class WorkspaceCommands extends CommandGroup {
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = {"StartWorkspace: store credentials for workspace ID and print its token,",
-                "shown this once. Connections opened with that token belong to the workspace.",
-                "The password is asked without echo, or read as the first line of stdin."})
+            description = {"Start a workspace: store credentials for workspace ID and print its token, shown this once.",
+                "Connections opened with that token belong to the workspace.",
+                "The password is asked without echo, or read as the first line of standard input."})
     static final class StartWorkspace extends ClientCommand {
-        @Parameters(paramLabel = "ID", description = "The workspace (connection) ID: 1 to 128 of letters, digits, _ . : { } -")
+        @Parameters(paramLabel = "ID", description = "The workspace ID, which clients also call the connection ID: 1 to 128 letters, digits or any of _ . : { } and -.")
         String id;
 
         @Option(names = "--friendly-name", paramLabel = "NAME", description = "The name people see (default: the ID).")
@@ -45,11 +45,11 @@ final class WorkspaceCommands extends CommandGroup {
         int timeoutMinutes;
 
         @Option(names = "--clear-on-last-resource",
-                description = "Delete the credentials when the workspace's last connection ends (WKS_FLAG_CLEAR_CREDS_ON_LAST_RESOURCE).")
+                description = "Delete the credentials when the workspace's last connection ends.")
         boolean clearOnLastResource;
 
         @Option(names = "--authenticated",
-                description = "The credentials are already verified (WKS_FLAG_CREDS_AUTHENTICATED); else run 'workspace authenticated ID'.")
+                description = "The credentials are already verified; without this, run 'workspace authenticated ID' to verify them.")
         boolean authenticated;
 
         @Override
@@ -90,8 +90,7 @@ final class WorkspaceCommands extends CommandGroup {
     }
 
     @Command(name = "authenticated", mixinStandardHelpOptions = true,
-            description = {"OnAuthenticated: check the stored credentials against the account's",
-                "password, mark them authenticated and restart their timeout."})
+            description = {"Check the stored credentials against the account's password, mark them authenticated and restart their timeout."})
     static final class Authenticated extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "The workspace ID.")
         String id;
@@ -105,8 +104,8 @@ final class WorkspaceCommands extends CommandGroup {
     }
 
     @Command(name = "credential", mixinStandardHelpOptions = true,
-            description = {"IsWorkspaceCredentialSpecified: print yes if the workspace has authenticated",
-                "credentials (with --count-unauthenticated: any), else no. Exits 0 either way."})
+            description = {"Print yes if the workspace has authenticated credentials (with --count-unauthenticated: any), else no.",
+                "Exits 0 either way."})
     static final class Credential extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "The workspace ID.")
         String id;
@@ -122,8 +121,7 @@ final class WorkspaceCommands extends CommandGroup {
     }
 
     @Command(name = "clear-credential", mixinStandardHelpOptions = true,
-            description = {"ClearWorkspaceCredential: delete the credentials; a workspace with",
-                "no active connection is removed too."})
+            description = {"Delete the workspace's credentials; a workspace with no active connection is removed too."})
     static final class ClearCredential extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "The workspace ID.")
         String id;
@@ -138,9 +136,8 @@ final class WorkspaceCommands extends CommandGroup {
     }
 
     @Command(name = "disconnect", mixinStandardHelpOptions = true,
-            description = {"DisconnectWorkspace: disconnect every connection of the workspace,",
-                "delete its credentials and revoke its token; the sessions keep running.",
-                "Waits unless --no-wait."})
+            description = {"Disconnect every connection of the workspace, delete its credentials and revoke its token.",
+                "The sessions keep running. Waits until done, unless --no-wait."})
     static final class Disconnect extends ClientCommand {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Target target;
@@ -150,7 +147,7 @@ final class WorkspaceCommands extends CommandGroup {
             String id;
 
             @Option(names = "--friendly-name", paramLabel = "NAME",
-                    description = "DisconnectWorkspaceByFriendlyName: the workspace with this friendly name (CONFLICT if several have it).")
+                    description = "The workspace with this friendly name instead of an ID (CONFLICT if several have it).")
             String friendlyName;
         }
 

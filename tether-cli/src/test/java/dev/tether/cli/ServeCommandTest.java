@@ -59,4 +59,66 @@ class ServeCommandTest {
             serve.destroyForcibly();
         }
     }
+
+    /**
+     * No lock on the data directory. Reproduction: {@code tether serve --data-dir D} while another
+     * {@code serve} ran on D; the second one started (exit 0 later) and marked the first one's live
+     * sessions CLOSED "server crashed". Now it exits 1 with a sentence naming the first server.
+     */
+    @Test
+    void aSecondServeOnTheSameDataDirectory_exitsNonZeroNamingTheFirst_andTheFirstsSessionsAreUntouched(@TempDir Path dir)
+            throws Exception {
+        Path data = dir.resolve("data");
+        Process serve = Cli.tether().processBuilder("serve", "--data-dir", data.toString(), "--listen", "127.0.0.1:0")
+                .redirectErrorStream(true).start();
+        try {
+            URI url = listeningUrl(serve);
+            String token = Files.readString(data.resolve("admin.token")).strip();
+            var created = Cli.tether().server(url.toString()).token(token).run("session", "new", "--", "sleep", "60");
+            assertThat(created.exit()).as(created.toString()).isZero();
+            String id = created.out().strip();
+
+            var second = Cli.tether().run("serve", "--data-dir", data.toString(), "--listen", "127.0.0.1:0");
+
+            assertThat(second.exit()).as(second.toString()).isEqualTo(1);
+            assertThat(second.errLines()).containsExactly("CONFLICT: the data directory " + data + " is in use by another Tether server (pid "
+                    + serve.pid() + ", " + url + "); stop it first, or give this one another --data-dir");
+            var session = Cli.tether().server(url.toString()).token(token).run("session", "get", id);
+            assertThat(session.out()).as(session.toString()).contains("DISCONNECTED").doesNotContain("crashed");
+        } finally {
+            serve.destroyForcibly();
+            serve.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A failed start creates nothing. Reproduction: {@code tether serve --listen 127.0.0.1:PORT} with
+     * PORT taken exited with CONFLICT but left tether.db, master.key and credentials.keyset in the
+     * data directory. Now the directory stays empty.
+     */
+    @Test
+    void serveOnAPortInUse_exitsNonZero_andLeavesAnEmptyDataDirectory(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            var result = Cli.tether().run("serve", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + taken.getLocalPort());
+
+            assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+            assertThat(result.errLines()).singleElement().asString().startsWith("CONFLICT: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+        try (var files = Files.list(data)) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
+    private static URI listeningUrl(Process serve) throws java.io.IOException {
+        var out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+        Pattern listening = Pattern.compile("listening on (http://\\S+) as ");
+        for (String line; (line = out.readLine()) != null; ) {
+            Matcher m = listening.matcher(line);
+            if (m.find()) {
+                return URI.create(m.group(1));
+            }
+        }
+        throw new AssertionError("serve never said where it listens");
+    }
 }

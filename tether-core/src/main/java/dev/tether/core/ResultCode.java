@@ -19,6 +19,8 @@ public enum ResultCode {
     TIMEOUT(504, 1460),
     /** RPC_S_SERVER_UNAVAILABLE. */
     SERVER_UNREACHABLE(503, 1722),
+    /** ERROR_NOT_READY: the server answers but is not ready yet (it is starting); try again after Retry-After. */
+    UNAVAILABLE(503, 21),
     /** ERROR_ALREADY_EXISTS. */
     CONFLICT(409, 183),
     /** ERROR_NOT_AUTHENTICATED: no or an unknown bearer token. */

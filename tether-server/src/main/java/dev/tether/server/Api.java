@@ -153,12 +153,29 @@ final class Api {
 
         router.get(PREFIX + "/requests/:id").handler(ctx -> {
             long id = id(ctx, "request");
+            int timeout = intParam(ctx, "timeout", 30, 0, 300); // checked with or without wait: a bad query is a mistake either way
             reply(ctx, 200, flag(ctx, "wait")
-                    ? sessions.awaitRequest(caller(ctx), id, Duration.ofSeconds(intParam(ctx, "timeout", 30, 0, 300)))
+                    ? sessions.awaitRequest(caller(ctx), id, Duration.ofSeconds(timeout))
                     : sessions.request(caller(ctx), id));
         });
-        router.get(PREFIX + "/events").handler(ctx -> new EventStream(ctx, caller(ctx), sessions, accounts, issuer(ctx)).start(
-                since(ctx), ctx.queryParam("follow").stream().noneMatch("false"::equals)));
+        router.get(PREFIX + "/events").handler(ctx -> {
+            boolean follow = ctx.queryParam("follow").stream().noneMatch("false"::equals);
+            Caller caller = caller(ctx);
+            java.util.OptionalLong since = since(ctx);
+            if (since.isPresent()) {
+                new EventStream(ctx, caller, sessions, accounts, issuer(ctx)).start(since.getAsLong(), follow);
+                return;
+            }
+            // Neither since nor Last-Event-ID: a new EventSource wants what happens from now on,
+            // not the whole history (since=0 asks for that).
+            Future.fromCompletionStage(sessions.lastEventId(), context()).onComplete(last -> {
+                if (last.failed()) {
+                    Errors.reply(ctx.response(), last.cause());
+                } else {
+                    new EventStream(ctx, caller, sessions, accounts, issuer(ctx)).start(last.result(), follow);
+                }
+            });
+        });
         router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx), issuer(ctx))));
 
         router.post(PREFIX + "/workspaces").handler(ctx -> {
@@ -478,15 +495,16 @@ final class Api {
         throw new TetherException(ResultCode.INVALID_PARAMETER, "the query parameter " + name + "=" + v + " must be a whole number from " + min + " to " + max);
     }
 
-    private static long since(RoutingContext ctx) {
+    /** Last-Event-ID, else {@code since}; empty when neither is given. */
+    private static java.util.OptionalLong since(RoutingContext ctx) {
         String v = ctx.request().getHeader("Last-Event-ID");
         if (v == null) {
             v = ctx.queryParams().get("since");
         }
         if (v == null || v.isBlank()) {
-            return 0;
+            return java.util.OptionalLong.empty();
         }
-        return v.trim().equals("0") ? 0 : Ids.parse("event", v.trim());
+        return java.util.OptionalLong.of(v.trim().equals("0") ? 0 : Ids.parse("event", v.trim()));
     }
 
     private void ok(RoutingContext ctx, Object body) {

@@ -29,6 +29,8 @@ final class EventStream {
     static final int PAGE = 500;
     static final int MAX_QUEUED = 10_000;
     private static final long KEEPALIVE_MS = 15_000;
+    /** How long an EventSource waits before reconnecting (sent as {@code retry:}); browsers default to about 3 s. */
+    static final long RETRY_MS = 2_000;
 
     private final RoutingContext ctx;
     private final HttpServerResponse response;
@@ -75,7 +77,7 @@ final class EventStream {
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no");
-        response.write(": tether events after " + since + "\n\n");
+        response.write(": tether events after " + since + "\nretry: " + RETRY_MS + "\n\n");
         response.closeHandler(v -> finish());
         response.drainHandler(v -> drain());
         if (follow) {

@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.core.Accounts;
+import dev.tether.core.ErrorBody;
 import dev.tether.core.PtyHost;
 import dev.tether.core.ResultCode;
 import dev.tether.core.SessionService;
@@ -37,10 +38,12 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  * A running Tether server: the session service over a PTY host and a store, exposed over HTTP,
  * WebSocket and SSE.
  *
- * <p>Start order: data directory, store, PTY host, session service (which records sessions a
- * crashed run left open as CLOSED), HTTP listener, administrator token. Stop order is the reverse
+ * <p>Start order: data directory and its lock ({@code serve.lock}), HTTP listener (answering 503
+ * until ready), store, PTY host, session service (which records sessions a crashed run left open as
+ * CLOSED), API, administrator token. Nothing is written to the data directory before the lock is
+ * held and the port is bound, so a start that fails there changes nothing. Stop order is the reverse
  * of what matters: the service closes every session while clients can still be told, then the
- * listener, the PTY host and the store go.
+ * listener, the PTY host, the store and the lock go.
  */
 public final class TetherServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TetherServer.class);
@@ -65,6 +68,7 @@ public final class TetherServer implements AutoCloseable {
     private final URI url;
     private final Path tokenFile;
     private final String adminToken;
+    private final DataDirLock lock;
     private volatile boolean closed;
     /** "METHOD /path" of every API route, as registered (Vert.x path syntax, {@code :id}). */
     private final java.util.List<String> routes;
@@ -74,8 +78,9 @@ public final class TetherServer implements AutoCloseable {
     }
 
     private TetherServer(Vertx vertx, java.util.List<HttpServer> servers, Store store, PtyHost pty, SessionService sessions, URI url,
-                         Path tokenFile, String adminToken, java.util.List<String> routes) {
+                         Path tokenFile, String adminToken, java.util.List<String> routes, DataDirLock lock) {
         this.routes = routes;
+        this.lock = lock;
         this.vertx = vertx;
         this.servers = servers;
         this.store = store;
@@ -87,26 +92,21 @@ public final class TetherServer implements AutoCloseable {
     }
 
     /**
-     * Opens the store (recovering sessions a crashed run left behind), listens, and creates the
-     * administrator and {@code admin.token} at first start. Returns once listening.
+     * Locks the data directory, listens, opens the store (recovering sessions a crashed run left
+     * behind), and creates the administrator and {@code admin.token} at first start. Returns once
+     * ready; connections accepted before that are answered 503 UNAVAILABLE with Retry-After.
      *
-     * @throws TetherException with a sentence a person can act on (port in use, data dir unwritable, ...)
+     * @throws TetherException with a sentence a person can act on (port in use, data dir in use or unwritable, ...)
      */
     public static TetherServer start(ServerConfig config) {
         Path dataDir = prepareDataDir(config.dataDir());
-        Store store = SqliteStore.open(dataDir.resolve("tether.db"));
+        // Lock, then bind, before anything is written: a second server or a port in use changes nothing.
+        DataDirLock lock = DataDirLock.acquire(dataDir);
+        Store store = null;
         PtyHost pty = null;
         Vertx vertx = null;
         SessionService sessions = null;
         try {
-            pty = NativePtyHost.start();
-            sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
-                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
-            Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
-            var hasher = new Argon2Hasher();
-            var accounts = new Accounts(store, config.clock(), hasher, slow);
-            var workspaces = new Workspaces(store, sessions, accounts,
-                    TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), hasher, config.clock(), slow);
             vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
                     Math.max(config.ioThreads(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
             var options = new HttpServerOptions()
@@ -118,17 +118,28 @@ public final class TetherServer implements AutoCloseable {
                     .setPerMessageWebSocketCompressionSupported(false)
                     .setPerFrameWebSocketCompressionSupported(false)
                     .setWebSocketClosingTimeout(2);
-            // The URL is known only once bound (port 0), and the API needs it: bind with a router that
-            // is set right after, before anything can be served (the service refuses until start()).
-            var holder = new Object() { io.vertx.ext.web.Router router; };
-            var servers = listen(vertx, options, config, request -> holder.router.handle(request));
+            // The URL is known only once bound (port 0), and the API needs it: until the router is
+            // set, every request is answered 503 with Retry-After, never dropped.
+            var ready = new Ready();
+            var servers = listen(vertx, options, config, ready);
             String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
             URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
+            lock.announce(url);
+
+            store = SqliteStore.open(dataDir.resolve("tether.db"));
+            pty = NativePtyHost.start();
+            sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
+                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
+            Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
+            var hasher = new Argon2Hasher();
+            var accounts = new Accounts(store, config.clock(), hasher, slow);
+            var workspaces = new Workspaces(store, sessions, accounts,
+                    TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), hasher, config.clock(), slow);
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
                     config.sharedAccountSessions());
-            holder.router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info,
+            io.vertx.ext.web.Router router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info,
                     new Origins(config.host(), url.getPort(), config.publicUrl())).router();
-            java.util.List<String> routes = holder.router.getRoutes().stream()
+            java.util.List<String> routes = router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
                     .flatMap(r -> r.methods().stream().map(m -> m.name() + " " + r.getPath()))
                     .distinct().sorted().toList();
@@ -147,24 +158,55 @@ public final class TetherServer implements AutoCloseable {
             }
             Path tokenFile = dataDir.resolve("admin.token");
             String token = adminToken(accounts, tokenFile);
+            ready.router = router;
             LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
             if (config.sharedAccountSessions()) {
                 LOG.warn("--shared-account-sessions: sessions of users who are not administrators run as this server's account ({}),"
                         + " so they can read {} (admin.token, master.key) and act as the administrator", System.getProperty("user.name"), dataDir);
             }
-            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes);
+            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes, lock);
         } catch (RuntimeException e) {
             if (sessions != null) {
                 sessions.close();
             }
             if (vertx != null) {
-                vertx.close();
+                try {
+                    vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                } catch (Exception stuck) {
+                    LOG.warn("Vert.x did not stop cleanly: {}", stuck.toString());
+                }
             }
             if (pty != null) {
                 pty.close();
             }
-            store.close();
+            if (store != null) {
+                store.close();
+            }
+            lock.abandon();
             throw e;
+        }
+    }
+
+    /**
+     * The request handler from the first accepted connection on: 503 UNAVAILABLE with Retry-After
+     * until the API's router is set, then the router.
+     */
+    private static final class Ready implements io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> {
+        private static final String STARTING = Json.write(ErrorBody.of(ResultCode.UNAVAILABLE,
+                "the Tether server is starting; try again in a second"));
+        volatile io.vertx.ext.web.Router router;
+
+        @Override
+        public void handle(io.vertx.core.http.HttpServerRequest request) {
+            var current = router;
+            if (current != null) {
+                current.handle(request);
+                return;
+            }
+            request.response().setStatusCode(ResultCode.UNAVAILABLE.httpStatus())
+                    .putHeader("Retry-After", "1")
+                    .putHeader("Content-Type", "application/json")
+                    .end(STARTING);
         }
     }
 
@@ -258,6 +300,7 @@ public final class TetherServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Vert.x did not stop cleanly: {}", e.toString());
         }
+        lock.close();
     }
 
     /**

@@ -106,4 +106,44 @@ class EventsTest {
 
 
 
+
+    /**
+     * The default an EventSource wants. Reproduction: {@code GET /events} with neither {@code since}
+     * nor Last-Event-ID replayed the whole history from event 1, and the stream sent no
+     * {@code retry:}. Now it starts at the current last event (only new events follow) and tells the
+     * client to reconnect after 2 s; history is asked for with {@code since=0}.
+     */
+    @Test
+    void aStreamWithNeitherSinceNorLastEventIdSendsOnlyNewEvents_andARetryInterval() throws Exception {
+        server.shell("exit 0"); // some history that must not be replayed
+        long last = server.lastEventId();
+        var request = HttpRequest.newBuilder(server.url().resolve("/api/v1/events"))
+                .header("Authorization", "Bearer " + server.token).build();
+        HttpResponse<java.util.stream.Stream<String>> response = server.http.send(request, HttpResponse.BodyHandlers.ofLines());
+        try (var lines = response.body()) {
+            var it = lines.iterator();
+            var head = new ArrayList<String>();
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                while (it.hasNext() && !head.contains("retry: 2000")) {
+                    head.add(it.next());
+                }
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(head).as("the stream's first lines").contains("retry: 2000");
+
+            long created = server.shell("exit 0");
+            String data = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                for (String line; it.hasNext(); ) {
+                    if ((line = it.next()).startsWith("data: ")) {
+                        return line;
+                    }
+                }
+                return "the stream ended";
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            JsonNode first = Json.MAPPER.readTree(data.substring("data: ".length()));
+            assertThat(first.get("id").asLong()).as("the first event sent").isGreaterThan(last);
+            assertThat(first.get("type").asText()).isEqualTo("SessionCreated");
+            assertThat(first.get("sessionId").asLong()).isEqualTo(created);
+        }
+        assertThat(server.events(0)).as("since=0 still gives the whole history").hasSizeGreaterThan(1);
+    }
 }

@@ -166,4 +166,93 @@ class OpenApiContractTest {
             }
         }
     }
+
+    /**
+     * 401 and 413 are documented where they are answered. Reproduction: 401 was listed on 2 of the
+     * 34 operations that answer it, 413 on none of the 22 that take a body.
+     */
+    @Test
+    void everyOperationDocuments401IfItAnswers401WithoutAToken_and413IfItTakesABody() {
+        JsonNode doc = document();
+        var missing = new ArrayList<String>();
+        String tooLarge = "{\"x\":\"" + "a".repeat(65 * 1024) + "\"}";
+        documented(doc).forEach((operation, op) -> {
+            int space = operation.indexOf(' ');
+            String method = operation.substring(0, space);
+            String path = operation.substring(space + 1 + PREFIX.length()).replace("{}", "1");
+            if (server.call(method, path, null, null, null).status() == 401 && !op.path("responses").has("401")) {
+                missing.add(operation + " answers 401 without a token but does not document it");
+            }
+            if (method.equals("POST") || method.equals("DELETE")) {
+                int status = server.call(method, path, tooLarge, server.token, null).status();
+                if (status != 413) {
+                    missing.add(operation + " answered " + status + " to a 65 KiB body");
+                } else if (!op.path("responses").has("413")) {
+                    missing.add(operation + " answers 413 to a body over 64 KiB but does not document it");
+                }
+            }
+        });
+        assertThat(missing).withFailMessage("%s", missing).isEmpty();
+    }
+
+    /** Keys OpenAPI 3.1 and its JSON Schema dialect define; anything else in an object of the document is a typo or worse. */
+    private static final Set<String> OPENAPI_KEYS = Set.of("openapi", "info", "jsonSchemaDialect", "servers", "paths", "webhooks",
+            "components", "security", "tags", "externalDocs", "title", "summary", "description", "termsOfService", "contact", "license",
+            "version", "name", "url", "email", "identifier", "variables", "enum", "default", "$ref", "get", "put", "post", "delete",
+            "options", "head", "patch", "trace", "parameters", "operationId", "requestBody", "responses", "callbacks", "deprecated", "in",
+            "required", "allowEmptyValue", "style", "explode", "allowReserved", "schema", "example", "examples", "content", "encoding",
+            "headers", "links", "contentType", "value", "externalValue", "operationRef", "server", "discriminator", "propertyName",
+            "mapping", "xml", "namespace", "prefix", "attribute", "wrapped", "type", "scheme", "bearerFormat", "flows",
+            "openIdConnectUrl", "schemas", "requestBodies", "securitySchemes", "pathItems", "$schema", "$id", "$defs", "$anchor",
+            "$comment", "$dynamicRef", "$dynamicAnchor", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "properties",
+            "additionalProperties", "patternProperties", "propertyNames", "items", "prefixItems", "contains", "unevaluatedItems",
+            "unevaluatedProperties", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength",
+            "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains", "maxProperties",
+            "minProperties", "dependentRequired", "dependentSchemas", "format", "readOnly", "writeOnly", "contentEncoding",
+            "contentMediaType", "contentSchema");
+    /** Keys whose object maps names (paths, property names, status codes, media types, ...) to objects. */
+    private static final Set<String> NAMED_MAPS = Set.of("paths", "webhooks", "properties", "patternProperties", "$defs", "responses",
+            "content", "headers", "examples", "encoding", "links", "callbacks", "variables", "schemas", "parameters", "requestBodies",
+            "securitySchemes", "pathItems", "dependentSchemas", "dependentRequired", "mapping", "scopes");
+    /** Keys whose values are data, not document structure. */
+    private static final Set<String> DATA = Set.of("example", "default", "enum", "const", "security", "mapping", "dependentRequired");
+
+    /**
+     * No key outside OpenAPI. Reproduction: {@code whatIf}'s description "Report what would be done;
+     * change nothing (the request is not stored, id 0)." was an unquoted YAML flow scalar, so the
+     * comma ended it and the served JSON had {@code "id 0).": null} next to it (and
+     * {@code "never returned.": null} in StartWorkspace.password).
+     */
+    @Test
+    void noObjectInTheServedDocumentHasAKeyOpenApiDoesNotDefine() {
+        var unknown = new ArrayList<String>();
+        unknownKeys(document(), "", false, unknown);
+        assertThat(unknown).withFailMessage("keys OpenAPI does not define: %s", unknown).isEmpty();
+
+        // Control case: the bug as it was is caught.
+        var bogus = new ArrayList<String>();
+        var whatIf = Json.MAPPER.createObjectNode().put("type", "boolean");
+        whatIf.putNull("id 0).");
+        var schema = Json.MAPPER.createObjectNode();
+        schema.putObject("properties").set("whatIf", whatIf);
+        unknownKeys(schema, "", false, bogus);
+        assertThat(bogus).containsExactly("/properties/whatIf/id 0).");
+    }
+
+    private static void unknownKeys(JsonNode node, String at, boolean named, List<String> unknown) {
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                unknownKeys(node.get(i), at + "/" + i, false, unknown);
+            }
+        } else if (node.isObject()) {
+            node.properties().forEach(field -> {
+                String key = field.getKey();
+                if (!named && !OPENAPI_KEYS.contains(key) && !key.startsWith("x-")) {
+                    unknown.add(at + "/" + key);
+                } else if (named || !DATA.contains(key)) {
+                    unknownKeys(field.getValue(), at + "/" + key, !named && NAMED_MAPS.contains(key) && field.getValue().isObject(), unknown);
+                }
+            });
+        }
+    }
 }

@@ -165,4 +165,23 @@ class RequestsTest {
     }
 
 
+
+    /**
+     * GET /requests/{id}?timeout= was validated only with wait=true. Reproduction:
+     * {@code GET /requests/N?timeout=abc} answered 200 with the request. Now it is INVALID_PARAMETER
+     * whether or not wait is given, as the document says of the parameter.
+     */
+    @Test
+    void aTimeoutThatIsNotAWholeNumberFrom0To300IsRefused_withOrWithoutWait() {
+        long id = server.shell("exec sleep 60");
+        long requestId = server.post("/sessions/" + id + "/disconnect", null).body().get("id").asLong();
+
+        for (String query : new String[] {"?timeout=abc", "?timeout=301", "?wait=false&timeout=-1", "?wait=true&timeout=abc"}) {
+            var answer = server.get("/requests/" + requestId + query);
+            assertThat(answer.status()).as(query).isEqualTo(400);
+            assertThat(answer.error()).isEqualTo("INVALID_PARAMETER");
+            assertThat(answer.body().path("message").asText()).startsWith("the query parameter timeout=");
+        }
+        assertThat(server.get("/requests/" + requestId + "?timeout=5").status()).as("a valid timeout without wait").isEqualTo(200);
+    }
 }
