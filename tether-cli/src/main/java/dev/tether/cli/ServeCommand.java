@@ -42,8 +42,8 @@ final class ServeCommand implements Callable<Integer> {
     boolean sharedAccountSessions;
 
     @Option(names = "--public-url", paramLabel = "URL",
-            description = "The address browsers use when it is not the listen address, such as a TLS proxy: "
-                    + "https://tether.example.com. Requests naming any other host are refused.")
+            description = "The address browsers use when it is not the listen address, such as a TLS proxy in front of the server. "
+                    + "Requests naming any other host are refused.")
     String publicUrl;
 
     @Override
