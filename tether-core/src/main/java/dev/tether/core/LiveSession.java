@@ -18,6 +18,8 @@ final class LiveSession {
     final Set<Client> clients = new LinkedHashSet<>();
     /** Set when a close (logoff, server stop) began; the reason the session will be closed with. */
     String closeReason;
+    /** The exit code of a program that ended before its start was recorded; launch() records the exit after the start. */
+    Integer exitedBeforeStart;
     /** The lock screen's message while locked. */
     String lockMessage;
     final List<Future<?>> escalations = new ArrayList<>();

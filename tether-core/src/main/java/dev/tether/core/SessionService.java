@@ -132,17 +132,16 @@ public final class SessionService implements AutoCloseable {
             List<String> argv = launcher.argv(request);
             var draft = new SessionRecord(0, settings.serverName(), caller.user(), argv, cols, rows, SessionState.INIT,
                     false, 0, clock.instant(), null, null, null);
-            return store.write(tx -> {
-                SessionRecord r = tx.insertSession(draft);
-                tx.append(changes.event("SessionCreated", r, Map.of("command", SessionInfo.commandLine(argv), "by", caller.user())));
-                return r;
-            }).thenComposeAsync(r -> launch(r, extra), workers);
+            // The row reserves the id (the program's environment carries it) and nothing is announced
+            // yet: SessionCreated is recorded with the start, so a program that cannot start leaves nothing.
+            return store.write(tx -> tx.insertSession(draft))
+                    .thenComposeAsync(r -> launch(r, extra, caller.user()), workers);
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra) {
+    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra, String by) {
         var s = new LiveSession(r);
         live.put(r.id(), s);
         Terminal terminal;
@@ -151,26 +150,37 @@ public final class SessionService implements AutoCloseable {
                     Path.of(launcher.home()), r.cols(), r.rows(), settings.ringBytes());
             terminal = pty.spawn(spec, code -> exited(s, code));
         } catch (RuntimeException e) {
-            String reason = "failed to start: " + e.getMessage();
+            TetherException failure = e instanceof TetherException te ? te
+                    : new TetherException(ResultCode.INTERNAL, "session " + r.id() + " failed to start: " + e.getMessage(), e);
             synchronized (s) {
-                changes.change(s, r.closed(clock.instant(), null, reason),
-                        List.of(changes.event("SessionClosed", r, Map.of("from", "INIT", "to", "CLOSED", "reason", reason, "by", "system"))));
+                live.remove(r.id());
             }
-            live.remove(r.id());
-            s.closed.complete(s.record);
-            return CompletableFuture.failedFuture(e instanceof TetherException te ? te
-                    : new TetherException(ResultCode.INTERNAL, "session " + r.id() + " " + reason, e));
+            // A close that found it starting waits on this: it never existed as far as anybody was told.
+            s.closed.completeExceptionally(new TetherException(ResultCode.NOT_FOUND,
+                    "session " + r.id() + " never started: " + failure.getMessage()));
+            return store.write(tx -> {
+                tx.deleteSession(r.id());
+                return null;
+            }).handle((v, deleteFailed) -> {
+                if (deleteFailed != null) {
+                    LOG.log(Level.SEVERE, "could not remove session " + r.id() + ", which never started", deleteFailed);
+                }
+                throw failure;
+            });
         }
         CompletableFuture<Void> started;
         synchronized (s) {
             s.terminal = terminal;
-            if (s.record.state() != SessionState.INIT) {
-                return CompletableFuture.completedFuture(s.info()); // it exited already
-            }
-            SessionRecord next = s.record.withPid(terminal.pid()).withState(SessionState.DISCONNECTED);
-            started = changes.change(s, next, List.of(changes.stateChanged(s.record, next, "started", "system")));
-            if (s.closeReason != null) {
-                terminal.signal(SIGHUP);
+            SessionRecord next = r.withPid(terminal.pid()).withState(SessionState.DISCONNECTED);
+            started = changes.change(s, next, List.of(
+                    changes.event("SessionCreated", r, Map.of("command", SessionInfo.commandLine(r.command()), "by", by)),
+                    changes.stateChanged(r, next, "started", "system")));
+            if (s.exitedBeforeStart != null) {
+                exited(s, s.exitedBeforeStart); // recorded after the start it follows
+            } else if (s.closeReason != null) {
+                String reason = s.closeReason; // a close came while it was starting: begin it now, with its escalation
+                s.closeReason = null;
+                beginClose(s, reason);
             }
         }
         return started.thenApply(v -> s.info());
@@ -539,6 +549,10 @@ public final class SessionService implements AutoCloseable {
     /** The program is gone: tell the clients, record CLOSED with the exit code and the reason. */
     private void exited(LiveSession s, int exitCode) {
         synchronized (s) {
+            if (s.terminal == null) {
+                s.exitedBeforeStart = exitCode; // launch() has not recorded the start yet; it records the exit after it
+                return;
+            }
             s.escalations.forEach(f -> f.cancel(false));
             String reason = s.closeReason != null ? s.closeReason : "program exited";
             var events = new ArrayList<EventRecord>();
@@ -610,7 +624,7 @@ public final class SessionService implements AutoCloseable {
         }
         long waitMs = settings.hangupGrace().plus(settings.termGrace()).toMillis() + 3_000;
         try {
-            CompletableFuture.allOf(sessions.stream().map(s -> s.closed).toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(sessions.stream().map(s -> s.closed.exceptionally(neverStarted -> null)).toArray(CompletableFuture[]::new))
                     .get(waitMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.warning("sessions still running after " + waitMs + " ms: " + live.keySet());
