@@ -89,33 +89,46 @@ public final class SessionService implements AutoCloseable {
     }
 
     /**
-     * Opens for business at {@code url}: sessions a previous run left open (it died without closing
-     * them) are recorded CLOSED with reason {@code server crashed}, then ServerStarted is recorded.
+     * Opens for business at {@code url}, finishing what a previous run that died without stopping
+     * left behind: its RUNNING requests are completed with each target's true outcome (see
+     * {@link CrashRecovery}), its open sessions and connections are recorded CLOSED and DEACTIVATED
+     * with reason {@code server crashed} (a session still starting was never announced and is
+     * removed), then ServerStarted is recorded.
      *
      * @return how many sessions were found left open
      */
     public CompletableFuture<Integer> start(String url) {
         this.serverUrl = url;
         return store.write(tx -> {
-            int crashed = 0;
-            for (ConnectionRecord c : tx.connections(ConnectionQuery.ALL)) {
+            List<ConnectionRecord> connections = tx.connections(ConnectionQuery.ALL);
+            // First: what was still live at the crash tells which targets did not finish.
+            int requests = new CrashRecovery(tx, clock.instant(), connections).completeRunning();
+            for (ConnectionRecord c : connections) {
                 if (c.state() != ConnectionState.DEACTIVATED) {
-                    ConnectionRecord done = c.deactivated(clock.instant(), "server crashed", c.bytesIn(), c.bytesOut());
+                    ConnectionRecord done = c.deactivated(clock.instant(), CrashRecovery.REASON, c.bytesIn(), c.bytesOut());
                     tx.updateConnection(done);
                     tx.append(changes.connectionEvent("ConnectStateChange", done, Map.of("connectionId", done.id(),
                             "state", ConnectionState.DEACTIVATED.name(), "stateCode", ConnectionState.DEACTIVATED.code(),
-                            "reason", "server crashed")));
+                            "reason", CrashRecovery.REASON)));
                 }
             }
+            int crashed = 0;
             for (SessionRecord s : tx.sessions(false)) {
-                SessionRecord closed = s.closed(clock.instant(), null, "server crashed");
+                if (s.state() == SessionState.INIT) {
+                    tx.deleteSession(s.id()); // its start was never recorded (nor answered): as a failed start, it leaves nothing
+                    continue;
+                }
+                SessionRecord closed = s.closed(clock.instant(), null, CrashRecovery.REASON);
                 tx.updateSession(closed);
                 tx.append(changes.event("SessionClosed", closed, Map.of("from", s.state().name(), "to", "CLOSED",
-                        "reason", "server crashed", "by", "system")));
+                        "reason", CrashRecovery.REASON, "by", "system")));
                 crashed++;
             }
+            if (requests > 0) {
+                LOG.warning(requests + " request(s) a previous run left running are completed (server crashed)");
+            }
             tx.append(new EventRecord(0, "ServerStarted", clock.instant(), null, "system",
-                    Map.of("name", settings.serverName(), "url", url, "recoveredSessions", crashed)));
+                    Map.of("name", settings.serverName(), "url", url, "recoveredSessions", crashed, "recoveredRequests", requests)));
             return crashed;
         });
     }
