@@ -399,7 +399,8 @@ public final class SessionService implements AutoCloseable {
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return plan(caller, operation, selection).thenCompose(plan -> {
+        return plan(caller, operation, selection).thenCompose(planned -> {
+            List<Planned> plan = operation.equals("close") && !selection.whatIf() ? claimCloses(planned) : planned;
             List<TargetResult> targets = plan.stream().map(Planned::target).toList();
             if (single && targets.size() == 1 && targets.getFirst().status() == TargetStatus.FAILED) {
                 TargetResult t = targets.getFirst();
@@ -410,7 +411,11 @@ public final class SessionService implements AutoCloseable {
                         RequestBook.overall(targets), targets, clock.instant(), clock.instant());
                 return CompletableFuture.completedFuture(new Submitted(answer, CompletableFuture.completedFuture(answer)));
             }
-            return requests.open(caller, operation, targets).thenApply(accepted -> {
+            return requests.open(caller, operation, targets).whenComplete((accepted, notStored) -> {
+                if (notStored != null) {
+                    releaseCloses(plan); // nothing was accepted: a later close may try again
+                }
+            }).thenApply(accepted -> {
                 long requestId = accepted.request().id();
                 Runnable startAll = () -> {
                     for (int i = 0; i < plan.size(); i++) {
@@ -443,6 +448,43 @@ public final class SessionService implements AutoCloseable {
                 return new Submitted(accepted.request(), accepted.completion());
             });
         });
+    }
+
+    /**
+     * Claims each session a close will log off, holding its monitor, before the request is stored:
+     * of concurrent closes of one session exactly one is accepted; for the others it is FAILED
+     * (INVALID_STATE), which a single-target call answers at once, with no request.
+     */
+    private List<Planned> claimCloses(List<Planned> plan) {
+        var claimed = new ArrayList<Planned>(plan.size());
+        for (Planned p : plan) {
+            LiveSession s = p.session();
+            if (p.target().status() != TargetStatus.PENDING) {
+                claimed.add(p);
+                continue;
+            }
+            synchronized (s) {
+                if (s.closeClaimed || s.closeReason != null) {
+                    TargetResult t = p.target();
+                    claimed.add(new Planned(s, t.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, t.description()
+                            + " is being logged off already" + (s.closeReason == null ? "" : " (" + s.closeReason + ")"))));
+                } else {
+                    s.closeClaimed = true;
+                    claimed.add(p);
+                }
+            }
+        }
+        return claimed;
+    }
+
+    private static void releaseCloses(List<Planned> plan) {
+        for (Planned p : plan) {
+            if (p.target().status() == TargetStatus.PENDING) {
+                synchronized (p.session()) {
+                    p.session().closeClaimed = false;
+                }
+            }
+        }
     }
 
     /** Decides per target what will happen: PENDING (to do), SKIPPED or FAILED, with the reason. */

@@ -3,6 +3,7 @@ package dev.tether.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -80,6 +81,33 @@ class NothingLeftUnfinishedTest {
                     .anyMatch(e -> e.get("type").asText().equals("DisconnectComplete")));
             assertThat(server.events(since)).filteredOn(e -> e.get("type").asText().equals("DisconnectComplete")).hasSize(1);
             server.post("/sessions/" + session + "/close?wait=true", null);
+        }
+    }
+
+    /**
+     * Reproduction: 50 concurrent {@code POST /sessions/ID/close} of one session answered 202 4, 9
+     * and 9 times in three rounds (each accepted request storing two writes), and in one round 4 of
+     * the accepted requests then failed their target ("is closed already"); the rest were 409. Now
+     * the first close claims the session before its request is stored: exactly one 202, and 49
+     * INVALID_STATE with no request.
+     */
+    @Test
+    void fiftyConcurrentClosesOfOneSessionAcceptExactlyOne() {
+        for (int round = 0; round < 3; round++) {
+            long session = server.shell("exec sleep 60");
+
+            List<ServerFixture.Answer> answers = concurrently(50, "POST", "/sessions/" + session + "/close");
+
+            assertThat(answers).filteredOn(a -> a.status() == 202).as("round " + round).hasSize(1);
+            assertThat(answers).filteredOn(a -> a.status() == 409).as("round " + round).hasSize(49)
+                    .allSatisfy(a -> {
+                        assertThat(a.error()).isEqualTo("INVALID_STATE");
+                        assertThat(a.body().get("message").asText()).startsWith("session " + session + " (admin, sh) is ");
+                    });
+            long accepted = answers.stream().filter(a -> a.status() == 202).findFirst().orElseThrow().body().get("id").asLong();
+            JsonNode done = server.get("/requests/" + accepted + "?wait=true").body();
+            assertThat(done.get("result").asText()).isEqualTo("OK");
+            assertThat(server.get("/requests/" + (accepted + 1)).status()).as("no other request was created").isEqualTo(404);
         }
     }
 
