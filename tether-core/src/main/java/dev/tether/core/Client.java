@@ -17,6 +17,11 @@ final class Client implements Viewer, ClientHandle {
     volatile ConnectionRecord record;
     private volatile Attachment attachment;
     private volatile boolean detached;
+    /**
+     * Set, holding the session's monitor, by the one caller's disconnect accepted for this
+     * connection, before its request is stored; later calls find it and are refused.
+     */
+    boolean disconnectClaimed;
 
     Client(ConnectionRecord record, long requestId, LiveSession session, ClientTransport transport, SessionService service) {
         this.record = record;

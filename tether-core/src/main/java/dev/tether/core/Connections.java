@@ -269,20 +269,35 @@ final class Connections {
         if (!mayActOn(caller, c)) {
             return CompletableFuture.failedFuture(otherWorkspace(caller, "disconnect connection " + id + " of " + describeWorkspace(c)));
         }
-        if (c.state() != ConnectionState.ACTIVATED) {
-            return CompletableFuture.failedFuture(new TetherException(c.state() == ConnectionState.DEACTIVATING
-                    ? ResultCode.NOT_FOUND : ResultCode.INVALID_STATE, "connection " + id + " is " + c.state().name().toLowerCase()));
-        }
         if (caller.application() != null && !caller.application().equals(c.application())) {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "connection " + id
                     + " was initiated by " + (c.application() == null ? "no application" : "application " + c.application())
                     + "; a token of application " + caller.application() + " may disconnect only the connections it initiated"));
         }
-        var target = TargetResult.pending(id, "connection " + id + " to " + client.session.describe());
-        return requests.open(caller, "disconnect-connection", List.of(target)).thenApply(accepted -> {
+        LiveSession s = client.session;
+        synchronized (s) {
+            // Checked and claimed under the monitor, before the request is stored: of concurrent calls, one is accepted.
+            ConnectionState state = client.record.state();
+            if (client.disconnectClaimed || state == ConnectionState.DEACTIVATING || state == ConnectionState.DEACTIVATED) {
+                return CompletableFuture.failedFuture(new TetherException(ResultCode.NOT_FOUND, "connection " + id
+                        + " is already " + (state == ConnectionState.DEACTIVATED ? "disconnected" : "being disconnected")));
+            }
+            if (state != ConnectionState.ACTIVATED) {
+                return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE,
+                        "connection " + id + " is " + state.name().toLowerCase() + "; disconnect it once it is activated"));
+            }
+            client.disconnectClaimed = true;
+        }
+        var target = TargetResult.pending(id, "connection " + id + " to " + s.describe());
+        return requests.open(caller, "disconnect-connection", List.of(target)).whenComplete((accepted, notStored) -> {
+            if (notStored != null) {
+                synchronized (s) {
+                    client.disconnectClaimed = false; // nothing was accepted: a later call may try again
+                }
+            }
+        }).thenApply(accepted -> {
             long requestId = accepted.request().id();
             CompletableFuture<Void> done;
-            LiveSession s = client.session;
             synchronized (s) {
                 done = s.clients.contains(client)
                         ? letGo(s, client, "disconnected by " + caller.user(), requestId, caller.user(), requests.finishWith(requestId, 0,

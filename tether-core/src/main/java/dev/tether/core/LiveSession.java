@@ -16,8 +16,12 @@ final class LiveSession {
     volatile SessionRecord record;
     Terminal terminal;
     final Set<Client> clients = new LinkedHashSet<>();
+    /** Set when a close request was accepted for it, before the request is stored; one close is accepted, not several. */
+    boolean closeClaimed;
     /** Set when a close (logoff, server stop) began; the reason the session will be closed with. */
     String closeReason;
+    /** The exit code of a program that ended before its start was recorded; launch() records the exit after the start. */
+    Integer exitedBeforeStart;
     /** The lock screen's message while locked. */
     String lockMessage;
     final List<Future<?>> escalations = new ArrayList<>();

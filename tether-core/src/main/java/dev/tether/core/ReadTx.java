@@ -22,6 +22,9 @@ public interface ReadTx {
 
     Optional<RequestRecord> request(long id);
 
+    /** Requests in that status, in id order (RUNNING ones: what a crashed run left unfinished). */
+    List<RequestRecord> requests(RequestStatus status);
+
     Optional<UserRecord> user(String name);
 
     Optional<UserRecord> user(long id);

@@ -181,7 +181,8 @@ final class RequestBook {
                 RequestStatus.COMPLETED, overall(targets), targets, r.accepted.createdAt(), clock.instant());
     }
 
-    private static void store(WriteTx tx, RequestRecord done) {
+    /** Stores a completed request and its RequestCompleted event. */
+    static void store(WriteTx tx, RequestRecord done) {
         tx.updateRequest(done);
         tx.append(new EventRecord(0, "RequestCompleted", done.completedAt(), null, done.user(), summary(done)));
     }

@@ -97,33 +97,46 @@ public final class SessionService implements AutoCloseable {
     }
 
     /**
-     * Opens for business at {@code url}: sessions a previous run left open (it died without closing
-     * them) are recorded CLOSED with reason {@code server crashed}, then ServerStarted is recorded.
+     * Opens for business at {@code url}, finishing what a previous run that died without stopping
+     * left behind: its RUNNING requests are completed with each target's true outcome (see
+     * {@link CrashRecovery}), its open sessions and connections are recorded CLOSED and DEACTIVATED
+     * with reason {@code server crashed} (a session still starting was never announced and is
+     * removed), then ServerStarted is recorded.
      *
      * @return how many sessions were found left open
      */
     public CompletableFuture<Integer> start(String url) {
         this.serverUrl = url;
         return store.write(tx -> {
-            int crashed = 0;
-            for (ConnectionRecord c : tx.connections(ConnectionQuery.ALL)) {
+            List<ConnectionRecord> connections = tx.connections(ConnectionQuery.ALL);
+            // First: what was still live at the crash tells which targets did not finish.
+            int requests = new CrashRecovery(tx, clock.instant(), connections).completeRunning();
+            for (ConnectionRecord c : connections) {
                 if (c.state() != ConnectionState.DEACTIVATED) {
-                    ConnectionRecord done = c.deactivated(clock.instant(), "server crashed", c.bytesIn(), c.bytesOut());
+                    ConnectionRecord done = c.deactivated(clock.instant(), CrashRecovery.REASON, c.bytesIn(), c.bytesOut());
                     tx.updateConnection(done);
                     tx.append(changes.connectionEvent("ConnectStateChange", done, Map.of("connectionId", done.id(),
                             "state", ConnectionState.DEACTIVATED.name(), "stateCode", ConnectionState.DEACTIVATED.code(),
-                            "reason", "server crashed")));
+                            "reason", CrashRecovery.REASON)));
                 }
             }
+            int crashed = 0;
             for (SessionRecord s : tx.sessions(false)) {
-                SessionRecord closed = s.closed(clock.instant(), null, "server crashed");
+                if (s.state() == SessionState.INIT) {
+                    tx.deleteSession(s.id()); // its start was never recorded (nor answered): as a failed start, it leaves nothing
+                    continue;
+                }
+                SessionRecord closed = s.closed(clock.instant(), null, CrashRecovery.REASON);
                 tx.updateSession(closed);
                 tx.append(changes.event("SessionClosed", closed, Map.of("from", s.state().name(), "to", "CLOSED",
-                        "reason", "server crashed", "by", "system")));
+                        "reason", CrashRecovery.REASON, "by", "system")));
                 crashed++;
             }
+            if (requests > 0) {
+                LOG.warning(requests + " request(s) a previous run left running are completed (server crashed)");
+            }
             tx.append(new EventRecord(0, "ServerStarted", clock.instant(), null, "system",
-                    Map.of("name", settings.serverName(), "url", url, "recoveredSessions", crashed)));
+                    Map.of("name", settings.serverName(), "url", url, "recoveredSessions", crashed, "recoveredRequests", requests)));
             return crashed;
         });
     }
@@ -141,11 +154,10 @@ public final class SessionService implements AutoCloseable {
             List<String> argv = launcher.argv(request);
             var draft = new SessionRecord(0, settings.serverName(), caller.user(), argv, cols, rows, SessionState.INIT,
                     false, 0, clock.instant(), null, null, null);
-            return store.write(tx -> {
-                SessionRecord r = tx.insertSession(draft);
-                tx.append(changes.event("SessionCreated", r, Map.of("command", SessionInfo.commandLine(argv), "by", caller.user())));
-                return r;
-            }).thenComposeAsync(r -> launch(r, extra), workers);
+            // The row reserves the id (the program's environment carries it) and nothing is announced
+            // yet: SessionCreated is recorded with the start, so a program that cannot start leaves nothing.
+            return store.write(tx -> tx.insertSession(draft))
+                    .thenComposeAsync(r -> launch(r, extra, caller.user()), workers);
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -168,7 +180,7 @@ public final class SessionService implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra) {
+    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra, String by) {
         var s = new LiveSession(r);
         live.put(r.id(), s);
         Terminal terminal;
@@ -177,26 +189,37 @@ public final class SessionService implements AutoCloseable {
                     Path.of(launcher.home()), r.cols(), r.rows(), settings.ringBytes());
             terminal = pty.spawn(spec, code -> exited(s, code));
         } catch (RuntimeException e) {
-            String reason = "failed to start: " + e.getMessage();
+            TetherException failure = e instanceof TetherException te ? te
+                    : new TetherException(ResultCode.INTERNAL, "session " + r.id() + " failed to start: " + e.getMessage(), e);
             synchronized (s) {
-                changes.change(s, r.closed(clock.instant(), null, reason),
-                        List.of(changes.event("SessionClosed", r, Map.of("from", "INIT", "to", "CLOSED", "reason", reason, "by", "system"))));
+                live.remove(r.id());
             }
-            live.remove(r.id());
-            s.closed.complete(s.record);
-            return CompletableFuture.failedFuture(e instanceof TetherException te ? te
-                    : new TetherException(ResultCode.INTERNAL, "session " + r.id() + " " + reason, e));
+            // A close that found it starting waits on this: it never existed as far as anybody was told.
+            s.closed.completeExceptionally(new TetherException(ResultCode.NOT_FOUND,
+                    "session " + r.id() + " never started: " + failure.getMessage()));
+            return store.write(tx -> {
+                tx.deleteSession(r.id());
+                return null;
+            }).handle((v, deleteFailed) -> {
+                if (deleteFailed != null) {
+                    LOG.log(Level.SEVERE, "could not remove session " + r.id() + ", which never started", deleteFailed);
+                }
+                throw failure;
+            });
         }
         CompletableFuture<Void> started;
         synchronized (s) {
             s.terminal = terminal;
-            if (s.record.state() != SessionState.INIT) {
-                return CompletableFuture.completedFuture(s.info()); // it exited already
-            }
-            SessionRecord next = s.record.withPid(terminal.pid()).withState(SessionState.DISCONNECTED);
-            started = changes.change(s, next, List.of(changes.stateChanged(s.record, next, "started", "system")));
-            if (s.closeReason != null) {
-                terminal.signal(SIGHUP);
+            SessionRecord next = r.withPid(terminal.pid()).withState(SessionState.DISCONNECTED);
+            started = changes.change(s, next, List.of(
+                    changes.event("SessionCreated", r, Map.of("command", SessionInfo.commandLine(r.command()), "by", by)),
+                    changes.stateChanged(r, next, "started", "system")));
+            if (s.exitedBeforeStart != null) {
+                exited(s, s.exitedBeforeStart); // recorded after the start it follows
+            } else if (s.closeReason != null) {
+                String reason = s.closeReason; // a close came while it was starting: begin it now, with its escalation
+                s.closeReason = null;
+                beginClose(s, reason);
             }
         }
         return started.thenApply(v -> s.info());
@@ -414,7 +437,8 @@ public final class SessionService implements AutoCloseable {
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return plan(caller, operation, selection).thenCompose(plan -> {
+        return plan(caller, operation, selection).thenCompose(planned -> {
+            List<Planned> plan = operation.equals("close") && !selection.whatIf() ? claimCloses(planned) : planned;
             List<TargetResult> targets = plan.stream().map(Planned::target).toList();
             if (single && targets.size() == 1 && targets.getFirst().status() == TargetStatus.FAILED) {
                 TargetResult t = targets.getFirst();
@@ -425,7 +449,11 @@ public final class SessionService implements AutoCloseable {
                         RequestBook.overall(targets), targets, clock.instant(), clock.instant());
                 return CompletableFuture.completedFuture(new Submitted(answer, CompletableFuture.completedFuture(answer)));
             }
-            return requests.open(caller, operation, targets).thenApply(accepted -> {
+            return requests.open(caller, operation, targets).whenComplete((accepted, notStored) -> {
+                if (notStored != null) {
+                    releaseCloses(plan); // nothing was accepted: a later close may try again
+                }
+            }).thenApply(accepted -> {
                 long requestId = accepted.request().id();
                 Runnable startAll = () -> {
                     for (int i = 0; i < plan.size(); i++) {
@@ -458,6 +486,43 @@ public final class SessionService implements AutoCloseable {
                 return new Submitted(accepted.request(), accepted.completion());
             });
         });
+    }
+
+    /**
+     * Claims each session a close will log off, holding its monitor, before the request is stored:
+     * of concurrent closes of one session exactly one is accepted; for the others it is FAILED
+     * (INVALID_STATE), which a single-target call answers at once, with no request.
+     */
+    private List<Planned> claimCloses(List<Planned> plan) {
+        var claimed = new ArrayList<Planned>(plan.size());
+        for (Planned p : plan) {
+            LiveSession s = p.session();
+            if (p.target().status() != TargetStatus.PENDING) {
+                claimed.add(p);
+                continue;
+            }
+            synchronized (s) {
+                if (s.closeClaimed || s.closeReason != null) {
+                    TargetResult t = p.target();
+                    claimed.add(new Planned(s, t.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, t.description()
+                            + " is being logged off already" + (s.closeReason == null ? "" : " (" + s.closeReason + ")"))));
+                } else {
+                    s.closeClaimed = true;
+                    claimed.add(p);
+                }
+            }
+        }
+        return claimed;
+    }
+
+    private static void releaseCloses(List<Planned> plan) {
+        for (Planned p : plan) {
+            if (p.target().status() == TargetStatus.PENDING) {
+                synchronized (p.session()) {
+                    p.session().closeClaimed = false;
+                }
+            }
+        }
     }
 
     /** Decides per target what will happen: PENDING (to do), SKIPPED or FAILED, with the reason. */
@@ -581,6 +646,10 @@ public final class SessionService implements AutoCloseable {
     /** The program is gone: tell the clients, record CLOSED with the exit code and the reason. */
     private void exited(LiveSession s, int exitCode) {
         synchronized (s) {
+            if (s.terminal == null) {
+                s.exitedBeforeStart = exitCode; // launch() has not recorded the start yet; it records the exit after it
+                return;
+            }
             s.escalations.forEach(f -> f.cancel(false));
             String reason = s.closeReason != null ? s.closeReason : "program exited";
             var events = new ArrayList<EventRecord>();
@@ -652,7 +721,7 @@ public final class SessionService implements AutoCloseable {
         }
         long waitMs = settings.hangupGrace().plus(settings.termGrace()).toMillis() + 3_000;
         try {
-            CompletableFuture.allOf(sessions.stream().map(s -> s.closed).toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(sessions.stream().map(s -> s.closed.exceptionally(neverStarted -> null)).toArray(CompletableFuture[]::new))
                     .get(waitMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.warning("sessions still running after " + waitMs + " ms: " + live.keySet());

@@ -9,6 +9,12 @@ public interface WriteTx extends ReadTx {
     /** Replaces the stored session with the same id. */
     void updateSession(SessionRecord session);
 
+    /**
+     * Removes a session that never started (nothing was announced about it). Its id stays used:
+     * ids are never handed out twice.
+     */
+    void deleteSession(long id);
+
     RequestRecord insertRequest(RequestRecord request);
 
     void updateRequest(RequestRecord request);

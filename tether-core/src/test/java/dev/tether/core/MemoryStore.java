@@ -77,6 +77,11 @@ final class MemoryStore implements Store, WriteTx {
 
     @Override public Optional<RequestRecord> request(long id) { return Optional.ofNullable(requests.get(id)); }
 
+    @Override
+    public List<RequestRecord> requests(RequestStatus status) {
+        return requests.values().stream().filter(r -> r.status() == status).toList();
+    }
+
     @Override public Optional<UserRecord> user(String name) { return users.stream().filter(u -> u.name().equals(name)).findFirst(); }
 
     @Override public Optional<UserRecord> user(long id) { return users.stream().filter(u -> u.id() == id).findFirst(); }
@@ -93,6 +98,8 @@ final class MemoryStore implements Store, WriteTx {
     }
 
     @Override public void updateSession(SessionRecord session) { sessions.put(session.id(), session); }
+
+    @Override public void deleteSession(long id) { sessions.remove(id); }
 
     @Override
     public RequestRecord insertRequest(RequestRecord request) {

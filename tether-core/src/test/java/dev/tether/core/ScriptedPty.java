@@ -12,6 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class ScriptedPty implements PtyHost {
     final List<Program> started = new CopyOnWriteArrayList<>();
+    /** When set, the next spawn fails with it, as posix_spawn does for a file the kernel cannot run. */
+    volatile TetherException failNextSpawn;
+    /** When 0 or more, each program exits with it at once, before spawn returns (its exit can beat the start's record). */
+    volatile int exitAtOnce = -1;
 
     final class Program implements Terminal {
         final TerminalSpec spec;
@@ -69,8 +73,16 @@ final class ScriptedPty implements PtyHost {
 
     @Override
     public Terminal spawn(TerminalSpec spec, TerminalListener listener) {
+        TetherException failure = failNextSpawn;
+        if (failure != null) {
+            failNextSpawn = null;
+            throw failure;
+        }
         Program p = new Program(spec, listener);
         started.add(p);
+        if (exitAtOnce >= 0) {
+            p.exit(exitAtOnce);
+        }
         return p;
     }
 

@@ -282,4 +282,31 @@ class SessionServiceTest {
         assertThat(store.events).hasSize(events);
         assertThat(store.sessions).isEmpty();
     }
+
+    /**
+     * Issue 8 §2: a program the kernel would not run passed the checks, failed in spawn, and left a
+     * CLOSED session with a SessionCreated and a SessionClosed event. Now it leaves nothing.
+     */
+    @Test
+    void aProgramThatFailsToSpawnLeavesNoSessionAndNoEvent() {
+        int events = store.events.size();
+        pty.failNextSpawn = new TetherException(ResultCode.INVALID_PARAMETER, "cannot start /bin/sh: Exec format error");
+        assertThatThrownBy(() -> newSession(alice))
+                .hasCauseInstanceOf(TetherException.class)
+                .hasMessageContaining("cannot start /bin/sh: Exec format error");
+        assertThat(store.events).hasSize(events);
+        assertThat(store.sessions).isEmpty();
+        assertThat(service.list(admin, true).join()).isEmpty();
+        assertThat(newSession(alice).id()).as("the id the failed start reserved is skipped").isEqualTo(2);
+    }
+
+    @Test
+    void aProgramThatExitsBeforeItsStartIsRecordedIsClosedAfterItsStart() {
+        pty.exitAtOnce = 7;
+        long id = newSession(alice).id();
+        await().atMost(Duration.ofSeconds(5)).until(() -> store.sessions.get(id).state() == SessionState.CLOSED);
+        assertThat(store.eventTypes()).containsSubsequence("SessionCreated", "SessionStateChanged", "SessionClosed");
+        assertThat(store.sessions.get(id).exitCode()).isEqualTo(7);
+        assertThat(service.list(admin, false).join()).isEmpty();
+    }
 }

@@ -123,6 +123,13 @@ class SqlReads implements ReadTx {
                 statement("SELECT " + REQUEST_COLUMNS + " FROM requests WHERE id = ?", id), SqlReads::request));
     }
 
+    /** Read once at start: no index on status, which every request's two writes would pay for. */
+    @Override
+    public List<RequestRecord> requests(RequestStatus status) {
+        return sql("list", "the " + status.name().toLowerCase() + " requests", () -> all(statement(
+                "SELECT " + REQUEST_COLUMNS + " FROM requests WHERE status = ? ORDER BY id", Codec.nameOf(status)), SqlReads::request));
+    }
+
     @Override
     public Optional<UserRecord> user(String name) {
         return sql("read", "user " + name, () -> one(

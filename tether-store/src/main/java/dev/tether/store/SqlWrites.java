@@ -65,6 +65,11 @@ final class SqlWrites extends SqlReads implements WriteTx {
     }
 
     @Override
+    public void deleteSession(long id) {
+        sql("delete", "session " + id, () -> statement("DELETE FROM sessions WHERE id = ?", id).executeUpdate());
+    }
+
+    @Override
     public RequestRecord insertRequest(RequestRecord r) {
         return sql("insert", "a " + r.operation() + " request", () -> r.withId(Failures.checkId(insert(
                 "INSERT INTO requests (operation, user_name, what_if, status, result, targets, created_at, completed_at) "

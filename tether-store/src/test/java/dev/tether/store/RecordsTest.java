@@ -52,6 +52,26 @@ class RecordsTest {
         assertThat(read.orElseThrow().result()).isNull();
     }
 
+    /** What the start reads to complete what a crashed run left unfinished (issue 8 §2). */
+    @Test
+    void requestsByStatusListsOnlyThatStatusInIdOrder() {
+        var targets = List.of(TargetResult.pending(4, "session 4"));
+        List<Long> running = await(store.write(tx -> {
+            long first = tx.insertRequest(new RequestRecord(0, "close", "alice", false, RequestStatus.RUNNING, null, targets, T0, null)).id();
+            RequestRecord done = tx.insertRequest(new RequestRecord(0, "close", "alice", false, RequestStatus.RUNNING, null, targets, T0, null));
+            tx.updateRequest(new RequestRecord(done.id(), "close", "alice", false, RequestStatus.COMPLETED, ResultCode.OK,
+                    List.of(targets.getFirst().finish(TargetStatus.DONE, ResultCode.OK, "session 4 logged off")), T0, T0));
+            long third = tx.insertRequest(new RequestRecord(0, "lock", "bob", false, RequestStatus.RUNNING, null, targets, T0, null)).id();
+            return List.of(first, third);
+        }));
+
+        List<RequestRecord> listed = await(store.read(tx -> tx.requests(RequestStatus.RUNNING)));
+        List<RequestRecord> completed = await(store.read(tx -> tx.requests(RequestStatus.COMPLETED)));
+
+        assertThat(listed.stream().map(RequestRecord::id).toList()).isEqualTo(running);
+        assertThat(completed).hasSize(1);
+    }
+
     @Test
     void aCompletedRequestKeepsEachTargetsStatusResultAndMessage() {
         RequestRecord running = await(store.write(tx -> tx.insertRequest(new RequestRecord(0, "close", "alice", true,

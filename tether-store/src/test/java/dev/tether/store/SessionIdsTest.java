@@ -37,6 +37,23 @@ class SessionIdsTest {
         }
     }
 
+    /** A session that never started is deleted (issue 8 §2); the id it reserved is not handed out again. */
+    @Test
+    void deleteSessionRemovesTheRowAndItsIdIsSkipped() {
+        try (SqliteStore store = SqliteStore.open(dir.resolve("tether.db"))) {
+            long reserved = await(store.write(tx -> tx.insertSession(session("alice")).id()));
+            await(store.write(tx -> {
+                tx.deleteSession(reserved);
+                return null;
+            }));
+            Optional<SessionRecord> gone = await(store.read(tx -> tx.session(reserved)));
+            long next = await(store.write(tx -> tx.insertSession(session("bob")).id()));
+
+            assertThat(gone).isEmpty();
+            assertThat(next).isEqualTo(reserved + 1);
+        }
+    }
+
     @Test
     void sessionIdsAreNeverReusedAfterAReopenEvenIfTheLastRowsWereDeleted() throws Exception {
         Path file = dir.resolve("tether.db");
