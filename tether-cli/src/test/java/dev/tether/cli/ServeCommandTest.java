@@ -94,10 +94,10 @@ class ServeCommandTest {
     /**
      * A failed start creates nothing. Reproduction: {@code tether serve --listen 127.0.0.1:PORT} with
      * PORT taken exited with CONFLICT but left tether.db, master.key and credentials.keyset in the
-     * data directory. Now the directory stays empty.
+     * data directory. Now only the lock's anchor is left, empty.
      */
     @Test
-    void serveOnAPortInUse_exitsNonZero_andLeavesAnEmptyDataDirectory(@TempDir Path dir) throws Exception {
+    void serveOnAPortInUse_exitsNonZero_andLeavesNothingButAnEmptyLockFile(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("data");
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             var result = Cli.tether().run("serve", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + taken.getLocalPort());
@@ -106,8 +106,9 @@ class ServeCommandTest {
             assertThat(result.errLines()).singleElement().asString().startsWith("CONFLICT: cannot listen on 127.0.0.1:" + taken.getLocalPort());
         }
         try (var files = Files.list(data)) {
-            assertThat(files.toList()).isEmpty();
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly("serve.lock");
         }
+        assertThat(Files.size(data.resolve("serve.lock"))).isZero();
     }
 
     private static URI listeningUrl(Process serve) throws java.io.IOException {

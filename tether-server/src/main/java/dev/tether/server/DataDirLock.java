@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,7 +16,7 @@ import java.util.Properties;
  * One server per data directory: an exclusive lock on {@code <data-dir>/serve.lock}, which holds the
  * owner's pid and URL so that a second server can say whom it met. The kernel drops the lock when
  * the process dies, so a crashed run never blocks the next one; the file itself stays (it is only
- * the lock's anchor) unless this start created it and then failed.
+ * the lock's anchor; a failed start leaves it empty).
  *
  * <p>The kernel's record locks belong to the process, and closing any descriptor of the file drops
  * them all; so within one JVM (tests, embedding) the held directories are also kept in {@link #HELD}
@@ -32,15 +31,13 @@ final class DataDirLock implements AutoCloseable {
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
-    private final boolean created;
     private volatile String holder = "pid " + ProcessHandle.current().pid() + ", not listening yet";
 
-    private DataDirLock(Path key, Path file, FileChannel channel, FileLock lock, boolean created) {
+    private DataDirLock(Path key, Path file, FileChannel channel, FileLock lock) {
         this.key = key;
         this.file = file;
         this.channel = channel;
         this.lock = lock;
-        this.created = created;
     }
 
     /** Takes the lock, or fails with CONFLICT naming the server that holds it; changes nothing then. */
@@ -53,18 +50,16 @@ final class DataDirLock implements AutoCloseable {
             if (here != null) {
                 throw inUse(dataDir, here.holder);
             }
-            boolean created = !Files.exists(file);
-            channel = created
-                    ? FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-                    : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            // The mode applies only when the file is created; an existing one keeps its own.
+            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 String holder = holder(channel);
                 channel.close();
                 throw inUse(dataDir, holder);
             }
-            var owned = new DataDirLock(key, file, channel, lock, created);
+            var owned = new DataDirLock(key, file, channel, lock);
             owned.write("pid=" + ProcessHandle.current().pid() + "\n");
             HELD.put(key, owned);
             return owned;
@@ -89,14 +84,16 @@ final class DataDirLock implements AutoCloseable {
         }
     }
 
-    /** Undoes a failed start: deletes the file if this start created it, then lets go. */
+    /**
+     * Undoes a failed start: empties the file and lets go. The file is not deleted: another start may
+     * have it open already, waiting to lock it, and would then hold a lock on a file nobody else can
+     * find while a third start creates and locks a new one (two servers on one data directory).
+     */
     void abandon() {
-        if (created) {
-            try {
-                Files.deleteIfExists(file); // while still holding the lock: nobody else started on it
-            } catch (IOException e) {
-                // an empty lock file left behind is harmless: the next start takes it
-            }
+        try {
+            channel.truncate(0);
+        } catch (IOException e) {
+            // the pid and URL of a process that is gone are harmless: they are read only while locked
         }
         close();
     }

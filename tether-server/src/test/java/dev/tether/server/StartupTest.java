@@ -131,16 +131,18 @@ class StartupTest {
     /**
      * A failed start creates nothing. Reproduction: {@code serve} on a port in use failed with
      * CONFLICT but left {@code tether.db}, its WAL, {@code master.key} and {@code credentials.keyset}
-     * behind. Now the port is bound before anything is written, and the data directory stays empty.
+     * behind. Now the port is bound before anything is written: only the lock's anchor is left, empty
+     * (deleting it could let two later starts lock two different files).
      */
     @Test
-    void aStartOnAPortInUseFails_andLeavesTheDataDirectoryEmpty() throws Exception {
+    void aStartOnAPortInUseFails_andLeavesNothingButAnEmptyLockFile() throws Exception {
         Path dir = ServerFixture.newDataDir();
         try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> TetherServer.start(config(dir, taken.getLocalPort())))
                     .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.CONFLICT));
         }
-        assertThat(listing(dir)).isEmpty();
+        assertThat(listing(dir)).containsExactly(DataDirLock.FILE_NAME);
+        assertThat(Files.size(dir.resolve(DataDirLock.FILE_NAME))).isZero();
 
         try (var server = new ServerFixture(dir)) {
             assertThat(server.get("/server").status()).as("a start after the failed one works").isEqualTo(200);
