@@ -232,11 +232,10 @@ final class Connections {
                 ? CompletableFuture.completedFuture(live.current())
                 : store.read(tx -> tx.connection(id).orElse(null));
         return found.thenApply(c -> {
-            if (c == null || !caller.maySee(c.user())) {
+            // Another workspace's connection is not found, as another user's is: a workspace token
+            // walking ids would otherwise learn which other workspaces its user has.
+            if (c == null || !caller.maySee(c.user()) || !mayActOn(caller, c)) {
                 throw noConnection(id);
-            }
-            if (!mayActOn(caller, c)) {
-                throw otherWorkspace(caller, "act on connection " + id + " of " + describeWorkspace(c));
             }
             return ConnectionInfo.of(c);
         });
@@ -263,11 +262,8 @@ final class Connections {
             });
         }
         ConnectionRecord c = client.record;
-        if (!caller.maySee(c.user())) {
+        if (!caller.maySee(c.user()) || !mayActOn(caller, c)) {
             return CompletableFuture.failedFuture(noConnection(id));
-        }
-        if (!mayActOn(caller, c)) {
-            return CompletableFuture.failedFuture(otherWorkspace(caller, "disconnect connection " + id + " of " + describeWorkspace(c)));
         }
         if (caller.application() != null && !caller.application().equals(c.application())) {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "connection " + id
@@ -374,10 +370,6 @@ final class Connections {
     /** A workspace token acts only on its own workspace's connections; other tokens on all they may see. */
     private static boolean mayActOn(Caller caller, ConnectionRecord c) {
         return caller.workspaceId() == null || caller.workspaceId().equals(c.workspaceId());
-    }
-
-    private static String describeWorkspace(ConnectionRecord c) {
-        return c.workspaceId() == null ? "no workspace" : "workspace " + c.workspaceId();
     }
 
     private static TetherException otherWorkspace(Caller caller, String what) {

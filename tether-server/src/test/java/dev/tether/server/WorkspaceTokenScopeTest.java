@@ -57,6 +57,11 @@ class WorkspaceTokenScopeTest {
         assertThat(a.body().get("message").asText()).contains("a token of workspace " + workspace + " ");
     }
 
+    static void assertNotFound(ServerFixture.Answer a, long connection) {
+        assertThat(a.status()).as(a.text()).isEqualTo(404);
+        assertThat(a.body().get("message").asText()).startsWith("no connection " + connection + " on ");
+    }
+
     static String state(long connection) {
         return server.get("/connections/" + connection).body().get("state").asText();
     }
@@ -84,9 +89,12 @@ class WorkspaceTokenScopeTest {
         long theirs = connect(b, session);
         long plain = connect(user, session);
 
-        assertRefused(server.call("GET", "/connections/" + theirs, null, a, null), "conn-a");
-        assertRefused(server.call("POST", "/connections/" + theirs + "/disconnect", null, a, null), "conn-a");
-        assertRefused(server.call("POST", "/connections/" + plain + "/disconnect", null, a, null), "conn-a");
+        // Not found, as another user's: an ACCESS_DENIED naming the other workspace would tell the
+        // token, id by id, which other workspaces its user has.
+        assertNotFound(server.call("GET", "/connections/" + theirs, null, a, null), theirs);
+        assertNotFound(server.call("POST", "/connections/" + theirs + "/disconnect", null, a, null), theirs);
+        assertNotFound(server.call("POST", "/connections/" + plain + "/disconnect", null, a, null), plain);
+        assertNotFound(server.call("GET", "/connections/" + plain, null, a, null), plain);
         assertRefused(server.call("GET", "/connections?workspaceId=conn-b", null, a, null), "conn-a");
         JsonNode listed = server.call("GET", "/connections", null, a, null).body();
         assertThat(listed.findValuesAsText("workspaceId")).containsOnly("conn-a");
