@@ -60,10 +60,12 @@ final class Attach {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
         // Frames wait while paused, until the handle is known; a broken frame does not wait, so the
-        // handlers are set before anything can arrive.
+        // handlers are set before anything can arrive. Should a message come before the handle all
+        // the same, it is refused rather than waited for: waiting would block this event loop, the
+        // very thread that completes the attach.
         var attached = new CompletableFuture<ClientHandle>();
-        var frames = new InboundFrames(text -> control(attached.join(), text, transport),
-                bytes -> input(attached.join(), bytes, transport),
+        var frames = new InboundFrames(text -> withHandle(attached, transport, handle -> control(handle, text, transport)),
+                bytes -> withHandle(attached, transport, handle -> input(handle, bytes, transport)),
                 (code, reason) -> {
                     attached.thenAccept(handle -> handle.gone(reason));
                     transport.violation(code, reason);
@@ -105,6 +107,16 @@ final class Attach {
                 handle.gone("client closed the connection");
             }
         });
+    }
+
+    private static void withHandle(CompletableFuture<ClientHandle> attached, WebSocketClient transport,
+                                   java.util.function.Consumer<ClientHandle> action) {
+        ClientHandle handle = attached.getNow(null);
+        if (handle == null) {
+            transport.violation(InboundFrames.PROTOCOL_ERROR, "a message came before the attach completed");
+        } else {
+            action.accept(handle);
+        }
     }
 
     /** Input for the program; when the session's queue is full, none of it is taken and the client is told. */

@@ -73,12 +73,16 @@ final class EventStream {
     void start(long since, boolean follow) {
         this.lastSent = since;
         this.follow = follow;
+        response.closeHandler(v -> finish());
+        if (response.closed()) { // gone before the handler was set (start may follow an asynchronous read): it would never run
+            finish();
+            return;
+        }
         response.setChunked(true)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no");
         response.write(": tether events after " + since + "\nretry: " + RETRY_MS + "\n\n");
-        response.closeHandler(v -> finish());
         response.drainHandler(v -> drain());
         if (follow) {
             subscription = sessions.events().subscribe(this::onLive);
