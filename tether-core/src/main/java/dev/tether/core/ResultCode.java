@@ -23,6 +23,8 @@ public enum ResultCode {
     CONFLICT(409, 183),
     /** ERROR_NOT_AUTHENTICATED: no or an unknown bearer token. */
     UNAUTHENTICATED(401, 1244),
+    /** RPC_S_SERVER_TOO_BUSY: too many attempts or too much work queued; the answer says when to retry (Retry-After). */
+    RATE_LIMITED(429, 1723),
     /** ERROR_INVALID_DATA: a body or frame larger than the documented limit. */
     TOO_LARGE(413, 13),
     /** ERROR_CANCELLED: the operation was abandoned, for example because the server stopped. */

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /**
@@ -32,23 +31,15 @@ public final class Workspaces {
     private final SessionService sessions;
     private final Accounts accounts;
     private final CredentialVault vault;
-    private final PasswordHasher hasher;
     private final InstantSource clock;
-    private final Executor slow;
 
-    /**
-     * @param slow where password verification (Argon2id, deliberately slow) runs: never an event
-     *     loop nor the store's writer
-     */
-    public Workspaces(Store store, SessionService sessions, Accounts accounts, CredentialVault vault,
-                      PasswordHasher hasher, InstantSource clock, Executor slow) {
+    /** Passwords are verified through {@code accounts}' bounded, throttled {@link PasswordChecks}. */
+    public Workspaces(Store store, SessionService sessions, Accounts accounts, CredentialVault vault, InstantSource clock) {
         this.store = store;
         this.sessions = sessions;
         this.accounts = accounts;
         this.vault = vault;
-        this.hasher = hasher;
         this.clock = clock;
-        this.slow = slow;
         sessions.onConnectionEnded(this::connectionEnded);
     }
 
@@ -148,21 +139,21 @@ public final class Workspaces {
                     "the credentials of workspace " + id + " are for the account " + c.userName()
                             + ", which has no password on this server; set one with 'tether user passwd " + c.userName() + "'"));
             return Map.entry(c, hash);
-        }).thenApplyAsync(found -> {
+        }).thenCompose(found -> {
             CredentialRecord c = found.getKey();
             byte[] secret = vault.open(c.sealed(), associatedData(user, id));
             char[] password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(secret)).array();
-            try {
-                if (!hasher.verify(password, found.getValue())) {
-                    throw new TetherException(ResultCode.ACCESS_DENIED, "the credentials stored for workspace " + id
-                            + " do not match the password of the account " + c.userName());
-                }
-            } finally {
-                Arrays.fill(secret, (byte) 0);
-                Arrays.fill(password, '\0');
-            }
-            return c;
-        }, slow).thenCompose(c -> store.write(tx -> {
+            Arrays.fill(secret, (byte) 0);
+            return accounts.passwords().verify(c.userName(), Accounts.callerOrigin(caller), password, Optional.of(found.getValue()))
+                    .whenComplete((ok, e) -> Arrays.fill(password, '\0'))
+                    .thenApply(ok -> {
+                        if (!ok) {
+                            throw new TetherException(ResultCode.ACCESS_DENIED, "the credentials stored for workspace " + id
+                                    + " do not match the password of the account " + c.userName());
+                        }
+                        return c;
+                    });
+        }).thenCompose(c -> store.write(tx -> {
             CredentialRecord current = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
             CredentialRecord verified = current.withState(CredentialState.AUTHENTICATED, expiry(clock.instant(), current.timeoutMinutes()));
             tx.putCredential(verified);

@@ -45,6 +45,7 @@ final class Errors {
             response.reset();
             return;
         }
+        e.retryAfter().ifPresent(d -> response.putHeader("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
         response.setStatusCode(e.code().httpStatus())
                 .putHeader("Content-Type", "application/json")
                 .end(Json.write(ErrorBody.of(e.code(), e.getMessage())));

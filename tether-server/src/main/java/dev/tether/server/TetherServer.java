@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.core.Accounts;
+import dev.tether.core.PasswordChecks;
 import dev.tether.core.PtyHost;
 import dev.tether.core.ResultCode;
 import dev.tether.core.SessionService;
@@ -98,11 +99,11 @@ public final class TetherServer implements AutoCloseable {
             pty = NativePtyHost.start();
             sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
                     config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace()));
+            // Two hashing threads; PasswordChecks admits at most its capacity, so this queue stays short.
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
-            var hasher = new Argon2Hasher();
-            var accounts = new Accounts(store, config.clock(), hasher, slow);
+            var accounts = new Accounts(store, config.clock(), new PasswordChecks(new Argon2Hasher(), slow, config.clock(), config.limits().passwords()));
             var workspaces = new Workspaces(store, sessions, accounts,
-                    TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), hasher, config.clock(), slow);
+                    TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), config.clock());
             vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
                     Math.max(config.ioThreads(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
             var options = new HttpServerOptions()
