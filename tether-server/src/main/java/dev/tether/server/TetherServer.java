@@ -111,6 +111,9 @@ public final class TetherServer implements AutoCloseable {
                     .setMaxWebSocketFrameSize(64 * 1024)
                     .setMaxWebSocketMessageSize(256 * 1024)
                     .setCompressionSupported(false)
+                    // HTTP/1.1 only: SlowClients watches one request at a time per connection, and a
+                    // server that must look for an h2c preface opens a connection only at its first byte.
+                    .setHttp2ClearTextEnabled(false)
                     .setWebSocketClosingTimeout(2);
             // The URL is known only once bound (port 0), and the API needs it: bind with a router that
             // is set right after, before anything can be served (the service refuses until start()).
@@ -161,12 +164,16 @@ public final class TetherServer implements AutoCloseable {
     private static java.util.List<HttpServer> listen(Vertx vertx, HttpServerOptions options, ServerConfig config,
                                                       io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
         var servers = new java.util.concurrent.CopyOnWriteArrayList<HttpServer>();
+        var slow = new SlowClients(vertx, config.clock(), config.limits().requestReadTimeout(), config.limits().maxConnectionsPerAddress());
         for (int attempt = 1; ; attempt++) {
             int port = config.port() != 0 ? config.port() : freePort(config.host());
             var bound = new HttpServerOptions(options).setPort(port);
             try {
                 await(vertx.deployVerticle(() -> context -> {
-                    HttpServer server = vertx.createHttpServer(bound).requestHandler(handler);
+                    HttpServer server = vertx.createHttpServer(bound).connectionHandler(slow::connected).requestHandler(request -> {
+                        slow.requestArrived(request);
+                        handler.handle(request);
+                    });
                     servers.add(server);
                     return server.listen();
                 }, new DeploymentOptions().setInstances(config.ioThreads())), "listen on " + config.host() + ":" + config.port());

@@ -30,9 +30,18 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
     }
 
     ServerFixture(Path dataDir) {
+        this(dataDir, ServerConfig.Limits.DEFAULTS);
+    }
+
+    /** A server with other limits (for example a short request read timeout). */
+    ServerFixture(ServerConfig.Limits limits) {
+        this(newDataDir(), limits);
+    }
+
+    ServerFixture(Path dataDir, ServerConfig.Limits limits) {
         this.dataDir = dataDir;
         this.server = TetherServer.start(new ServerConfig("127.0.0.1", 0, dataDir, "test-server", 64 * 1024,
-                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system(), 2)); // two I/O threads: tests cross event loops as production does
+                Duration.ofMillis(500), Duration.ofMillis(1500), InstantSource.system(), 2, limits)); // two I/O threads: tests cross event loops as production does
         this.token = server.adminToken();
     }
 
