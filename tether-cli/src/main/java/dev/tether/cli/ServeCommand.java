@@ -34,6 +34,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Event loops serving HTTP, WebSocket and SSE connections (default: one per core).")
     Integer ioThreads;
 
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            description = "Open connections one client address may hold; more are closed at once (default: 256).")
+    int maxConnectionsPerAddress = ServerConfig.Limits.DEFAULTS.maxConnectionsPerAddress();
+
+    @Option(names = "--request-timeout", paramLabel = "SECONDS",
+            description = "Time a client has to send a request's headers, then its body; slower connections are closed (default: 30).")
+    int requestTimeoutSeconds = (int) ServerConfig.Limits.DEFAULTS.requestReadTimeout().toSeconds();
+
     @Override
     public Integer call() {
         var config = ServerConfig.defaults(dataDir != null ? dataDir : ServerConfig.defaultDataDir())
@@ -57,6 +65,8 @@ final class ServeCommand implements Callable<Integer> {
         if (ioThreads != null) {
             config = config.withIoThreads(ioThreads);
         }
+        config = config.withLimits(config.limits().withMaxConnectionsPerAddress(maxConnectionsPerAddress)
+                .withRequestReadTimeout(java.time.Duration.ofSeconds(requestTimeoutSeconds)));
 
         var stopped = new CountDownLatch(1);
         Signals.onTerminate(stopped::countDown); // before starting: a TERM during startup still stops cleanly
