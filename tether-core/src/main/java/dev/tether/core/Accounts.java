@@ -80,15 +80,16 @@ public final class Accounts {
      */
     public CompletableFuture<NewUser> login(String name, char[] password, String address) {
         var refused = new TetherException(ResultCode.UNAUTHENTICATED, "the user name or password is wrong");
-        return checks().thenCompose(checks -> store.read(tx -> tx.user(name).map(u -> Map.entry(u, tx.passwordHash(name))))
-                .thenCompose(found -> checks.verify(name, "address " + address, password,
-                                found.flatMap(Map.Entry::getValue))
+        String origin = "address " + address;
+        return checks().thenCompose(checks -> checks.refusal(name, origin).<CompletableFuture<UserRecord>>map(CompletableFuture::failedFuture)
+                .orElseGet(() -> store.read(tx -> tx.user(name).map(u -> Map.entry(u, tx.passwordHash(name))))
+                .thenCompose(found -> checks.verify(name, origin, password, found.flatMap(Map.Entry::getValue))
                         .thenApply(ok -> {
                             if (!ok) {
                                 throw refused;
                             }
                             return found.orElseThrow().getKey();
-                        })))
+                        }))))
                 .thenCompose(user -> {
                     String token = newToken();
                     return store.write(tx -> {

@@ -59,8 +59,8 @@ public final class PasswordChecks {
      */
     public record Limits(int capacity, int perOrigin, int freeFailures, Duration firstDelay, Duration maxDelay,
                          Duration forgetAfter, int maxKeys) {
-        /** 4 at once (2 hashing, 2 waiting), 2 per origin, 5 free failures, then 1 s doubling to 5 min, forgotten after 15 min, 10,000 names. */
-        public static final Limits DEFAULTS = new Limits(4, 2, 5, Duration.ofSeconds(1), Duration.ofMinutes(5),
+        /** 8 at once (2 hashing, 6 waiting), 2 per origin, 5 free failures, then 1 s doubling to 5 min, forgotten after 15 min, 10,000 names. */
+        public static final Limits DEFAULTS = new Limits(8, 2, 5, Duration.ofSeconds(1), Duration.ofMinutes(5),
                 Duration.ofMinutes(15), 10_000);
 
         public Limits {
@@ -104,12 +104,9 @@ public final class PasswordChecks {
      * a retry time) when the user or origin is throttled or the queue is full.
      */
     public CompletableFuture<Boolean> verify(String user, String origin, char[] password, Optional<String> hash) {
-        Instant now = clock.instant();
-        Optional<Duration> wait = users.blocked(user, now).or(() -> origins.blocked(origin, now));
-        if (wait.isPresent()) {
-            LOG.fine(() -> "password check for " + user + " from " + origin + " refused: throttled for " + wait.get());
-            return CompletableFuture.failedFuture(new TetherException(ResultCode.RATE_LIMITED, "too many failed password checks for "
-                    + user + " or from " + origin + "; try again in " + seconds(wait.get()) + " s", roundUp(wait.get())));
+        Optional<TetherException> refused = refusal(user, origin);
+        if (refused.isPresent()) {
+            return CompletableFuture.failedFuture(refused.get());
         }
         // &, not &&: the dummy hash is checked too, so an unknown user costs what a known one does.
         return run(origin, () -> hash.isPresent() & hasher.verify(password, hash.orElse(dummyHash))).thenApply(ok -> {
@@ -125,6 +122,34 @@ public final class PasswordChecks {
         });
     }
 
+    /**
+     * Why a check for {@code user} from {@code origin} would be refused now, if it would: the user
+     * or origin is blocked, the origin has its checks under way, or the gate is full. Callers ask
+     * before reading the hash, so a flood that is refused costs no store read either.
+     */
+    public Optional<TetherException> refusal(String user, String origin) {
+        Instant now = clock.instant();
+        Optional<Duration> wait = users.blocked(user, now).or(() -> origins.blocked(origin, now));
+        if (wait.isPresent()) {
+            LOG.fine(() -> "password check for " + user + " from " + origin + " refused: throttled for " + wait.get());
+            return Optional.of(new TetherException(ResultCode.RATE_LIMITED, "too many failed password checks for "
+                    + user + " or from " + origin + "; try again in " + seconds(wait.get()) + " s", roundUp(wait.get())));
+        }
+        synchronized (this) {
+            return busy(origin, admittedByOrigin.getOrDefault(origin, 0));
+        }
+    }
+
+    private Optional<TetherException> busy(String origin, int mine) {
+        if (admitted < limits.capacity() && mine < limits.perOrigin()) {
+            return Optional.empty();
+        }
+        String why = mine >= limits.perOrigin()
+                ? mine + " password checks from " + origin + " are already under way"
+                : "the server is busy checking " + admitted + " passwords";
+        return Optional.of(new TetherException(ResultCode.RATE_LIMITED, why + "; try again in " + seconds(BUSY_RETRY) + " s", BUSY_RETRY));
+    }
+
     /** A new hash of {@code password}, through the same bounded queue. */
     public CompletableFuture<String> hash(String origin, char[] password) {
         return run(origin, () -> hasher.hash(password));
@@ -133,12 +158,9 @@ public final class PasswordChecks {
     private <T> CompletableFuture<T> run(String origin, Supplier<T> work) {
         synchronized (this) {
             int mine = admittedByOrigin.getOrDefault(origin, 0);
-            if (admitted >= limits.capacity() || mine >= limits.perOrigin()) {
-                String why = mine >= limits.perOrigin()
-                        ? mine + " password checks from " + origin + " are already under way"
-                        : "the server is busy checking " + admitted + " passwords";
-                return CompletableFuture.failedFuture(new TetherException(ResultCode.RATE_LIMITED,
-                        why + "; try again in " + seconds(BUSY_RETRY) + " s", BUSY_RETRY));
+            Optional<TetherException> full = busy(origin, mine);
+            if (full.isPresent()) {
+                return CompletableFuture.failedFuture(full.get());
             }
             admitted++;
             admittedByOrigin.put(origin, mine + 1);
