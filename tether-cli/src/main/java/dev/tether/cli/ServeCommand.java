@@ -46,6 +46,14 @@ final class ServeCommand implements Callable<Integer> {
                     + "Requests naming any other host are refused.")
     String publicUrl;
 
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            description = "Open connections one client address may hold; more are closed at once (default: 256).")
+    int maxConnectionsPerAddress = ServerConfig.Limits.DEFAULTS.maxConnectionsPerAddress();
+
+    @Option(names = "--request-timeout", paramLabel = "SECONDS",
+            description = "Time a client has to send a request's headers, then its body; slower connections are closed (default: 30).")
+    int requestTimeoutSeconds = (int) ServerConfig.Limits.DEFAULTS.requestReadTimeout().toSeconds();
+
     @Override
     public Integer call() {
         var config = ServerConfig.defaults(dataDir != null ? dataDir : ServerConfig.defaultDataDir())
@@ -78,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
                         + " is not a URL; give http(s)://HOST[:PORT], for example https://tether.example.com");
             }
         }
+
+        config = config.withLimits(config.limits().withMaxConnectionsPerAddress(maxConnectionsPerAddress)
+                .withRequestReadTimeout(java.time.Duration.ofSeconds(requestTimeoutSeconds)));
 
         var stopped = new CountDownLatch(1);
         Signals.onTerminate(stopped::countDown); // before starting: a TERM during startup still stops cleanly

@@ -26,14 +26,13 @@ public final class Accounts {
 
     private final Store store;
     private final InstantSource clock;
-    private final PasswordHasher hasher;
-    private final java.util.concurrent.Executor slow;
+    private final PasswordChecks passwords;
     private final Map<String, Caller> byTokenHash = new ConcurrentHashMap<>();
     private final TokenStreams streams = new TokenStreams();
 
     /** Accounts without passwords (tokens only). */
     public Accounts(Store store, InstantSource clock) {
-        this(store, clock, null, Runnable::run);
+        this(store, clock, (PasswordChecks) null);
     }
 
     /**
@@ -41,10 +40,14 @@ public final class Accounts {
      * @param slow where hashing runs (deliberately slow): never an event loop nor the store's writer
      */
     public Accounts(Store store, InstantSource clock, PasswordHasher hasher, java.util.concurrent.Executor slow) {
+        this(store, clock, new PasswordChecks(hasher, slow, clock, PasswordChecks.Limits.DEFAULTS));
+    }
+
+    /** @param passwords the bounded, throttled way to password hashes; null for a server without passwords */
+    public Accounts(Store store, InstantSource clock, PasswordChecks passwords) {
         this.store = store;
         this.clock = clock;
-        this.hasher = hasher;
-        this.slow = slow;
+        this.passwords = passwords;
     }
 
     /** Sets a user's password: users their own, admins anyone's. */
@@ -61,7 +64,7 @@ public final class Accounts {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
                     "the password for " + name + " must have 8 to 1024 characters"));
         }
-        return CompletableFuture.supplyAsync(() -> requireHasher().hash(password), slow).thenCompose(hash -> store.write(tx -> {
+        return checks().thenCompose(checks -> checks.hash(callerOrigin(caller), password)).thenCompose(hash -> store.write(tx -> {
             UserRecord u = tx.user(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND, "no user " + name + " on this server"));
             tx.setPasswordHash(u.id(), hash);
             tx.append(new EventRecord(0, "UserPasswordSet", clock.instant(), null, name, Map.of("name", name, "by", caller.user())));
@@ -69,16 +72,25 @@ public final class Accounts {
         }));
     }
 
-    /** Exchanges a user's password for a new user token. Wrong name or password: UNAUTHENTICATED, the same sentence for both. */
-    public CompletableFuture<NewUser> login(String name, char[] password) {
+    /**
+     * Exchanges a user's password for a new user token. Wrong name or password: UNAUTHENTICATED, the
+     * same sentence and the same cost for both; too many failures for the name or from {@code address}:
+     * RATE_LIMITED (see {@link PasswordChecks}).
+     *
+     * @param address the client's address, for the per-address throttle
+     */
+    public CompletableFuture<NewUser> login(String name, char[] password, String address) {
         var refused = new TetherException(ResultCode.UNAUTHENTICATED, "the user name or password is wrong");
-        return store.read(tx -> tx.user(name).flatMap(u -> tx.passwordHash(name).map(h -> Map.entry(u, h))))
-                .thenApplyAsync(found -> {
-                    if (found.isEmpty() || !requireHasher().verify(password, found.get().getValue())) {
-                        throw refused;
-                    }
-                    return found.get().getKey();
-                }, slow)
+        String origin = "address " + address;
+        return checks().thenCompose(checks -> checks.refusal(name, origin).<CompletableFuture<UserRecord>>map(CompletableFuture::failedFuture)
+                .orElseGet(() -> store.read(tx -> tx.user(name).map(u -> Map.entry(u, tx.passwordHash(name))))
+                .thenCompose(found -> checks.verify(name, origin, password, found.flatMap(Map.Entry::getValue))
+                        .thenApply(ok -> {
+                            if (!ok) {
+                                throw refused;
+                            }
+                            return found.orElseThrow().getKey();
+                        }))))
                 .thenCompose(user -> {
                     String token = newToken();
                     return store.write(tx -> {
@@ -89,17 +101,31 @@ public final class Accounts {
                 });
     }
 
-    /** Verifies a user's password (Unlock-WmsSession by the owner). */
+    /** Verifies a user's password (Unlock-WmsSession by the owner), throttled like a log-on by that user. */
     public CompletableFuture<Boolean> verifyPassword(String name, char[] password) {
-        return store.read(tx -> tx.passwordHash(name))
-                .thenApplyAsync(hash -> hash.isPresent() && requireHasher().verify(password, hash.get()), slow);
+        return checks().thenCompose(checks -> store.read(tx -> tx.passwordHash(name))
+                .thenCompose(hash -> checks.verify(name, "the token of " + name, password, hash)));
     }
 
-    private PasswordHasher requireHasher() {
-        if (hasher == null) {
+    private CompletableFuture<PasswordChecks> checks() {
+        try {
+            return CompletableFuture.completedFuture(passwords());
+        } catch (TetherException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The one way to password hashes, shared with {@link Workspaces}. */
+    PasswordChecks passwords() {
+        if (passwords == null) {
             throw new TetherException(ResultCode.INVALID_STATE, "this server has no password support configured");
         }
-        return hasher;
+        return passwords;
+    }
+
+    /** The origin of an authenticated call, for the per-origin throttle: its user. */
+    static String callerOrigin(Caller caller) {
+        return "the token of " + caller.user();
     }
 
     /** A token for the administrator, creating the administrator first when there is none. */

@@ -2,6 +2,7 @@ package dev.tether.core;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /** The one exception of Tether: a result code and a sentence naming the target and the reason. */
 public class TetherException extends RuntimeException {
@@ -9,28 +10,30 @@ public class TetherException extends RuntimeException {
     private final Duration retryAfter;
 
     public TetherException(ResultCode code, String message) {
-        this(code, message, (Duration) null);
-    }
-
-    /** A refusal that may succeed when asked again after {@code retryAfter} (HTTP Retry-After). */
-    public TetherException(ResultCode code, String message, Duration retryAfter) {
-        super(Objects.requireNonNull(message), null, false, false);
-        this.code = Objects.requireNonNull(code);
-        this.retryAfter = retryAfter;
+        this(code, message, null, null);
     }
 
     public TetherException(ResultCode code, String message, Throwable cause) {
+        this(code, message, cause, null);
+    }
+
+    /** A refusal that may succeed when retried after {@code retryAfter} (HTTP {@code Retry-After}). */
+    public TetherException(ResultCode code, String message, Duration retryAfter) {
+        this(code, message, null, Objects.requireNonNull(retryAfter, "retryAfter"));
+    }
+
+    private TetherException(ResultCode code, String message, Throwable cause, Duration retryAfter) {
         super(Objects.requireNonNull(message), cause, false, false);
         this.code = Objects.requireNonNull(code);
-        this.retryAfter = null;
+        this.retryAfter = retryAfter;
     }
 
     public ResultCode code() {
         return code;
     }
 
-    /** How long to wait before asking again, or null when waiting would not help. */
-    public Duration retryAfter() {
-        return retryAfter;
+    /** When a retry may succeed, for refusals such as {@link ResultCode#RATE_LIMITED}. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 }

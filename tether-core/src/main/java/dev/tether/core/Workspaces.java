@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /**
@@ -32,25 +31,15 @@ public final class Workspaces {
     private final SessionService sessions;
     private final Accounts accounts;
     private final CredentialVault vault;
-    private final PasswordHasher hasher;
     private final InstantSource clock;
-    private final Executor slow;
-    /** What an account with no password is verified against (see {@link #absentHash}). */
-    private volatile String absentHash;
 
-    /**
-     * @param slow where password verification (Argon2id, deliberately slow) runs: never an event
-     *     loop nor the store's writer
-     */
-    public Workspaces(Store store, SessionService sessions, Accounts accounts, CredentialVault vault,
-                      PasswordHasher hasher, InstantSource clock, Executor slow) {
+    /** Passwords are verified through {@code accounts}' bounded, throttled {@link PasswordChecks}. */
+    public Workspaces(Store store, SessionService sessions, Accounts accounts, CredentialVault vault, InstantSource clock) {
         this.store = store;
         this.sessions = sessions;
         this.accounts = accounts;
         this.vault = vault;
-        this.hasher = hasher;
         this.clock = clock;
-        this.slow = slow;
         sessions.onConnectionEnded(this::connectionEnded);
     }
 
@@ -158,24 +147,23 @@ public final class Workspaces {
         return store.read(tx -> {
             CredentialRecord c = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
             return Map.entry(c, tx.passwordHash(c.userName()));
-        }).thenApplyAsync(found -> {
+        }).thenCompose(found -> {
             CredentialRecord c = found.getKey();
             byte[] secret = vault.open(c.sealed(), associatedData(user, id));
             char[] password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(secret)).array();
-            try {
-                // An account that does not exist or has no password fails as a wrong password does, as
-                // slowly and in the same words: the answer tells no more than a failed log-on.
-                boolean matches = hasher.verify(password, found.getValue().orElseGet(this::absentHash));
-                if (!matches || found.getValue().isEmpty()) {
-                    throw new TetherException(ResultCode.ACCESS_DENIED, "the credentials stored for workspace " + id
-                            + " do not match the password of the account " + c.userName());
-                }
-            } finally {
-                Arrays.fill(secret, (byte) 0);
-                Arrays.fill(password, '\0');
-            }
-            return c;
-        }, slow).thenCompose(c -> store.write(tx -> {
+            Arrays.fill(secret, (byte) 0);
+            // An account that does not exist or has no password fails as a wrong password does, as
+            // slowly (the gate checks a dummy hash) and in the same words: no more than a failed log-on tells.
+            return accounts.passwords().verify(c.userName(), Accounts.callerOrigin(caller), password, found.getValue())
+                    .whenComplete((ok, e) -> Arrays.fill(password, '\0'))
+                    .thenApply(ok -> {
+                        if (!ok) {
+                            throw new TetherException(ResultCode.ACCESS_DENIED, "the credentials stored for workspace " + id
+                                    + " do not match the password of the account " + c.userName());
+                        }
+                        return c;
+                    });
+        }).thenCompose(c -> store.write(tx -> {
             CredentialRecord current = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
             CredentialRecord verified = current.withState(CredentialState.AUTHENTICATED, expiry(clock.instant(), current.timeoutMinutes()));
             tx.putCredential(verified);
@@ -367,20 +355,6 @@ public final class Workspaces {
         }
     }
 
-    /**
-     * A hash of a random password that nobody knows: verifying against it costs what a real
-     * verification costs and never matches. Made once, at the first account found without one.
-     */
-    private String absentHash() {
-        String h = absentHash;
-        if (h == null) {
-            char[] random = Accounts.newToken().toCharArray();
-            h = hasher.hash(random);
-            Arrays.fill(random, '\0');
-            absentHash = h;
-        }
-        return h;
-    }
 
     private static void requireUserToken(Caller caller, String what) {
         if (caller.application() != null || caller.workspaceId() != null) {

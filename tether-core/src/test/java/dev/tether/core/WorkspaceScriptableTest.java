@@ -47,7 +47,7 @@ class WorkspaceScriptableTest {
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         sessions.start("http://127.0.0.1:1").join();
         accounts = new Accounts(store, clock, new LockAndMessageTest.PlainHasher(), Runnable::run);
-        workspaces = new Workspaces(store, sessions, accounts, new TestVault(), new LockAndMessageTest.PlainHasher(), clock, Runnable::run);
+        workspaces = new Workspaces(store, sessions, accounts, new TestVault(), clock);
         store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, clock.instant())));
         accounts.setPassword(new Caller("root", true, 0), "alice", "s3cret-pass".toCharArray()).join();
         session = sessions.create(alice, NewSession.of("/bin/sh")).join().id();

@@ -88,7 +88,7 @@ final class Api {
                 .putHeader("Content-Type", "application/json").end(io.vertx.core.buffer.Buffer.buffer(openapiJson)));
         router.post(PREFIX + "/login").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(ctx -> {
             LoginBody body = Json.read(ctx.body().asString(), LoginBody.class, "the login");
-            reply(ctx, 200, accounts.login(body.user(), chars(body.password(), "password")));
+            reply(ctx, 200, accounts.login(body.user(), chars(body.password(), "password"), clientAddress(ctx)));
         });
         router.route(PREFIX + "/*").handler(this::authenticate);
         router.route(PREFIX + "/*").handler(WorkspaceScope::check);
@@ -330,6 +330,12 @@ final class Api {
     }
 
     record FriendlyBody(String friendlyName) {
+    }
+
+    /** The client's IP address, for per-address limits (no proxy header is trusted). */
+    static String clientAddress(RoutingContext ctx) {
+        var remote = ctx.request().remoteAddress();
+        return remote == null || remote.hostAddress() == null ? "unknown" : remote.hostAddress();
     }
 
     private static char[] chars(String value, String field) {

@@ -59,9 +59,8 @@ final class Errors {
             response.reset();
             return;
         }
-        if (e.retryAfter() != null) { // whole seconds, rounded up: asking again sooner would be refused again
-            response.putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)));
-        }
+        // whole seconds, rounded up: asking again sooner would be refused again
+        e.retryAfter().ifPresent(d -> response.putHeader("Retry-After", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
         response.setStatusCode(e.code().httpStatus())
                 .putHeader("Content-Type", "application/json")
                 .end(Json.write(ErrorBody.of(e.code(), e.getMessage())));

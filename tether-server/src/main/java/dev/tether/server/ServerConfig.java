@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import dev.tether.core.PasswordChecks;
 
 /**
  * How to run a server. Defaults in code, validated once.
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param publicUrl the URL browsers use when it is not the listen address (a TLS proxy, a DNS name),
  *     e.g. {@code https://tether.example.com}; null when there is none. Host and Origin headers
  *     must name the listen address, a loopback name on its port, or this URL.
+ * @param limits what one client may cost the server (password checks, slow requests, connections)
  */
 public record ServerConfig(
         String host,
@@ -35,21 +37,16 @@ public record ServerConfig(
         InstantSource clock,
         int ioThreads,
         boolean sharedAccountSessions,
-        java.net.URI publicUrl) {
+        java.net.URI publicUrl,
+        Limits limits) {
 
     public static final int DEFAULT_PORT = 7420;
     public static final int DEFAULT_RING_BYTES = 256 * 1024;
 
-    /** Sessions for administrators only ({@code sharedAccountSessions} off). */
+    /** Sessions for administrators only ({@code sharedAccountSessions} off), no public URL, the default {@link Limits}. */
     public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
                         Duration termGrace, InstantSource clock, int ioThreads) {
-        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, false, null);
-    }
-
-    /** Without a public URL: browsers reach the server at its listen address. */
-    public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
-                        Duration termGrace, InstantSource clock, int ioThreads, boolean sharedAccountSessions) {
-        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, null);
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, false, null, Limits.DEFAULTS);
     }
 
     public ServerConfig {
@@ -57,6 +54,7 @@ public record ServerConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(limits, "limits");
         if (port < 0 || port > 65535) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "the port " + port + " is outside 0..65535");
         }
@@ -76,6 +74,48 @@ public record ServerConfig(
         }
     }
 
+    /**
+     * What one client may cost the server.
+     *
+     * @param passwords the password-check queue and throttles (see {@link PasswordChecks})
+     * @param requestReadTimeout time allowed to send a request's headers and body (and to start the
+     *     next one on a kept-alive connection); a connection that takes longer is closed
+     * @param maxConnectionsPerAddress open connections from one client address; more are closed at once
+     */
+    public record Limits(PasswordChecks.Limits passwords, Duration requestReadTimeout, int maxConnectionsPerAddress) {
+        /** {@link PasswordChecks.Limits#DEFAULTS}, 30 s to send a request, 256 connections per address. */
+        public static final Limits DEFAULTS = new Limits(PasswordChecks.Limits.DEFAULTS, Duration.ofSeconds(30), 256);
+
+        public Limits {
+            Objects.requireNonNull(passwords, "passwords");
+            Objects.requireNonNull(requestReadTimeout, "requestReadTimeout");
+            if (requestReadTimeout.toMillis() < 100 || requestReadTimeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "the request read timeout " + requestReadTimeout + " is outside 100 ms..1 h");
+            }
+            if (maxConnectionsPerAddress < 1 || maxConnectionsPerAddress > 1_000_000) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER,
+                        "the maximum of connections per address " + maxConnectionsPerAddress + " is outside 1..1000000");
+            }
+        }
+
+        public Limits withPasswords(PasswordChecks.Limits newPasswords) {
+            return new Limits(newPasswords, requestReadTimeout, maxConnectionsPerAddress);
+        }
+
+        public Limits withRequestReadTimeout(Duration timeout) {
+            return new Limits(passwords, timeout, maxConnectionsPerAddress);
+        }
+
+        public Limits withMaxConnectionsPerAddress(int max) {
+            return new Limits(passwords, requestReadTimeout, max);
+        }
+    }
+
+    public ServerConfig withLimits(Limits newLimits) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl,
+                newLimits);
+    }
+
     /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces, an I/O thread per core. */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", DEFAULT_PORT, dataDir, hostName(), DEFAULT_RING_BYTES,
@@ -83,33 +123,33 @@ public record ServerConfig(
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads, sharedAccountSessions, publicUrl);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withIoThreads(int newIoThreads) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads, sharedAccountSessions, publicUrl);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withPublicUrl(java.net.URI newPublicUrl) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions,
-                newPublicUrl);
+                newPublicUrl, limits);
     }
 
     /** Lets users who are not administrators start sessions, which run as the server's account. */
     public ServerConfig withSharedAccountSessions(boolean shared) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, shared, publicUrl);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, shared, publicUrl, limits);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

@@ -2,6 +2,7 @@ package dev.tether.server;
 
 import dev.tether.core.Accounts;
 import dev.tether.core.ErrorBody;
+import dev.tether.core.PasswordChecks;
 import dev.tether.core.PtyHost;
 import dev.tether.core.ResultCode;
 import dev.tether.core.SessionService;
@@ -117,6 +118,9 @@ public final class TetherServer implements AutoCloseable {
                     // No WebSocket extension either: a frame with RSV bits is then a protocol error (1002).
                     .setPerMessageWebSocketCompressionSupported(false)
                     .setPerFrameWebSocketCompressionSupported(false)
+                    // HTTP/1.1 only: SlowClients watches one request at a time per connection, and a
+                    // server that must look for an h2c preface opens a connection only at its first byte.
+                    .setHttp2ClearTextEnabled(false)
                     .setWebSocketClosingTimeout(2);
             // The URL is known only once bound (port 0), and the API needs it: until the router is
             // set, every request is answered 503 with Retry-After, never dropped.
@@ -130,11 +134,11 @@ public final class TetherServer implements AutoCloseable {
             pty = NativePtyHost.start();
             sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
                     config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
+            // Two hashing threads; PasswordChecks admits at most its capacity, so this queue stays short.
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
-            var hasher = new Argon2Hasher();
-            var accounts = new Accounts(store, config.clock(), hasher, slow);
+            var accounts = new Accounts(store, config.clock(), new PasswordChecks(new Argon2Hasher(), slow, config.clock(), config.limits().passwords()));
             var workspaces = new Workspaces(store, sessions, accounts,
-                    TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), hasher, config.clock(), slow);
+                    TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), config.clock());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
                     config.sharedAccountSessions());
             io.vertx.ext.web.Router router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info,
@@ -220,12 +224,16 @@ public final class TetherServer implements AutoCloseable {
     private static java.util.List<HttpServer> listen(Vertx vertx, HttpServerOptions options, ServerConfig config,
                                                       io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
         var servers = new java.util.concurrent.CopyOnWriteArrayList<HttpServer>();
+        var slow = new SlowClients(vertx, config.clock(), config.limits().requestReadTimeout(), config.limits().maxConnectionsPerAddress());
         for (int attempt = 1; ; attempt++) {
             int port = config.port() != 0 ? config.port() : freePort(config.host());
             var bound = new HttpServerOptions(options).setPort(port);
             try {
                 await(vertx.deployVerticle(() -> context -> {
-                    HttpServer server = vertx.createHttpServer(bound).requestHandler(handler);
+                    HttpServer server = vertx.createHttpServer(bound).connectionHandler(slow::connected).requestHandler(request -> {
+                        slow.requestArrived(request);
+                        handler.handle(request);
+                    });
                     servers.add(server);
                     return server.listen();
                 }, new DeploymentOptions().setInstances(config.ioThreads())), "listen on " + config.host() + ":" + config.port());

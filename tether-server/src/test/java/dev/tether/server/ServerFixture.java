@@ -46,6 +46,11 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
         this(newDataDir(), c -> tweak.apply(c.withSharedAccountSessions(true)));
     }
 
+    /** A server with other limits (for example a short request read timeout); shared-account sessions on. */
+    ServerFixture(ServerConfig.Limits limits) {
+        this(c -> c.withLimits(limits));
+    }
+
     private ServerFixture(Path dataDir, java.util.function.UnaryOperator<ServerConfig> tweak) {
         this.dataDir = dataDir;
         this.server = TetherServer.start(tweak.apply(new ServerConfig("127.0.0.1", 0, dataDir, "test-server", 64 * 1024,
