@@ -40,7 +40,7 @@ public final class SlowRequests {
             List<Socket> sockets = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 var s = new Socket(InetAddress.getByName(base.getHost()), base.getPort());
-                s.getOutputStream().write("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(("POST /api/v1/login HTTP/1.1\r\nHost: " + base.getAuthority() + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 sockets.add(s);
             }

@@ -60,8 +60,10 @@ final class TetherProcess implements AutoCloseable {
                     + ",jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=1ms");
             bench.progress("profiling the server into " + jfr);
         }
+        // Every bench client connects from 127.0.0.1: the per-address cap (256 by default) would
+        // close the thousands of attachments a scenario opens, so it is raised to its maximum.
         cmd.addAll(List.of("-cp", classPath(), "dev.tether.cli.Main", "serve", "--listen", "127.0.0.1:0",
-                "--data-dir", dataDir.toString()));
+                "--data-dir", dataDir.toString(), "--max-connections-per-address", "1000000"));
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(log.toFile())

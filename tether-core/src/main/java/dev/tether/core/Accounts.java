@@ -148,7 +148,14 @@ public final class Accounts {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.UNAUTHENTICATED,
                     "this call needs a bearer token (Authorization: Bearer ...)"));
         }
-        String h = hash(token);
+        return byFingerprint(hash(token));
+    }
+
+    /**
+     * The caller the token with this {@linkplain #fingerprint fingerprint} stands for, while the token
+     * is valid: a ticket is checked so when it is redeemed, for its token may have been revoked since.
+     */
+    public CompletableFuture<Caller> byFingerprint(String h) {
         Caller cached = byTokenHash.get(h);
         if (cached != null) {
             return CompletableFuture.completedFuture(cached);

@@ -422,10 +422,17 @@ final class Api {
                             + PREFIX + "/events); call " + ctx.request().method() + " " + ctx.request().path()
                             + " with a bearer token (Authorization: Bearer ...)"));
         } else if (ticket != null) {
-            who = tickets.redeem(ticket).thenApply(redeemed -> {
-                ctx.put(ISSUER, redeemed.issuer());
-                return redeemed.caller();
-            });
+            // The token that asked for the ticket must still be valid: revoking it ends its streams,
+            // and a ticket taken just before must not open a new one.
+            who = tickets.redeem(ticket).thenCompose(redeemed -> accounts.byFingerprint(redeemed.issuer())
+                    .handle((valid, invalid) -> {
+                        if (invalid != null) {
+                            throw new TetherException(ResultCode.UNAUTHENTICATED, "the ticket was issued for a token that is no"
+                                    + " longer valid (" + Errors.unwrap(invalid).getMessage() + ")");
+                        }
+                        ctx.put(ISSUER, redeemed.issuer());
+                        return redeemed.caller();
+                    }));
         } else {
             who = CompletableFuture.failedFuture(new TetherException(ResultCode.UNAUTHENTICATED,
                     "this call needs a bearer token (Authorization: Bearer ...); the administrator's is in <data-dir>/admin.token"));

@@ -68,9 +68,12 @@ final class Errors {
 
     /** The connection was closed or reset by the client: its own doing, worth a debug line at most. */
     static boolean hungUp(Throwable e) {
+        // Only what a peer going away causes: other socket failures (no file descriptors left, a bind
+        // or connect refused) are the server's and are logged as such.
+        String m = e.getMessage();
         return e instanceof HttpClosedException || e instanceof ClosedChannelException
-                || e instanceof java.net.SocketException || e instanceof IOException && e.getMessage() != null
-                && (e.getMessage().contains("Connection reset") || e.getMessage().contains("Broken pipe"));
+                || e instanceof IOException && m != null
+                && (m.contains("Connection reset") || m.contains("Broken pipe") || m.equals("Socket closed"));
     }
 
     static Throwable unwrap(Throwable e) {

@@ -1,7 +1,6 @@
 package dev.tether.server;
 
 import dev.tether.core.Accounts;
-import dev.tether.core.ErrorBody;
 import dev.tether.core.PasswordChecks;
 import dev.tether.core.PtyHost;
 import dev.tether.core.ResultCode;
@@ -100,9 +99,15 @@ public final class TetherServer implements AutoCloseable {
      * @throws TetherException with a sentence a person can act on (port in use, data dir in use or unwritable, ...)
      */
     public static TetherServer start(ServerConfig config) {
-        Path dataDir = prepareDataDir(config.dataDir());
+        Path dataDir = createDataDir(config.dataDir());
         // Lock, then bind, before anything is written: a second server or a port in use changes nothing.
         DataDirLock lock = DataDirLock.acquire(dataDir);
+        try {
+            makeOwnerOnly(dataDir);
+        } catch (TetherException e) {
+            lock.abandon();
+            throw e;
+        }
         Store store = null;
         PtyHost pty = null;
         Vertx vertx = null;
@@ -152,10 +157,18 @@ public final class TetherServer implements AutoCloseable {
                 return 0;
             }));
             // Streams of a token revoked in any way end within a second (Accounts.sweepRevoked).
-            vertx.setPeriodic(REVOCATION_SWEEP_MS, t -> accounts.sweepRevoked().exceptionally(e -> {
-                LOG.warn("checking the tokens of open streams failed: {}", e.toString());
-                return 0;
-            }));
+            // One sweep at a time: a slow read (a busy store) must not pile sweeps up on the readers.
+            var sweeping = new java.util.concurrent.atomic.AtomicBoolean();
+            vertx.setPeriodic(REVOCATION_SWEEP_MS, t -> {
+                if (sweeping.compareAndSet(false, true)) {
+                    accounts.sweepRevoked().whenComplete((ended, e) -> {
+                        sweeping.set(false);
+                        if (e != null) {
+                            LOG.warn("checking the tokens of open streams failed: {}", e.toString());
+                        }
+                    });
+                }
+            });
             int crashed = get(sessions.start(url.toString()), "record the server start");
             if (crashed > 0) {
                 LOG.warn("{} session(s) of a previous run that did not stop cleanly are recorded CLOSED (server crashed)", crashed);
@@ -196,8 +209,8 @@ public final class TetherServer implements AutoCloseable {
      * until the API's router is set, then the router.
      */
     private static final class Ready implements io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> {
-        private static final String STARTING = Json.write(ErrorBody.of(ResultCode.UNAVAILABLE,
-                "the Tether server is starting; try again in a second"));
+        private static final TetherException STARTING = new TetherException(ResultCode.UNAVAILABLE,
+                "the Tether server is starting; try again in a second", java.time.Duration.ofSeconds(1));
         volatile io.vertx.ext.web.Router router;
 
         @Override
@@ -207,10 +220,7 @@ public final class TetherServer implements AutoCloseable {
                 current.handle(request);
                 return;
             }
-            request.response().setStatusCode(ResultCode.UNAVAILABLE.httpStatus())
-                    .putHeader("Retry-After", "1")
-                    .putHeader("Content-Type", "application/json")
-                    .end(STARTING);
+            Errors.reply(request.response(), STARTING);
         }
     }
 
@@ -318,7 +328,8 @@ public final class TetherServer implements AutoCloseable {
      * removed (0755 becomes 0700, 0644 becomes 0600); the owner's are left as they are, so a data
      * directory pointed at by mistake loses no execute bit.
      */
-    static Path prepareDataDir(Path dir) {
+    /** Creates the data directory (0700) when it is missing; it must be writable. */
+    static Path createDataDir(Path dir) {
         try {
             if (!Files.isDirectory(dir)) {
                 if (dir.toAbsolutePath().getParent() != null) {
@@ -329,6 +340,18 @@ public final class TetherServer implements AutoCloseable {
             if (!Files.isWritable(dir)) {
                 throw new TetherException(ResultCode.ACCESS_DENIED, "the data directory " + dir + " is not writable");
             }
+            return dir;
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot create the data directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Takes group and other access from the data directory and everything in it, also when it existed
+     * before; only with the lock held, so a refused second server changes nothing.
+     */
+    static void makeOwnerOnly(Path dir) {
+        try {
             int opened = 0;
             try (var paths = Files.walk(dir)) { // does not follow symbolic links: what they point to is not ours to change
                 for (Path p : (Iterable<Path>) paths::iterator) {
@@ -343,7 +366,6 @@ public final class TetherServer implements AutoCloseable {
                 LOG.warn("{} file(s) or directories in the data directory {} were open to group or others; now only their owner has access",
                         opened, dir);
             }
-            return dir;
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new TetherException(ResultCode.ACCESS_DENIED, "cannot make the data directory " + dir
                     + " private to its owner (no group or other access): " + e.getMessage());

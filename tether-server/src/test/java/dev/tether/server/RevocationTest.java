@@ -97,6 +97,31 @@ class RevocationTest {
     }
 
     /**
+     * A ticket outlived the token that asked for it. Reproduction: a workspace token asks for a
+     * ticket, the workspace is disconnected (the token is revoked, its streams end), and the ticket,
+     * still within its 30 s, then opened {@code GET /api/v1/events?since=0} (200, the whole history)
+     * and would have opened an attach. Now the ticket is refused with 401, as its token is.
+     */
+    @Test
+    void aTicketIsRefusedOnceTheTokenThatAskedForItIsRevoked() throws Exception {
+        assertThat(server.post("/users/admin/password", "{\"password\":\"Correct-Horse-Battery-7\"}").status()).isEqualTo(200);
+        var started = server.post("/workspaces", "{\"id\":\"ws-ticket\",\"userName\":\"admin\","
+                + "\"password\":\"Correct-Horse-Battery-7\",\"timeoutMinutes\":0}");
+        assertThat(started.status()).as(started.text()).isEqualTo(201);
+        String workspaceToken = started.body().get("token").asText();
+        String early = ticket(workspaceToken);
+        String control = ticket(workspaceToken);
+        var before = server.call("GET", "/events?since=0&follow=false&ticket=" + control, null, null, null);
+        assertThat(before.status()).as("a ticket of a valid token works (control)").isEqualTo(200);
+
+        assertThat(server.post("/workspaces/ws-ticket/disconnect?wait=true", null).status()).isEqualTo(200);
+
+        var after = server.call("GET", "/events?since=0&follow=false&ticket=" + early, null, null, null);
+        assertThat(after.status()).as(after.text()).isEqualTo(401);
+        assertThat(after.body().get("message").asText()).startsWith("the ticket was issued for a token that is no longer valid");
+    }
+
+    /**
      * The same holds however the token came to be revoked: here the store marks it revoked behind
      * the server's back (as another tool sharing the database would), and the server, which looks
      * at the tokens of its open streams twice a second, ends them. The WebSocket gets a {@code closed}

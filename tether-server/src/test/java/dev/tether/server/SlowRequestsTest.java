@@ -62,7 +62,7 @@ class SlowRequestsTest {
     @Test
     void aRequestWhoseHeadersAreNeverFinishedIsClosedAfterTheReadTimeout() throws Exception {
         try (Socket s = connect("127.0.4.1")) {
-            send(s, "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n");
+            send(s, "POST /api/v1/login HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\nContent-Type: application/json\r\n");
             long ms = msUntilClosed(s, 4_000);
             assertThat(ms).as("ms until the server closed a half-sent request (-1: still open after 4 s)").isBetween(900L, 3_000L);
         }
@@ -72,7 +72,7 @@ class SlowRequestsTest {
     @Test
     void aRequestWhoseBodyIsNeverFinishedIsClosedAfterTheReadTimeout() throws Exception {
         try (Socket s = connect("127.0.4.2")) {
-            send(s, "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\":\"a");
+            send(s, "POST /api/v1/login HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\":\"a");
             assertThat(msUntilClosed(s, 4_000)).isBetween(900L, 3_000L);
         }
     }
@@ -84,7 +84,7 @@ class SlowRequestsTest {
             assertThat(msUntilClosed(silent, 4_000)).as("silent").isBetween(900L, 3_000L);
         }
         try (Socket kept = connect("127.0.4.3")) {
-            send(kept, "GET /api/v1/server HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + server.token + "\r\n\r\n");
+            send(kept, "GET /api/v1/server HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\nAuthorization: Bearer " + server.token + "\r\n\r\n");
             byte[] head = new byte[12];
             assertThat(kept.getInputStream().readNBytes(head, 0, 12)).isEqualTo(12);
             assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
@@ -102,7 +102,7 @@ class SlowRequestsTest {
         TestTerminal terminal = server.attach(session);
         terminal.control("attached");
         try (Socket events = connect("127.0.4.4")) {
-            send(events, "GET /api/v1/events?since=" + server.lastEventId() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            send(events, "GET /api/v1/events?since=" + server.lastEventId() + " HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\nAuthorization: Bearer "
                     + server.token + "\r\nAccept: text/event-stream\r\n\r\n");
             Thread.sleep(3 * READ_TIMEOUT.toMillis());
             assertThat(terminal.closedWith).as("the idle attach WebSocket").isNotDone();
@@ -131,14 +131,14 @@ class SlowRequestsTest {
             Thread.sleep(100);
             try (Socket seventh = connect("127.0.4.5"); Socket other = connect("127.0.4.6")) {
                 assertThat(msUntilClosed(seventh, 500)).as("the seventh from one address").isBetween(0L, 500L);
-                send(other, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+                send(other, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\n\r\n");
                 byte[] head = other.getInputStream().readNBytes(12);
                 assertThat(new String(head, StandardCharsets.US_ASCII)).as("another address").isEqualTo("HTTP/1.1 200");
             }
             open.removeFirst().close();
             Thread.sleep(200);
             try (Socket again = connect("127.0.4.5")) {
-                send(again, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+                send(again, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\n\r\n");
                 assertThat(new String(again.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
             }
         } finally {

@@ -129,6 +129,24 @@ class StartupTest {
     }
 
     /**
+     * A refused second server still changed the data directory: it took group and other access from
+     * every file in it before it found the lock held. Reproduction: a file made 0644 in a running
+     * server's data directory was 0600 after a second {@code TetherServer.start} on it was refused.
+     * Now the modes are made owner-only only once the lock is held.
+     */
+    @Test
+    void aRefusedSecondServerLeavesTheModesOfTheFirstServersFilesAlone() throws Exception {
+        try (var first = new ServerFixture()) {
+            Path mine = Files.createFile(first.dataDir.resolve("operators-note.txt"));
+            Files.setPosixFilePermissions(mine, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+            assertThatThrownBy(() -> TetherServer.start(config(first.dataDir, 0))).isInstanceOf(TetherException.class);
+
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(mine))).isEqualTo("rw-r--r--");
+        }
+    }
+
+    /**
      * A failed start creates nothing. Reproduction: {@code serve} on a port in use failed with
      * CONFLICT but left {@code tether.db}, its WAL, {@code master.key} and {@code credentials.keyset}
      * behind. Now the port is bound before anything is written: only the lock's anchor is left, empty

@@ -107,7 +107,7 @@ class TicketsTest {
         var full = org.assertj.core.api.Assertions.catchThrowableOfType(dev.tether.core.TetherException.class,
                 () -> tickets.issue(walt, "fingerprint"));
         assertThat(full.code()).isEqualTo(dev.tether.core.ResultCode.RATE_LIMITED);
-        assertThat(full.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(full.retryAfter()).contains(java.time.Duration.ofSeconds(30));
         assertThat(tickets.issue(new dev.tether.core.Caller("vera", false, 0), "other")).containsKey("ticket");
 
         assertThat(tickets.redeem(issued.getFirst()).join().caller()).isEqualTo(walt);
@@ -116,7 +116,7 @@ class TicketsTest {
         clock.set(clock.get().plusSeconds(20));
         var stillFull = org.assertj.core.api.Assertions.catchThrowableOfType(dev.tether.core.TetherException.class,
                 () -> tickets.issue(walt, "fingerprint"));
-        assertThat(stillFull.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(stillFull.retryAfter()).contains(java.time.Duration.ofSeconds(10));
         clock.set(clock.get().plusSeconds(11));
         assertThat(tickets.issue(walt, "fingerprint")).containsKey("ticket");
     }
