@@ -88,9 +88,9 @@ class Server:
                 self.kill9()
 
 
-def raw(port, data, timeout=10):
-    """Sends bytes, reads the answer until the server closes; returns (status or 0, body text)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+def raw(port, data, timeout=10, source="127.0.0.1"):
+    """Sends bytes from {@code source}, reads the answer until the server closes; returns (status or 0, body text)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0)) as s:
         s.sendall(data)
         chunks = []
         try:
@@ -115,7 +115,7 @@ def raw(port, data, timeout=10):
     return status, text.partition("\r\n\r\n")[2]
 
 
-def http(port, method, path, body=None, token=None, headers=None, raw_body=None):
+def http(port, method, path, body=None, token=None, headers=None, raw_body=None, source="127.0.0.1"):
     h = {"Host": f"127.0.0.1:{port}", "Connection": "close"}
     if token:
         h["Authorization"] = "Bearer " + token
@@ -125,7 +125,7 @@ def http(port, method, path, body=None, token=None, headers=None, raw_body=None)
         h["Content-Type"] = "application/json"
         h["Content-Length"] = str(len(data))
     req = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items() if v is not None) + "\r\n"
-    status, text = raw(port, req.encode() + data)
+    status, text = raw(port, req.encode() + data, source=source)
     try:
         parsed = json.loads(text) if text.strip() else None
     except ValueError:
@@ -395,6 +395,8 @@ def flood(server, results, attempts=500, parallel=50):
     port = server.port
     http(port, "POST", "/api/v1/users", {"name": "bob"}, token=server.admin())
     http(port, "POST", "/api/v1/users/bob/password", {"password": "bob-secret-1"}, token=server.admin())
+    http(port, "POST", "/api/v1/users", {"name": "carol"}, token=server.admin())
+    http(port, "POST", "/api/v1/users/carol/password", {"password": "carol-secret-1"}, token=server.admin())
     time.sleep(1)
     before = server.rss_kib()
     codes, lock = [], threading.Lock()
@@ -417,15 +419,20 @@ def flood(server, results, attempts=500, parallel=50):
     c0 = time.time()
     ok, _, _ = http(port, "POST", "/api/v1/login", {"user": "bob", "password": "bob-secret-1"})
     correct = time.time() - c0
+    c1 = time.time()
+    other, _, _ = http(port, "POST", "/api/v1/login", {"user": "carol", "password": "carol-secret-1"}, source="127.0.0.2")
+    elsewhere = time.time() - c1
     [t.join() for t in threads]
     took = time.time() - t0
     time.sleep(2)
     after = server.rss_kib()
     print(f"  {attempts} wrong log-ons in {took:.1f} s: {codes.count(401)} x 401, {codes.count(429)} x 429, "
-          f"{sum(c >= 500 or c == 0 for c in codes)} x 5xx/none; correct log-on during the flood: HTTP {ok} in {correct:.2f} s; "
+          f"{sum(c >= 500 or c == 0 for c in codes)} x 5xx/none; during the flood, bob's correct log-on from the flooding "
+          f"address: HTTP {ok} in {correct:.2f} s, carol's from 127.0.0.2: HTTP {other} in {elsewhere:.2f} s; "
           f"RSS {before // 1024} -> {after // 1024} MiB")
     results.update(flood_attempts=attempts, flood_429=codes.count(429), flood_5xx=sum(c >= 500 or c == 0 for c in codes),
                    flood_correct_login_s=round(correct, 2), flood_correct_login_status=ok,
+                   flood_other_login_s=round(elsewhere, 2), flood_other_login_status=other,
                    flood_rss_before_mib=before // 1024, flood_rss_after_mib=after // 1024)
 
 
