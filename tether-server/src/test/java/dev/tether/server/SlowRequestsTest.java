@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,14 +105,12 @@ class SlowRequestsTest {
         try (Socket events = connect("127.0.4.4")) {
             send(events, "GET /api/v1/events?since=" + server.lastEventId() + " HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\nAuthorization: Bearer "
                     + server.token + "\r\nAccept: text/event-stream\r\n\r\n");
-            Thread.sleep(3 * READ_TIMEOUT.toMillis());
-            assertThat(terminal.closedWith).as("the idle attach WebSocket").isNotDone();
+            // must NOT happen: the idle WebSocket is closed at any moment of three read timeouts
+            await().during(READ_TIMEOUT.multipliedBy(3)).atMost(READ_TIMEOUT.multipliedBy(3).plusSeconds(2)).pollInterval(Duration.ofMillis(50))
+                    .untilAsserted(() -> assertThat(terminal.closedWith).as("the idle attach WebSocket").isNotDone());
             terminal.type("hello\r");
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!terminal.screen().contains("got-hello") && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(terminal.screen()).contains("got-hello");
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> assertThat(terminal.screen()).contains("got-hello"));
 
             server.shell("exit 0"); // an event for the stream
             events.setSoTimeout(5_000);
@@ -128,7 +127,11 @@ class SlowRequestsTest {
             for (int i = 0; i < 6; i++) {
                 open.add(connect("127.0.4.5"));
             }
-            Thread.sleep(100);
+            // An answer on each of the six proves the server has counted it (it counts a connection
+            // when accepting it, before reading any request); only then is a seventh one too many.
+            for (Socket s : open) {
+                assertThat(answerHead(s)).as("one of the six").isEqualTo("HTTP/1.1 200");
+            }
             try (Socket seventh = connect("127.0.4.5"); Socket other = connect("127.0.4.6")) {
                 assertThat(msUntilClosed(seventh, 500)).as("the seventh from one address").isBetween(0L, 500L);
                 send(other, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\n\r\n");
@@ -136,16 +139,28 @@ class SlowRequestsTest {
                 assertThat(new String(head, StandardCharsets.US_ASCII)).as("another address").isEqualTo("HTTP/1.1 200");
             }
             open.removeFirst().close();
-            Thread.sleep(200);
-            try (Socket again = connect("127.0.4.5")) {
-                send(again, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\n\r\n");
-                assertThat(new String(again.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
-            }
+            // The server frees the slot once it has seen the close; until then a new connection is
+            // still the seventh and is closed at once (which frees its own count; the write or read may
+            // then fail with a reset), so try again. Well within the read timeout, so the slot is the
+            // one freed by the close, not by the timeout.
+            await().atMost(READ_TIMEOUT.dividedBy(2)).pollInterval(Duration.ofMillis(20)).ignoreExceptionsInstanceOf(java.net.SocketException.class)
+                    .untilAsserted(() -> {
+                try (Socket again = connect("127.0.4.5")) {
+                    send(again, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\n\r\n");
+                    assertThat(new String(again.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+                }
+            });
         } finally {
             for (Socket s : open) {
                 s.close();
             }
         }
+    }
+
+    /** Sends a small authorized request on {@code socket} and returns the first 12 bytes of the answer ("HTTP/1.1 200"); the connection stays open (kept alive). */
+    private static String answerHead(Socket socket) throws IOException {
+        send(socket, "GET /api/v1/server HTTP/1.1\r\nHost: " + server.url().getAuthority() + "\r\nAuthorization: Bearer " + server.token + "\r\n\r\n");
+        return new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
     }
 
     private static String readUntil(InputStream in, String marker) throws IOException {

@@ -2,6 +2,7 @@ package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.tether.core.ResultCode;
 import dev.tether.core.TetherException;
@@ -81,8 +82,10 @@ class StartupTest {
         TetherServer server;
         try {
             server = TetherServer.start(config(ServerFixture.newDataDir(), port));
+            int answeredBeforeReady = answers.size();
+            // a few answers after ready too (each one checked below like the rest)
+            await().atMost(Duration.ofSeconds(10)).until(() -> answers.size() >= answeredBeforeReady + 5);
         } finally {
-            Thread.sleep(200); // a few answers after ready too
             stop.set(true);
             hammer.join();
         }
