@@ -1,8 +1,10 @@
 package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -45,15 +47,14 @@ class AttachFramesTest {
         return attach(server.shell("stty raw -echo; exec sleep 600"));
     }
 
-    JsonNode connection(long id) throws InterruptedException {
-        for (int i = 0; i < 50; i++) {
-            JsonNode c = server.get("/connections/" + id).body();
-            if (c.path("state").asText().equals("DEACTIVATED")) {
-                return c;
-            }
-            Thread.sleep(100);
-        }
-        return server.get("/connections/" + id).body();
+    /** The connection once the server has marked it DEACTIVATED (5 s at most). */
+    JsonNode connection(long id) {
+        return await().atMost(Duration.ofSeconds(5)).until(() -> server.get("/connections/" + id).body(),
+                c -> c.path("state").asText().equals("DEACTIVATED"));
+    }
+
+    static long bytesIn(Attached c) {
+        return server.get("/connections/" + c.connectionId()).body().path("bytesIn").asLong();
     }
 
     /** Reproduction: a single binary frame of 64 KiB + 1 was answered with close code 1000 (normal). */
@@ -151,9 +152,7 @@ class AttachFramesTest {
                 assertThat(error.path("message").asText()).as(bad).isNotBlank().doesNotContain("Exception").doesNotContain("dev.tether");
             }
             ws.text("{\"type\":\"resize\",\"cols\":100,\"rows\":30}");
-            for (int i = 0; i < 50 && server.get("/sessions/" + a.sessionId()).body().path("cols").asInt() != 100; i++) {
-                Thread.sleep(100);
-            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.get("/sessions/" + a.sessionId()).body().path("cols").asInt() == 100);
             assertThat(server.get("/sessions/" + a.sessionId()).body().path("cols").asInt()).as("a good one still works").isEqualTo(100);
         }
         assertThat(log.errors()).as("ERROR lines in the server's log").isEmpty();
@@ -176,13 +175,13 @@ class AttachFramesTest {
             c.ws().frame(false, 0, RawWebSocket.CONTINUATION, new byte[64 * 1024]);
             c.ws().frame(false, 0, RawWebSocket.CONTINUATION, new byte[64 * 1024]);
             c.ws().frame(true, 0, RawWebSocket.CONTINUATION, new byte[63 * 1024]);
-            Thread.sleep(200);
+            // The server has settled this message before the next comes: counted it, or told the client it was refused.
+            await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> bytesIn(c) != 0 || c.ws().hasControl("error"));
         }
-        Thread.sleep(500);
         int refused = 0;
         for (Attached c : clients) {
             // An accepted client stays paused (the program never reads), so only a refused one can be asked.
-            long bytesIn = server.get("/connections/" + c.connectionId()).body().path("bytesIn").asLong();
+            long bytesIn = bytesIn(c);
             if (bytesIn == 0) {
                 refused++;
                 JsonNode m = c.ws().control("error");

@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.Socket;
 import java.net.http.HttpClient;
@@ -179,27 +180,52 @@ class MalformedRequestProbeTest {
         var terminal = server.attach(id);
         terminal.control("attached");
         String head = "Host: " + server.url().getAuthority() + "\r\nAuthorization: Bearer " + server.token + "\r\n";
+        String message = "{\"title\":\"t\",\"text\":\"hello\",\"wait\":true,\"timeoutSeconds\":1}";
         for (int i = 0; i < 5; i++) {
-            hangUp("POST /api/v1/sessions HTTP/1.1\r\n" + head + "Content-Length: 1000\r\n\r\n{\"command\":", false);
-            hangUp("POST /api/v1/login HTTP/1.1\r\n" + head + "Content-Length: 1000\r\n\r\n{\"user\":", true);
-            hangUp("POST /api/v1/sessions/" + id + "/message HTTP/1.1\r\n" + head + "Content-Length: 58\r\n\r\n"
-                    + "{\"title\":\"t\",\"text\":\"hello\",\"wait\":true,\"timeoutSeconds\":1}", i % 2 == 0);
-            hangUp("GET /api/v1/events?since=0 HTTP/1.1\r\n" + head + "\r\n", true);
-            hangUp("GET /api/v1/openapi.json HTTP/1.1\r\n" + head + "\r\n", true);
+            hangUp("POST /api/v1/sessions HTTP/1.1\r\n" + head + "Content-Length: 1000\r\n\r\n{\"command\":", false, NOTHING_COMES_BACK);
+            hangUp("POST /api/v1/login HTTP/1.1\r\n" + head + "Content-Length: 1000\r\n\r\n{\"user\":", true, NOTHING_COMES_BACK);
+            hangUp("POST /api/v1/sessions/" + id + "/message HTTP/1.1\r\n" + head + "Content-Length: " + message.length()
+                    + "\r\n\r\n" + message, i % 2 == 0,
+                    socket -> terminal.control("message")); // shown: its answer now waits for the 1 s timeout
+            hangUp("GET /api/v1/events?since=0 HTTP/1.1\r\n" + head + "\r\n", true, ANSWER_STARTED);
+            hangUp("GET /api/v1/openapi.json HTTP/1.1\r\n" + head + "\r\n", true, ANSWER_STARTED);
         }
-        Thread.sleep(2_500); // the message answers (timeout 1 s) go to sockets that are gone
+        // The message answers (timeout 1 s) go to sockets that are gone. One more message, sent after them
+        // with the same timeout, times out after them: once its answer is here, theirs have been written.
+        var last = server.post("/sessions/" + id + "/message", "{\"title\":\"t\",\"text\":\"last\",\"wait\":true,\"timeoutSeconds\":1}");
+        assertThat(last.status()).isEqualTo(200);
+        assertThat(last.body().path("response").asText()).as("the answer after the timeout").isEqualTo("TIMEOUT");
+        // and no ERROR line follows from writing them (each on its own event loop)
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(log.errors()).as("ERROR lines in the server's log").isEmpty());
         report("hang-ups", 25, List.of());
         assertThat(log.errors()).as("ERROR lines in the server's log").isEmpty();
         assertThat(server.get("/server").status()).isEqualTo(200);
         terminal.leave();
     }
 
-    /** Sends a request and goes away: a FIN, or with {@code reset} an RST, once the server has read it. */
-    private static void hangUp(String request, boolean reset) throws Exception {
+    /** What shows that the server has read a request sent over {@code socket}. */
+    interface Read {
+        void waitFor(Socket socket) throws Exception;
+    }
+
+    /** The answer has begun to come back. */
+    static final Read ANSWER_STARTED = socket -> await().atMost(Duration.ofSeconds(10))
+            .until(() -> socket.getInputStream().available() > 0);
+
+    /**
+     * A request cut off mid-body gets no answer, so nothing shows it was read; none is needed either:
+     * the bytes reach the server ahead of the FIN or RST that follows them, and are read before it.
+     */
+    static final Read NOTHING_COMES_BACK = socket -> {
+    };
+
+    /** Sends a request and goes away: a FIN, or with {@code reset} an RST, once {@code read} shows the server has read it. */
+    private static void hangUp(String request, boolean reset, Read read) throws Exception {
         try (var socket = new Socket(server.url().getHost(), server.url().getPort())) {
             socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();
-            Thread.sleep(100);
+            read.waitFor(socket);
             if (reset) {
                 socket.setSoLinger(true, 0);
             }

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -99,8 +100,36 @@ final class RawWebSocket implements AutoCloseable {
         frame(true, 0, BINARY, bytes);
     }
 
+    /** Frames read by {@link #hasControl} and not yet returned by {@link #read}. */
+    private final ArrayDeque<Frame> unread = new ArrayDeque<>();
+
+    /**
+     * Whether a control message of {@code type} has come, without waiting for one: the frames already
+     * arriving are read (each whole) and kept for the next reads.
+     */
+    boolean hasControl(String type) throws IOException {
+        while (in.available() > 0) {
+            Frame f = readFrame();
+            if (f == null) {
+                break;
+            }
+            unread.add(f);
+        }
+        for (Frame f : unread) {
+            if (f.opcode() == TEXT && type.equals(Json.MAPPER.readTree(f.text()).path("type").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The next frame from the server, or null when the socket ended without one (10 s at most). */
     Frame read() throws IOException {
+        Frame kept = unread.poll();
+        return kept != null ? kept : readFrame();
+    }
+
+    private Frame readFrame() throws IOException {
         try {
             int b0 = in.readUnsignedByte();
             int b1 = in.readUnsignedByte();
