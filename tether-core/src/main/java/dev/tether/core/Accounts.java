@@ -221,6 +221,11 @@ public final class Accounts {
         return streams.add(fingerprint, caller, end);
     }
 
+    /** How many event streams and attach WebSockets are open under some token (each ends with its token). */
+    public int openStreams() {
+        return streams.size();
+    }
+
     /**
      * Looks up the tokens that have open streams and ends the streams of those revoked (or gone),
      * forgetting them from the cache too. This catches every way a token stops being valid, also

@@ -39,6 +39,11 @@ final class TokenStreams {
         return () -> open.remove(o);
     }
 
+    /** How many streams are registered. */
+    int size() {
+        return open.size();
+    }
+
     /** The fingerprints of the tokens with at least one open stream. */
     Set<String> fingerprints() {
         var all = ConcurrentHashMap.<String>newKeySet();

@@ -65,6 +65,7 @@ public final class TetherServer implements AutoCloseable {
     private final Store store;
     private final PtyHost pty;
     private final SessionService sessions;
+    private final Accounts accounts;
     private final URI url;
     private final Path tokenFile;
     private final String adminToken;
@@ -77,8 +78,14 @@ public final class TetherServer implements AutoCloseable {
         return routes;
     }
 
+    /** Event streams and attach WebSockets registered for revocation (none may outlive its client). */
+    int openStreams() {
+        return accounts.openStreams();
+    }
+
     private TetherServer(Vertx vertx, java.util.List<HttpServer> servers, Store store, PtyHost pty, SessionService sessions, URI url,
-                         Path tokenFile, String adminToken, java.util.List<String> routes, DataDirLock lock) {
+                         Path tokenFile, String adminToken, java.util.List<String> routes, DataDirLock lock, Accounts accounts) {
+        this.accounts = accounts;
         this.routes = routes;
         this.lock = lock;
         this.vertx = vertx;
@@ -181,7 +188,7 @@ public final class TetherServer implements AutoCloseable {
                 LOG.warn("--shared-account-sessions: sessions of users who are not administrators run as this server's account ({}),"
                         + " so they can read {} (admin.token, master.key) and act as the administrator", System.getProperty("user.name"), dataDir);
             }
-            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes, lock);
+            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes, lock, accounts);
         } catch (RuntimeException e) {
             if (sessions != null) {
                 sessions.close();

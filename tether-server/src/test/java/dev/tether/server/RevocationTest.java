@@ -122,6 +122,26 @@ class RevocationTest {
     }
 
     /**
+     * An event stream whose client left before it started stayed registered for good. Reproduction:
+     * {@code GET /api/v1/events} without {@code since} (the stream then starts after a read of the
+     * last event id) from a socket closed right after the request: the close came before the
+     * stream's close handler was set, so its registration under the token, its subscription and its
+     * keepalive timer were never let go (and every revocation sweep read its token again). Now a
+     * stream that finds its client gone at start finishes at once: none is left.
+     */
+    @Test
+    void anEventStreamWhoseClientLeftBeforeItStartedLeavesNothingRegistered() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.server.openStreams() == 0); // other tests' streams
+        for (int i = 0; i < 50; i++) {
+            try (var s = new java.net.Socket(server.url().getHost(), server.url().getPort())) {
+                s.getOutputStream().write(("GET /api/v1/events HTTP/1.1\r\nHost: " + server.url().getAuthority()
+                        + "\r\nAuthorization: Bearer " + server.token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.server.openStreams() == 0);
+    }
+
+    /**
      * The same holds however the token came to be revoked: here the store marks it revoked behind
      * the server's back (as another tool sharing the database would), and the server, which looks
      * at the tokens of its open streams twice a second, ends them. The WebSocket gets a {@code closed}
