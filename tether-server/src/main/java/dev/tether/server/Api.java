@@ -216,7 +216,7 @@ final class Api {
     }
 
     private static Throwable failure(RoutingContext ctx) {
-        if (lacksHost(ctx.request())) { // Vert.x fails such a request before any handler sees it
+        if (Origins.lacksHost(ctx.request())) { // Vert.x fails some such requests before any handler sees them
             return Origins.noHost(ctx.request());
         }
         if (ctx.failure() instanceof HttpException e) {
@@ -225,29 +225,13 @@ final class Api {
         return ctx.failure() != null ? ctx.failure() : byStatus(ctx, ctx.statusCode());
     }
 
-    /** HTTP/1.1 wants exactly one Host header, not blank (RFC 9112 §3.2). */
-    private static boolean lacksHost(io.vertx.core.http.HttpServerRequest request) {
-        List<String> hosts = request.headers().getAll("Host");
-        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
-            return false;
-        }
-        try {
-            return hosts.size() != 1 || hosts.getFirst().isBlank() || request.authority() == null;
-        } catch (RuntimeException unparsable) {
-            return true;
-        }
-    }
-
     /**
-     * First on every request: what Vert.x cannot route or decode (no Host, a bad %-escape in the path or
-     * query) is the client's mistake, answered here before anything throws on it deeper in.
+     * First on every request: what Vert.x cannot decode (a bad %-escape in the path or query) is the
+     * client's mistake, answered here before anything throws on it deeper in; {@link Origins} then
+     * checks Host and Origin.
      */
     private static void admit(RoutingContext ctx) {
         var request = ctx.request();
-        if (lacksHost(request)) {
-            Errors.reply(ctx.response(), Origins.noHost(request));
-            return;
-        }
         try {
             ctx.normalizedPath();
         } catch (IllegalArgumentException e) {

@@ -62,12 +62,9 @@ final class EventStream {
             response.write(": token revoked\n\n");
         }
         finish();
-        // Over HTTP/1.x the connection too: it was opened with the revoked token, and a client that
-        // waits for the socket to close (not only for the last chunk) must see the end as well. An
-        // HTTP/2 connection carries other streams (other tokens'): there ending the stream is the end.
-        if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-            ctx.request().connection().close();
-        }
+        // The connection too (the server speaks HTTP/1.1 only, so it carries this stream alone): a
+        // client that waits for the socket to close, not only for the last chunk, must see the end.
+        ctx.request().connection().close();
     }
 
     void start(long since, boolean follow) {

@@ -60,14 +60,10 @@ final class Origins {
 
     /** A route handler: refuses a request whose Host or Origin does not name this server, else goes on. */
     void check(RoutingContext ctx) {
-        String host = ctx.request().getHeader("Host");
-        // HTTP/2 carries it as :authority; for HTTP/1.x without Host, authority() throws instead of answering null.
-        if (host == null && ctx.request().version() == io.vertx.core.http.HttpVersion.HTTP_2 && ctx.request().authority() != null) {
-            host = ctx.request().authority().toString();
-        }
-        if (host == null || host.isBlank()) {
+        if (lacksHost(ctx.request())) {
             throw noHost(ctx.request());
         }
+        String host = ctx.request().getHeader("Host");
         if (!knownHost(host.trim())) {
             throw new TetherException(ResultCode.ACCESS_DENIED, "the Host " + host.trim() + " is not a name of this server; use "
                     + allowed(false) + " (a DNS name or proxy in front of the server must be given with serve --public-url)");
@@ -80,10 +76,25 @@ final class Origins {
         ctx.next();
     }
 
-    /** Vert.x refuses a request without Host before any route runs; this is the sentence it gets. */
+    /**
+     * HTTP/1.1 wants exactly one Host header, not blank (RFC 9112 §3.2), and the server speaks
+     * HTTP/1.1 only. {@link #check} refuses such a request; when Vert.x fails it before any route
+     * runs, the failure handler asks the same question.
+     */
+    static boolean lacksHost(io.vertx.core.http.HttpServerRequest request) {
+        List<String> hosts = request.headers().getAll("Host");
+        try {
+            return hosts.size() != 1 || hosts.getFirst().isBlank() || request.authority() == null;
+        } catch (RuntimeException unparsable) {
+            return true;
+        }
+    }
+
+    /** The answer to a request that {@link #lacksHost lacks a Host}. */
     static TetherException noHost(io.vertx.core.http.HttpServerRequest request) {
         return new TetherException(ResultCode.INVALID_PARAMETER, "the request " + request.method() + " " + request.path()
-                + " has no Host header; HTTP/1.1 requires one naming this server, e.g. Host: " + request.localAddress());
+                + " has no Host header, or more than one; HTTP/1.1 requires exactly one naming this server, e.g. Host: "
+                + request.localAddress());
     }
 
     private boolean knownHost(String header) {
