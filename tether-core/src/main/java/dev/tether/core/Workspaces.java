@@ -139,10 +139,8 @@ public final class Workspaces {
      */
     public CompletableFuture<WorkspaceInfo> onAuthenticated(Caller caller, String id) {
         String user = caller.user();
-        try {
-            refuseWorkspaceToken(caller, "verify credentials");
-        } catch (TetherException e) {
-            return CompletableFuture.failedFuture(e);
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "verify credentials"));
         }
         return store.read(tx -> {
             CredentialRecord c = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
@@ -348,13 +346,6 @@ public final class Workspaces {
         return new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId() + " may not " + what
                 + "; use the user token of " + caller.user());
     }
-
-    private static void refuseWorkspaceToken(Caller caller, String what) {
-        if (caller.workspaceId() != null) {
-            throw workspaceTokenRefused(caller, what);
-        }
-    }
-
 
     private static void requireUserToken(Caller caller, String what) {
         if (caller.application() != null || caller.workspaceId() != null) {
