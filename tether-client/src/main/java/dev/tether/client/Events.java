@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class Events {
     private static final System.Logger LOG = System.getLogger(Events.class.getName());
 
+    private static final com.fasterxml.jackson.databind.JavaType SERVER = Json.type(ServerInfo.class);
     private final Http http;
     private final ScheduledExecutorService watchdog;
 
@@ -93,16 +94,12 @@ public final class Events {
 
     /**
      * The id of the newest event the caller may see, 0 when there is none: pass it to
-     * {@link #subscribe} to hear only what happens from now on. It reads the stored log to its end, so
-     * its cost grows with the log's length.
+     * {@link #subscribe} to hear only what happens from now on. One {@code GET /server}, which
+     * answers it per caller; before, the whole stored log was read to find its end.
      */
     public long lastEventId() {
-        try (EventStream stored = stream(0, false)) {
-            while (stored.hasNext()) {
-                stored.next();
-            }
-            return stored.lastEventId();
-        }
+        ServerInfo server = http.get("/server", SERVER);
+        return server.lastEventId();
     }
 
     private static void checkSince(long since) {
