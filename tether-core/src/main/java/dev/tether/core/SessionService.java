@@ -552,7 +552,16 @@ public final class SessionService implements AutoCloseable {
             return CompletableFuture.completedFuture(plan);
         }
         var ids = new LinkedHashSet<>(selection.ids());
-        var missing = ids.stream().filter(id -> !live.containsKey(id)).toList();
+        // One look at the live map per id: a session that closes while the store is read stays in
+        // this plan as closed, instead of being in neither the live map nor the store's answer.
+        var alive = new HashMap<Long, LiveSession>();
+        ids.forEach(id -> {
+            LiveSession s = live.get(id);
+            if (s != null) {
+                alive.put(id, s);
+            }
+        });
+        var missing = ids.stream().filter(id -> !alive.containsKey(id)).toList();
         CompletableFuture<Map<Long, SessionRecord>> history = missing.isEmpty()
                 ? CompletableFuture.completedFuture(Map.of())
                 : store.read(tx -> {
@@ -563,7 +572,7 @@ public final class SessionService implements AutoCloseable {
         return history.thenApply(stored -> {
             var plan = new ArrayList<Planned>();
             for (long id : ids) {
-                LiveSession s = live.get(id);
+                LiveSession s = alive.get(id);
                 SessionRecord r = s != null ? s.record : stored.get(id);
                 if (r == null || !caller.maySee(r.user())) {
                     plan.add(new Planned(null, new TargetResult(id, "session " + id, TargetStatus.FAILED, ResultCode.NOT_FOUND,

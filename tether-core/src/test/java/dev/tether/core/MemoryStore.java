@@ -45,8 +45,33 @@ final class MemoryStore implements Store, WriteTx {
         }
     }
 
+    /** While set, reads wait here (not holding the store) until {@link #releaseReads()}. */
+    private CompletableFuture<Void> readGate;
+
+    /** Makes every read from now on wait until {@link #releaseReads()}, as a busy reader pool would. */
+    synchronized void holdReads() {
+        readGate = new CompletableFuture<>();
+    }
+
+    void releaseReads() {
+        CompletableFuture<Void> gate;
+        synchronized (this) {
+            gate = readGate;
+            readGate = null;
+        }
+        gate.complete(null);
+    }
+
     @Override
-    public synchronized <T> CompletableFuture<T> read(Function<ReadTx, T> work) {
+    public <T> CompletableFuture<T> read(Function<ReadTx, T> work) {
+        CompletableFuture<Void> gate;
+        synchronized (this) {
+            gate = readGate;
+        }
+        return gate == null ? readNow(work) : gate.thenCompose(v -> readNow(work));
+    }
+
+    private synchronized <T> CompletableFuture<T> readNow(Function<ReadTx, T> work) {
         try {
             return CompletableFuture.completedFuture(work.apply(this));
         } catch (RuntimeException e) {

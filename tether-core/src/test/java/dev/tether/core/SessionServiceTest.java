@@ -143,6 +143,32 @@ class SessionServiceTest {
         assertThat(service.get(alice, s.id()).join().state()).isEqualTo(SessionState.DISCONNECTED);
     }
 
+    /**
+     * Reproduction (CI, 50 concurrent {@code POST /sessions/ID/close}): one answer was neither the
+     * 202 nor a 409. A close planned with the session in the live map, and the session then closed
+     * and left the map before the plan looked again, so it was in neither the map nor the store's
+     * answer and the close said NOT_FOUND for a session that exists. Here the store's read is held
+     * while another close logs the session off; the held close must say "closed already".
+     */
+    @Test
+    void aSessionThatClosesWhileACloseIsPlannedIsClosedAlreadyNotMissing() {
+        long gone = newSession(alice).id();
+        pty.last().exit(0); // closed: only the store knows it, so planning a close of it reads the store
+        await().atMost(Duration.ofSeconds(5)).until(() -> service.get(alice, gone).join().state() == SessionState.CLOSED);
+        long closing = newSession(alice).id();
+
+        store.holdReads();
+        var held = service.close(admin, Selection.of(gone, closing), false);
+        service.close(admin, Selection.of(closing), true).join().completion().join();
+        store.releaseReads();
+
+        RequestRecord done = held.join().completion().join();
+        assertThat(done.targets()).extracting(TargetResult::id, TargetResult::result)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(gone, ResultCode.INVALID_STATE),
+                        org.assertj.core.groups.Tuple.tuple(closing, ResultCode.INVALID_STATE));
+        assertThat(done.targets().get(1).message()).isEqualTo("session " + closing + " (alice, sh) is closed already (logoff by root)");
+    }
+
     @Test
     void closeHangsUpFirstAndTheSessionIsClosedOnlyWhenTheProgramIsGone() {
         SessionInfo s = newSession(alice);
