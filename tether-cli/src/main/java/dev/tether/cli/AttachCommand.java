@@ -2,9 +2,9 @@ package dev.tether.cli;
 
 import dev.tether.client.ControlMessage;
 import dev.tether.client.TerminalConnection;
-import dev.tether.core.Ids;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.Ids;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -1,14 +1,14 @@
 package dev.tether.cli;
 
 import dev.tether.client.TetherClient;
-import dev.tether.core.Ids;
+import dev.tether.api.Ids;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Selection;
 import dev.tether.core.TargetResult;
 import dev.tether.core.TargetStatus;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.io.Console;
 import java.util.ArrayList;
 import java.util.List;

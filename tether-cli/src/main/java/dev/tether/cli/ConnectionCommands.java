@@ -2,11 +2,11 @@ package dev.tether.cli;
 
 import dev.tether.core.ConnectionInfo;
 import dev.tether.core.ConnectionQuery;
-import dev.tether.core.ConnectionState;
-import dev.tether.core.Ids;
+import dev.tether.api.ConnectionState;
+import dev.tether.api.Ids;
 import dev.tether.core.RequestRecord;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;

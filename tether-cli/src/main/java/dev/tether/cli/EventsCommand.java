@@ -2,8 +2,8 @@ package dev.tether.cli;
 
 import dev.tether.client.EventStream;
 import dev.tether.core.EventRecord;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.util.Map;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

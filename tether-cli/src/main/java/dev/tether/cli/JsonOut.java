@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.io.PrintWriter;
 
 /** {@code --json} output: the API's objects as the API spells them (ISO-8601 times, nulls kept). */

@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.core.Ids;
+import dev.tether.api.Ids;
 import dev.tether.core.MessageResult;
 import java.util.List;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.core.Ids;
+import dev.tether.api.Ids;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
 import dev.tether.core.TargetStatus;

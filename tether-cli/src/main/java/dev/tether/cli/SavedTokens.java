@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;

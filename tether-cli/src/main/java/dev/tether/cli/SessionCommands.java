@@ -1,9 +1,9 @@
 package dev.tether.cli;
 
-import dev.tether.core.Ids;
+import dev.tether.api.Ids;
 import dev.tether.core.NewSession;
 import dev.tether.core.SessionInfo;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

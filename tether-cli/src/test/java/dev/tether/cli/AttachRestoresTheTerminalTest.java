@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.client.TetherClient;
 import dev.tether.core.NewSession;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

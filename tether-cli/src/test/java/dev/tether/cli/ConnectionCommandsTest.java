@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
-import dev.tether.core.ConnectionState;
+import dev.tether.api.ConnectionState;
 import dev.tether.core.NewSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -10,7 +10,7 @@ import dev.tether.client.TetherClient;
 import dev.tether.core.Accounts.NewUser;
 import dev.tether.core.NewSession;
 import dev.tether.core.SessionInfo;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

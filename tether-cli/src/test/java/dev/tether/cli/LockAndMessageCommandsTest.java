@@ -7,7 +7,7 @@ import dev.tether.client.ControlMessage;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
 import dev.tether.core.NewSession;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

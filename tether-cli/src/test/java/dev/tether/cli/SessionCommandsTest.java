@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.client.TetherClient;
 import dev.tether.core.NewSession;
 import dev.tether.core.SessionInfo;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

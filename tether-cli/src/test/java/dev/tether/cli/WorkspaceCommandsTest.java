@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
-import dev.tether.core.ConnectionState;
+import dev.tether.api.ConnectionState;
 import dev.tether.core.NewSession;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

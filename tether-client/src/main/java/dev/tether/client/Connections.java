@@ -3,7 +3,7 @@ package dev.tether.client;
 import com.fasterxml.jackson.databind.JavaType;
 import dev.tether.core.ConnectionInfo;
 import dev.tether.core.ConnectionQuery;
-import dev.tether.core.Ids;
+import dev.tether.api.Ids;
 import dev.tether.core.RequestRecord;
 import java.util.ArrayList;
 import java.util.List;

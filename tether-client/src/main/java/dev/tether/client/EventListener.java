@@ -1,7 +1,7 @@
 package dev.tether.client;
 
 import dev.tether.core.EventRecord;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 
 /**
  * Hears events from {@link Events#subscribe}. Called on the subscription's own thread, one call at a

@@ -2,9 +2,9 @@ package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tether.core.ErrorBody;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ErrorBody;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;

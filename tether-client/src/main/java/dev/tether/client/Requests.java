@@ -1,11 +1,11 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
-import dev.tether.core.Ids;
+import dev.tether.api.Ids;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 

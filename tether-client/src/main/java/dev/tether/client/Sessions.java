@@ -2,7 +2,7 @@ package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tether.core.Ids;
+import dev.tether.api.Ids;
 import dev.tether.core.MessageResult;
 import dev.tether.core.NewSession;
 import dev.tether.core.RequestRecord;

@@ -1,11 +1,11 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tether.core.Ids;
-import dev.tether.core.ResultCode;
+import dev.tether.api.Ids;
+import dev.tether.api.ResultCode;
 import dev.tether.core.SessionInfo;
-import dev.tether.core.SessionState;
-import dev.tether.core.TetherException;
+import dev.tether.api.SessionState;
+import dev.tether.api.TetherException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;

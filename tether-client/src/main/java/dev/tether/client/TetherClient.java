@@ -2,9 +2,9 @@ package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
 import dev.tether.core.Accounts.NewUser;
-import dev.tether.core.Ids;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.Ids;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;

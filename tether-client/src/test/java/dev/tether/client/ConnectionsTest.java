@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.core.ConnectionInfo;
 import dev.tether.core.ConnectionQuery;
-import dev.tether.core.ConnectionState;
+import dev.tether.api.ConnectionState;
 import dev.tether.core.NewSession;
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.core.EventRecord;
 import dev.tether.core.NewSession;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.SessionInfo;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

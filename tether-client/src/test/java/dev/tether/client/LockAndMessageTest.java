@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.core.MessageResult;
 import dev.tether.core.NewSession;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Selection;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;

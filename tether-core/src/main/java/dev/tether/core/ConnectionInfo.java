@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionState;
+
 import java.time.Instant;
 
 /** A connection as the API shows it, with its MBN_ACTIVATION_STATE number. */

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionState;
+
 /** Which connections to list; null fields do not filter. */
 public record ConnectionQuery(Long sessionId, ConnectionState state, String workspaceId, String user) {
 

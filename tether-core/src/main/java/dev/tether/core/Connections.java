@@ -1,5 +1,13 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionState;
+
+import dev.tether.api.SessionState;
+
+import dev.tether.api.TetherException;
+
+import dev.tether.api.ResultCode;
+
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionState;
+
+import dev.tether.api.SessionState;
+
+import dev.tether.api.ResultCode;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

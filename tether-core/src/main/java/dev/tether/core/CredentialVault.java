@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
 /**
  * Seals and opens secrets at rest with an AEAD cipher. The associated data binds a sealed secret
  * to its owner (e.g. {@code alice/workspace-7}), so it cannot be moved to another record.

@@ -1,5 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
+import dev.tether.api.ResultCode;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
 /**
  * Starts programs in pseudo-terminals. One host serves every session of a server with a
  * fixed number of threads (one I/O loop), so the thread count does not grow with sessions.

@@ -1,5 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
+import dev.tether.api.ResultCode;
+
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;

@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
+import dev.tether.api.Ids;
+
+import dev.tether.api.ResultCode;
+
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;

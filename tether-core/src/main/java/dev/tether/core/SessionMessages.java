@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.api.SessionState;
+
+import dev.tether.api.TetherException;
+
+import dev.tether.api.ResultCode;
+
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.SessionState;
+
 import java.time.Instant;
 import java.util.List;
 

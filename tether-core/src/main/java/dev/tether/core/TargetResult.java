@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.ResultCode;
+
 /**
  * What a request did to one target.
  *

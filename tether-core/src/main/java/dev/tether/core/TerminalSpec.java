@@ -1,5 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
+import dev.tether.api.ResultCode;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

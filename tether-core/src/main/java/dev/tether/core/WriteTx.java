@@ -1,5 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
+import dev.tether.api.Ids;
+
 /** Writes available inside {@link Store#write}. Ids are assigned by the store and never reused. */
 public interface WriteTx extends ReadTx {
 

@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionState;
+
+import dev.tether.api.SessionState;
+
+import dev.tether.api.ResultCode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package dev.tether.pty;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Queue;

@@ -1,11 +1,11 @@
 package dev.tether.pty;
 
 import dev.tether.core.PtyHost;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Terminal;
 import dev.tether.core.TerminalListener;
 import dev.tether.core.TerminalSpec;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.lang.foreign.Arena;
 import java.util.HashSet;
 import java.util.List;

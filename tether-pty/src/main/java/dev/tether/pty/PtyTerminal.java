@@ -4,10 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.tether.core.Attachment;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Terminal;
 import dev.tether.core.TerminalListener;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import dev.tether.core.Viewer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

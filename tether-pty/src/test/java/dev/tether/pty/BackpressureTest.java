@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.core.Attachment;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Terminal;
 import dev.tether.core.TerminalSpec;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Terminal;
 import dev.tether.core.TerminalSpec;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;

@@ -2,9 +2,9 @@ package dev.tether.server;
 
 import dev.tether.core.Caller;
 import dev.tether.core.ClientHandle;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.SessionService;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;

@@ -1,8 +1,8 @@
 package dev.tether.server;
 
-import dev.tether.core.ErrorBody;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ErrorBody;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;

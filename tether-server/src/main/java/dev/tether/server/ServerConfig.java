@@ -1,7 +1,7 @@
 package dev.tether.server;
 
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;

@@ -1,8 +1,8 @@
 package dev.tether.server;
 
 import dev.tether.core.Caller;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;

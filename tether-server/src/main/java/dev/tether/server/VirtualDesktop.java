@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tether.core.Caller;
 import dev.tether.core.ConnectionQuery;
 import dev.tether.core.RequestRecord;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Selection;
 import dev.tether.core.SessionService;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -2,8 +2,8 @@ package dev.tether.server;
 
 import dev.tether.core.ClientTransport;
 import dev.tether.core.EndNotice;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.netty.buffer.Unpooled;

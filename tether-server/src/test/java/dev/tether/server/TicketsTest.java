@@ -104,9 +104,9 @@ class TicketsTest {
         for (int i = 0; i < Tickets.PER_USER; i++) {
             issued.add((String) tickets.issue(walt, "fingerprint").get("ticket"));
         }
-        var full = org.assertj.core.api.Assertions.catchThrowableOfType(dev.tether.core.TetherException.class,
+        var full = org.assertj.core.api.Assertions.catchThrowableOfType(dev.tether.api.TetherException.class,
                 () -> tickets.issue(walt, "fingerprint"));
-        assertThat(full.code()).isEqualTo(dev.tether.core.ResultCode.RATE_LIMITED);
+        assertThat(full.code()).isEqualTo(dev.tether.api.ResultCode.RATE_LIMITED);
         assertThat(full.retryAfter()).contains(java.time.Duration.ofSeconds(30));
         assertThat(tickets.issue(new dev.tether.core.Caller("vera", false, 0), "other")).containsKey("ticket");
 
@@ -114,7 +114,7 @@ class TicketsTest {
         assertThat(tickets.issue(walt, "fingerprint")).containsKey("ticket");
 
         clock.set(clock.get().plusSeconds(20));
-        var stillFull = org.assertj.core.api.Assertions.catchThrowableOfType(dev.tether.core.TetherException.class,
+        var stillFull = org.assertj.core.api.Assertions.catchThrowableOfType(dev.tether.api.TetherException.class,
                 () -> tickets.issue(walt, "fingerprint"));
         assertThat(stillFull.retryAfter()).contains(java.time.Duration.ofSeconds(10));
         clock.set(clock.get().plusSeconds(11));

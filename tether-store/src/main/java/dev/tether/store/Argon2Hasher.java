@@ -5,8 +5,8 @@ import com.password4j.Password;
 import com.password4j.SecureString;
 import com.password4j.types.Argon2;
 import dev.tether.core.PasswordHasher;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.util.Objects;
 
 /**

@@ -2,9 +2,9 @@ package dev.tether.store;
 
 import dev.tether.core.EventRecord;
 import dev.tether.core.ReadTx;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.Store;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import dev.tether.core.WriteTx;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.tether.store;
 
 import dev.tether.core.EventRecord;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import dev.tether.core.WriteTx;
 import java.sql.ResultSet;
 import java.sql.SQLException;

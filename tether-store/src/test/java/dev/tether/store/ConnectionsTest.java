@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.core.ConnectionQuery;
 import dev.tether.core.ConnectionRecord;
-import dev.tether.core.ConnectionState;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ConnectionState;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

@@ -3,12 +3,12 @@ package dev.tether.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.core.ConnectionRecord;
-import dev.tether.core.ConnectionState;
+import dev.tether.api.ConnectionState;
 import dev.tether.core.CredentialRecord;
 import dev.tether.core.CredentialState;
 import dev.tether.core.EventRecord;
 import dev.tether.core.SessionRecord;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import dev.tether.core.WorkspaceRecord;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -4,9 +4,9 @@ import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.SessionRecord;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.core.RequestRecord;
 import dev.tether.core.RequestStatus;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.TargetResult;
 import dev.tether.core.TargetStatus;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import dev.tether.core.TokenRecord;
 import dev.tether.core.UserRecord;
 import java.nio.file.Path;

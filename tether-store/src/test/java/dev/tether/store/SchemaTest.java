@@ -6,9 +6,9 @@ import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.SessionRecord;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

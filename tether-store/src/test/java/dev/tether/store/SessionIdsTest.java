@@ -6,10 +6,10 @@ import static dev.tether.store.Fixtures.raw;
 import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.SessionRecord;
-import dev.tether.core.SessionState;
-import dev.tether.core.TetherException;
+import dev.tether.api.SessionState;
+import dev.tether.api.TetherException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.core.CredentialRecord;
 import dev.tether.core.CredentialState;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import dev.tether.core.WorkspaceRecord;
 import dev.tether.core.WriteTx;
 import java.nio.file.Path;

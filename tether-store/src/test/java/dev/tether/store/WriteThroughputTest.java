@@ -6,7 +6,7 @@ import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.core.SessionRecord;
-import dev.tether.core.SessionState;
+import dev.tether.api.SessionState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

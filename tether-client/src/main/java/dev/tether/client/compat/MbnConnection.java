@@ -3,10 +3,10 @@ package dev.tether.client.compat;
 import dev.tether.client.AttachListener;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
-import dev.tether.core.ConnectionState;
-import dev.tether.core.Ids;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ConnectionState;
+import dev.tether.api.Ids;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 
 /**
  * IMbnConnection for Java: one connection to a session, connected and disconnected asynchronously.

@@ -1,7 +1,7 @@
 package dev.tether.client.compat;
 
-import dev.tether.core.ConnectionState;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ConnectionState;
+import dev.tether.api.ResultCode;
 
 /**
  * IMbnConnectionEvents for Java: the sink an {@link MbnConnectionPoint} calls, on its own thread, one

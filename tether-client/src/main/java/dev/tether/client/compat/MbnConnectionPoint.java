@@ -2,10 +2,10 @@ package dev.tether.client.compat;
 
 import dev.tether.client.Subscription;
 import dev.tether.client.TetherClient;
-import dev.tether.core.ConnectionState;
+import dev.tether.api.ConnectionState;
 import dev.tether.core.EventRecord;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;

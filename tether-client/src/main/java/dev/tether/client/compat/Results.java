@@ -1,10 +1,10 @@
 package dev.tether.client.compat;
 
 import dev.tether.core.RequestRecord;
-import dev.tether.core.ResultCode;
+import dev.tether.api.ResultCode;
 import dev.tether.core.TargetResult;
 import dev.tether.core.TargetStatus;
-import dev.tether.core.TetherException;
+import dev.tether.api.TetherException;
 
 /** How the facades turn a finished request into Windows-style outcomes. */
 final class Results {

@@ -1,8 +1,8 @@
 package dev.tether.client.compat;
 
 import dev.tether.client.TetherClient;
-import dev.tether.core.ResultCode;
-import dev.tether.core.TetherException;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import dev.tether.core.Workspaces.Start;
 import dev.tether.core.Workspaces.WorkspaceInfo;
 

@@ -1,4 +1,5 @@
-package dev.tether.core;
+package dev.tether.api;
+
 
 /** Ids of sessions, requests and events are uint32: 1..4294967295. */
 public final class Ids {

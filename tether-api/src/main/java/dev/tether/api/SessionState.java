@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 /**
  * Session states, numbered as Windows' WTS_CONNECTSTATE_CLASS so RDS tools map one to one.

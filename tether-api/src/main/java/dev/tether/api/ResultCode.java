@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 /**
  * The one status enum of Tether, used by the REST API, the CLI, the SDK and events.

@@ -1,4 +1,5 @@
-package dev.tether.core;
+package dev.tether.api;
+
 
 import java.time.Duration;
 import java.util.Objects;

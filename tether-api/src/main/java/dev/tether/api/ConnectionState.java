@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 /** Connection states, numbered as Windows' MBN_ACTIVATION_STATE so IMbnConnection tools map one to one. */
 public enum ConnectionState {

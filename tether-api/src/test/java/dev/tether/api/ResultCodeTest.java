@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,11 +36,5 @@ class ResultCodeTest {
             assertThatThrownBy(() -> Ids.parse("session", bad)).isInstanceOf(TetherException.class)
                     .hasMessageContaining("not a session id");
         }
-    }
-
-    @Test
-    void commandLinesQuoteWhatAShellWouldSplit() {
-        assertThat(SessionInfo.commandLine(List.of("bash", "-c", "echo it's"))).isEqualTo("bash -c 'echo it'\\''s'");
-        assertThat(SessionInfo.commandLine(List.of("/bin/ls", "-la"))).isEqualTo("/bin/ls -la");
     }
 }

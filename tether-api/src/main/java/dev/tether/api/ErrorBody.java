@@ -1,4 +1,5 @@
-package dev.tether.core;
+package dev.tether.api;
+
 
 /**
  * The body of every error answer: {@code {"error": NAME, "code": NUMBER, "message": SENTENCE}},
