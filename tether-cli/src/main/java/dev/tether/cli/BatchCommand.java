@@ -2,12 +2,12 @@ package dev.tether.cli;
 
 import dev.tether.client.TetherClient;
 import dev.tether.api.Ids;
-import dev.tether.core.RequestRecord;
-import dev.tether.core.RequestStatus;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.RequestStatus;
 import dev.tether.api.ResultCode;
-import dev.tether.core.Selection;
-import dev.tether.core.TargetResult;
-import dev.tether.core.TargetStatus;
+import dev.tether.api.Selection;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
 import java.io.Console;
 import java.util.ArrayList;

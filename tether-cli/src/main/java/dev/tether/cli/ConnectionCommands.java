@@ -1,10 +1,10 @@
 package dev.tether.cli;
 
-import dev.tether.core.ConnectionInfo;
-import dev.tether.core.ConnectionQuery;
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.Ids;
-import dev.tether.core.RequestRecord;
+import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.io.PrintWriter;

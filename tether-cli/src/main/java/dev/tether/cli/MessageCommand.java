@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.api.Ids;
-import dev.tether.core.MessageResult;
+import dev.tether.api.MessageResult;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

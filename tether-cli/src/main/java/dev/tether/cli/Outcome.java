@@ -1,8 +1,8 @@
 package dev.tether.cli;
 
-import dev.tether.core.RequestRecord;
-import dev.tether.core.RequestStatus;
-import dev.tether.core.TargetStatus;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.RequestStatus;
+import dev.tether.api.TargetStatus;
 
 /** How a command ends that submitted one request: print its id ({@code --no-wait}), or wait and report each target. */
 final class Outcome {

@@ -1,8 +1,8 @@
 package dev.tether.cli;
 
-import dev.tether.core.RequestRecord;
-import dev.tether.core.TargetResult;
-import dev.tether.core.TargetStatus;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
 import java.io.PrintWriter;
 import java.util.Locale;
 

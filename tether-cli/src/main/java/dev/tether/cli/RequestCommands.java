@@ -1,9 +1,9 @@
 package dev.tether.cli;
 
 import dev.tether.api.Ids;
-import dev.tether.core.RequestRecord;
-import dev.tether.core.RequestStatus;
-import dev.tether.core.TargetStatus;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.RequestStatus;
+import dev.tether.api.TargetStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
 import picocli.CommandLine.Command;

@@ -1,8 +1,8 @@
 package dev.tether.cli;
 
 import dev.tether.api.Ids;
-import dev.tether.core.NewSession;
-import dev.tether.core.SessionInfo;
+import dev.tether.api.NewSession;
+import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
 import java.io.PrintWriter;
 import java.util.ArrayList;

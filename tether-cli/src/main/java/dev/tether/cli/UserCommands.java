@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.core.Accounts.NewUser;
+import dev.tether.api.NewUser;
 import java.util.Arrays;
 import java.util.Map;
 import picocli.CommandLine.Command;

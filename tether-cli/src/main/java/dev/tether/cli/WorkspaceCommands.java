@@ -1,11 +1,10 @@
 package dev.tether.cli;
 
 import dev.tether.client.Workspaces.CredentialCleared;
-import dev.tether.core.ConnectionInfo;
-import dev.tether.core.RequestRecord;
-import dev.tether.core.Workspaces.Start;
-import dev.tether.core.Workspaces.Started;
-import dev.tether.core.Workspaces.WorkspaceInfo;
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.StartedWorkspace;
+import dev.tether.api.WorkspaceInfo;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Map;
@@ -55,9 +54,9 @@ final class WorkspaceCommands extends CommandGroup {
         @Override
         int run() {
             char[] password = Passwords.read("Password for " + userName + ": ", "password", err());
-            Started started;
+            StartedWorkspace started;
             try {
-                started = client().workspaces().start(new Start(id, friendlyName, userName, new String(password), timeoutMinutes,
+                started = client().workspaces().start(new dev.tether.api.StartWorkspace(id, friendlyName, userName, new String(password), timeoutMinutes,
                         clearOnLastResource, authenticated));
             } finally {
                 Arrays.fill(password, '\0');

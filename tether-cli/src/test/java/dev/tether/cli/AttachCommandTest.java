@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.client.TetherClient;
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
 import java.util.List;
 import java.util.Map;

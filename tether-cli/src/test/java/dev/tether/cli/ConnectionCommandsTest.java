@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

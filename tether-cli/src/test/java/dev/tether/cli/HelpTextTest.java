@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.api.StartWorkspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.client.ControlMessage;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
 import java.util.List;
 import java.util.Map;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.client.TetherClient;
-import dev.tether.core.MessageResult;
-import dev.tether.core.NewSession;
+import dev.tether.api.MessageResult;
+import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
 import java.time.Duration;
 import java.util.List;

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.client.TetherClient;
-import dev.tether.core.NewSession;
-import dev.tether.core.SessionInfo;
+import dev.tether.api.NewSession;
+import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -295,7 +295,7 @@ class SessionCommandsTest {
     @Test
     void requestGet_showsTheRequestAndEachTarget() {
         long id = sleeper();
-        long request = sdk.sessions().close(dev.tether.core.Selection.of(id)).id();
+        long request = sdk.sessions().close(dev.tether.api.Selection.of(id)).id();
         sdk.requests().await(request);
 
         var result = tether().run("request", "get", Long.toString(request));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tether.core.NewSession;
-import dev.tether.core.Selection;
+import dev.tether.api.NewSession;
+import dev.tether.api.Selection;
 
 /** The JSON bodies the SDK sends for core's request values; fields left at their defaults are not sent. */
 final class Bodies {

@@ -1,10 +1,10 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
-import dev.tether.core.ConnectionInfo;
-import dev.tether.core.ConnectionQuery;
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.ConnectionQuery;
 import dev.tether.api.Ids;
-import dev.tether.core.RequestRecord;
+import dev.tether.api.RequestRecord;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.tether.client;
 
-import dev.tether.core.RequestRecord;
+import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.util.concurrent.CompletableFuture;

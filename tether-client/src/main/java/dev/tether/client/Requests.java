@@ -2,8 +2,8 @@ package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
 import dev.tether.api.Ids;
-import dev.tether.core.RequestRecord;
-import dev.tether.core.RequestStatus;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.RequestStatus;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.time.Duration;

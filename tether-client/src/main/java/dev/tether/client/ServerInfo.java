@@ -1,6 +1,6 @@
 package dev.tether.client;
 
-import dev.tether.core.UserRecord;
+import dev.tether.api.UserRecord;
 import java.time.Instant;
 
 /**

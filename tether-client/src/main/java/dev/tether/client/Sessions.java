@@ -3,11 +3,11 @@ package dev.tether.client;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.api.Ids;
-import dev.tether.core.MessageResult;
-import dev.tether.core.NewSession;
-import dev.tether.core.RequestRecord;
-import dev.tether.core.Selection;
-import dev.tether.core.SessionInfo;
+import dev.tether.api.MessageResult;
+import dev.tether.api.NewSession;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.Selection;
+import dev.tether.api.SessionInfo;
 import java.time.Duration;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package dev.tether.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.api.Ids;
 import dev.tether.api.ResultCode;
-import dev.tether.core.SessionInfo;
+import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
 import dev.tether.api.TetherException;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
-import dev.tether.core.Accounts.NewUser;
+import dev.tether.api.NewUser;
 import dev.tether.api.Ids;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;

@@ -1,8 +1,8 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
-import dev.tether.core.Accounts.NewUser;
-import dev.tether.core.UserRecord;
+import dev.tether.api.NewUser;
+import dev.tether.api.UserRecord;
 import java.util.List;
 
 /** Users ({@code /users}): administrators add and list them; everyone sets their own password. */

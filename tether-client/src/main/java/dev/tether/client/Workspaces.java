@@ -3,12 +3,12 @@ package dev.tether.client;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tether.core.RequestRecord;
+import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.Workspaces.Start;
-import dev.tether.core.Workspaces.Started;
-import dev.tether.core.Workspaces.WorkspaceInfo;
+import dev.tether.api.StartWorkspace;
+import dev.tether.api.StartedWorkspace;
+import dev.tether.api.WorkspaceInfo;
 import java.util.List;
 
 /**
@@ -17,7 +17,7 @@ import java.util.List;
  * The stored secret is never returned by any call.
  */
 public final class Workspaces {
-    private static final JavaType STARTED = Json.type(Started.class);
+    private static final JavaType STARTED = Json.type(StartedWorkspace.class);
     private static final JavaType WORKSPACE = Json.type(WorkspaceInfo.class);
     private static final JavaType WORKSPACES = Json.listOf(WorkspaceInfo.class);
     private static final JavaType CLEARED = Json.type(CredentialCleared.class);
@@ -44,7 +44,7 @@ public final class Workspaces {
      * credentials) and returns a workspace token, shown this once; connections opened with that token
      * belong to the workspace. The credentials are deleted after {@code timeoutMinutes} (0: never).
      */
-    public Started start(Start start) {
+    public StartedWorkspace start(StartWorkspace start) {
         ObjectNode body = Json.object().put("id", start.id());
         if (start.friendlyName() != null) {
             body.put("friendlyName", start.friendlyName());

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
-import dev.tether.core.SessionInfo;
+import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
 import dev.tether.api.TetherException;
 import java.nio.charset.StandardCharsets;

@@ -3,12 +3,12 @@ package dev.tether.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tether.core.ConnectionInfo;
-import dev.tether.core.ConnectionQuery;
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.NewSession;
-import dev.tether.core.RequestRecord;
-import dev.tether.core.RequestStatus;
+import dev.tether.api.NewSession;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.RequestStatus;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.net.URI;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.core.EventRecord;
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
-import dev.tether.core.SessionInfo;
+import dev.tether.api.SessionInfo;
 import dev.tether.api.TetherException;
 import java.net.URI;
 import java.time.Duration;

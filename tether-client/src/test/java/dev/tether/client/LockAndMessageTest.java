@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.MessageResult;
-import dev.tether.core.NewSession;
+import dev.tether.api.MessageResult;
+import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
-import dev.tether.core.Selection;
+import dev.tether.api.Selection;
 import dev.tether.api.TetherException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.UserRecord;
+import dev.tether.api.NewUser;
 import dev.tether.api.TetherException;
 
 import dev.tether.api.ResultCode;
@@ -281,14 +283,6 @@ public final class Accounts {
 
     public CompletableFuture<Optional<UserRecord>> user(String name) {
         return store.read(tx -> tx.user(name));
-    }
-
-    /** A user and the token issued with it (shown once). */
-    public record NewUser(UserRecord user, String token) {
-        @Override
-        public String toString() { // never print the token
-            return "NewUser[user=" + user + "]";
-        }
     }
 
     private static void requireAdmin(Caller caller, String what) {

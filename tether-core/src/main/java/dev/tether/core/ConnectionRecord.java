@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionInfo;
 import dev.tether.api.ConnectionState;
 
 import java.time.Instant;
@@ -40,5 +41,11 @@ public record ConnectionRecord(
     public ConnectionRecord deactivated(Instant at, String reason, long in, long out) {
         return new ConnectionRecord(id, sessionId, user, application, workspaceId, clientName, remote,
                 ConnectionState.DEACTIVATED, connectedAt, at, reason, in, out);
+    }
+
+    /** The connection as the API shows it. */
+    public ConnectionInfo info() {
+        return new ConnectionInfo(id, sessionId, user, application, workspaceId, clientName, remote, state, state.code(),
+                connectedAt, disconnectedAt, disconnectReason, bytesIn, bytesOut);
     }
 }

@@ -1,5 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.api.TargetStatus;
+import dev.tether.api.TargetResult;
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.ConnectionQuery;
+
 import dev.tether.api.ConnectionState;
 
 import dev.tether.api.SessionState;
@@ -230,7 +235,7 @@ final class Connections {
         return store.read(tx -> tx.connections(scoped)).thenApply(found -> found.stream()
                 .map(this::current)
                 .filter(c -> caller.maySee(c.user()) && (query.state() == null || c.state() == query.state()))
-                .map(ConnectionInfo::of)
+                .map(ConnectionRecord::info)
                 .toList());
     }
 
@@ -245,7 +250,7 @@ final class Connections {
             if (c == null || !caller.maySee(c.user()) || !mayActOn(caller, c)) {
                 throw noConnection(id);
             }
-            return ConnectionInfo.of(c);
+            return c.info();
         });
     }
 

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.CredentialState;
+
 import java.time.Instant;
 
 /**

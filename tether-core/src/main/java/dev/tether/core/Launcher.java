@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.NewSession;
+
 import dev.tether.api.TetherException;
 
 import dev.tether.api.ResultCode;

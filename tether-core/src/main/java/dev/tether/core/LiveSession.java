@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.SessionInfo;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,7 +37,7 @@ final class LiveSession {
 
     SessionInfo info() {
         synchronized (this) {
-            return SessionInfo.of(record, clients.size());
+            return record.info(clients.size());
         }
     }
 

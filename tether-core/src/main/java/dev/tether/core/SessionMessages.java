@@ -1,5 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.api.TargetStatus;
+import dev.tether.api.TargetResult;
+import dev.tether.api.MessageResult;
+
 import dev.tether.api.SessionState;
 
 import dev.tether.api.TetherException;

@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
 
 import java.time.Instant;
@@ -54,5 +55,11 @@ public record SessionRecord(
 
     public SessionRecord closed(Instant at, Integer code, String reason) {
         return new SessionRecord(id, server, user, command, cols, rows, SessionState.CLOSED, locked, pid, createdAt, at, code, reason);
+    }
+
+    /** The session as the API shows it, with {@code connections} clients attached now. */
+    public SessionInfo info(int connections) {
+        return new SessionInfo(id, server, user, SessionInfo.commandLine(command), command, state, state.code(), locked,
+                connections, cols, rows, pid, createdAt, closedAt, exitCode, closeReason);
     }
 }

@@ -1,5 +1,16 @@
 package dev.tether.core;
 
+import dev.tether.api.NewSession;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.SessionInfo;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.RequestStatus;
+import dev.tether.api.TargetResult;
+import dev.tether.api.Selection;
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.MessageResult;
+import dev.tether.api.ConnectionQuery;
+
 import dev.tether.api.ConnectionState;
 
 import dev.tether.api.SessionState;
@@ -243,7 +254,7 @@ public final class SessionService implements AutoCloseable {
             if (now != null && caller.maySee(now.record.user())) {
                 return now.info();
             }
-            return found.filter(r -> caller.maySee(r.user())).map(r -> SessionInfo.of(r, 0))
+            return found.filter(r -> caller.maySee(r.user())).map(r -> r.info(0))
                     .orElseThrow(() -> notFound(id));
         });
     }
@@ -261,7 +272,7 @@ public final class SessionService implements AutoCloseable {
                 .filter(r -> caller.maySee(r.user()))
                 .map(r -> {
                     LiveSession s = live.get(r.id());
-                    return s != null ? s.info() : SessionInfo.of(r, 0);
+                    return s != null ? s.info() : r.info(0);
                 })
                 .toList());
     }

@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.StartWorkspace;
 import java.time.Instant;
 
 /**

@@ -1,5 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.CredentialState;
+import dev.tether.api.WorkspaceInfo;
+import dev.tether.api.StartedWorkspace;
+import dev.tether.api.StartWorkspace;
 import dev.tether.api.TetherException;
 
 import dev.tether.api.ResultCode;
@@ -47,29 +52,6 @@ public final class Workspaces {
         sessions.onConnectionEnded(this::connectionEnded);
     }
 
-    /** StartWorkspace's arguments. {@code password} is the secret; it is sealed at once and the array is not kept. */
-    public record Start(String id, String friendlyName, String userName, String password, Integer timeoutMinutes,
-                        Boolean clearCredsOnLastResource, Boolean credsAuthenticated) {
-        @Override
-        public String toString() { // never print the secret
-            return "Start[id=" + id + ", friendlyName=" + friendlyName + ", userName=" + userName + "]";
-        }
-    }
-
-    /** A workspace as the API shows it: never the secret. */
-    public record WorkspaceInfo(String id, String friendlyName, String user, Instant createdAt,
-                                CredentialState credentialState, String credentialUser, int timeoutMinutes,
-                                Instant expiresAt, boolean clearCredsOnLastResource, List<ConnectionInfo> connections) {
-    }
-
-    /** A started workspace and its token: connections opened with the token belong to the workspace. */
-    public record Started(WorkspaceInfo workspace, String token) {
-        @Override
-        public String toString() { // never print the token
-            return "Started[workspace=" + workspace.id() + "]";
-        }
-    }
-
     // ---------------------------------------------------------------- StartWorkspace
 
     /**
@@ -78,7 +60,7 @@ public final class Workspaces {
      * Unless {@code credsAuthenticated}, the credentials are stored but count only as
      * unauthenticated until {@link #onAuthenticated}.
      */
-    public CompletableFuture<Started> start(Caller caller, Start request) {
+    public CompletableFuture<StartedWorkspace> start(Caller caller, StartWorkspace request) {
         try {
             requireUserToken(caller, "start a workspace");
             String id = checkId(request.id());
@@ -128,7 +110,7 @@ public final class Workspaces {
                 tx.append(event("WorkspaceStarted", caller.user(), Map.of("workspaceId", id, "friendlyName", friendly,
                         "credentialState", credential.state().name(), "timeoutMinutes", timeout,
                         "restarted", existing.isPresent(), "by", caller.user())));
-                return new Started(info(w, Optional.of(credential)), token);
+                return new StartedWorkspace(info(w, Optional.of(credential)), token);
             });
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
@@ -313,7 +295,7 @@ public final class Workspaces {
     }
 
     private WorkspaceInfo info(WorkspaceRecord w, Optional<CredentialRecord> c) {
-        List<ConnectionInfo> live = sessions.liveConnections(w.user(), w.id()).stream().map(ConnectionInfo::of).toList();
+        List<ConnectionInfo> live = sessions.liveConnections(w.user(), w.id()).stream().map(ConnectionRecord::info).toList();
         return new WorkspaceInfo(w.id(), w.friendlyName(), w.user(), w.createdAt(),
                 c.map(CredentialRecord::state).orElse(CredentialState.NONE), c.map(CredentialRecord::userName).orElse(null),
                 c.map(CredentialRecord::timeoutMinutes).orElse(0), c.map(CredentialRecord::expiresAt).orElse(null),

@@ -1,5 +1,8 @@
 package dev.tether.core;
 
+import dev.tether.api.RequestRecord;
+import dev.tether.api.UserRecord;
+
 import dev.tether.api.TetherException;
 
 import dev.tether.api.Ids;

@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.api.RequestRecord;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.RequestStatus;
+import dev.tether.api.TargetResult;
+import dev.tether.api.ConnectionQuery;
+
 import dev.tether.api.ConnectionState;
 
 import dev.tether.api.SessionState;

@@ -1,5 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.api.NewSession;
+import dev.tether.api.Selection;
+import dev.tether.api.MessageResult;
+import dev.tether.api.UserRecord;
+
 import dev.tether.api.TetherException;
 
 import dev.tether.api.ResultCode;

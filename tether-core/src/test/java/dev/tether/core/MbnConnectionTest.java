@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.api.NewSession;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.Selection;
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.ConnectionQuery;
+
 import dev.tether.api.ConnectionState;
 
 import dev.tether.api.TetherException;

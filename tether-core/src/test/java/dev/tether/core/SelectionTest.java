@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Selection;
+
 import dev.tether.api.TetherException;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.SessionInfo;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -1,5 +1,13 @@
 package dev.tether.core;
 
+import dev.tether.api.NewSession;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.SessionInfo;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.RequestStatus;
+import dev.tether.api.TargetResult;
+import dev.tether.api.Selection;
+
 import dev.tether.api.SessionState;
 
 import dev.tether.api.TetherException;

@@ -1,5 +1,12 @@
 package dev.tether.core;
 
+import dev.tether.api.StartedWorkspace;
+import dev.tether.api.StartWorkspace;
+import dev.tether.api.CredentialState;
+
+import dev.tether.api.NewSession;
+import dev.tether.api.UserRecord;
+
 import dev.tether.api.ConnectionState;
 
 import dev.tether.api.TetherException;
@@ -64,8 +71,8 @@ class WorkspaceScriptableTest {
         sessions.close();
     }
 
-    Workspaces.Started startWorkspace(String id, String friendly, int timeout, boolean clearOnLast, boolean authenticated) {
-        return workspaces.start(alice, new Workspaces.Start(id, friendly, "alice", "s3cret-pass", timeout, clearOnLast, authenticated)).join();
+    StartedWorkspace startWorkspace(String id, String friendly, int timeout, boolean clearOnLast, boolean authenticated) {
+        return workspaces.start(alice, new StartWorkspace(id, friendly, "alice", "s3cret-pass", timeout, clearOnLast, authenticated)).join();
     }
 
     Caller withToken(String token) {
@@ -107,7 +114,7 @@ class WorkspaceScriptableTest {
 
     @Test
     void onAuthenticated_refusesCredentialsThatDoNotMatchTheAccount() {
-        workspaces.start(alice, new Workspaces.Start("ws1", "Work", "alice", "wrong-password", 0, false, false)).join();
+        workspaces.start(alice, new StartWorkspace("ws1", "Work", "alice", "wrong-password", 0, false, false)).join();
         assertThatThrownBy(() -> workspaces.onAuthenticated(alice, "ws1").join())
                 .hasMessageContaining("do not match the password of the account alice");
         assertThat(workspaces.isCredentialSpecified(alice, "ws1", false).join()).isFalse();

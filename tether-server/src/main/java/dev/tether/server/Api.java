@@ -1,14 +1,15 @@
 package dev.tether.server;
 
+import dev.tether.api.StartWorkspace;
 import dev.tether.core.Accounts;
 import dev.tether.core.Caller;
-import dev.tether.core.ConnectionQuery;
+import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.Ids;
-import dev.tether.core.NewSession;
-import dev.tether.core.RequestRecord;
+import dev.tether.api.NewSession;
+import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
-import dev.tether.core.Selection;
+import dev.tether.api.Selection;
 import dev.tether.core.SessionService;
 import dev.tether.api.TetherException;
 import dev.tether.core.Workspaces;
@@ -304,9 +305,9 @@ final class Api {
     }
 
     record StartBody(String id, String friendlyName, String userName, String password, Integer timeoutMinutes, Flags flags) {
-        Workspaces.Start toStart() {
+        StartWorkspace toStart() {
             Flags f = flags == null ? new Flags(false, false) : flags;
-            return new Workspaces.Start(id, friendlyName, userName, password, timeoutMinutes, f.clearCredsOnLastResource(),
+            return new StartWorkspace(id, friendlyName, userName, password, timeoutMinutes, f.clearCredsOnLastResource(),
                     f.credsAuthenticated());
         }
 

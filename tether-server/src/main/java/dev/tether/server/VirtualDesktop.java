@@ -2,10 +2,10 @@ package dev.tether.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tether.core.Caller;
-import dev.tether.core.ConnectionQuery;
-import dev.tether.core.RequestRecord;
+import dev.tether.api.ConnectionQuery;
+import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
-import dev.tether.core.Selection;
+import dev.tether.api.Selection;
 import dev.tether.core.SessionService;
 import dev.tether.api.TetherException;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.api.StartWorkspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.BeforeAll;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tether.api.ResultCode;
-import dev.tether.core.TargetResult;
+import dev.tether.api.TargetResult;
 import dev.tether.api.TetherException;
 import java.time.Instant;
 import java.time.ZoneOffset;

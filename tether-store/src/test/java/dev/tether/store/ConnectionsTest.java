@@ -6,7 +6,7 @@ import static dev.tether.store.Fixtures.connection;
 import static dev.tether.store.Fixtures.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.ConnectionQuery;
+import dev.tether.api.ConnectionQuery;
 import dev.tether.core.ConnectionRecord;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.ResultCode;

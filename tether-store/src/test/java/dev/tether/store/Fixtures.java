@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.core.ConnectionRecord;
 import dev.tether.api.ConnectionState;
 import dev.tether.core.CredentialRecord;
-import dev.tether.core.CredentialState;
+import dev.tether.api.CredentialState;
 import dev.tether.core.EventRecord;
 import dev.tether.core.SessionRecord;
 import dev.tether.api.SessionState;

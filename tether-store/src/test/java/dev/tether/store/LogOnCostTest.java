@@ -9,7 +9,7 @@ import dev.tether.core.PasswordChecks;
 import dev.tether.core.PasswordHasher;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.UserRecord;
+import dev.tether.api.UserRecord;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;

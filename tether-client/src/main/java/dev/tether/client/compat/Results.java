@@ -1,9 +1,9 @@
 package dev.tether.client.compat;
 
-import dev.tether.core.RequestRecord;
+import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
-import dev.tether.core.TargetResult;
-import dev.tether.core.TargetStatus;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
 
 /** How the facades turn a finished request into Windows-style outcomes. */

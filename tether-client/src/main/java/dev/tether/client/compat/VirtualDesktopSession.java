@@ -2,7 +2,7 @@ package dev.tether.client.compat;
 
 import dev.tether.client.TetherClient;
 import dev.tether.client.VirtualDesktop;
-import dev.tether.core.SessionInfo;
+import dev.tether.api.SessionInfo;
 import dev.tether.api.TetherException;
 import java.util.List;
 

@@ -3,8 +3,8 @@ package dev.tether.client.compat;
 import dev.tether.client.TetherClient;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.Workspaces.Start;
-import dev.tether.core.Workspaces.WorkspaceInfo;
+import dev.tether.api.StartWorkspace;
+import dev.tether.api.WorkspaceInfo;
 
 /**
  * IWorkspaceScriptable for Java: the workspace runtime's scripting interface, method for method, over
@@ -57,7 +57,7 @@ public final class WorkspaceScriptable {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "unknown flags 0x" + Integer.toHexString(flags & ~known)
                     + " for workspace " + workspaceId + "; known: WKS_FLAG_CLEAR_CREDS_ON_LAST_RESOURCE (0x1), WKS_FLAG_CREDS_AUTHENTICATED (0x4)");
         }
-        return client.workspaces().start(new Start(workspaceId, friendlyName, userName, password, timeoutMinutes,
+        return client.workspaces().start(new StartWorkspace(workspaceId, friendlyName, userName, password, timeoutMinutes,
                 (flags & WKS_FLAG_CLEAR_CREDS_ON_LAST_RESOURCE) != 0, (flags & WKS_FLAG_CREDS_AUTHENTICATED) != 0)).token();
     }
 

@@ -8,7 +8,7 @@ import dev.tether.client.Recorder;
 import dev.tether.client.TestServer;
 import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.nio.charset.StandardCharsets;

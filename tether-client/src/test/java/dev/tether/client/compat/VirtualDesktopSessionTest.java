@@ -9,7 +9,7 @@ import dev.tether.client.Recorder;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TestServer;
 import dev.tether.client.TetherClient;
-import dev.tether.core.NewSession;
+import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
 import dev.tether.api.SessionState;
 import dev.tether.api.TetherException;

@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 /** The state of one target of a request. SKIPPED targets (the caller's own session under {@code all}) do not fail the request. */
 public enum TargetStatus {

@@ -1,6 +1,6 @@
-package dev.tether.core;
+package dev.tether.api;
 
-import dev.tether.api.ConnectionState;
+
 
 import java.time.Instant;
 
@@ -20,10 +20,4 @@ public record ConnectionInfo(
         String disconnectReason,
         long bytesIn,
         long bytesOut) {
-
-    public static ConnectionInfo of(ConnectionRecord r) {
-        return new ConnectionInfo(r.id(), r.sessionId(), r.user(), r.application(), r.workspaceId(), r.clientName(),
-                r.remote(), r.state(), r.state().code(), r.connectedAt(), r.disconnectedAt(), r.disconnectReason(),
-                r.bytesIn(), r.bytesOut());
-    }
 }

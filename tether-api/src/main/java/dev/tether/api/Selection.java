@@ -1,10 +1,7 @@
-package dev.tether.core;
+package dev.tether.api;
 
-import dev.tether.api.TetherException;
 
-import dev.tether.api.Ids;
 
-import dev.tether.api.ResultCode;
 
 import java.util.Arrays;
 import java.util.Collection;

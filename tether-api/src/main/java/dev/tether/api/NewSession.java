@@ -1,8 +1,6 @@
-package dev.tether.core;
+package dev.tether.api;
 
-import dev.tether.api.TetherException;
 
-import dev.tether.api.ResultCode;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,12 +62,12 @@ public record NewSession(String command, List<String> args, Integer cols, Intege
     }
 
     /** The width to start with: {@code cols}, or the default. */
-    int colsOrDefault() {
+    public int colsOrDefault() {
         return orDefault(cols, DEFAULT_COLS);
     }
 
     /** The height to start with: {@code rows}, or the default. */
-    int rowsOrDefault() {
+    public int rowsOrDefault() {
         return orDefault(rows, DEFAULT_ROWS);
     }
 

@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 /** Whether a workspace has credentials, and whether they have been verified (OnAuthenticated). */
 public enum CredentialState {

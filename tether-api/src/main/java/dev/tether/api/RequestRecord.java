@@ -1,6 +1,5 @@
-package dev.tether.core;
+package dev.tether.api;
 
-import dev.tether.api.ResultCode;
 
 import java.time.Instant;
 import java.util.List;

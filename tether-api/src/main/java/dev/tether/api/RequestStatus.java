@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 /** Where a request is in its life. */
 public enum RequestStatus {

@@ -1,6 +1,5 @@
-package dev.tether.core;
+package dev.tether.api;
 
-import dev.tether.api.ConnectionState;
 
 /** Which connections to list; null fields do not filter. */
 public record ConnectionQuery(Long sessionId, ConnectionState state, String workspaceId, String user) {

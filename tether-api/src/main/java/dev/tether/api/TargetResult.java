@@ -1,6 +1,5 @@
-package dev.tether.core;
+package dev.tether.api;
 
-import dev.tether.api.ResultCode;
 
 /**
  * What a request did to one target.

@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.api;
 
 /**
  * What WTSSendMessage answers.

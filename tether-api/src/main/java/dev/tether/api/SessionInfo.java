@@ -1,6 +1,6 @@
-package dev.tether.core;
+package dev.tether.api;
 
-import dev.tether.api.SessionState;
+
 
 import java.time.Instant;
 import java.util.List;
@@ -33,12 +33,6 @@ public record SessionInfo(
 
     public SessionInfo {
         argv = List.copyOf(argv);
-    }
-
-    public static SessionInfo of(SessionRecord r, int connections) {
-        return new SessionInfo(r.id(), r.server(), r.user(), commandLine(r.command()), r.command(), r.state(),
-                r.state().code(), r.locked(), connections, r.cols(), r.rows(), r.pid(), r.createdAt(),
-                r.closedAt(), r.exitCode(), r.closeReason());
     }
 
     /** The program and arguments as one line, quoting arguments that need it. */
