@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.client.ControlMessage;
+import dev.tether.api.ControlMessage;
 import dev.tether.client.TerminalConnection;
 import dev.tether.api.Ids;
 import dev.tether.api.ResultCode;

@@ -1,11 +1,10 @@
 package dev.tether.cli;
 
 import dev.tether.client.EventStream;
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.util.Map;
-import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,7 +44,7 @@ final class EventsCommand extends ClientCommand {
     /** {@code 42  2026-11-21 01:02:03.123  SessionStateChanged  session 3  alice  from=INIT to=DISCONNECTED}. */
     static String line(EventRecord e) {
         var data = new StringBuilder();
-        for (Map.Entry<String, Object> field : new TreeMap<>(e.data()).entrySet()) {
+        for (Map.Entry<String, Object> field : e.data().fields().entrySet()) {
             if (!data.isEmpty()) {
                 data.append(' ');
             }

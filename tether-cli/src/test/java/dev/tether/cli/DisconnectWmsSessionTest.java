@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.client.AttachListener;
-import dev.tether.client.ControlMessage;
+import dev.tether.api.ControlMessage;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
 import dev.tether.api.NewUser;

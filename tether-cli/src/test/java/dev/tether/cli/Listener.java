@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.client.AttachListener;
-import dev.tether.client.ControlMessage;
+import dev.tether.api.ControlMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

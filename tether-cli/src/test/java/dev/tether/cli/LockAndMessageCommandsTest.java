@@ -3,7 +3,7 @@ package dev.tether.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.client.ControlMessage;
+import dev.tether.api.ControlMessage;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TetherClient;
 import dev.tether.api.NewSession;

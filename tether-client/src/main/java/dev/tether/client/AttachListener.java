@@ -1,5 +1,6 @@
 package dev.tether.client;
 
+import dev.tether.api.ControlMessage;
 import java.nio.ByteBuffer;
 
 /**

@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +10,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.tether.core.EventRecord;
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.io.ByteArrayOutputStream;
@@ -27,6 +29,7 @@ final class Json {
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL) // a code or state of a newer server
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 
@@ -84,30 +87,25 @@ final class Json {
     }
 
     /**
-     * An event, read by hand: {@link EventRecord} keeps its data in an immutable map, which refuses the
-     * nulls a JSON object may hold, so null-valued fields are left out.
+     * An event: its {@code data} as the record of its type, or {@link Event.Unknown} for a type this
+     * SDK does not know (a newer server).
      */
     static EventRecord event(String text) {
         try {
             JsonNode node = MAPPER.readTree(text);
-            Map<String, Object> data = new LinkedHashMap<>();
-            JsonNode dataNode = node.path("data");
-            if (dataNode.isObject()) {
-                dataNode.properties().forEach(field -> {
-                    if (!field.getValue().isNull()) {
-                        data.put(field.getKey(), MAPPER.convertValue(field.getValue(), Object.class));
-                    }
-                });
-            }
+            String type = node.path("type").asText();
+            JsonNode data = node.path("data").isObject() ? node.path("data") : MAPPER.createObjectNode();
+            Class<? extends Event> known = Event.classOf(type);
+            Event event = known != null ? MAPPER.treeToValue(data, known)
+                    : new Event.Unknown(type, MAPPER.convertValue(data, new TypeReference<Map<String, Object>>() { }));
             JsonNode session = node.path("sessionId");
             JsonNode at = node.path("at");
             return new EventRecord(
                     node.path("id").asLong(),
-                    node.path("type").asText(),
                     at.isTextual() ? Instant.parse(at.asText()) : null,
                     session.isNumber() ? session.asLong() : null,
                     node.path("user").isTextual() ? node.path("user").asText() : null,
-                    data);
+                    event);
         } catch (IOException | RuntimeException e) {
             throw new TetherException(ResultCode.INTERNAL, "an event from the server is not what the API promises: "
                     + firstLine(e.getMessage()));

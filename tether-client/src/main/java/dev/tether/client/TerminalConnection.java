@@ -1,6 +1,7 @@
 package dev.tether.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import dev.tether.api.ControlMessage;
 import dev.tether.api.Ids;
 import dev.tether.api.ResultCode;
 import dev.tether.api.SessionInfo;
@@ -263,13 +264,7 @@ public final class TerminalConnection implements AutoCloseable {
     private TetherException endedBeforeActivation(ControlMessage.Closed reason) {
         ControlMessage.Error error = lastError;
         if (error != null) {
-            ResultCode code;
-            try {
-                code = ResultCode.valueOf(error.error());
-            } catch (IllegalArgumentException newerServer) {
-                code = ResultCode.INTERNAL;
-            }
-            return new TetherException(code, error.message());
+            return new TetherException(error.error() != null ? error.error() : ResultCode.INTERNAL, error.message());
         }
         return switch (reason.kind()) {
             case ControlMessage.Closed.LOST -> new TetherException(ResultCode.SERVER_UNREACHABLE,
@@ -282,25 +277,11 @@ public final class TerminalConnection implements AutoCloseable {
     }
 
     private void control(String text) {
-        ControlMessage message;
+        ControlMessage.ToClient message;
         try {
-            JsonNode node = Json.MAPPER.readTree(text);
-            String type = node.path("type").asText();
-            message = switch (type) {
-                case "connecting" -> new ControlMessage.Connecting(node.path("connectionId").asLong(), node.path("requestId").asLong());
-                case "attached" -> new ControlMessage.Attached(node.path("sessionId").asLong(),
-                        node.path("connectionId").asLong(node.path("clientId").asLong()), node.path("requestId").asLong(),
-                        node.path("cols").asInt(), node.path("rows").asInt());
-                case "resize" -> new ControlMessage.Resize(node.path("cols").asInt(), node.path("rows").asInt());
-                case "lock" -> new ControlMessage.Lock(node.path("message").asText(""));
-                case "unlock" -> new ControlMessage.Unlock();
-                case "message" -> new ControlMessage.Message(node.path("messageId").asLong(), node.path("title").asText(""),
-                        node.path("text").asText(""), node.path("timeoutSeconds").asInt());
-                case "closed" -> new ControlMessage.Closed(node.path("kind").asText("ended"),
-                        node.path("reason").asText(""), node.path("exitCode").isNumber() ? node.path("exitCode").asInt() : null);
-                case "error" -> new ControlMessage.Error(node.path("error").asText("INTERNAL"), node.path("message").asText(""));
-                default -> new ControlMessage.Other(type, text);
-            };
+            message = Json.MAPPER.readValue(text, ControlMessage.ToClient.class);
+        } catch (InvalidTypeIdException newer) {
+            message = new ControlMessage.Other(newer.getTypeId(), text);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "unreadable control message from session " + sessionId + ": " + Json.firstLine(e.getMessage()));
             return;

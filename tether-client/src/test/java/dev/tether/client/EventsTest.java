@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
 import dev.tether.api.SessionInfo;

@@ -1,5 +1,6 @@
 package dev.tether.client;
 
+import dev.tether.api.ControlMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.tether.client;
 
+import dev.tether.api.ControlMessage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

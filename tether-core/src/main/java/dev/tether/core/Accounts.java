@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.UserRecord;
 import dev.tether.api.NewUser;
 import dev.tether.api.TetherException;
@@ -73,7 +75,7 @@ public final class Accounts {
         return checks().thenCompose(checks -> checks.hash(callerOrigin(caller), password)).thenCompose(hash -> store.write(tx -> {
             UserRecord u = tx.user(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND, "no user " + name + " on this server"));
             tx.setPasswordHash(u.id(), hash);
-            tx.append(new EventRecord(0, "UserPasswordSet", clock.instant(), null, name, Map.of("name", name, "by", caller.user())));
+            tx.append(new EventRecord(clock.instant(), null, name, new Event.UserPasswordSet(name, caller.user())));
             return null;
         }));
     }
@@ -101,7 +103,7 @@ public final class Accounts {
                     String token = newToken();
                     return store.write(tx -> {
                         tx.insertToken(new TokenRecord(0, user.id(), hash(token), null, clock.instant()));
-                        tx.append(new EventRecord(0, "UserLoggedIn", clock.instant(), null, name, Map.of("name", name)));
+                        tx.append(new EventRecord(clock.instant(), null, name, new Event.UserLoggedIn(name)));
                         return new NewUser(user, token);
                     });
                 });
@@ -292,8 +294,7 @@ public final class Accounts {
     }
 
     private EventRecord userCreated(UserRecord user, Caller by) {
-        return new EventRecord(0, "UserCreated", clock.instant(), null, user.name(),
-                Map.of("name", user.name(), "admin", user.admin(), "by", by.user()));
+        return new EventRecord(clock.instant(), null, user.name(), new Event.UserCreated(user.name(), user.admin(), by.user()));
     }
 
     static String newToken() {

@@ -1,9 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import java.time.InstantSource;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -49,22 +49,15 @@ final class Changes {
         });
     }
 
-    EventRecord event(String type, SessionRecord s, Map<String, Object> data) {
-        return new EventRecord(0, type, clock.instant(), s.id(), s.user(), data);
+    EventRecord event(SessionRecord s, Event data) {
+        return new EventRecord(clock.instant(), s.id(), s.user(), data);
     }
 
-    EventRecord connectionEvent(String type, ConnectionRecord c, Map<String, Object> data) {
-        return new EventRecord(0, type, clock.instant(), c.sessionId(), c.user(), data);
+    EventRecord connectionEvent(ConnectionRecord c, Event data) {
+        return new EventRecord(clock.instant(), c.sessionId(), c.user(), data);
     }
 
     EventRecord stateChanged(SessionRecord from, SessionRecord to, String reason, String by) {
-        var data = new LinkedHashMap<String, Object>();
-        data.put("from", from.state().name());
-        data.put("to", to.state().name());
-        data.put("fromCode", from.state().code());
-        data.put("toCode", to.state().code());
-        data.put("reason", reason);
-        data.put("by", by);
-        return event("SessionStateChanged", to, data);
+        return event(to, new Event.SessionStateChanged(from.state(), to.state(), from.state().code(), to.state().code(), reason, by));
     }
 }

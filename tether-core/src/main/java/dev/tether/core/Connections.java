@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TargetResult;
 import dev.tether.api.ConnectionInfo;
@@ -106,8 +108,7 @@ final class Connections {
                 connections.remove(failed.id());
                 store.write(tx -> {
                     tx.updateConnection(failed);
-                    tx.append(changes.connectionEvent("ConnectComplete", failed, Map.of("connectionId", failed.id(),
-                            "requestId", client.requestId, "status", ResultCode.INVALID_STATE.name())));
+                    tx.append(changes.connectionEvent(failed, new Event.ConnectComplete(failed.id(), client.requestId, ResultCode.INVALID_STATE)));
                     return null;
                 });
                 requests.finish(client.requestId, 0, target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, why));
@@ -129,10 +130,9 @@ final class Connections {
             }
             ConnectionRecord activated = client.record.withState(ConnectionState.ACTIVATED);
             client.record = activated;
-            events.add(changes.event("ClientAttached", next, Map.of("clientId", activated.id(), "client", String.valueOf(activated.clientName()),
-                    "remote", String.valueOf(activated.remote()), "clients", s.clients.size(), "by", caller.user())));
-            events.add(changes.connectionEvent("ConnectComplete", activated, Map.of("connectionId", activated.id(),
-                    "requestId", client.requestId, "status", ResultCode.OK.name())));
+            events.add(changes.event(next, new Event.ClientAttached(activated.id(), activated.clientName(), activated.remote(),
+                    s.clients.size(), caller.user())));
+            events.add(changes.connectionEvent(activated, new Event.ConnectComplete(activated.id(), client.requestId, ResultCode.OK)));
             if (next.state() != SessionState.ACTIVE) {
                 SessionRecord active = next.withState(SessionState.ACTIVE);
                 events.add(changes.stateChanged(next, active, "client attached", caller.user()));
@@ -189,8 +189,7 @@ final class Connections {
             client.detach();
             var events = new ArrayList<EventRecord>();
             ConnectionRecord gone = deactivate(client, reason, events, null);
-            events.add(changes.event("ClientDetached", s.record, Map.of("clientId", client.id(), "reason", reason,
-                    "clients", s.clients.size(), "by", "system")));
+            events.add(changes.event(s.record, new Event.ClientDetached(client.id(), reason, s.clients.size(), "system")));
             SessionRecord next = s.record;
             if (s.clients.isEmpty() && next.state() == SessionState.ACTIVE) {
                 next = next.withState(SessionState.DISCONNECTED);
@@ -210,11 +209,10 @@ final class Connections {
         client.record = done;
         connections.remove(done.id());
         if (requestId != null) {
-            events.add(changes.connectionEvent("DisconnectComplete", done, Map.of("connectionId", done.id(), "requestId", requestId,
-                    "status", ResultCode.OK.name(), "reason", reason)));
+            events.add(changes.connectionEvent(done, new Event.DisconnectComplete(done.id(), requestId, ResultCode.OK, reason)));
         } else {
-            events.add(changes.connectionEvent("ConnectStateChange", done, Map.of("connectionId", done.id(),
-                    "state", ConnectionState.DEACTIVATED.name(), "stateCode", ConnectionState.DEACTIVATED.code(), "reason", reason)));
+            events.add(changes.connectionEvent(done, new Event.ConnectStateChange(done.id(), ConnectionState.DEACTIVATED,
+                    ConnectionState.DEACTIVATED.code(), reason)));
         }
         return done;
     }
@@ -405,8 +403,7 @@ final class Connections {
         c.detach();
         c.record = c.record.withState(ConnectionState.DEACTIVATING);
         var events = new ArrayList<EventRecord>();
-        events.add(changes.event("ClientDetached", s.record, Map.of("clientId", c.id(), "reason", reason,
-                "clients", s.clients.size(), "by", by)));
+        events.add(changes.event(s.record, new Event.ClientDetached(c.id(), reason, s.clients.size(), by)));
         if (s.clients.isEmpty() && s.record.state() == SessionState.ACTIVE) {
             SessionRecord next = s.record.withState(SessionState.DISCONNECTED);
             events.add(changes.stateChanged(s.record, next, reason, by));

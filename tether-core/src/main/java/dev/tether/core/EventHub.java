@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.EventRecord;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;

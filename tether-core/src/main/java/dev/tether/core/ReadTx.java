@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
 import dev.tether.api.UserRecord;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.RequestStatus;
@@ -193,7 +195,7 @@ final class RequestBook {
     /** Stores a completed request and its RequestCompleted event. */
     static void store(WriteTx tx, RequestRecord done) {
         tx.updateRequest(done);
-        tx.append(new EventRecord(0, "RequestCompleted", done.completedAt(), null, done.user(), summary(done)));
+        tx.append(new EventRecord(done.completedAt(), null, done.user(), summary(done)));
     }
 
     private void complete(Running r) {
@@ -224,12 +226,11 @@ final class RequestBook {
         return ResultCode.OK;
     }
 
-    static Map<String, Object> summary(RequestRecord r) {
+    static Event.RequestCompleted summary(RequestRecord r) {
         long done = r.targets().stream().filter(t -> t.status() == TargetStatus.DONE).count();
         long failed = r.targets().stream().filter(t -> t.status() == TargetStatus.FAILED).count();
         long skipped = r.targets().stream().filter(t -> t.status() == TargetStatus.SKIPPED).count();
-        return Map.of("requestId", r.id(), "operation", r.operation(), "result", r.result().name(),
-                "done", done, "failed", failed, "skipped", skipped);
+        return new Event.RequestCompleted(r.id(), r.operation(), r.result(), done, failed, skipped);
     }
 
     /** The request as it stands: from memory while running, else from the store. */

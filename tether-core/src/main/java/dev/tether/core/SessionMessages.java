@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TargetResult;
 import dev.tether.api.MessageResult;
@@ -49,8 +50,8 @@ final class SessionMessages {
                 return CompletableFuture.completedFuture(target.finish(TargetStatus.DONE, ResultCode.OK,
                         target.description() + " was locked already; its lock screen now says the new message"));
             }
-            return changes.change(s, s.record.withLocked(true), List.of(changes.event("SessionLocked", s.record,
-                    Map.of("message", message, "by", caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE,
+            return changes.change(s, s.record.withLocked(true), List.of(changes.event(s.record,
+                    new Event.SessionLocked(message, caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE,
                     ResultCode.OK, target.description() + " locked"));
         }
     }
@@ -64,8 +65,8 @@ final class SessionMessages {
             s.lockMessage = null;
             s.clients.forEach(c -> c.transport.unlocked()); // first: the held output follows the unlock message
             s.terminal.hold(false);
-            return changes.change(s, s.record.withLocked(false), List.of(changes.event("SessionUnlocked", s.record,
-                    Map.of("by", caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE, ResultCode.OK,
+            return changes.change(s, s.record.withLocked(false), List.of(changes.event(s.record,
+                    new Event.SessionUnlocked(caller.user())))).thenApply(v -> target.finish(TargetStatus.DONE, ResultCode.OK,
                     target.description() + " unlocked"));
         }
     }
@@ -99,8 +100,8 @@ final class SessionMessages {
             }
             long limit = timeoutSeconds == 0 ? 3600 : timeoutSeconds;
             acknowledged.orTimeout(limit, TimeUnit.SECONDS).whenComplete((v, e) -> pendingMessages.remove(messageId));
-            store.write(tx -> tx.append(changes.event("SessionMessageSent", s.record, Map.of("messageId", messageId, "title", title,
-                    "clients", shown, "wait", wait, "by", caller.user()))));
+            store.write(tx -> tx.append(changes.event(s.record,
+                    new Event.SessionMessageSent(messageId, title, shown, wait, caller.user()))));
             if (!wait) {
                 return CompletableFuture.completedFuture(new MessageResult(messageId, "ASYNC", MessageResult.IDASYNC, shown));
             }

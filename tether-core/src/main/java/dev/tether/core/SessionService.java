@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.SessionInfo;
@@ -134,9 +136,8 @@ public final class SessionService implements AutoCloseable {
                 if (c.state() != ConnectionState.DEACTIVATED) {
                     ConnectionRecord done = c.deactivated(clock.instant(), CrashRecovery.REASON, c.bytesIn(), c.bytesOut());
                     tx.updateConnection(done);
-                    tx.append(changes.connectionEvent("ConnectStateChange", done, Map.of("connectionId", done.id(),
-                            "state", ConnectionState.DEACTIVATED.name(), "stateCode", ConnectionState.DEACTIVATED.code(),
-                            "reason", CrashRecovery.REASON)));
+                    tx.append(changes.connectionEvent(done, new Event.ConnectStateChange(done.id(), ConnectionState.DEACTIVATED,
+                            ConnectionState.DEACTIVATED.code(), CrashRecovery.REASON)));
                 }
             }
             int crashed = 0;
@@ -147,15 +148,14 @@ public final class SessionService implements AutoCloseable {
                 }
                 SessionRecord closed = s.closed(clock.instant(), null, CrashRecovery.REASON);
                 tx.updateSession(closed);
-                tx.append(changes.event("SessionClosed", closed, Map.of("from", s.state().name(), "to", "CLOSED",
-                        "reason", CrashRecovery.REASON, "by", "system")));
+                tx.append(changes.event(closed, new Event.SessionClosed(s.state(), SessionState.CLOSED, null, CrashRecovery.REASON, "system")));
                 crashed++;
             }
             if (requests > 0) {
                 LOG.warning(requests + " request(s) a previous run left running are completed (server crashed)");
             }
-            tx.append(new EventRecord(0, "ServerStarted", clock.instant(), null, "system",
-                    Map.of("name", settings.serverName(), "url", url, "recoveredSessions", crashed, "recoveredRequests", requests)));
+            tx.append(new EventRecord(clock.instant(), null, "system",
+                    new Event.ServerStarted(settings.serverName(), url, crashed, requests)));
             return crashed;
         });
     }
@@ -231,7 +231,7 @@ public final class SessionService implements AutoCloseable {
             s.terminal = terminal;
             SessionRecord next = r.withPid(terminal.pid()).withState(SessionState.DISCONNECTED);
             started = changes.change(s, next, List.of(
-                    changes.event("SessionCreated", r, Map.of("command", SessionInfo.commandLine(r.command()), "by", by)),
+                    changes.event(r, new Event.SessionCreated(SessionInfo.commandLine(r.command()), by)),
                     changes.stateChanged(r, next, "started", "system")));
             if (s.exitedBeforeStart != null) {
                 exited(s, s.exitedBeforeStart); // recorded after the start it follows
@@ -685,13 +685,13 @@ public final class SessionService implements AutoCloseable {
             for (Client c : s.clients) {
                 c.detach();
                 ended.add(connections.deactivate(c, reason, events, null));
-                events.add(changes.event("ClientDetached", s.record, Map.of("clientId", c.id(), "reason", reason, "clients", 0, "by", "system")));
+                events.add(changes.event(s.record, new Event.ClientDetached(c.id(), reason, 0, "system")));
                 c.transport.end(EndNotice.ended(reason, exitCode));
             }
             s.clients.clear();
             SessionRecord closed = s.record.closed(clock.instant(), exitCode, reason);
-            events.add(changes.event("SessionClosed", closed, Map.of("from", s.record.state().name(), "to", "CLOSED",
-                    "exitCode", exitCode, "reason", reason, "by", reason.startsWith("logoff by ") ? reason.substring(10) : "system")));
+            events.add(changes.event(closed, new Event.SessionClosed(s.record.state(), SessionState.CLOSED, exitCode, reason,
+                    reason.startsWith("logoff by ") ? reason.substring(10) : "system")));
             changes.change(s, closed, events, tx -> ended.forEach(tx::updateConnection)).whenComplete((v, e) -> {
                 ended.forEach(connections::ended);
                 live.remove(s.id);
@@ -758,8 +758,8 @@ public final class SessionService implements AutoCloseable {
         }
         requests.abandonAll(ResultCode.CANCELLED, "the server stopped first");
         try {
-            store.write(tx -> tx.append(new EventRecord(0, "ServerStopped", clock.instant(), null, "system",
-                    Map.of("name", settings.serverName(), "closedSessions", sessions.size())))).get(10, TimeUnit.SECONDS);
+            store.write(tx -> tx.append(new EventRecord(clock.instant(), null, "system",
+                    new Event.ServerStopped(settings.serverName(), sessions.size())))).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.log(Level.WARNING, "could not record ServerStopped", e);
         }

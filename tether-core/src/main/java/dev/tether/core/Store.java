@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.EventRecord;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.CredentialState;
 import dev.tether.api.WorkspaceInfo;
@@ -107,9 +109,8 @@ public final class Workspaces {
                 tx.insertWorkspace(w);
                 tx.putCredential(credential);
                 String token = accounts.issueWorkspaceToken(tx, caller.user(), id);
-                tx.append(event("WorkspaceStarted", caller.user(), Map.of("workspaceId", id, "friendlyName", friendly,
-                        "credentialState", credential.state().name(), "timeoutMinutes", timeout,
-                        "restarted", existing.isPresent(), "by", caller.user())));
+                tx.append(event(caller.user(), new Event.WorkspaceStarted(id, friendly, credential.state(), timeout,
+                        existing.isPresent(), caller.user())));
                 return new StartedWorkspace(info(w, Optional.of(credential)), token);
             });
         } catch (TetherException e) {
@@ -151,7 +152,7 @@ public final class Workspaces {
             CredentialRecord current = liveCredential(tx, user, id).orElseThrow(() -> noCredentials(id));
             CredentialRecord verified = current.withState(CredentialState.AUTHENTICATED, expiry(clock.instant(), current.timeoutMinutes()));
             tx.putCredential(verified);
-            tx.append(event("WorkspaceAuthenticated", user, Map.of("workspaceId", id, "by", user)));
+            tx.append(event(user, new Event.WorkspaceAuthenticated(id, user)));
             return info(tx.workspace(user, id).orElseThrow(() -> noWorkspace(id)), Optional.of(verified));
         }));
     }
@@ -183,7 +184,7 @@ public final class Workspaces {
             if (!active) {
                 tx.deleteWorkspace(user, id);
             }
-            tx.append(event("WorkspaceCredentialCleared", user, Map.of("workspaceId", id, "workspaceRemoved", !active, "by", user)));
+            tx.append(event(user, new Event.WorkspaceCredentialCleared(id, !active, user, null)));
             return Map.of("workspaceId", id, "credentialsDeleted", true, "workspaceRemoved", !active);
         });
     }
@@ -206,7 +207,7 @@ public final class Workspaces {
             accounts.revokeWorkspaceTokens(tx, user, id);
             tx.deleteWorkspace(user, id);
             List<Long> ids = sessions.liveConnections(user, id).stream().map(ConnectionRecord::id).toList();
-            tx.append(event("WorkspaceDisconnected", user, Map.of("workspaceId", id, "connections", ids.size(), "by", user)));
+            tx.append(event(user, new Event.WorkspaceDisconnected(id, ids.size(), user)));
             return ids;
         }).thenCompose(ids -> sessions.disconnectConnections(caller, "disconnect-workspace", ids,
                 "workspace " + id + " disconnected by " + user)).thenApply(submitted -> {
@@ -264,8 +265,7 @@ public final class Workspaces {
             List<CredentialRecord> expired = tx.expiredCredentials(now);
             for (CredentialRecord c : expired) {
                 tx.deleteCredential(c.user(), c.workspaceId());
-                tx.append(event("WorkspaceCredentialExpired", c.user(), Map.of("workspaceId", c.workspaceId(),
-                        "timeoutMinutes", c.timeoutMinutes())));
+                tx.append(event(c.user(), new Event.WorkspaceCredentialExpired(c.workspaceId(), c.timeoutMinutes())));
             }
             return expired.size();
         });
@@ -280,8 +280,7 @@ public final class Workspaces {
             var w = tx.workspace(c.user(), c.workspaceId());
             if (w.isPresent() && w.get().clearCredsOnLastResource() && tx.credential(c.user(), c.workspaceId()).isPresent()) {
                 tx.deleteCredential(c.user(), c.workspaceId());
-                tx.append(event("WorkspaceCredentialCleared", c.user(), Map.of("workspaceId", c.workspaceId(),
-                        "workspaceRemoved", false, "by", "system", "reason", "last connection ended")));
+                tx.append(event(c.user(), new Event.WorkspaceCredentialCleared(c.workspaceId(), false, "system", "last connection ended")));
             }
             return null;
         });
@@ -339,8 +338,8 @@ public final class Workspaces {
         }
     }
 
-    private EventRecord event(String type, String user, Map<String, Object> data) {
-        return new EventRecord(0, type, clock.instant(), null, user, new LinkedHashMap<>(data));
+    private EventRecord event(String user, Event data) {
+        return new EventRecord(clock.instant(), null, user, data);
     }
 
     private static TetherException noWorkspace(String id) {

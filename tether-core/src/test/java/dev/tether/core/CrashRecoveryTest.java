@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.RequestStatus;
@@ -70,8 +72,7 @@ class CrashRecoveryTest {
         assertThat(done.targets().get(1).status()).isEqualTo(TargetStatus.FAILED);
         EventRecord event = store.events(0, 10).getLast();
         assertThat(event.type()).isEqualTo("RequestCompleted");
-        assertThat(event.data()).containsEntry("requestId", done.id()).containsEntry("result", "CANCELLED")
-                .containsEntry("skipped", 1L).containsEntry("failed", 1L);
+        assertThat(event.data()).isEqualTo(new Event.RequestCompleted(done.id(), done.operation(), ResultCode.CANCELLED, 0, 1, 1));
     }
 
     private RequestRecord recover(String operation, List<TargetResult> targets) {

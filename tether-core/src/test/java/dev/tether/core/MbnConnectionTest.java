@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.Selection;
@@ -58,8 +60,7 @@ class MbnConnectionTest {
         assertThat(client.told.getFirst()).isEqualTo("connecting " + handle.id() + " " + handle.requestId());
         assertThat(client.told).last().isEqualTo("activated " + handle.id());
         EventRecord complete = lastEvent("ConnectComplete");
-        assertThat(complete.data()).containsEntry("connectionId", handle.id()).containsEntry("requestId", handle.requestId())
-                .containsEntry("status", "OK");
+        assertThat(complete.data()).isEqualTo(new Event.ConnectComplete(handle.id(), handle.requestId(), ResultCode.OK));
         ConnectionInfo c = service.connection(alice, handle.id()).join();
         assertThat(c.state()).isEqualTo(ConnectionState.ACTIVATED);
         assertThat(c.stateCode()).isEqualTo(1);
@@ -73,8 +74,11 @@ class MbnConnectionTest {
         assertThat(submitted.request().id()).isPositive().isNotEqualTo(handle.requestId());
         submitted.completion().join();
         EventRecord complete = lastEvent("DisconnectComplete");
-        assertThat(complete.data()).containsEntry("connectionId", handle.id())
-                .containsEntry("requestId", submitted.request().id()).containsEntry("status", "OK");
+        assertThat(complete.data()).isInstanceOfSatisfying(Event.DisconnectComplete.class, d -> {
+            assertThat(d.connectionId()).isEqualTo(handle.id());
+            assertThat(d.requestId()).isEqualTo(submitted.request().id());
+            assertThat(d.status()).isEqualTo(ResultCode.OK);
+        });
         ConnectionInfo c = service.connection(alice, handle.id()).join();
         assertThat(c.state()).isEqualTo(ConnectionState.DEACTIVATED);
         assertThat(c.stateCode()).isEqualTo(3);
@@ -115,8 +119,8 @@ class MbnConnectionTest {
         ClientHandle b = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
         RequestRecord done = service.disconnect(alice, Selection.of(session), true).join().completion().join();
         var completes = store.events.stream().filter(e -> e.type().equals("DisconnectComplete")).toList();
-        assertThat(completes).extracting(e -> e.data().get("connectionId")).containsExactlyInAnyOrder(a.id(), b.id());
-        assertThat(completes).allSatisfy(e -> assertThat(e.data()).containsEntry("requestId", done.id()));
+        assertThat(completes).extracting(e -> ((Event.DisconnectComplete) e.data()).connectionId()).containsExactlyInAnyOrder(a.id(), b.id());
+        assertThat(completes).allSatisfy(e -> assertThat(((Event.DisconnectComplete) e.data()).requestId()).isEqualTo(done.id()));
     }
 
     @Test
@@ -140,12 +144,12 @@ class MbnConnectionTest {
         ClientHandle left = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
         left.gone("network dropped");
         EventRecord change = lastEvent("ConnectStateChange");
-        assertThat(change.data()).containsEntry("connectionId", left.id()).containsEntry("state", "DEACTIVATED")
-                .containsEntry("reason", "network dropped");
+        assertThat(change.data()).isEqualTo(new Event.ConnectStateChange(left.id(), ConnectionState.DEACTIVATED,
+                ConnectionState.DEACTIVATED.code(), "network dropped"));
         ClientHandle ended = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
         pty.last().exit(0);
-        assertThat(lastEvent("ConnectStateChange").data()).containsEntry("connectionId", ended.id())
-                .containsEntry("reason", "program exited");
+        assertThat(lastEvent("ConnectStateChange").data()).isEqualTo(new Event.ConnectStateChange(ended.id(),
+                ConnectionState.DEACTIVATED, ConnectionState.DEACTIVATED.code(), "program exited"));
         assertThat(service.connections(alice, new ConnectionQuery((long) session, null, null, null)).join())
                 .extracting(ConnectionInfo::state).containsOnly(ConnectionState.DEACTIVATED);
     }

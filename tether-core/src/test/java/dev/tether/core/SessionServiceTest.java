@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.SessionInfo;
@@ -112,7 +114,8 @@ class SessionServiceTest {
         assertThat(s.createdAt()).isEqualTo(T0);
         assertThat(store.eventTypes()).containsSubsequence("SessionCreated", "SessionStateChanged");
         EventRecord changed = store.events.stream().filter(e -> e.type().equals("SessionStateChanged")).findFirst().orElseThrow();
-        assertThat(changed.data()).containsEntry("from", "INIT").containsEntry("to", "DISCONNECTED").containsEntry("toCode", 4);
+        assertThat(changed.data()).isEqualTo(new Event.SessionStateChanged(SessionState.INIT, SessionState.DISCONNECTED, 9, 4,
+                "started", "system"));
         assertThat(changed.at()).isEqualTo(T0);
         assertThat(pty.last().spec.environment()).containsEntry("TETHER_SESSION_ID", "1")
                 .containsEntry("TETHER_SERVER", "http://127.0.0.1:1").containsEntry("TERM", "xterm-256color");

@@ -1,5 +1,6 @@
 package dev.tether.core;
 
+import dev.tether.api.Event;
 import dev.tether.api.StartedWorkspace;
 import dev.tether.api.StartWorkspace;
 import dev.tether.api.CredentialState;
@@ -178,8 +179,9 @@ class WorkspaceScriptableTest {
         assertThat(sessions.connection(alice, in2.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATED);
         assertThat(sessions.connection(alice, outside.id()).join().state()).isEqualTo(ConnectionState.ACTIVATED);
         var completes = store.events.stream().filter(e -> e.type().equals("DisconnectComplete")).toList();
-        assertThat(completes).extracting(e -> e.data().get("connectionId")).containsExactlyInAnyOrder(in1.id(), in2.id());
-        assertThat(completes).allSatisfy(e -> assertThat(e.data()).containsEntry("requestId", done.id()));
+        assertThat(completes).extracting(e -> ((Event.DisconnectComplete) e.data()).connectionId())
+                .containsExactlyInAnyOrder(in1.id(), in2.id());
+        assertThat(completes).allSatisfy(e -> assertThat(((Event.DisconnectComplete) e.data()).requestId()).isEqualTo(done.id()));
         assertThat(store.credentials).doesNotContainKey("alice/ws1");
         assertThat(pty.last().alive()).isTrue();
         assertThat(store.eventTypes()).contains("WorkspaceDisconnected");

@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.api.ControlMessage;
 import dev.tether.core.Caller;
 import dev.tether.core.ClientHandle;
 import dev.tether.api.ResultCode;
@@ -132,45 +133,31 @@ final class Attach {
         }
     }
 
-    /** A control message from the client: {@code {"type":"resize","cols":C,"rows":R}} or {@code {"type":"ack","messageId":N}}. */
-    record Control(String type, Integer cols, Integer rows, Long messageId) {
-    }
-
     private static void control(ClientHandle handle, String text, WebSocketClient transport) {
-        Control c;
+        ControlMessage.ToServer message;
         try {
-            c = Json.read(text.isBlank() ? "null" : text, Control.class, "the control message");
+            message = Json.read(text.isBlank() ? "null" : text, ControlMessage.ToServer.class, "the control message");
         } catch (TetherException e) {
             transport.error(ResultCode.INVALID_PARAMETER, e.getMessage());
             return;
         }
         try {
-            act(handle, c, transport);
+            act(handle, message, transport);
         } catch (RuntimeException failure) {
             TetherException e = Errors.toTether(failure);
             transport.error(e.code(), e.getMessage());
         }
     }
 
-    private static void act(ClientHandle handle, Control c, WebSocketClient transport) {
-        switch (c.type() == null ? "" : c.type()) {
-            case "resize" -> {
-                if (c.cols() == null || c.rows() == null || c.cols() < 1 || c.cols() > 65535 || c.rows() < 1 || c.rows() > 65535) {
+    private static void act(ClientHandle handle, ControlMessage.ToServer message, WebSocketClient transport) {
+        switch (message) {
+            case ControlMessage.Resize r when r.cols() >= 1 && r.cols() <= 65535 && r.rows() >= 1 && r.rows() <= 65535 ->
+                    handle.resize(r.cols(), r.rows());
+            case ControlMessage.Resize r ->
                     transport.error(ResultCode.INVALID_PARAMETER, "a resize needs 'cols' and 'rows', each from 1 to 65535");
-                } else {
-                    handle.resize(c.cols(), c.rows());
-                }
-            }
-            case "ack" -> {
-                if (c.messageId() == null) {
+            case ControlMessage.Ack a when a.messageId() > 0 -> handle.acknowledge(a.messageId());
+            case ControlMessage.Ack a ->
                     transport.error(ResultCode.INVALID_PARAMETER, "an ack needs the 'messageId' of the message it answers");
-                } else {
-                    handle.acknowledge(c.messageId());
-                }
-            }
-            default -> transport.error(ResultCode.INVALID_PARAMETER, (c.type() == null ? "a control message needs a 'type'"
-                    : "the control message type '" + c.type() + "' is unknown") + "; known: {\"type\":\"resize\",\"cols\":C,\"rows\":R}"
-                    + " and {\"type\":\"ack\",\"messageId\":N}");
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.core.Caller;
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.core.SessionService;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,6 +1,8 @@
 package dev.tether.server;
 
 import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,6 +20,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StringDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -28,6 +31,7 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +86,14 @@ final class Json {
      * Reads {@code text} (empty means {@code {}}) as {@code type}, turning every mistake into a
      * sentence about {@code what} that names the field.
      */
+    /** The type ids a polymorphic {@code type} accepts, from its {@link JsonSubTypes}. */
+    private static String typeNames(Class<?> type) {
+        JsonSubTypes subtypes = type.getAnnotation(JsonSubTypes.class);
+        return subtypes == null ? "none" : Arrays.stream(subtypes.value())
+                .map(s -> s.value().getAnnotation(JsonTypeName.class).value())
+                .collect(Collectors.joining(", "));
+    }
+
     static <T> T read(String text, Class<T> type, String what) {
         T value;
         try {
@@ -93,6 +105,9 @@ final class Json {
             throw invalid("the field '" + path(e.getPath()) + "' in " + what + " " + e.getOriginalMessage());
         } catch (InvalidNullException e) {
             throw invalid("the field '" + path(e.getPath()) + "' in " + what + " may not be null");
+        } catch (InvalidTypeIdException e) {
+            throw invalid("the field 'type' in " + what + (e.getTypeId() == null ? " is missing" : " is '" + e.getTypeId()
+                    + "', which is not a known type") + "; known types: " + typeNames(type));
         } catch (MismatchedInputException e) {
             String field = path(e.getPath());
             throw invalid(field.isEmpty() ? what + " must be a JSON object"

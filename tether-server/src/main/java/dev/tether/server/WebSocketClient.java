@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.api.ControlMessage;
 import dev.tether.core.ClientTransport;
 import dev.tether.core.EndNotice;
 import dev.tether.api.ResultCode;
@@ -11,7 +12,6 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -103,44 +103,39 @@ final class WebSocketClient implements ClientTransport {
 
     @Override
     public void connecting(long connectionId, long requestId) {
-        control("connecting", "connectionId", connectionId, "requestId", requestId);
+        send(new ControlMessage.Connecting(connectionId, requestId));
     }
 
     @Override
     public void activated(long connectionId, long requestId, int cols, int rows) {
-        control("attached", "sessionId", sessionId, "connectionId", connectionId, "clientId", connectionId,
-                "requestId", requestId, "cols", cols, "rows", rows);
+        send(new ControlMessage.Attached(sessionId, connectionId, requestId, cols, rows));
     }
 
     @Override
     public void locked(String message) {
-        control("lock", "message", message);
+        send(new ControlMessage.Lock(message));
     }
 
     @Override
     public void unlocked() {
-        control("unlock");
+        send(new ControlMessage.Unlock());
     }
 
     @Override
     public void message(long messageId, String title, String text, int timeoutSeconds) {
-        control("message", "messageId", messageId, "title", title, "text", text, "timeoutSeconds", timeoutSeconds);
+        send(new ControlMessage.Message(messageId, title, text, timeoutSeconds));
     }
 
     @Override
     public void resized(int cols, int rows) {
-        control("resize", "cols", cols, "rows", rows);
+        send(new ControlMessage.Resize(cols, rows));
     }
 
     @Override
     public CompletionStage<Void> end(EndNotice notice) {
         if (ended.compareAndSet(false, true)) {
-            String kind = notice.kind() == EndNotice.Kind.ENDED ? "ended" : "disconnected";
-            if (notice.exitCode() != null) {
-                control("closed", "kind", kind, "reason", notice.reason(), "exitCode", notice.exitCode());
-            } else {
-                control("closed", "kind", kind, "reason", notice.reason());
-            }
+            String kind = notice.kind() == EndNotice.Kind.ENDED ? ControlMessage.Closed.ENDED : ControlMessage.Closed.DISCONNECTED;
+            send(new ControlMessage.Closed(kind, notice.reason(), notice.exitCode()));
             ws.close(NORMAL, closeReason(notice.reason()));
         }
         return closed;
@@ -152,7 +147,7 @@ final class WebSocketClient implements ClientTransport {
      */
     void revoked(String reason) {
         if (ended.compareAndSet(false, true)) {
-            control("closed", "kind", "disconnected", "reason", reason);
+            send(new ControlMessage.Closed(ControlMessage.Closed.DISCONNECTED, reason, null));
             ws.close(POLICY, closeReason(reason));
         }
     }
@@ -160,14 +155,14 @@ final class WebSocketClient implements ClientTransport {
     /** The attach was refused after the upgrade: say why and close with a policy code. */
     void refuse(TetherException e) {
         if (ended.compareAndSet(false, true)) {
-            control("error", "error", e.code().name(), "code", e.code().windowsCode(), "message", e.getMessage());
+            send(new ControlMessage.Error(e.code(), e.getMessage()));
             ws.close(POLICY, closeReason(e.getMessage()));
         }
     }
 
     /** Tells the client what was wrong with something it sent; the connection goes on. */
     void error(ResultCode code, String message) {
-        control("error", "error", code.name(), "code", code.windowsCode(), "message", message);
+        send(new ControlMessage.Error(code, message));
     }
 
     /** The client broke the WebSocket protocol or a limit: close with the RFC 6455 {@code code} and say why. */
@@ -177,14 +172,8 @@ final class WebSocketClient implements ClientTransport {
         }
     }
 
-    /** Sends the control message {@code {"type": type, name: value, ...}}, fields in the order given. */
-    private void control(String type, Object... namesAndValues) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("type", type);
-        for (int i = 0; i < namesAndValues.length; i += 2) {
-            m.put((String) namesAndValues[i], namesAndValues[i + 1]);
-        }
-        ws.writeTextMessage(Json.write(m));
+    private void send(ControlMessage.ToClient message) {
+        ws.writeTextMessage(Json.write(message));
     }
 
     /** A WebSocket close reason is at most 123 bytes of UTF-8. */

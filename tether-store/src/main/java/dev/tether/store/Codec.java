@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tether.api.Event;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TetherException;
@@ -63,8 +64,14 @@ final class Codec {
         return read(json, TARGETS);
     }
 
-    static Map<String, Object> map(String json) {
-        return read(json, MAP);
+    /** An event's {@code data} column as its record, or {@link Event.Unknown} for a type this version does not know. */
+    static Event event(String type, String json) {
+        Class<? extends Event> known = Event.classOf(type);
+        try {
+            return known != null ? JSON.readValue(json, known) : new Event.Unknown(type, JSON.readValue(json, MAP));
+        } catch (JsonProcessingException e) {
+            throw new TetherException(ResultCode.INTERNAL, "the store holds a " + type + " event it cannot read", e);
+        }
     }
 
     private static <T> T read(String json, TypeReference<T> type) {

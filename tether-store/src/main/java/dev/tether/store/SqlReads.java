@@ -5,7 +5,7 @@ import dev.tether.core.ConnectionRecord;
 import dev.tether.api.ConnectionState;
 import dev.tether.core.CredentialRecord;
 import dev.tether.api.CredentialState;
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.core.ReadTx;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
@@ -324,11 +324,10 @@ class SqlReads implements ReadTx {
     static EventRecord event(ResultSet row) throws SQLException {
         return new EventRecord(
                 row.getLong(1),
-                row.getString(2),
                 Codec.instant(row.getString(3)),
                 nullableLong(row, 4),
                 row.getString(5),
-                Codec.map(row.getString(6)));
+                Codec.event(row.getString(2), row.getString(6)));
     }
 
     private static Long nullableLong(ResultSet row, int column) throws SQLException {

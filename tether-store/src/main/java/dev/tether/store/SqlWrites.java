@@ -2,7 +2,7 @@ package dev.tether.store;
 
 import dev.tether.core.ConnectionRecord;
 import dev.tether.core.CredentialRecord;
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.core.SessionRecord;

@@ -1,6 +1,6 @@
 package dev.tether.store;
 
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.core.WriteTx;

@@ -5,7 +5,9 @@ import static dev.tether.store.Fixtures.await;
 import static dev.tether.store.Fixtures.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.EventRecord;
+import dev.tether.api.Event;
+import dev.tether.api.SessionState;
+import dev.tether.api.EventRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -67,7 +69,7 @@ class EventsTest {
                 pool.execute(() -> {
                     for (int i = 0; i < perThread; i++) {
                         CompletableFuture<List<EventRecord>> write = store.write(tx -> List.of(
-                                tx.append(event("SessionStateChanged", 1L, Map.of("to", "DISCONNECTED"))),
+                                tx.append(event("StateNoted", 1L, Map.of("to", "DISCONNECTED"))),
                                 tx.append(event("ConnectionClosed", 1L, Map.of()))));
                         // Runs when the future completes: by then the listener must have seen both events.
                         announcedFirst.add(write.thenApply(events -> seenIds.contains(events.get(0).id())
@@ -136,10 +138,10 @@ class EventsTest {
     @Test
     void theLastEventIdOfAUserIsTheirNewestEvent_andZeroWhenTheyHaveNone() {
         await(store.write(tx -> {
-            tx.append(new EventRecord(0, "A", T0, null, "ann", Map.of()));
-            tx.append(new EventRecord(0, "B", T0, null, "bob", Map.of()));
-            tx.append(new EventRecord(0, "C", T0, null, "ann", Map.of()));
-            return tx.append(new EventRecord(0, "D", T0, null, "bob", Map.of()));
+            tx.append(new EventRecord(T0, null, "ann", new Event.Unknown("A", Map.of())));
+            tx.append(new EventRecord(T0, null, "bob", new Event.Unknown("B", Map.of())));
+            tx.append(new EventRecord(T0, null, "ann", new Event.Unknown("C", Map.of())));
+            return tx.append(new EventRecord(T0, null, "bob", new Event.Unknown("D", Map.of())));
         }));
 
         long ann = await(store.read(tx -> tx.lastEventId("ann")));
@@ -161,7 +163,7 @@ class EventsTest {
                 "locked", true,
                 "ids", List.of(1, 2, 3),
                 "target", Map.of("id", 7, "description", "session 7 (alice, bash)"));
-        EventRecord appended = await(store.write(tx -> tx.append(new EventRecord(0, "SessionDisconnected", T0, 7L, "alice", data))));
+        EventRecord appended = await(store.write(tx -> tx.append(new EventRecord(T0, 7L, "alice", new Event.Unknown("SessionNoted", data)))));
 
         List<EventRecord> read = await(store.read(tx -> tx.events(0, 10)));
 
@@ -171,8 +173,21 @@ class EventsTest {
     }
 
     @Test
+    void aKnownEventTypeIsReadBackAsItsRecord_withNullsAndEnumsIntact() {
+        var closed = new Event.SessionClosed(SessionState.ACTIVE, SessionState.CLOSED, null, "server crashed", "system");
+        var attached = new Event.ClientAttached(5, null, "::1", 1, "alice");
+        await(store.write(tx -> List.of(tx.append(new EventRecord(T0, 7L, "alice", closed)),
+                tx.append(new EventRecord(T0, 7L, "alice", attached)))));
+
+        List<EventRecord> read = await(store.read(tx -> tx.events(0, 10)));
+
+        assertThat(read).extracting(EventRecord::data).containsExactly(closed, attached);
+        assertThat(read).extracting(EventRecord::type).containsExactly("SessionClosed", "ClientAttached");
+    }
+
+    @Test
     void anEventWithoutASessionKeepsANullSessionId() {
-        await(store.write(tx -> tx.append(event("ServerStarted", null, Map.of()))));
+        await(store.write(tx -> tx.append(event("ServerNoted", null, Map.of()))));
         List<EventRecord> read = await(store.read(tx -> tx.events(0, 10)));
         assertThat(read.getFirst().sessionId()).isNull();
     }

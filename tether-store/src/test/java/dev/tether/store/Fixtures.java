@@ -6,7 +6,8 @@ import dev.tether.core.ConnectionRecord;
 import dev.tether.api.ConnectionState;
 import dev.tether.core.CredentialRecord;
 import dev.tether.api.CredentialState;
-import dev.tether.core.EventRecord;
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.core.SessionRecord;
 import dev.tether.api.SessionState;
 import dev.tether.core.WorkspaceRecord;
@@ -48,8 +49,9 @@ final class Fixtures {
                 expiresAt == null ? 0 : 30, expiresAt);
     }
 
+    /** An event of a made-up type (stored and read back as {@link Event.Unknown}) with these fields. */
     static EventRecord event(String type, Long sessionId, Map<String, Object> data) {
-        return new EventRecord(0, type, T0, sessionId, "system", data);
+        return new EventRecord(T0, sessionId, "system", new Event.Unknown(type, data));
     }
 
     static <T> T await(CompletableFuture<T> future) {

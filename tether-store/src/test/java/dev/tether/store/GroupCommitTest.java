@@ -5,7 +5,7 @@ import static dev.tether.store.Fixtures.event;
 import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.core.SessionRecord;
 import dev.tether.api.TetherException;
@@ -51,7 +51,7 @@ class GroupCommitTest {
                 int n = i;
                 futures.add(store.write(tx -> {
                     SessionRecord s = tx.insertSession(session("user" + n));
-                    tx.append(event("SessionCreated", s.id(), Map.of("n", n)));
+                    tx.append(event("Numbered", s.id(), Map.of("n", n)));
                     if (n % 3 == 0) {
                         throw new IllegalStateException("write " + n + " fails on purpose");
                     }
@@ -71,7 +71,7 @@ class GroupCommitTest {
         }
         List<SessionRecord> stored = await(store.read(tx -> tx.sessions(true)));
         assertThat(stored).extracting(SessionRecord::user).hasSize(40).noneMatch(u -> Integer.parseInt(u.substring(4)) % 3 == 0);
-        assertThat(announced).hasSize(40).allMatch(e -> ((Integer) e.data().get("n")) % 3 != 0);
+        assertThat(announced).hasSize(40).allMatch(e -> ((Integer) e.data().fields().get("n")) % 3 != 0);
         assertThat(store.commits() - commitsBefore).as("one commit for the gate, one shared by the 60 writes").isEqualTo(2);
     }
 
@@ -82,7 +82,7 @@ class GroupCommitTest {
         long commitsBefore = store.commits();
         CompletableFuture<Long> failing = store.write(tx -> {
             tx.insertSession(session("ghost"));
-            tx.append(event("SessionCreated", 1L, Map.of("n", 1)));
+            tx.append(event("Numbered", 1L, Map.of("n", 1)));
             throw new IllegalStateException("fails on purpose");
         });
         assertThat(failing.handle((v, e) -> e).join()).isExactlyInstanceOf(IllegalStateException.class);

@@ -3,7 +3,8 @@ package dev.tether.client.compat;
 import dev.tether.client.Subscription;
 import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.EventRecord;
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.util.Map;
@@ -53,38 +54,23 @@ public final class MbnConnectionPoint implements AutoCloseable {
     }
 
     private void dispatch(MbnConnectionEvents sink, EventRecord event) {
-        Map<String, Object> data = event.data();
-        if (!(data.get("connectionId") instanceof Number id)) {
-            return;
-        }
-        MbnConnection connection = MbnConnection.of(client, id.longValue());
-        switch (event.type()) {
-            case "ConnectComplete" -> sink.onConnectComplete(connection, requestId(data), status(data));
-            case "DisconnectComplete" -> sink.onDisconnectComplete(connection, requestId(data), status(data));
-            case "ConnectStateChange" -> sink.onConnectStateChange(connection, state(data),
-                    data.get("reason") instanceof String reason ? reason : null);
+        switch (event.data()) {
+            case Event.ConnectComplete c -> sink.onConnectComplete(connection(c.connectionId()), (int) c.requestId(), known(c.status()));
+            case Event.DisconnectComplete d -> sink.onDisconnectComplete(connection(d.connectionId()), (int) d.requestId(),
+                    known(d.status()));
+            case Event.ConnectStateChange s -> sink.onConnectStateChange(connection(s.connectionId()),
+                    s.state() != null ? s.state() : ConnectionState.DEACTIVATED, s.reason());
             default -> {
             }
         }
     }
 
-    private static int requestId(Map<String, Object> data) {
-        return data.get("requestId") instanceof Number n ? (int) n.longValue() : 0;
+    private MbnConnection connection(long id) {
+        return MbnConnection.of(client, id);
     }
 
-    private static ResultCode status(Map<String, Object> data) {
-        try {
-            return ResultCode.valueOf(String.valueOf(data.get("status")));
-        } catch (IllegalArgumentException newerServer) {
-            return ResultCode.INTERNAL;
-        }
-    }
-
-    private static ConnectionState state(Map<String, Object> data) {
-        try {
-            return ConnectionState.valueOf(String.valueOf(data.get("state")));
-        } catch (IllegalArgumentException newerServer) {
-            return ConnectionState.DEACTIVATED;
-        }
+    /** A result code a newer server has and this SDK does not reads as null. */
+    private static ResultCode known(ResultCode status) {
+        return status != null ? status : ResultCode.INTERNAL;
     }
 }

@@ -8,13 +8,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.api.Event;
 import dev.tether.client.Recorder;
 import dev.tether.client.TerminalConnection;
 import dev.tether.client.TestServer;
 import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.EventRecord;
+import dev.tether.api.EventRecord;
 import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
 import dev.tether.api.SessionState;
@@ -109,8 +110,8 @@ class WorkspaceScriptableTest {
 
             long requestId = dana.workspaces().disconnectAsync("ws-events").await().id();
 
-            await().untilAsserted(() -> assertThat(heard).filteredOn(e -> e.type().equals("DisconnectComplete"))
-                    .extracting(e -> ((Number) e.data().get("connectionId")).longValue(), e -> ((Number) e.data().get("requestId")).longValue())
+            await().untilAsserted(() -> assertThat(heard).filteredOn(e -> e.data() instanceof Event.DisconnectComplete)
+                    .extracting(e -> ((Event.DisconnectComplete) e.data()).connectionId(), e -> ((Event.DisconnectComplete) e.data()).requestId())
                     .contains(tuple(c1.connectionId(), requestId),
                             tuple(c2.connectionId(), requestId)));
         } finally {

@@ -1,0 +1,126 @@
+package dev.tether.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+
+/**
+ * The JSON text frames of the attach WebSocket, in both directions: {@code {"type":"attached",...}},
+ * the fields of each record after {@code type}, in order. Binary frames carry the terminal's bytes.
+ *
+ * <p>The server sends {@link ToClient}: {@link Connecting} first (the connect request exists), then
+ * {@link Attached} (the connection is ACTIVATED), {@link Resize} when another client changes the size,
+ * {@link Lock} / {@link Unlock} around a locked period, {@link Message} for WTSSendMessage, {@link Error}
+ * when it refuses something, and {@link Closed} before it closes the socket. A client sends
+ * {@link ToServer}: {@link Resize} and {@link Ack}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+public sealed interface ControlMessage {
+
+    /** What the server sends. A reader meeting a type it does not know gets {@link Other}. */
+    @JsonSubTypes({@JsonSubTypes.Type(Connecting.class), @JsonSubTypes.Type(Attached.class), @JsonSubTypes.Type(Resize.class),
+            @JsonSubTypes.Type(Lock.class), @JsonSubTypes.Type(Unlock.class), @JsonSubTypes.Type(Message.class),
+            @JsonSubTypes.Type(Closed.class), @JsonSubTypes.Type(Error.class)})
+    sealed interface ToClient extends ControlMessage {
+    }
+
+    /** What a client sends. */
+    @JsonSubTypes({@JsonSubTypes.Type(Resize.class), @JsonSubTypes.Type(Ack.class)})
+    sealed interface ToServer extends ControlMessage {
+    }
+
+    /**
+     * The server accepted the attach: the connection exists (ACTIVATING) and {@code requestId} is the
+     * connect request, which a ConnectComplete event with the same id completes.
+     */
+    @JsonTypeName("connecting")
+    record Connecting(long connectionId, long requestId) implements ToClient {
+    }
+
+    /**
+     * The connection is ACTIVATED. {@code cols} x {@code rows} is the session's size now.
+     *
+     * @param clientId the connection id under its older name, kept for clients written against it
+     */
+    @JsonTypeName("attached")
+    @JsonPropertyOrder({"sessionId", "connectionId", "clientId", "requestId", "cols", "rows"})
+    record Attached(long sessionId, long connectionId, long clientId, long requestId, int cols, int rows) implements ToClient {
+
+        public Attached(long sessionId, long connectionId, long requestId, int cols, int rows) {
+            this(sessionId, connectionId, connectionId, requestId, cols, rows);
+        }
+    }
+
+    /** From the server: another client set the session's size. From a client: its window's size (1 to 65535 each). */
+    @JsonTypeName("resize")
+    record Resize(int cols, int rows) implements ToClient, ToServer {
+    }
+
+    /**
+     * The session is locked (Lock-WmsSession): show a lock screen with {@code message}. Until
+     * {@link Unlock}, the server ignores input and holds output back.
+     */
+    @JsonTypeName("lock")
+    record Lock(String message) implements ToClient {
+    }
+
+    /** The session is unlocked: restore the screen; held output follows. */
+    @JsonTypeName("unlock")
+    record Unlock() implements ToClient {
+    }
+
+    /**
+     * A message to show (WTSSendMessage). Acknowledge it with {@link Ack}; a sender waiting for the
+     * answer then hears OK instead of TIMEOUT.
+     *
+     * @param timeoutSeconds how long the sender waits for an acknowledgement; 0 for no limit
+     */
+    @JsonTypeName("message")
+    record Message(long messageId, String title, String text, int timeoutSeconds) implements ToClient {
+    }
+
+    /**
+     * Why the attachment ended.
+     *
+     * @param kind {@code disconnected} (someone disconnected the session), {@code ended} (the session
+     *     closed; {@code exitCode} set when its program exited), or on the client's side
+     *     {@code detached} (this client let go), {@code refused} (the server sent an {@link Error} and
+     *     closed the socket; the reason is {@code CODE: message}) and {@code lost} (the connection failed)
+     * @param reason a sentence, e.g. {@code disconnected by alice}, {@code program exited}
+     * @param exitCode the program's exit status; absent unless the program ended
+     */
+    @JsonTypeName("closed")
+    record Closed(String kind, String reason, @JsonInclude(JsonInclude.Include.NON_NULL) Integer exitCode) implements ToClient {
+        public static final String DISCONNECTED = "disconnected";
+        public static final String ENDED = "ended";
+        public static final String DETACHED = "detached";
+        public static final String REFUSED = "refused";
+        public static final String LOST = "lost";
+    }
+
+    /**
+     * The server did not accept something: a malformed control message (the attachment goes on), or
+     * the attach itself after the upgrade (the socket is then closed).
+     *
+     * @param error the result code (null in a reader that does not know it)
+     * @param code the Windows error code of {@code error}
+     */
+    @JsonTypeName("error")
+    record Error(ResultCode error, int code, String message) implements ToClient {
+
+        public Error(ResultCode error, String message) {
+            this(error, error.windowsCode(), message);
+        }
+    }
+
+    /** A client acknowledges the {@link Message} {@code messageId} (the user dismissed it). */
+    @JsonTypeName("ack")
+    record Ack(long messageId) implements ToServer {
+    }
+
+    /** A message type this reader does not know, kept as its JSON text. Never sent. */
+    record Other(String type, String json) implements ToClient {
+    }
+}
