@@ -663,10 +663,11 @@ public final class SessionService implements AutoCloseable {
             return; // still starting: launch() hangs it up as soon as it runs
         }
         Terminal t = s.terminal;
-        t.signal(SIGHUP);
+        // The deadlines first: a terminal may report the exit within signal(), and exited() cancels them.
         var term = clock.instant().plus(settings.hangupGrace());
         s.escalations.add(scheduler.at(term, () -> t.signal(SIGTERM)));
         s.escalations.add(scheduler.at(term.plus(settings.termGrace()), () -> t.signal(SIGKILL)));
+        t.signal(SIGHUP);
     }
 
     /** The program is gone: tell the clients, record CLOSED with the exit code and the reason. */
