@@ -53,7 +53,10 @@ final class SlowClients {
     /** Starts looking at the connections every quarter of the timeout; cancel the deadline to stop. */
     Scheduler.Deadline watch() {
         Duration period = Duration.ofMillis(Math.max(25, timeout.toMillis() / 4));
-        return scheduler.every(period, () -> watches.forEach((connection, watch) -> watch.context.runOnContext(v -> check(connection, watch))));
+        return scheduler.every(period, () -> {
+            Instant now = clock.instant(); // the tick's time, carried to each event loop: what a check measures against
+            watches.forEach((connection, watch) -> watch.context.runOnContext(v -> check(connection, watch, now)));
+        });
     }
 
     /** What is known of one connection; touched only on its event loop. */
@@ -92,8 +95,7 @@ final class SlowClients {
         }
     }
 
-    private void check(HttpConnection connection, Watch watch) {
-        Instant now = clock.instant();
+    private void check(HttpConnection connection, Watch watch, Instant now) {
         HttpServerRequest r = watch.request;
         if (r != null && r.isEnded() && (!r.response().ended() || r.response().getStatusCode() == 101)) {
             return; // busy: being answered, a stream, or a WebSocket (101 Switching Protocols)
