@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,18 +41,23 @@ final class Connections {
     private final RequestBook requests;
     private final Store store;
     private final InstantSource clock;
+    private final Scheduler scheduler;
     private final Map<Long, LiveSession> live;
     /** Live connections (ACTIVATING or ACTIVATED) by id. */
     private final Map<Long, Client> connections = new ConcurrentHashMap<>();
     private final List<Consumer<ConnectionRecord>> connectionEnded = new CopyOnWriteArrayList<>();
 
-    Connections(SessionService sessions, Changes changes, RequestBook requests, Store store, InstantSource clock,
+    /** How long a let-go client's transport may take to close before it is recorded DEACTIVATED anyway. */
+    static final java.time.Duration LET_GO_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+    Connections(SessionService sessions, Changes changes, RequestBook requests, Store store, Scheduler scheduler,
                 Map<Long, LiveSession> live) {
         this.sessions = sessions;
         this.changes = changes;
         this.requests = requests;
         this.store = store;
-        this.clock = clock;
+        this.clock = scheduler.clock();
+        this.scheduler = scheduler;
         this.live = live;
     }
 
@@ -411,8 +415,8 @@ final class Connections {
         } else {
             changes.change(s, s.record, events);
         }
-        return c.transport.end(EndNotice.disconnected(reason)).toCompletableFuture()
-                .completeOnTimeout(null, 5, TimeUnit.SECONDS)
+        // A copy: the transport's own future is not ours to complete.
+        return scheduler.completeAfter(c.transport.end(EndNotice.disconnected(reason)).toCompletableFuture().copy(), LET_GO_TIMEOUT, null)
                 .thenCompose(closed -> {
                     synchronized (s) {
                         var done = new ArrayList<EventRecord>();

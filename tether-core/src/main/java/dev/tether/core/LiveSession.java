@@ -7,7 +7,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
 
 /**
  * A session that is not CLOSED yet: its record, terminal and clients. Changes are made holding its
@@ -26,7 +25,8 @@ final class LiveSession {
     Integer exitedBeforeStart;
     /** The lock screen's message while locked. */
     String lockMessage;
-    final List<Future<?>> escalations = new ArrayList<>();
+    /** The SIGTERM and SIGKILL deadlines of a close under way; cancelled when the program is gone. */
+    final List<Scheduler.Deadline> escalations = new ArrayList<>();
     /** Completes with the CLOSED record once it is stored. */
     final CompletableFuture<SessionRecord> closed = new CompletableFuture<>();
 

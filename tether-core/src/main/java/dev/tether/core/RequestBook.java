@@ -29,11 +29,13 @@ import java.util.function.Function;
 final class RequestBook {
     private final Store store;
     private final InstantSource clock;
+    private final Scheduler scheduler;
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
 
-    RequestBook(Store store, InstantSource clock) {
+    RequestBook(Store store, Scheduler scheduler) {
         this.store = store;
-        this.clock = clock;
+        this.clock = scheduler.clock();
+        this.scheduler = scheduler;
     }
 
     /** A request as accepted, and the future of its completion. */
@@ -254,7 +256,7 @@ final class RequestBook {
             if (rec.status() == RequestStatus.COMPLETED || r == null) {
                 return rec.status() == RequestStatus.COMPLETED ? CompletableFuture.completedFuture(rec) : get(caller, id);
             }
-            return r.done.copy().completeOnTimeout(null, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+            return scheduler.completeAfter(r.done.copy(), timeout, null)
                     .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done) : get(caller, id));
         });
     }

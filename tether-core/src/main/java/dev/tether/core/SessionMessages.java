@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,10 +27,15 @@ final class SessionMessages {
     private final Changes changes;
     private final Store store;
     private final Map<Long, LiveSession> live;
+    private final Scheduler scheduler;
     private final Map<Long, CompletableFuture<Void>> pendingMessages = new ConcurrentHashMap<>();
     private final AtomicLong messageIds = new AtomicLong();
 
-    SessionMessages(SessionService sessions, Changes changes, Store store, Map<Long, LiveSession> live) {
+    /** How long a message with no timeout of its own (0) waits for an acknowledgement. */
+    static final java.time.Duration LONGEST_WAIT = java.time.Duration.ofHours(1);
+
+    SessionMessages(SessionService sessions, Changes changes, Store store, Map<Long, LiveSession> live, Scheduler scheduler) {
+        this.scheduler = scheduler;
         this.sessions = sessions;
         this.changes = changes;
         this.store = store;
@@ -98,8 +102,13 @@ final class SessionMessages {
                 s.clients.forEach(c -> c.transport.message(messageId, title, text, timeoutSeconds));
                 shown = s.clients.size();
             }
-            long limit = timeoutSeconds == 0 ? 3600 : timeoutSeconds;
-            acknowledged.orTimeout(limit, TimeUnit.SECONDS).whenComplete((v, e) -> pendingMessages.remove(messageId));
+            var limit = timeoutSeconds == 0 ? LONGEST_WAIT : java.time.Duration.ofSeconds(timeoutSeconds);
+            var expiry = scheduler.after(limit, () -> acknowledged.completeExceptionally(
+                    new java.util.concurrent.TimeoutException("message " + messageId + " not acknowledged within " + limit.toSeconds() + " s")));
+            acknowledged.whenComplete((v, e) -> {
+                expiry.cancel();
+                pendingMessages.remove(messageId);
+            });
             store.write(tx -> tx.append(changes.event(s.record,
                     new Event.SessionMessageSent(messageId, title, shown, wait, caller.user()))));
             if (!wait) {

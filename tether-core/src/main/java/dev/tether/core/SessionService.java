@@ -34,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -53,8 +52,8 @@ import java.util.logging.Logger;
  * events are published in id order after their commit.
  *
  * <p><b>Threads.</b> Nothing here blocks: PTY callbacks arrive on the PTY loop, store completions
- * on the store writer, timers on one timer thread; work that may take milliseconds (spawning a
- * program) runs on a small worker pool.
+ * on the store writer, timers on the {@link Scheduler}'s thread (its clock is the service's clock);
+ * work that may take milliseconds (spawning a program) runs on a small worker pool.
  */
 public final class SessionService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SessionService.class.getName());
@@ -82,7 +81,7 @@ public final class SessionService implements AutoCloseable {
     private final EventHub hub = new EventHub();
     private final RequestBook requests;
     private final Map<Long, LiveSession> live = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timers;
+    private final Scheduler scheduler;
     private final ExecutorService workers;
     private final Changes changes;
     private final Connections connections;
@@ -90,21 +89,31 @@ public final class SessionService implements AutoCloseable {
     private volatile String serverUrl = "";
     private volatile boolean stopping;
 
+    /** Every timer of the service (close graces, message and let-go timeouts, request waits) goes through {@code scheduler}. */
+    public SessionService(Store store, PtyHost pty, Scheduler scheduler, Settings settings) {
+        this(store, pty, scheduler, settings, System.getenv());
+    }
+
+    /** With {@link Scheduler#system(InstantSource)} over {@code clock}. */
     public SessionService(Store store, PtyHost pty, InstantSource clock, Settings settings) {
-        this(store, pty, clock, settings, System.getenv());
+        this(store, pty, Scheduler.system(clock), settings);
     }
 
     SessionService(Store store, PtyHost pty, InstantSource clock, Settings settings, Map<String, String> serverEnv) {
+        this(store, pty, Scheduler.system(clock), settings, serverEnv);
+    }
+
+    SessionService(Store store, PtyHost pty, Scheduler scheduler, Settings settings, Map<String, String> serverEnv) {
         this.store = store;
         this.pty = pty;
-        this.clock = clock;
+        this.scheduler = scheduler;
+        this.clock = scheduler.clock();
         this.settings = settings;
         this.launcher = new Launcher(serverEnv);
-        this.requests = new RequestBook(store, clock);
+        this.requests = new RequestBook(store, scheduler);
         this.changes = new Changes(store, clock);
-        this.connections = new Connections(this, changes, requests, store, clock, live);
-        this.messages = new SessionMessages(this, changes, store, live);
-        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("tether-timer").daemon().factory());
+        this.connections = new Connections(this, changes, requests, store, scheduler, live);
+        this.messages = new SessionMessages(this, changes, store, live, scheduler);
         this.workers = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-worker-", 1).daemon().factory());
         store.onCommit(hub::publish);
     }
@@ -665,10 +674,11 @@ public final class SessionService implements AutoCloseable {
             return; // still starting: launch() hangs it up as soon as it runs
         }
         Terminal t = s.terminal;
+        // The deadlines first: a terminal may report the exit within signal(), and exited() cancels them.
+        var term = clock.instant().plus(settings.hangupGrace());
+        s.escalations.add(scheduler.at(term, () -> t.signal(SIGTERM)));
+        s.escalations.add(scheduler.at(term.plus(settings.termGrace()), () -> t.signal(SIGKILL)));
         t.signal(SIGHUP);
-        long hangup = settings.hangupGrace().toMillis();
-        s.escalations.add(timers.schedule(() -> t.signal(SIGTERM), hangup, TimeUnit.MILLISECONDS));
-        s.escalations.add(timers.schedule(() -> t.signal(SIGKILL), hangup + settings.termGrace().toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /** The program is gone: tell the clients, record CLOSED with the exit code and the reason. */
@@ -678,7 +688,7 @@ public final class SessionService implements AutoCloseable {
                 s.exitedBeforeStart = exitCode; // launch() has not recorded the start yet; it records the exit after it
                 return;
             }
-            s.escalations.forEach(f -> f.cancel(false));
+            s.escalations.forEach(Scheduler.Deadline::cancel);
             String reason = s.closeReason != null ? s.closeReason : "program exited";
             var events = new ArrayList<EventRecord>();
             var ended = new ArrayList<ConnectionRecord>();
@@ -763,7 +773,6 @@ public final class SessionService implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "could not record ServerStopped", e);
         }
-        timers.shutdownNow();
         workers.shutdown();
     }
 }

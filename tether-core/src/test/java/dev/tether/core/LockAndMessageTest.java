@@ -13,7 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +24,8 @@ class LockAndMessageTest {
     final ScriptedPty pty = new ScriptedPty();
     final Caller admin = new Caller("root", true, 0);
     final Caller alice = new Caller("alice", false, 0);
-    final Accounts accounts = new Accounts(store, InstantSource.system(), new PlainHasher(), Runnable::run);
+    final ManualScheduler time = new ManualScheduler();
+    final Accounts accounts = new Accounts(store, time.clock(), new PlainHasher(), Runnable::run);
     SessionService service;
     long session;
     ClientHandle handle;
@@ -40,7 +40,7 @@ class LockAndMessageTest {
 
     @BeforeEach
     void start() {
-        service = new SessionService(store, pty, InstantSource.system(),
+        service = new SessionService(store, pty, time,
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         service.start("http://127.0.0.1:1").join();
@@ -95,9 +95,33 @@ class LockAndMessageTest {
 
     @Test
     void sendMessage_withWait_isTimeout32000WhenNoClientAcknowledgesInTime() {
-        MessageResult r = service.message(alice, session, "Hello", "anyone?", 1, true).join();
+        var answer = service.message(alice, session, "Hello", "anyone?", 30, true);
+        org.awaitility.Awaitility.await().until(() -> time.hasDeadlineIn(Duration.ofSeconds(30)));
+        time.advance(Duration.ofSeconds(29));
+        assertThat(answer).isNotDone();
+        time.advance(Duration.ofSeconds(1));
+        MessageResult r = answer.join();
         assertThat(r.response()).isEqualTo("TIMEOUT");
         assertThat(r.responseCode()).isEqualTo(32000);
+    }
+
+    @Test
+    void sendMessage_withWaitAndNoTimeout_waitsAnHourAtMost() {
+        var answer = service.message(alice, session, "Hello", "anyone?", 0, true);
+        org.awaitility.Awaitility.await().until(() -> time.hasDeadlineIn(Duration.ofHours(1)));
+        time.advance(Duration.ofMinutes(59));
+        assertThat(answer).isNotDone();
+        time.advance(Duration.ofMinutes(1));
+        assertThat(answer.join().response()).isEqualTo("TIMEOUT");
+    }
+
+    @Test
+    void anAcknowledgedMessageLeavesNoTimeoutBehind() {
+        var answer = service.message(alice, session, "Maintenance", "Rebooting at 5", 10, true);
+        long messageId = Long.parseLong(client.told.stream().filter(t -> t.startsWith("message ")).findFirst().orElseThrow().split(" ")[1]);
+        handle.acknowledge(messageId);
+        assertThat(answer.join().response()).isEqualTo("OK");
+        assertThat(time.pending()).isEmpty();
     }
 
     @Test

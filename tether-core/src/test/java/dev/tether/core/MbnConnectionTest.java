@@ -31,12 +31,13 @@ class MbnConnectionTest {
     final Caller alice = new Caller("alice", false, 0);
     final Caller editor = new Caller("alice", false, 0, "editor", null);
     final Caller viewer = new Caller("alice", false, 0, "viewer", null);
+    final ManualScheduler time = new ManualScheduler();
     SessionService service;
     long session;
 
     @BeforeEach
     void start() {
-        service = new SessionService(store, pty, java.time.InstantSource.system(),
+        service = new SessionService(store, pty, time,
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         service.start("http://127.0.0.1:1").join();
@@ -83,6 +84,30 @@ class MbnConnectionTest {
         assertThat(c.state()).isEqualTo(ConnectionState.DEACTIVATED);
         assertThat(c.stateCode()).isEqualTo(3);
         assertThat(c.disconnectReason()).isEqualTo("disconnected by alice");
+    }
+
+    /** A client whose transport never finishes closing (a peer that stopped reading). */
+    static final class StuckClient extends SessionServiceTest.TestClient {
+        @Override
+        public java.util.concurrent.CompletionStage<Void> end(EndNotice notice) {
+            ends.add(notice);
+            return new java.util.concurrent.CompletableFuture<>();
+        }
+    }
+
+    @Test
+    void aDisconnectWhoseTransportDoesNotCloseIsDeactivatedAfterTheLetGoTimeout() {
+        ClientHandle handle = service.attach(alice, session, new StuckClient(), null, null, "pc", "::1").join();
+        var submitted = service.disconnectConnection(alice, handle.id()).join();
+        org.awaitility.Awaitility.await().until(() -> time.hasDeadlineIn(Connections.LET_GO_TIMEOUT));
+        time.advance(Connections.LET_GO_TIMEOUT.minusMillis(1));
+        assertThat(submitted.completion()).isNotDone();
+        assertThat(service.connection(alice, handle.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATING);
+        time.advance(Duration.ofMillis(1));
+        assertThat(submitted.completion().join().result()).isEqualTo(dev.tether.api.ResultCode.OK);
+        ConnectionInfo c = service.connection(alice, handle.id()).join();
+        assertThat(c.state()).isEqualTo(ConnectionState.DEACTIVATED);
+        assertThat(c.disconnectedAt()).isEqualTo(time.now());
     }
 
     @Test

@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
 /** The session state machine and request bookkeeping, with an injected clock. */
 class SessionServiceTest {
     static final Instant T0 = Instant.parse("2026-11-21T09:00:00Z");
-    final TestClock clock = new TestClock(T0);
+    static final Duration HANGUP_GRACE = Duration.ofSeconds(2);
+    static final Duration TERM_GRACE = Duration.ofSeconds(5);
+    final ManualScheduler time = new ManualScheduler(T0);
     final MemoryStore store = new MemoryStore();
     final ScriptedPty pty = new ScriptedPty();
     final Caller alice = new Caller("alice", false, 0);
@@ -45,8 +47,8 @@ class SessionServiceTest {
 
     @BeforeEach
     void start() {
-        service = new SessionService(store, pty, clock,
-                new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
+        service = new SessionService(store, pty, time,
+                new SessionService.Settings("box", 4096, HANGUP_GRACE, TERM_GRACE, /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         service.start("http://127.0.0.1:1").join();
     }
@@ -68,7 +70,7 @@ class SessionServiceTest {
         void advance(Duration d) { now = now.plus(d); }
     }
 
-    static final class TestClient implements ClientTransport {
+    static class TestClient implements ClientTransport {
         final List<EndNotice> ends = new CopyOnWriteArrayList<>();
         final List<String> told = new CopyOnWriteArrayList<>();
 
@@ -191,10 +193,11 @@ class SessionServiceTest {
         SessionInfo s = newSession(alice);
         ScriptedPty.Program program = pty.last();
         program.diesOn = -1; // ignores SIGHUP and SIGTERM
-        clock.advance(Duration.ofMinutes(5));
+        time.advance(Duration.ofMinutes(5));
         var submitted = service.close(alice, Selection.of(s.id()), true).join();
         assertThat(submitted.request().status()).isEqualTo(RequestStatus.RUNNING);
-        await().atMost(Duration.ofSeconds(5)).until(() -> program.signals.contains(9));
+        await().until(() -> time.pending().size() == 2);
+        time.advance(HANGUP_GRACE.plus(TERM_GRACE));
         assertThat(program.signals).containsExactly(1, 15, 9); // SIGHUP, SIGTERM after a grace, SIGKILL after another
         RequestRecord done = submitted.completion().join();
         assertThat(done.status()).isEqualTo(RequestStatus.COMPLETED);
@@ -202,7 +205,58 @@ class SessionServiceTest {
         assertThat(closed.state()).isEqualTo(SessionState.CLOSED);
         assertThat(closed.closeReason()).isEqualTo("logoff by alice");
         assertThat(closed.exitCode()).isEqualTo(137);
-        assertThat(closed.closedAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)));
+        assertThat(closed.closedAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)).plus(HANGUP_GRACE).plus(TERM_GRACE));
+    }
+
+    @Test
+    void aCloseSendsSigtermAfterTheHangupGraceAndSigkillAfterTheTermGrace() {
+        SessionInfo s = newSession(alice);
+        ScriptedPty.Program program = pty.last();
+        program.diesOn = -1; // ignores SIGHUP and SIGTERM
+        var submitted = service.close(alice, Selection.of(s.id()), true).join();
+        await().until(() -> time.pending().size() == 2);
+        assertThat(program.signals).containsExactly(1);
+        time.advance(HANGUP_GRACE.minusMillis(1));
+        assertThat(program.signals).containsExactly(1);
+        time.advance(Duration.ofMillis(1));
+        assertThat(program.signals).containsExactly(1, 15);
+        time.advance(TERM_GRACE.minusMillis(1));
+        assertThat(program.signals).containsExactly(1, 15);
+        time.advance(Duration.ofMillis(1));
+        assertThat(program.signals).containsExactly(1, 15, 9);
+        assertThat(submitted.completion().join().status()).isEqualTo(RequestStatus.COMPLETED);
+    }
+
+    @Test
+    void waitingForARequestAnswersItAsItStandsWhenTheWaitRunsOut() {
+        SessionInfo s = newSession(alice);
+        pty.last().diesOn = -1;
+        var submitted = service.close(alice, Selection.of(s.id()), true).join();
+        await().until(() -> time.pending().size() == 2); // the close's SIGTERM and SIGKILL
+        var waited = service.awaitRequest(alice, submitted.request().id(), Duration.ofSeconds(1));
+        await().until(() -> time.hasDeadlineIn(Duration.ofSeconds(1)));
+        assertThat(waited).isNotDone();
+        time.advance(Duration.ofSeconds(1));
+        assertThat(waited.join().status()).isEqualTo(RequestStatus.RUNNING);
+        pty.last().exit(0);
+        assertThat(service.awaitRequest(alice, submitted.request().id(), Duration.ofSeconds(1)).join().status())
+                .isEqualTo(RequestStatus.COMPLETED);
+    }
+
+    /**
+     * Regression: the SIGTERM and SIGKILL deadlines were taken after SIGHUP was sent, so a terminal
+     * that reports the exit within {@code signal()} (this scripted one does) had its escalation
+     * cancelled before it existed, and two deadlines outlived the closed session. Reproduce: close a
+     * session whose program goes on SIGHUP; two deadlines stayed pending.
+     */
+    @Test
+    void aProgramThatGoesOnSighupLeavesNoEscalationBehind() {
+        SessionInfo s = newSession(alice);
+        service.close(alice, Selection.of(s.id()), true).join().completion().join();
+        assertThat(pty.last().signals).containsExactly(1);
+        assertThat(time.pending()).isEmpty();
+        time.advance(HANGUP_GRACE.plus(TERM_GRACE));
+        assertThat(pty.last().signals).containsExactly(1);
     }
 
     @Test
@@ -229,7 +283,7 @@ class SessionServiceTest {
         pa.diesOn = -1;
         pb.diesOn = -1;
         var submitted = service.close(admin, new Selection(List.of(a.id(), b.id()), false, false), false).join();
-        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)) // both hung up (the targets have started), before SIGKILL
+        await() // both hung up (the targets have started); no SIGKILL comes, time stands still
                 .until(() -> pa.signals.contains(1) && pb.signals.contains(1));
         pa.exit(0);
         RequestRecord half = service.request(admin, submitted.request().id()).join();
@@ -305,8 +359,8 @@ class SessionServiceTest {
     @Test
     void startingAfterACrashRecordsTheSessionsLeftOpenAsClosedWithReasonServerCrashed() {
         SessionInfo s = newSession(alice);
-        clock.advance(Duration.ofHours(1));
-        var next = new SessionService(store, new ScriptedPty(), clock,
+        time.advance(Duration.ofHours(1));
+        var next = new SessionService(store, new ScriptedPty(), time.clock(),
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true));
         assertThat(next.start("http://127.0.0.1:2").join()).isEqualTo(1);
         SessionRecord r = store.session(s.id()).orElseThrow();

@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /** The REST API under {@code /api/v1}: routes, authentication, and the mapping of answers and errors. */
 final class Api {
@@ -45,6 +44,7 @@ final class Api {
     private static final Duration MAX_WAIT = Duration.ofSeconds(300);
 
     private final Vertx vertx;
+    private final dev.tether.core.Scheduler scheduler;
     private final SessionService sessions;
     private final Accounts accounts;
     private final Workspaces workspaces;
@@ -59,9 +59,10 @@ final class Api {
     record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
     }
 
-    Api(Vertx vertx, SessionService sessions, Accounts accounts, Workspaces workspaces, Tickets tickets, ServerInfo info,
-        Origins origins) {
+    Api(Vertx vertx, dev.tether.core.Scheduler scheduler, SessionService sessions, Accounts accounts, Workspaces workspaces,
+        Tickets tickets, ServerInfo info, Origins origins) {
         this.vertx = vertx;
+        this.scheduler = scheduler;
         this.origins = origins;
         this.sessions = sessions;
         this.accounts = accounts;
@@ -164,7 +165,7 @@ final class Api {
             Caller caller = caller(ctx);
             java.util.OptionalLong since = since(ctx);
             if (since.isPresent()) {
-                new EventStream(ctx, caller, sessions, accounts, issuer(ctx)).start(since.getAsLong(), follow);
+                new EventStream(ctx, scheduler, caller, sessions, accounts, issuer(ctx)).start(since.getAsLong(), follow);
                 return;
             }
             // Neither since nor Last-Event-ID: a new EventSource wants what happens from now on,
@@ -173,7 +174,7 @@ final class Api {
                 if (last.failed()) {
                     Errors.reply(ctx.response(), last.cause());
                 } else {
-                    new EventStream(ctx, caller, sessions, accounts, issuer(ctx)).start(last.result(), follow);
+                    new EventStream(ctx, scheduler, caller, sessions, accounts, issuer(ctx)).start(last.result(), follow);
                 }
             });
         });
@@ -383,7 +384,7 @@ final class Api {
     private void answer(RoutingContext ctx, CompletableFuture<SessionService.Submitted> submitted, boolean wait) {
         Caller caller = caller(ctx);
         CompletableFuture<RequestRecord> answer = submitted.thenCompose(s -> wait || s.completion().isDone()
-                ? s.completion().copy().completeOnTimeout(null, MAX_WAIT.toSeconds(), TimeUnit.SECONDS)
+                ? scheduler.completeAfter(s.completion().copy(), MAX_WAIT, null)
                         .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done) : sessions.request(caller, s.request().id()))
                 : CompletableFuture.completedFuture(s.request()));
         reply(ctx, wait ? 200 : 202, answer);

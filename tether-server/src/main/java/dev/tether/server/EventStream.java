@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EventStream {
     static final int PAGE = 500;
     static final int MAX_QUEUED = 10_000;
-    private static final long KEEPALIVE_MS = 15_000;
+    static final java.time.Duration KEEPALIVE = java.time.Duration.ofSeconds(15);
     /** How long an EventSource waits before reconnecting (sent as {@code retry:}); browsers default to about 3 s. */
     static final long RETRY_MS = 2_000;
 
@@ -46,9 +46,12 @@ final class EventStream {
     private boolean follow;
     private boolean finished;
     private AutoCloseable subscription;
-    private long keepalive = -1;
+    private final dev.tether.core.Scheduler scheduler;
+    private dev.tether.core.Scheduler.Deadline keepalive;
 
-    EventStream(RoutingContext ctx, Caller caller, SessionService sessions, dev.tether.core.Accounts accounts, String issuer) {
+    EventStream(RoutingContext ctx, dev.tether.core.Scheduler scheduler, Caller caller, SessionService sessions,
+                dev.tether.core.Accounts accounts, String issuer) {
+        this.scheduler = scheduler;
         this.ctx = ctx;
         this.response = ctx.response();
         this.context = ctx.vertx().getOrCreateContext();
@@ -83,7 +86,12 @@ final class EventStream {
         response.drainHandler(v -> drain());
         if (follow) {
             subscription = sessions.events().subscribe(this::onLive);
-            keepalive = ctx.vertx().setPeriodic(KEEPALIVE_MS, t -> response.write(": keepalive\n\n"));
+            // The timer only hands over: the response is written on this stream's event loop alone.
+            keepalive = scheduler.every(KEEPALIVE, () -> context.runOnContext(v -> {
+                if (!finished) {
+                    response.write(": keepalive\n\n");
+                }
+            }));
         }
         page();
     }
@@ -173,8 +181,8 @@ final class EventStream {
         } catch (Exception ignored) {
             // forgetting a stream cannot fail
         }
-        if (keepalive >= 0) {
-            ctx.vertx().cancelTimer(keepalive);
+        if (keepalive != null) {
+            keepalive.cancel();
         }
         if (subscription != null) {
             try {

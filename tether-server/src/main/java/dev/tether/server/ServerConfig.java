@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import dev.tether.core.PasswordChecks;
+import dev.tether.core.Scheduler;
 
 /**
  * How to run a server. Defaults in code, validated once.
@@ -18,6 +19,8 @@ import dev.tether.core.PasswordChecks;
  * @param ringBytes output kept per session and replayed on attach
  * @param hangupGrace time between SIGHUP and SIGTERM when a session is closed
  * @param termGrace time between SIGTERM and SIGKILL
+ * @param scheduler every timer of the server (close graces, timeouts, sweeps, slow-request watches)
+ *     and, through {@link Scheduler#clock()}, every reading of "now"; tests pass a manual one
  * @param ioThreads event loops serving HTTP, WebSocket and SSE connections (one per core by default)
  * @param sharedAccountSessions whether users who are not administrators may start sessions, which
  *     run as the server's own account and so can read its data directory (off by default)
@@ -34,7 +37,7 @@ public record ServerConfig(
         int ringBytes,
         Duration hangupGrace,
         Duration termGrace,
-        InstantSource clock,
+        Scheduler scheduler,
         int ioThreads,
         boolean sharedAccountSessions,
         java.net.URI publicUrl,
@@ -45,15 +48,31 @@ public record ServerConfig(
 
     /** Sessions for administrators only ({@code sharedAccountSessions} off), no public URL, the default {@link Limits}. */
     public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
+                        Duration termGrace, Scheduler scheduler, int ioThreads) {
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, false, null, Limits.DEFAULTS);
+    }
+
+    /** As above, with {@link Scheduler#system(InstantSource)} over {@code clock}. */
+    public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
                         Duration termGrace, InstantSource clock, int ioThreads) {
-        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, false, null, Limits.DEFAULTS);
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, Scheduler.system(clock), ioThreads);
+    }
+
+    /** The clock every part of the server reads "now" from: the scheduler's. */
+    public InstantSource clock() {
+        return scheduler.clock();
+    }
+
+    /** The same server on another scheduler (and so its clock): a test's manual one. */
+    public ServerConfig withScheduler(Scheduler newScheduler) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, newScheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(scheduler, "scheduler");
         Objects.requireNonNull(limits, "limits");
         if (port < 0 || port > 65535) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "the port " + port + " is outside 0..65535");
@@ -112,44 +131,44 @@ public record ServerConfig(
     }
 
     public ServerConfig withLimits(Limits newLimits) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl,
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
                 newLimits);
     }
 
     /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces, an I/O thread per core. */
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig("127.0.0.1", DEFAULT_PORT, dataDir, hostName(), DEFAULT_RING_BYTES,
-                Duration.ofSeconds(2), Duration.ofSeconds(5), InstantSource.system(), Runtime.getRuntime().availableProcessors());
+                Duration.ofSeconds(2), Duration.ofSeconds(5), Scheduler.system(), Runtime.getRuntime().availableProcessors());
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, clock, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withIoThreads(int newIoThreads) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, newIoThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, newIoThreads, sharedAccountSessions, publicUrl, limits);
     }
 
     public ServerConfig withPublicUrl(java.net.URI newPublicUrl) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, sharedAccountSessions,
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions,
                 newPublicUrl, limits);
     }
 
     /** Lets users who are not administrators start sessions, which run as the server's account. */
     public ServerConfig withSharedAccountSessions(boolean shared) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, clock, ioThreads, shared, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, shared, publicUrl, limits);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.core.Scheduler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -22,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * then again until its body has been read) or <em>busy</em> (the request has been read and its
  * answer is not finished: a REST call being served, an SSE stream, an attach WebSocket). A
  * connection that waits longer than the read timeout for one phase is closed; a busy one never is.
- * One timer looks every quarter of the timeout (each connection is looked at on its own event
- * loop), so a connection is closed between 1 and 1.25 times the timeout. Times are read from the
- * injected clock.
+ * One repeating deadline of the {@link Scheduler} looks every quarter of the timeout (each
+ * connection is then looked at on its own event loop, the only thread that touches its watch), so a
+ * connection is closed between 1 and 1.25 times the timeout. Times are read from the scheduler's
+ * clock, so a test advances a manual scheduler instead of waiting for a slow client.
  *
  * <p>A client address has at most {@code maxPerAddress} connections open; one more is closed as
  * soon as it is accepted. The count map holds only addresses with an open connection.
@@ -33,19 +35,28 @@ final class SlowClients {
     private static final Logger LOG = LoggerFactory.getLogger(SlowClients.class);
 
     private final Vertx vertx;
+    private final Scheduler scheduler;
     private final InstantSource clock;
     private final Duration timeout;
     private final int maxPerAddress;
     private final ConcurrentHashMap<String, AtomicInteger> openByAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<HttpConnection, Watch> watches = new ConcurrentHashMap<>();
 
-    SlowClients(Vertx vertx, InstantSource clock, Duration timeout, int maxPerAddress) {
+    SlowClients(Vertx vertx, Scheduler scheduler, Duration timeout, int maxPerAddress) {
         this.vertx = vertx;
-        this.clock = clock;
+        this.scheduler = scheduler;
+        this.clock = scheduler.clock();
         this.timeout = timeout;
         this.maxPerAddress = maxPerAddress;
-        long period = Math.max(25, timeout.toMillis() / 4);
-        vertx.setPeriodic(period, t -> watches.forEach((connection, watch) -> watch.context.runOnContext(v -> check(connection, watch))));
+    }
+
+    /** Starts looking at the connections every quarter of the timeout; cancel the deadline to stop. */
+    Scheduler.Deadline watch() {
+        Duration period = Duration.ofMillis(Math.max(25, timeout.toMillis() / 4));
+        return scheduler.every(period, () -> {
+            Instant now = clock.instant(); // the tick's time, carried to each event loop: what a check measures against
+            watches.forEach((connection, watch) -> watch.context.runOnContext(v -> check(connection, watch, now)));
+        });
     }
 
     /** What is known of one connection; touched only on its event loop. */
@@ -84,8 +95,7 @@ final class SlowClients {
         }
     }
 
-    private void check(HttpConnection connection, Watch watch) {
-        Instant now = clock.instant();
+    private void check(HttpConnection connection, Watch watch, Instant now) {
         HttpServerRequest r = watch.request;
         if (r != null && r.isEnded() && (!r.response().ended() || r.response().getStatusCode() == 101)) {
             return; // busy: being answered, a stream, or a WebSocket (101 Switching Protocols)

@@ -49,11 +49,11 @@ public final class TetherServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TetherServer.class);
     static final String VERSION = readVersion();
     /** How often expired workspace credentials are deleted (they stop counting at once, see Workspaces). */
-    private static final long SWEEP_MS = 10_000;
+    static final java.time.Duration CREDENTIAL_SWEEP = java.time.Duration.ofSeconds(10);
     /** Every permission bit but the owner's: none may be set in the data directory. */
     private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> NOT_OWNER = PosixFilePermissions.fromString("---rwxrwx");
     /** How often the tokens of open event streams and WebSockets are checked for revocation. */
-    private static final long REVOCATION_SWEEP_MS = 500;
+    static final java.time.Duration REVOCATION_SWEEP = java.time.Duration.ofMillis(500);
 
     static {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -70,6 +70,8 @@ public final class TetherServer implements AutoCloseable {
     private final Path tokenFile;
     private final String adminToken;
     private final DataDirLock lock;
+    /** The server's own repeating deadlines (sweeps, slow-request watch), cancelled first on close. */
+    private final java.util.List<dev.tether.core.Scheduler.Deadline> timers;
     private volatile boolean closed;
     /** "METHOD /path" of every API route, as registered (Vert.x path syntax, {@code :id}). */
     private final java.util.List<String> routes;
@@ -84,7 +86,9 @@ public final class TetherServer implements AutoCloseable {
     }
 
     private TetherServer(Vertx vertx, java.util.List<HttpServer> servers, Store store, PtyHost pty, SessionService sessions, URI url,
-                         Path tokenFile, String adminToken, java.util.List<String> routes, DataDirLock lock, Accounts accounts) {
+                         Path tokenFile, String adminToken, java.util.List<String> routes, DataDirLock lock, Accounts accounts,
+                         java.util.List<dev.tether.core.Scheduler.Deadline> timers) {
+        this.timers = timers;
         this.accounts = accounts;
         this.routes = routes;
         this.lock = lock;
@@ -119,6 +123,8 @@ public final class TetherServer implements AutoCloseable {
         PtyHost pty = null;
         Vertx vertx = null;
         SessionService sessions = null;
+        var scheduler = config.scheduler();
+        var timers = new java.util.concurrent.CopyOnWriteArrayList<dev.tether.core.Scheduler.Deadline>();
         try {
             vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
                     Math.max(config.ioThreads(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
@@ -137,14 +143,14 @@ public final class TetherServer implements AutoCloseable {
             // The URL is known only once bound (port 0), and the API needs it: until the router is
             // set, every request is answered 503 with Retry-After, never dropped.
             var ready = new Ready();
-            var servers = listen(vertx, options, config, ready);
+            var servers = listen(vertx, options, config, ready, timers);
             String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
             URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
             lock.announce(url);
 
             store = SqliteStore.open(dataDir.resolve("tether.db"));
             pty = NativePtyHost.start();
-            sessions = new SessionService(store, pty, config.clock(), new SessionService.Settings(
+            sessions = new SessionService(store, pty, scheduler, new SessionService.Settings(
                     config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
             // Two hashing threads; PasswordChecks admits at most its capacity, so this queue stays short.
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
@@ -153,20 +159,20 @@ public final class TetherServer implements AutoCloseable {
                     TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), config.clock());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
                     config.sharedAccountSessions());
-            io.vertx.ext.web.Router router = new Api(vertx, sessions, accounts, workspaces, new Tickets(config.clock()), info,
+            io.vertx.ext.web.Router router = new Api(vertx, scheduler, sessions, accounts, workspaces, new Tickets(config.clock()), info,
                     new Origins(config.host(), url.getPort(), config.publicUrl())).router();
             java.util.List<String> routes = router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
                     .flatMap(r -> r.methods().stream().map(m -> m.name() + " " + r.getPath()))
                     .distinct().sorted().toList();
-            vertx.setPeriodic(SWEEP_MS, t -> workspaces.sweep().exceptionally(e -> {
+            timers.add(scheduler.every(CREDENTIAL_SWEEP, () -> workspaces.sweep().exceptionally(e -> {
                 LOG.warn("deleting expired workspace credentials failed: {}", e.toString());
                 return 0;
-            }));
+            })));
             // Streams of a token revoked in any way end within a second (Accounts.sweepRevoked).
             // One sweep at a time: a slow read (a busy store) must not pile sweeps up on the readers.
             var sweeping = new java.util.concurrent.atomic.AtomicBoolean();
-            vertx.setPeriodic(REVOCATION_SWEEP_MS, t -> {
+            timers.add(scheduler.every(REVOCATION_SWEEP, () -> {
                 if (sweeping.compareAndSet(false, true)) {
                     accounts.sweepRevoked().whenComplete((ended, e) -> {
                         sweeping.set(false);
@@ -175,7 +181,7 @@ public final class TetherServer implements AutoCloseable {
                         }
                     });
                 }
-            });
+            }));
             int crashed = get(sessions.start(url.toString()), "record the server start");
             if (crashed > 0) {
                 LOG.warn("{} session(s) of a previous run that did not stop cleanly are recorded CLOSED (server crashed)", crashed);
@@ -188,8 +194,9 @@ public final class TetherServer implements AutoCloseable {
                 LOG.warn("--shared-account-sessions: sessions of users who are not administrators run as this server's account ({}),"
                         + " so they can read {} (admin.token, master.key) and act as the administrator", System.getProperty("user.name"), dataDir);
             }
-            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes, lock, accounts);
+            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes, lock, accounts, timers);
         } catch (RuntimeException e) {
+            timers.forEach(dev.tether.core.Scheduler.Deadline::cancel);
             if (sessions != null) {
                 sessions.close();
             }
@@ -239,9 +246,11 @@ public final class TetherServer implements AutoCloseable {
      * another process take it in between).
      */
     private static java.util.List<HttpServer> listen(Vertx vertx, HttpServerOptions options, ServerConfig config,
-                                                      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
+                                                      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler,
+                                                      java.util.List<dev.tether.core.Scheduler.Deadline> timers) {
         var servers = new java.util.concurrent.CopyOnWriteArrayList<HttpServer>();
-        var slow = new SlowClients(vertx, config.clock(), config.limits().requestReadTimeout(), config.limits().maxConnectionsPerAddress());
+        var slow = new SlowClients(vertx, config.scheduler(), config.limits().requestReadTimeout(), config.limits().maxConnectionsPerAddress());
+        timers.add(slow.watch());
         for (int attempt = 1; ; attempt++) {
             int port = config.port() != 0 ? config.port() : freePort(config.host());
             var bound = new HttpServerOptions(options).setPort(port);
@@ -311,6 +320,7 @@ public final class TetherServer implements AutoCloseable {
             return;
         }
         closed = true;
+        timers.forEach(dev.tether.core.Scheduler.Deadline::cancel);
         sessions.close();
         try {
             io.vertx.core.Future.all(servers.stream().map(HttpServer::close).toList())
