@@ -1,6 +1,5 @@
 package dev.tether.api;
 
-
 /**
  * What a request did to one target.
  *
@@ -18,5 +17,11 @@ public record TargetResult(long id, String description, TargetStatus status, Res
 
     public TargetResult finish(TargetStatus newStatus, ResultCode code, String text) {
         return new TargetResult(id, description, newStatus, code, text);
+    }
+
+    /** FAILED because of {@code failure}: its code and sentence when it is a TetherException, else INTERNAL. */
+    public TargetResult failedBy(Throwable failure) {
+        TetherException e = TetherException.of(failure);
+        return finish(TargetStatus.FAILED, e.code(), description + ": " + e.getMessage());
     }
 }

@@ -1,9 +1,10 @@
 package dev.tether.api;
 
-
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /** The one exception of Tether: a result code and a sentence naming the target and the reason. */
 public class TetherException extends RuntimeException {
@@ -27,6 +28,25 @@ public class TetherException extends RuntimeException {
         super(Objects.requireNonNull(message), cause, false, false);
         this.code = Objects.requireNonNull(code);
         this.retryAfter = retryAfter;
+    }
+
+    /**
+     * What {@code failure} (unwrapped from CompletionException and ExecutionException) means to a
+     * caller: itself when it is a TetherException, else INTERNAL "internal error" with it as the cause,
+     * so no internal detail reaches an answer.
+     */
+    public static TetherException of(Throwable failure) {
+        Throwable e = unwrap(failure);
+        return e instanceof TetherException te ? te : new TetherException(ResultCode.INTERNAL, "internal error", e);
+    }
+
+    /** {@code failure} without the CompletionException and ExecutionException wrappers of futures. */
+    public static Throwable unwrap(Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 
     public ResultCode code() {

@@ -1,10 +1,10 @@
 package dev.tether.cli;
 
 import dev.tether.api.ControlMessage;
-import dev.tether.client.TerminalConnection;
 import dev.tether.api.Ids;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.client.TerminalConnection;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

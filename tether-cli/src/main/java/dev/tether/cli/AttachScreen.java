@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.client.AttachListener;
 import dev.tether.api.ControlMessage;
+import dev.tether.client.AttachListener;
 import dev.tether.client.TerminalConnection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package dev.tether.cli;
 
-import dev.tether.client.TetherClient;
 import dev.tether.api.Ids;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
@@ -9,6 +8,7 @@ import dev.tether.api.Selection;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.client.TetherClient;
 import java.io.Console;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.tether.cli;
 
-import dev.tether.client.EventStream;
 import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.client.EventStream;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

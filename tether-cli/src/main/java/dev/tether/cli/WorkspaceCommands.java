@@ -1,10 +1,10 @@
 package dev.tether.cli;
 
-import dev.tether.client.Workspaces.CredentialCleared;
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.StartedWorkspace;
 import dev.tether.api.WorkspaceInfo;
+import dev.tether.client.Workspaces.CredentialCleared;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Map;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tether.client.TerminalConnection;
-import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.NewSession;
+import dev.tether.client.TerminalConnection;
+import dev.tether.client.TetherClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -3,14 +3,14 @@ package dev.tether.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.client.AttachListener;
 import dev.tether.api.ControlMessage;
-import dev.tether.client.TerminalConnection;
-import dev.tether.client.TetherClient;
-import dev.tether.api.NewUser;
 import dev.tether.api.NewSession;
+import dev.tether.api.NewUser;
 import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
+import dev.tether.client.AttachListener;
+import dev.tether.client.TerminalConnection;
+import dev.tether.client.TetherClient;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

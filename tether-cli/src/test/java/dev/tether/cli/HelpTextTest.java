@@ -1,16 +1,16 @@
 package dev.tether.cli;
 
-import dev.tether.api.StartWorkspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.api.StartWorkspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine;
 
 /**
  * Help texts, as a user sees them: every command's usage rendered at 80 columns (picocli's width,

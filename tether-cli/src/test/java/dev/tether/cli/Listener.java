@@ -1,7 +1,7 @@
 package dev.tether.cli;
 
-import dev.tether.client.AttachListener;
 import dev.tether.api.ControlMessage;
+import dev.tether.client.AttachListener;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.ControlMessage;
-import dev.tether.client.TerminalConnection;
-import dev.tether.client.TetherClient;
 import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
+import dev.tether.client.TerminalConnection;
+import dev.tether.client.TetherClient;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -3,10 +3,10 @@ package dev.tether.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.client.TetherClient;
 import dev.tether.api.MessageResult;
 import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
+import dev.tether.client.TetherClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

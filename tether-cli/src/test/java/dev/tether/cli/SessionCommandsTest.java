@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tether.client.TetherClient;
 import dev.tether.api.NewSession;
 import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
+import dev.tether.client.TetherClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

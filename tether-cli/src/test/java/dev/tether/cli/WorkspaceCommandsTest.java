@@ -2,11 +2,11 @@ package dev.tether.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.client.TerminalConnection;
-import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
+import dev.tether.client.TerminalConnection;
+import dev.tether.client.TetherClient;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

@@ -25,8 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The transport under every sub-API: builds authenticated requests, and turns every answer that is not
@@ -233,7 +231,7 @@ final class Http {
 
     /** No answer at all: {@code cannot reach Tether at URL: connection refused} and the like. */
     TetherException failure(Throwable problem, Duration callTimeout) {
-        Throwable e = unwrap(problem);
+        Throwable e = TetherException.unwrap(problem);
         if (e instanceof TetherException t) {
             return t;
         }
@@ -249,13 +247,6 @@ final class Http {
             why += " " + URI.create(base).getHost();
         }
         return new TetherException(ResultCode.SERVER_UNREACHABLE, "cannot reach Tether at " + base + ": " + why);
-    }
-
-    private static Throwable unwrap(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     /** Why a connection failed, in a few lowercase words. */

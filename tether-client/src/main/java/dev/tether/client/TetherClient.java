@@ -1,8 +1,8 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
-import dev.tether.api.NewUser;
 import dev.tether.api.Ids;
+import dev.tether.api.NewUser;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.net.URI;

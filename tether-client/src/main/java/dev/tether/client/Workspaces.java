@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
-import dev.tether.api.TetherException;
 import dev.tether.api.StartWorkspace;
 import dev.tether.api.StartedWorkspace;
+import dev.tether.api.TetherException;
 import dev.tether.api.WorkspaceInfo;
 import java.util.List;
 

@@ -1,12 +1,12 @@
 package dev.tether.client;
 
-import dev.tether.api.ControlMessage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
+import dev.tether.api.ControlMessage;
 import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;

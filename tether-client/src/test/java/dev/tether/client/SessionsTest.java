@@ -1,12 +1,12 @@
 package dev.tether.client;
 
-import dev.tether.api.ControlMessage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.api.NewUser;
+import dev.tether.api.ControlMessage;
 import dev.tether.api.NewSession;
+import dev.tether.api.NewUser;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
 import dev.tether.api.ResultCode;

@@ -2,12 +2,10 @@ package dev.tether.core;
 
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
-import dev.tether.api.UserRecord;
 import dev.tether.api.NewUser;
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.TetherException;
+import dev.tether.api.UserRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

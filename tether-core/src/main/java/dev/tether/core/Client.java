@@ -2,6 +2,7 @@ package dev.tether.core;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * One connection: a client attached to a live session. It is the viewer the terminal feeds and the
@@ -11,7 +12,8 @@ final class Client implements Viewer, ClientHandle {
     final LiveSession session;
     final ClientTransport transport;
     final long requestId;
-    private final SessionService service;
+    private final Connections owner;
+    private final LongConsumer acknowledgements;
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
     volatile ConnectionRecord record;
@@ -23,12 +25,19 @@ final class Client implements Viewer, ClientHandle {
      */
     boolean disconnectClaimed;
 
-    Client(ConnectionRecord record, long requestId, LiveSession session, ClientTransport transport, SessionService service) {
+    /**
+     * @param owner the owner of every connection change: what the transport reports (a resize, the
+     *     socket gone, too slow) goes there
+     * @param acknowledgements where an acknowledged message id goes
+     */
+    Client(ConnectionRecord record, long requestId, LiveSession session, ClientTransport transport, Connections owner,
+           LongConsumer acknowledgements) {
         this.record = record;
         this.requestId = requestId;
         this.session = session;
         this.transport = transport;
-        this.service = service;
+        this.owner = owner;
+        this.acknowledgements = acknowledgements;
     }
 
     @Override public long id() { return record.id(); }
@@ -74,11 +83,11 @@ final class Client implements Viewer, ClientHandle {
         }
     }
 
-    @Override public void resize(int cols, int rows) { service.resize(this, cols, rows); }
+    @Override public void resize(int cols, int rows) { owner.resize(this, cols, rows); }
 
-    @Override public void gone(String reason) { service.clientGone(this, reason); }
+    @Override public void gone(String reason) { owner.clientGone(this, reason); }
 
-    @Override public void acknowledge(long messageId) { service.acknowledge(messageId); }
+    @Override public void acknowledge(long messageId) { acknowledgements.accept(messageId); }
 
     // Viewer: called on the PTY loop.
     @Override
@@ -95,7 +104,7 @@ final class Client implements Viewer, ClientHandle {
 
     @Override
     public void tooSlow() {
-        service.clientGone(this, "too slow");
+        owner.clientGone(this, "too slow");
         transport.end(EndNotice.disconnected("too slow"));
     }
 }

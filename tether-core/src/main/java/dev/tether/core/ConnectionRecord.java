@@ -2,7 +2,6 @@ package dev.tether.core;
 
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.ConnectionState;
-
 import java.time.Instant;
 
 /**

@@ -1,20 +1,15 @@
 package dev.tether.core;
 
-import dev.tether.api.Event;
-import dev.tether.api.EventRecord;
-import dev.tether.api.TargetStatus;
-import dev.tether.api.TargetResult;
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.ConnectionQuery;
-
 import dev.tether.api.ConnectionState;
-
-import dev.tether.api.SessionState;
-
-import dev.tether.api.TetherException;
-
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.SessionState;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.TetherException;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -30,19 +26,19 @@ import java.util.logging.Logger;
  * Connections with IMbnConnection's semantics: connecting (attach) is a request whose id the client
  * learns at once, followed by ConnectComplete; a caller's disconnect is a request followed by
  * DisconnectComplete once the transport is closed; what the system does on its own is
- * ConnectStateChange. This class owns the live connections; the sessions' registry stays in
- * {@link SessionService}.
+ * ConnectStateChange. This class owns the live connections (the {@link Client}s, by id) and every
+ * change of one; which sessions are live is the {@link SessionRegistry}'s.
  */
-final class Connections {
+public final class Connections {
     private static final Logger LOG = Logger.getLogger(Connections.class.getName());
 
-    private final SessionService sessions;
+    private final SessionRegistry sessions;
     private final Changes changes;
     private final RequestBook requests;
     private final Store store;
     private final InstantSource clock;
     private final Scheduler scheduler;
-    private final Map<Long, LiveSession> live;
+    private final LongConsumer acknowledgements;
     /** Live connections (ACTIVATING or ACTIVATED) by id. */
     private final Map<Long, Client> connections = new ConcurrentHashMap<>();
     private final List<Consumer<ConnectionRecord>> connectionEnded = new CopyOnWriteArrayList<>();
@@ -50,15 +46,16 @@ final class Connections {
     /** How long a let-go client's transport may take to close before it is recorded DEACTIVATED anyway. */
     static final java.time.Duration LET_GO_TIMEOUT = java.time.Duration.ofSeconds(5);
 
-    Connections(SessionService sessions, Changes changes, RequestBook requests, Store store, Scheduler scheduler,
-                Map<Long, LiveSession> live) {
+    /** @param acknowledgements where a client's acknowledgement of a message goes ({@link SessionMessages}) */
+    Connections(SessionRegistry sessions, Changes changes, RequestBook requests, Store store, Scheduler scheduler,
+                LongConsumer acknowledgements) {
         this.sessions = sessions;
         this.changes = changes;
         this.requests = requests;
         this.store = store;
         this.clock = scheduler.clock();
         this.scheduler = scheduler;
-        this.live = live;
+        this.acknowledgements = acknowledgements;
     }
 
     /**
@@ -68,7 +65,7 @@ final class Connections {
      * ConnectComplete event {connectionId, requestId, status} is recorded. A size, when given,
      * becomes the session's size (the most recent client's size wins).
      */
-    CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
+    public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
                                                   Integer cols, Integer rows, String clientName, String remote) {
         LiveSession s;
         try {
@@ -77,7 +74,7 @@ final class Connections {
                 throw new TetherException(ResultCode.OWN_SESSION,
                         "session " + id + " is the session this call comes from; attaching it to itself would loop its output");
             }
-            s = live.get(id);
+            s = sessions.find(id);
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -93,7 +90,7 @@ final class Connections {
         return requests.open(caller, "connect", List.of(target), tx -> tx.insertConnection(draft))
                 .thenApply(opened -> {
                     ConnectionRecord connection = opened.also();
-                    var client = new Client(connection, opened.accepted().request().id(), s, transport, sessions);
+                    var client = new Client(connection, opened.accepted().request().id(), s, transport, this, acknowledgements);
                     connections.put(connection.id(), client);
                     transport.connecting(connection.id(), client.requestId);
                     return client;
@@ -224,7 +221,7 @@ final class Connections {
     // ---------------------------------------------------------------- connections
 
     /** The caller's visible connections matching the query, live ones with their byte counts now. */
-    CompletableFuture<List<ConnectionInfo>> connections(Caller caller, ConnectionQuery query) {
+    public CompletableFuture<List<ConnectionInfo>> connections(Caller caller, ConnectionQuery query) {
         String workspace = query.workspaceId();
         if (caller.workspaceId() != null) {
             if (workspace != null && !workspace.equals(caller.workspaceId())) {
@@ -241,7 +238,7 @@ final class Connections {
                 .toList());
     }
 
-    CompletableFuture<ConnectionInfo> connection(Caller caller, long id) {
+    public CompletableFuture<ConnectionInfo> connection(Caller caller, long id) {
         Client live = connections.get(id);
         CompletableFuture<ConnectionRecord> found = live != null
                 ? CompletableFuture.completedFuture(live.current())
@@ -263,7 +260,7 @@ final class Connections {
      * request. A token restricted to an application may disconnect only connections that the same
      * application initiated (ACCESS_DENIED otherwise).
      */
-    CompletableFuture<SessionService.Submitted> disconnectConnection(Caller caller, long id) {
+    public CompletableFuture<Submitted> disconnectConnection(Caller caller, long id) {
         try {
             sessions.refuseWhileStopping();
         } catch (TetherException e) {
@@ -317,8 +314,8 @@ final class Connections {
             }
             done.whenComplete((v, e) -> requests.finish(requestId, 0, e == null
                     ? target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected")
-                    : target.finish(TargetStatus.FAILED, SessionService.codeOf(e), target.description() + ": " + SessionService.messageOf(e))));
-            return new SessionService.Submitted(accepted.request(), accepted.completion());
+                    : target.failedBy(e)));
+            return accepted;
         });
     }
 
@@ -327,7 +324,7 @@ final class Connections {
      * path as a single disconnect, each with its DisconnectComplete carrying this request's id.
      * Connections no longer live are reported done ("already disconnected").
      */
-    CompletableFuture<SessionService.Submitted> disconnectConnections(Caller caller, String operation, List<Long> ids, String reason) {
+    CompletableFuture<Submitted> disconnectConnections(Caller caller, String operation, List<Long> ids, String reason) {
         var targets = ids.stream().map(id -> TargetResult.pending(id, "connection " + id)).toList();
         return requests.open(caller, operation, targets).thenApply(accepted -> {
             long requestId = accepted.request().id();
@@ -347,11 +344,11 @@ final class Connections {
                 }
                 boolean wasLive = client != null;
                 done.whenComplete((v, e) -> requests.finish(requestId, index, e != null
-                        ? target.finish(TargetStatus.FAILED, SessionService.codeOf(e), target.description() + ": " + SessionService.messageOf(e))
+                        ? target.failedBy(e)
                         : target.finish(TargetStatus.DONE, ResultCode.OK, target.description()
                                 + (wasLive ? " disconnected" : " was already disconnected"))));
             }
-            return new SessionService.Submitted(accepted.request(), accepted.completion());
+            return accepted;
         });
     }
 

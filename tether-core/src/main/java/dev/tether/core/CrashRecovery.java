@@ -1,16 +1,12 @@
 package dev.tether.core;
 
-import dev.tether.api.RequestRecord;
-import dev.tether.api.TargetStatus;
-import dev.tether.api.RequestStatus;
-import dev.tether.api.TargetResult;
-
 import dev.tether.api.ConnectionState;
-
-import dev.tether.api.SessionState;
-
+import dev.tether.api.RequestRecord;
+import dev.tether.api.RequestStatus;
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.SessionState;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

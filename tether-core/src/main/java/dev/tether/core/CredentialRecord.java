@@ -1,7 +1,6 @@
 package dev.tether.core;
 
 import dev.tether.api.CredentialState;
-
 import java.time.Instant;
 
 /**

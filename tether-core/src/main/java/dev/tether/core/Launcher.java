@@ -1,11 +1,8 @@
 package dev.tether.core;
 
 import dev.tether.api.NewSession;
-
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.TetherException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package dev.tether.core;
 
 import dev.tether.api.SessionInfo;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,11 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionQuery;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
 import dev.tether.api.UserRecord;
-import dev.tether.api.ConnectionQuery;
-
 import java.util.List;
 import java.util.Optional;
 

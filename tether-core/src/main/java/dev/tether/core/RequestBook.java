@@ -3,14 +3,11 @@ package dev.tether.core;
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
-import dev.tether.api.TargetStatus;
 import dev.tether.api.RequestStatus;
-import dev.tether.api.TargetResult;
-
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.TetherException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
@@ -26,7 +23,7 @@ import java.util.function.Function;
  * event). In between, per-target progress lives here in memory, so a request over thousands of
  * targets costs two writes, not one per target.
  */
-final class RequestBook {
+public final class RequestBook {
     private final Store store;
     private final InstantSource clock;
     private final Scheduler scheduler;
@@ -36,10 +33,6 @@ final class RequestBook {
         this.store = store;
         this.clock = scheduler.clock();
         this.scheduler = scheduler;
-    }
-
-    /** A request as accepted, and the future of its completion. */
-    record Accepted(RequestRecord request, CompletableFuture<RequestRecord> completion) {
     }
 
     private static final class Running {
@@ -61,12 +54,12 @@ final class RequestBook {
     }
 
     /** Stores a new RUNNING request; targets already finished (failed, skipped) count as done. */
-    CompletableFuture<Accepted> open(Caller caller, String operation, List<TargetResult> targets) {
+    CompletableFuture<Submitted> open(Caller caller, String operation, List<TargetResult> targets) {
         return open(caller, operation, targets, tx -> null).thenApply(Opened::accepted);
     }
 
     /** An accepted request and what was written with it. */
-    record Opened<T>(Accepted accepted, T also) {
+    record Opened<T>(Submitted accepted, T also) {
     }
 
     /**
@@ -84,7 +77,7 @@ final class RequestBook {
                     if (r.pending == 0) {
                         complete(r);
                     }
-                    return new Opened<>(new Accepted(stored, r.done), written.getValue().orElse(null));
+                    return new Opened<>(new Submitted(stored, r.done), written.getValue().orElse(null));
                 });
     }
 
@@ -236,7 +229,7 @@ final class RequestBook {
     }
 
     /** The request as it stands: from memory while running, else from the store. */
-    CompletableFuture<RequestRecord> get(Caller caller, long id) {
+    public CompletableFuture<RequestRecord> get(Caller caller, long id) {
         Running r = running.get(id);
         CompletableFuture<RequestRecord> found = r != null
                 ? CompletableFuture.completedFuture(r.snapshot())
@@ -250,7 +243,7 @@ final class RequestBook {
     }
 
     /** The request once completed, or as it stands after {@code timeout}. */
-    CompletableFuture<RequestRecord> await(Caller caller, long id, Duration timeout) {
+    public CompletableFuture<RequestRecord> await(Caller caller, long id, Duration timeout) {
         return get(caller, id).thenCompose(rec -> {
             Running r = running.get(id);
             if (rec.status() == RequestStatus.COMPLETED || r == null) {

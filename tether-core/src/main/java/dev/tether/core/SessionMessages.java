@@ -1,16 +1,12 @@
 package dev.tether.core;
 
 import dev.tether.api.Event;
-import dev.tether.api.TargetStatus;
-import dev.tether.api.TargetResult;
 import dev.tether.api.MessageResult;
-
-import dev.tether.api.SessionState;
-
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.SessionState;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.TetherException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,11 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * output held, input ignored) and messages (WTSSendMessage: OK when acknowledged, TIMEOUT 32000,
  * ASYNC 32001).
  */
-final class SessionMessages {
-    private final SessionService sessions;
+public final class SessionMessages {
+    private final SessionRegistry sessions;
     private final Changes changes;
     private final Store store;
-    private final Map<Long, LiveSession> live;
     private final Scheduler scheduler;
     private final Map<Long, CompletableFuture<Void>> pendingMessages = new ConcurrentHashMap<>();
     private final AtomicLong messageIds = new AtomicLong();
@@ -34,12 +29,11 @@ final class SessionMessages {
     /** How long a message with no timeout of its own (0) waits for an acknowledgement. */
     static final java.time.Duration LONGEST_WAIT = java.time.Duration.ofHours(1);
 
-    SessionMessages(SessionService sessions, Changes changes, Store store, Map<Long, LiveSession> live, Scheduler scheduler) {
+    SessionMessages(SessionRegistry sessions, Changes changes, Store store, Scheduler scheduler) {
         this.scheduler = scheduler;
         this.sessions = sessions;
         this.changes = changes;
         this.store = store;
-        this.live = live;
     }
     CompletableFuture<TargetResult> lockTarget(LiveSession s, TargetResult target, Caller caller, String message) {
         synchronized (s) {
@@ -80,7 +74,11 @@ final class SessionMessages {
      * is OK once a client acknowledged it or TIMEOUT (IDTIMEOUT 32000) when {@code timeoutSeconds}
      * pass first; without it, ASYNC (IDASYNC 32001) at once. A session with no client is INVALID_STATE.
      */
-    CompletableFuture<MessageResult> message(Caller caller, long id, String title, String text, int timeoutSeconds, boolean wait) {
+    public CompletableFuture<MessageResult> message(Caller caller, long id, String title, String text, int timeoutSeconds, boolean wait) {
+        if (caller.workspaceId() != null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace "
+                    + caller.workspaceId() + " may not send messages to sessions; it may act only on that workspace's connections"));
+        }
         if (title == null || title.isBlank() || title.length() > 256 || text == null || text.isBlank() || text.length() > 4096) {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
                     "a message needs a title (1 to 256 characters) and a text (1 to 4096 characters)"));
@@ -90,7 +88,7 @@ final class SessionMessages {
                     "the message timeout " + timeoutSeconds + " s is outside 0..3600 (0: no timeout)"));
         }
         return sessions.get(caller, id).thenCompose(info -> {
-            LiveSession s = live.get(id);
+            LiveSession s = sessions.find(id);
             long messageId = messageIds.incrementAndGet();
             var acknowledged = new CompletableFuture<Void>();
             int shown;

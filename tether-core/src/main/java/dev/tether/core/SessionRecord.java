@@ -2,7 +2,6 @@ package dev.tether.core;
 
 import dev.tether.api.SessionInfo;
 import dev.tether.api.SessionState;
-
 import java.time.Instant;
 import java.util.List;
 

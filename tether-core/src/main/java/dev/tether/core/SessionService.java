@@ -1,26 +1,19 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionQuery;
+import dev.tether.api.ConnectionState;
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
-import dev.tether.api.SessionInfo;
-import dev.tether.api.TargetStatus;
 import dev.tether.api.RequestStatus;
-import dev.tether.api.TargetResult;
-import dev.tether.api.Selection;
-import dev.tether.api.ConnectionInfo;
-import dev.tether.api.MessageResult;
-import dev.tether.api.ConnectionQuery;
-
-import dev.tether.api.ConnectionState;
-
-import dev.tether.api.SessionState;
-
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.Selection;
+import dev.tether.api.SessionInfo;
+import dev.tether.api.SessionState;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.TetherException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -31,29 +24,30 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Sessions: starting them, attaching clients, disconnecting and closing them, and the requests
- * that do so.
+ * The commands on whole sessions: starting them, and disconnecting, closing (logging off), locking
+ * and unlocking them as requests over a {@link Selection}.
  *
- * <p><b>Who owns what.</b> This service owns the live state of every session that is not CLOSED
- * (the {@link LiveSession} registry); the store owns history and the event log. Every change of a
- * session goes through {@link #change}: under the session's monitor it replaces the live record and
- * submits the stored record together with its events as one store write. Because the store has a
- * single FIFO writer, the writes of one session are stored in the order they were made, and
- * events are published in id order after their commit.
+ * <p><b>Who owns what.</b> The {@link SessionRegistry} owns which sessions are live, {@link Connections}
+ * owns their clients, {@link SessionMessages} the lock screen and messages, the {@link RequestBook}
+ * the requests, and the store the history and the event log. This class owns a session's life: its
+ * start (the program spawned, the record stored) and its end (the close escalation, the CLOSED record
+ * with the exit code). Every change of a session goes through {@link Changes}: under the session's
+ * monitor it replaces the live record and submits the stored record together with its events as one
+ * store write. Because the store has a single FIFO writer, the writes of one session are stored in
+ * the order they were made, and events are published in id order after their commit.
  *
  * <p><b>Threads.</b> Nothing here blocks: PTY callbacks arrive on the PTY loop, store completions
  * on the store writer, timers on the {@link Scheduler}'s thread (its clock is the service's clock);
- * work that may take milliseconds (spawning a program) runs on a small worker pool.
+ * work that may take milliseconds (spawning a program, starting many targets) runs on a small worker
+ * pool.
  */
 public final class SessionService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SessionService.class.getName());
@@ -78,52 +72,31 @@ public final class SessionService implements AutoCloseable {
     private final InstantSource clock;
     private final Settings settings;
     private final Launcher launcher;
-    private final EventHub hub = new EventHub();
+    private final SessionRegistry registry;
     private final RequestBook requests;
-    private final Map<Long, LiveSession> live = new ConcurrentHashMap<>();
     private final Scheduler scheduler;
     private final ExecutorService workers;
     private final Changes changes;
     private final Connections connections;
     private final SessionMessages messages;
     private volatile String serverUrl = "";
-    private volatile boolean stopping;
 
-    /** Every timer of the service (close graces, message and let-go timeouts, request waits) goes through {@code scheduler}. */
-    public SessionService(Store store, PtyHost pty, Scheduler scheduler, Settings settings) {
-        this(store, pty, scheduler, settings, System.getenv());
-    }
-
-    /** With {@link Scheduler#system(InstantSource)} over {@code clock}. */
-    public SessionService(Store store, PtyHost pty, InstantSource clock, Settings settings) {
-        this(store, pty, Scheduler.system(clock), settings);
-    }
-
-    SessionService(Store store, PtyHost pty, InstantSource clock, Settings settings, Map<String, String> serverEnv) {
-        this(store, pty, Scheduler.system(clock), settings, serverEnv);
-    }
-
-    SessionService(Store store, PtyHost pty, Scheduler scheduler, Settings settings, Map<String, String> serverEnv) {
+    /** Built by {@link Kernel}, which owns the parts it shares with the others. */
+    SessionService(Store store, PtyHost pty, Scheduler scheduler, Settings settings, Map<String, String> serverEnv,
+                   SessionRegistry registry, Changes changes, RequestBook requests, Connections connections,
+                   SessionMessages messages) {
         this.store = store;
         this.pty = pty;
         this.scheduler = scheduler;
         this.clock = scheduler.clock();
         this.settings = settings;
         this.launcher = new Launcher(serverEnv);
-        this.requests = new RequestBook(store, scheduler);
-        this.changes = new Changes(store, clock);
-        this.connections = new Connections(this, changes, requests, store, scheduler, live);
-        this.messages = new SessionMessages(this, changes, store, live, scheduler);
+        this.registry = registry;
+        this.requests = requests;
+        this.changes = changes;
+        this.connections = connections;
+        this.messages = messages;
         this.workers = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-worker-", 1).daemon().factory());
-        store.onCommit(hub::publish);
-    }
-
-    public EventHub events() {
-        return hub;
-    }
-
-    public String serverName() {
-        return settings.serverName();
     }
 
     /**
@@ -174,7 +147,7 @@ public final class SessionService implements AutoCloseable {
     /** Starts a session owned by the caller; completes once it is running (DISCONNECTED). */
     public CompletableFuture<SessionInfo> create(Caller caller, NewSession request) {
         try {
-            refuseWhileStopping();
+            registry.refuseWhileStopping();
             refuseUnsharedAccount(caller);
             int cols = request.colsOrDefault();
             int rows = request.rowsOrDefault();
@@ -210,7 +183,7 @@ public final class SessionService implements AutoCloseable {
 
     private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra, String by) {
         var s = new LiveSession(r);
-        live.put(r.id(), s);
+        registry.add(s);
         Terminal terminal;
         try {
             var spec = new TerminalSpec(r.command(), launcher.environment(r.id(), serverUrl, extra),
@@ -220,7 +193,7 @@ public final class SessionService implements AutoCloseable {
             TetherException failure = e instanceof TetherException te ? te
                     : new TetherException(ResultCode.INTERNAL, "session " + r.id() + " failed to start: " + e.getMessage(), e);
             synchronized (s) {
-                live.remove(r.id());
+                registry.remove(r.id());
             }
             // A close that found it starting waits on this: it never existed as far as anybody was told.
             s.closed.completeExceptionally(new TetherException(ResultCode.NOT_FOUND,
@@ -253,143 +226,7 @@ public final class SessionService implements AutoCloseable {
         return started.thenApply(v -> s.info());
     }
 
-    public CompletableFuture<SessionInfo> get(Caller caller, long id) {
-        LiveSession s = live.get(id);
-        if (s != null && caller.maySee(s.record.user())) {
-            return CompletableFuture.completedFuture(s.info());
-        }
-        return store.read(tx -> tx.session(id)).thenApply(found -> {
-            LiveSession now = live.get(id);
-            if (now != null && caller.maySee(now.record.user())) {
-                return now.info();
-            }
-            return found.filter(r -> caller.maySee(r.user())).map(r -> r.info(0))
-                    .orElseThrow(() -> notFound(id));
-        });
-    }
-
-    /** The caller's visible sessions in id order; CLOSED ones too when {@code allStates}. */
-    public CompletableFuture<List<SessionInfo>> list(Caller caller, boolean allStates) {
-        if (!allStates) {
-            return CompletableFuture.completedFuture(live.values().stream()
-                    .filter(s -> caller.maySee(s.record.user()))
-                    .sorted(Comparator.comparingLong(s -> s.id))
-                    .map(LiveSession::info)
-                    .toList());
-        }
-        return store.read(tx -> tx.sessions(true)).thenApply(all -> all.stream()
-                .filter(r -> caller.maySee(r.user()))
-                .map(r -> {
-                    LiveSession s = live.get(r.id());
-                    return s != null ? s.info() : r.info(0);
-                })
-                .toList());
-    }
-
-    /** The id of the last event recorded (0 when none): where a stream "from now" starts. */
-    public CompletableFuture<Long> lastEventId() {
-        return store.read(ReadTx::lastEventId);
-    }
-
-    /**
-     * The id of the last event the caller may see (0 when none), as {@link #history} filters: all
-     * for admins, their own for users. A user is not shown how busy the server is for others.
-     */
-    public CompletableFuture<Long> lastEventId(Caller caller) {
-        return caller.admin() ? lastEventId() : store.read(tx -> tx.lastEventId(caller.user()));
-    }
-
-    /**
-     * Stored events after {@code afterId}, in id order, that the caller may see: admins all, users
-     * those about their own sessions and requests ({@link EventRecord#user()} is whose they are).
-     */
-    public CompletableFuture<EventPage> history(Caller caller, long afterId, int limit) {
-        return store.read(tx -> tx.events(afterId, limit)).thenApply(events -> new EventPage(
-                caller.admin() ? events : events.stream().filter(e -> caller.maySee(e.user())).toList(),
-                events.isEmpty() ? afterId : events.getLast().id(),
-                events.size() == limit));
-    }
-
-    /**
-     * One page of history: the visible events, the id up to which the log was read (every event up
-     * to it is in {@code events} or not visible to the caller), and whether more may follow.
-     */
-    public record EventPage(List<EventRecord> events, long scannedTo, boolean more) {
-    }
-
-    // ---------------------------------------------------------------- connections (see Connections)
-
-    /**
-     * Connects a client (IMbnConnection::Connect): the transport learns the connection and request
-     * ids at once, then the connection is ACTIVATED with a ConnectComplete event and output starts.
-     * A size, when given, becomes the session's size (the most recent client's size wins).
-     */
-    public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
-                                                  Integer cols, Integer rows, String clientName, String remote) {
-        return connections.attach(caller, id, transport, cols, rows, clientName, remote);
-    }
-
-    /** The caller's visible connections matching the query, live ones with their byte counts now. */
-    public CompletableFuture<List<ConnectionInfo>> connections(Caller caller, ConnectionQuery query) {
-        return connections.connections(caller, query);
-    }
-
-    public CompletableFuture<ConnectionInfo> connection(Caller caller, long id) {
-        return connections.connection(caller, id);
-    }
-
-    /**
-     * Disconnects one connection (IMbnConnection::Disconnect): a request at once, DisconnectComplete
-     * when the transport is closed; NOT_FOUND when already disconnected; application tokens only
-     * their application's connections.
-     */
-    public CompletableFuture<Submitted> disconnectConnection(Caller caller, long id) {
-        return connections.disconnectConnection(caller, id);
-    }
-
-    CompletableFuture<Submitted> disconnectConnections(Caller caller, String operation, List<Long> ids, String reason) {
-        return connections.disconnectConnections(caller, operation, ids, reason);
-    }
-
-    List<ConnectionRecord> liveConnections(String user, String workspaceId) {
-        return connections.liveConnections(user, workspaceId);
-    }
-
-    void onConnectionEnded(Consumer<ConnectionRecord> listener) {
-        connections.onConnectionEnded(listener);
-    }
-
-    void resize(Client client, int cols, int rows) {
-        connections.resize(client, cols, rows);
-    }
-
-    void clientGone(Client client, String reason) {
-        connections.clientGone(client, reason);
-    }
-
-    // ---------------------------------------------------------------- messages (see SessionMessages)
-
-    /**
-     * Shows a message to every client of the session (WTSSendMessage): with {@code wait}, OK once a
-     * client acknowledged it or TIMEOUT (IDTIMEOUT 32000); without, ASYNC (IDASYNC 32001) at once.
-     */
-    public CompletableFuture<MessageResult> message(Caller caller, long id, String title, String text, int timeoutSeconds, boolean wait) {
-        if (caller.workspaceId() != null) {
-            return CompletableFuture.failedFuture(new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace "
-                    + caller.workspaceId() + " may not send messages to sessions; it may act only on that workspace's connections"));
-        }
-        return messages.message(caller, id, title, text, timeoutSeconds, wait);
-    }
-
-    void acknowledge(long messageId) {
-        messages.acknowledge(messageId);
-    }
-
     // ---------------------------------------------------------------- requests
-
-    /** The request as accepted (RUNNING, or COMPLETED when nothing was left to do) and its completion. */
-    public record Submitted(RequestRecord request, CompletableFuture<RequestRecord> completion) {
-    }
 
     /**
      * Disconnects the selected sessions: every client is detached and told who disconnected it;
@@ -437,14 +274,6 @@ public final class SessionService implements AutoCloseable {
         });
     }
 
-    public CompletableFuture<RequestRecord> request(Caller caller, long id) {
-        return requests.get(caller, id);
-    }
-
-    public CompletableFuture<RequestRecord> awaitRequest(Caller caller, long id, Duration timeout) {
-        return requests.await(caller, id, timeout);
-    }
-
     private record Planned(LiveSession session, TargetResult target) {
     }
 
@@ -461,7 +290,7 @@ public final class SessionService implements AutoCloseable {
     private CompletableFuture<Submitted> submit(Caller caller, String operation, Selection selection, boolean single,
                                                 TargetAction action) {
         try {
-            refuseWhileStopping();
+            registry.refuseWhileStopping();
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -497,7 +326,7 @@ public final class SessionService implements AutoCloseable {
                             done = CompletableFuture.failedFuture(e);
                         }
                         done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
-                                : p.target().finish(TargetStatus.FAILED, codeOf(error), p.target().description() + ": " + messageOf(error))));
+                                : p.target().failedBy(error)));
                     }
                 };
                 // This runs on the store's writer thread: one target starts here, at once; many start on a
@@ -511,7 +340,7 @@ public final class SessionService implements AutoCloseable {
                         startAll.run();
                     }
                 }
-                return new Submitted(accepted.request(), accepted.completion());
+                return accepted;
             });
         });
     }
@@ -565,7 +394,7 @@ public final class SessionService implements AutoCloseable {
                     + caller.workspaceId() + " may not " + operation + " whole sessions; it may act only on that workspace's connections"));
         }
         if (selection.all()) {
-            List<Planned> plan = live.values().stream()
+            List<Planned> plan = registry.all().stream()
                     .filter(s -> caller.maySee(s.record.user()))
                     .sorted(Comparator.comparingLong(s -> s.id))
                     .map(s -> {
@@ -584,7 +413,7 @@ public final class SessionService implements AutoCloseable {
         // this plan as closed, instead of being in neither the live map nor the store's answer.
         var alive = new HashMap<Long, LiveSession>();
         ids.forEach(id -> {
-            LiveSession s = live.get(id);
+            LiveSession s = registry.find(id);
             if (s != null) {
                 alive.put(id, s);
             }
@@ -604,7 +433,7 @@ public final class SessionService implements AutoCloseable {
                 SessionRecord r = s != null ? s.record : stored.get(id);
                 if (r == null || !caller.maySee(r.user())) {
                     plan.add(new Planned(null, new TargetResult(id, "session " + id, TargetStatus.FAILED, ResultCode.NOT_FOUND,
-                            notFound(id).getMessage())));
+                            registry.notFound(id).getMessage())));
                     continue;
                 }
                 String d = LiveSession.describe(r);
@@ -704,38 +533,10 @@ public final class SessionService implements AutoCloseable {
                     reason.startsWith("logoff by ") ? reason.substring(10) : "system")));
             changes.change(s, closed, events, tx -> ended.forEach(tx::updateConnection)).whenComplete((v, e) -> {
                 ended.forEach(connections::ended);
-                live.remove(s.id);
+                registry.remove(s.id);
                 s.closed.complete(closed);
             });
         }
-    }
-
-    private TetherException notFound(long id) {
-        return new TetherException(ResultCode.NOT_FOUND, "no session " + id + " on " + settings.serverName());
-    }
-
-    void refuseWhileStopping() {
-        if (stopping) {
-            throw new TetherException(ResultCode.CANCELLED, "the server " + settings.serverName() + " is stopping");
-        }
-    }
-
-    static ResultCode codeOf(Throwable error) {
-        Throwable e = unwrap(error);
-        return e instanceof TetherException te ? te.code() : ResultCode.INTERNAL;
-    }
-
-    static String messageOf(Throwable error) {
-        Throwable e = unwrap(error);
-        return e instanceof TetherException ? e.getMessage() : "internal error";
-    }
-
-    static Throwable unwrap(Throwable e) {
-        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
-                && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -747,11 +548,11 @@ public final class SessionService implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (stopping) {
+        if (registry.stopping()) {
             return;
         }
-        stopping = true;
-        List<LiveSession> sessions = List.copyOf(live.values());
+        registry.stop();
+        List<LiveSession> sessions = List.copyOf(registry.all());
         for (LiveSession s : sessions) {
             synchronized (s) {
                 beginClose(s, "server stopped");
@@ -762,7 +563,7 @@ public final class SessionService implements AutoCloseable {
             CompletableFuture.allOf(sessions.stream().map(s -> s.closed.exceptionally(neverStarted -> null)).toArray(CompletableFuture[]::new))
                     .get(waitMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warning("sessions still running after " + waitMs + " ms: " + live.keySet());
+            LOG.warning("sessions still running after " + waitMs + " ms: " + registry.all().stream().map(s -> s.id).toList());
         } catch (Exception e) {
             LOG.log(Level.WARNING, "while closing sessions", e);
         }

@@ -1,22 +1,19 @@
 package dev.tether.core;
 
-import dev.tether.api.Event;
-import dev.tether.api.EventRecord;
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.CredentialState;
-import dev.tether.api.WorkspaceInfo;
-import dev.tether.api.StartedWorkspace;
-import dev.tether.api.StartWorkspace;
-import dev.tether.api.TetherException;
-
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.StartWorkspace;
+import dev.tether.api.StartedWorkspace;
+import dev.tether.api.TetherException;
+import dev.tether.api.WorkspaceInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,19 +36,19 @@ public final class Workspaces {
     private static final int MAX_TIMEOUT_MINUTES = 525_600; // a year
 
     private final Store store;
-    private final SessionService sessions;
+    private final Connections connections;
     private final Accounts accounts;
     private final CredentialVault vault;
     private final InstantSource clock;
 
     /** Passwords are verified through {@code accounts}' bounded, throttled {@link PasswordChecks}. */
-    public Workspaces(Store store, SessionService sessions, Accounts accounts, CredentialVault vault, InstantSource clock) {
+    public Workspaces(Store store, Connections connections, Accounts accounts, CredentialVault vault, InstantSource clock) {
         this.store = store;
-        this.sessions = sessions;
+        this.connections = connections;
         this.accounts = accounts;
         this.vault = vault;
         this.clock = clock;
-        sessions.onConnectionEnded(this::connectionEnded);
+        connections.onConnectionEnded(this::connectionEnded);
     }
 
     // ---------------------------------------------------------------- StartWorkspace
@@ -177,7 +174,7 @@ public final class Workspaces {
             return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "clear credentials"));
         }
         String user = caller.user();
-        boolean active = !sessions.liveConnections(user, id).isEmpty();
+        boolean active = !connections.liveConnections(user, id).isEmpty();
         return store.write(tx -> {
             tx.workspace(user, id).orElseThrow(() -> noWorkspace(id));
             tx.deleteCredential(user, id);
@@ -196,7 +193,7 @@ public final class Workspaces {
      * returned request's id), deletes its credentials, revokes its token and removes it. The
      * sessions keep running. Emits WorkspaceDisconnected.
      */
-    public CompletableFuture<SessionService.Submitted> disconnect(Caller caller, String id) {
+    public CompletableFuture<Submitted> disconnect(Caller caller, String id) {
         if (!mayActOn(caller, id)) {
             return CompletableFuture.failedFuture(otherWorkspace(caller, id));
         }
@@ -206,10 +203,10 @@ public final class Workspaces {
             tx.deleteCredential(user, id);
             accounts.revokeWorkspaceTokens(tx, user, id);
             tx.deleteWorkspace(user, id);
-            List<Long> ids = sessions.liveConnections(user, id).stream().map(ConnectionRecord::id).toList();
+            List<Long> ids = connections.liveConnections(user, id).stream().map(ConnectionRecord::id).toList();
             tx.append(event(user, new Event.WorkspaceDisconnected(id, ids.size(), user)));
             return ids;
-        }).thenCompose(ids -> sessions.disconnectConnections(caller, "disconnect-workspace", ids,
+        }).thenCompose(ids -> connections.disconnectConnections(caller, "disconnect-workspace", ids,
                 "workspace " + id + " disconnected by " + user)).thenApply(submitted -> {
                     // After the workspace's connections were let go (with DisconnectComplete), so only
                     // what the request did not cover, such as event streams, ends as "token revoked".
@@ -219,7 +216,7 @@ public final class Workspaces {
     }
 
     /** DisconnectWorkspaceByFriendlyName: the same, found by friendly name; an ambiguous name is CONFLICT. */
-    public CompletableFuture<SessionService.Submitted> disconnectByFriendlyName(Caller caller, String friendlyName) {
+    public CompletableFuture<Submitted> disconnectByFriendlyName(Caller caller, String friendlyName) {
         if (caller.workspaceId() != null) { // resolving the name would tell it about the user's other workspaces
             return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "disconnect a workspace by friendly name (use its id)"));
         }
@@ -273,7 +270,7 @@ public final class Workspaces {
 
     /** clearCredsOnLastResource: the workspace's last connection ended, so its credentials go. */
     private void connectionEnded(ConnectionRecord c) {
-        if (c.workspaceId() == null || !sessions.liveConnections(c.user(), c.workspaceId()).isEmpty()) {
+        if (c.workspaceId() == null || !connections.liveConnections(c.user(), c.workspaceId()).isEmpty()) {
             return;
         }
         store.write(tx -> {
@@ -294,7 +291,7 @@ public final class Workspaces {
     }
 
     private WorkspaceInfo info(WorkspaceRecord w, Optional<CredentialRecord> c) {
-        List<ConnectionInfo> live = sessions.liveConnections(w.user(), w.id()).stream().map(ConnectionRecord::info).toList();
+        List<ConnectionInfo> live = connections.liveConnections(w.user(), w.id()).stream().map(ConnectionRecord::info).toList();
         return new WorkspaceInfo(w.id(), w.friendlyName(), w.user(), w.createdAt(),
                 c.map(CredentialRecord::state).orElse(CredentialState.NONE), c.map(CredentialRecord::userName).orElse(null),
                 c.map(CredentialRecord::timeoutMinutes).orElse(0), c.map(CredentialRecord::expiresAt).orElse(null),

@@ -1,12 +1,10 @@
 package dev.tether.core;
 
 import dev.tether.api.EventRecord;
-import dev.tether.api.RequestRecord;
-import dev.tether.api.UserRecord;
-
-import dev.tether.api.TetherException;
-
 import dev.tether.api.Ids;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.TetherException;
+import dev.tether.api.UserRecord;
 
 /** Writes available inside {@link Store#write}. Ids are assigned by the store and never reused. */
 public interface WriteTx extends ReadTx {

@@ -1,21 +1,17 @@
 package dev.tether.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.api.ConnectionQuery;
+import dev.tether.api.ConnectionState;
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
-import dev.tether.api.TargetStatus;
 import dev.tether.api.RequestStatus;
-import dev.tether.api.TargetResult;
-import dev.tether.api.ConnectionQuery;
-
-import dev.tether.api.ConnectionState;
-
-import dev.tether.api.SessionState;
-
 import dev.tether.api.ResultCode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.tether.api.SessionState;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

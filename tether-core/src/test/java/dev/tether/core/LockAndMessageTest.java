@@ -1,17 +1,14 @@
 package dev.tether.core;
 
-import dev.tether.api.NewSession;
-import dev.tether.api.Selection;
-import dev.tether.api.MessageResult;
-import dev.tether.api.UserRecord;
-
-import dev.tether.api.TetherException;
-
-import dev.tether.api.ResultCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.api.MessageResult;
+import dev.tether.api.NewSession;
+import dev.tether.api.ResultCode;
+import dev.tether.api.Selection;
+import dev.tether.api.TetherException;
+import dev.tether.api.UserRecord;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +23,7 @@ class LockAndMessageTest {
     final Caller alice = new Caller("alice", false, 0);
     final ManualScheduler time = new ManualScheduler();
     final Accounts accounts = new Accounts(store, time.clock(), new PlainHasher(), Runnable::run);
-    SessionService service;
+    Kernel kernel;
     long session;
     ClientHandle handle;
     SessionServiceTest.TestClient client = new SessionServiceTest.TestClient();
@@ -40,52 +37,52 @@ class LockAndMessageTest {
 
     @BeforeEach
     void start() {
-        service = new SessionService(store, pty, time,
+        kernel = new Kernel(store, pty, time,
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
-        service.start("http://127.0.0.1:1").join();
+        kernel.start("http://127.0.0.1:1").join();
         store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, java.time.Instant.now())));
         accounts.setPassword(admin, "alice", "correct horse".toCharArray()).join();
-        session = service.create(alice, NewSession.of("/bin/sh")).join().id();
-        handle = service.attach(alice, session, client, null, null, "pc", "::1").join();
+        session = kernel.sessions().create(alice, NewSession.of("/bin/sh")).join().id();
+        handle = kernel.connections().attach(alice, session, client, null, null, "pc", "::1").join();
     }
 
     @AfterEach
     void stop() {
-        service.close();
+        kernel.close();
     }
 
     @Test
     void lockWmsSession_needsAMessage_andShowsItWhileOutputIsHeldAndInputIgnored() {
-        assertThatThrownBy(() -> service.lock(alice, Selection.of(session), " ", true).join()).hasMessageContaining("needs a message");
-        service.lock(alice, Selection.of(session), "back at 3", true).join().completion().join();
+        assertThatThrownBy(() -> kernel.sessions().lock(alice, Selection.of(session), " ", true).join()).hasMessageContaining("needs a message");
+        kernel.sessions().lock(alice, Selection.of(session), "back at 3", true).join().completion().join();
         assertThat(client.told).contains("locked back at 3");
         assertThat(pty.last().held).isTrue();
-        assertThat(service.get(alice, session).join().locked()).isTrue();
+        assertThat(kernel.registry().get(alice, session).join().locked()).isTrue();
         assertThat(store.eventTypes()).contains("SessionLocked");
         var late = new SessionServiceTest.TestClient();
-        service.attach(alice, session, late, null, null, "pc2", "::1").join();
+        kernel.connections().attach(alice, session, late, null, null, "pc2", "::1").join();
         assertThat(late.told).contains("locked back at 3");
     }
 
     @Test
     void unlockWmsSession_byTheOwnerNeedsTheirPassword_orAnAdministrator() {
-        service.lock(alice, Selection.of(session), "away", true).join().completion().join();
-        assertThatThrownBy(() -> service.unlock(alice, Selection.of(session), true, accounts, "wrong".toCharArray()).join())
+        kernel.sessions().lock(alice, Selection.of(session), "away", true).join().completion().join();
+        assertThatThrownBy(() -> kernel.sessions().unlock(alice, Selection.of(session), true, accounts, "wrong".toCharArray()).join())
                 .hasMessageContaining("password of alice is wrong");
         assertThat(pty.last().held).isTrue();
-        service.unlock(alice, Selection.of(session), true, accounts, "correct horse".toCharArray()).join().completion().join();
+        kernel.sessions().unlock(alice, Selection.of(session), true, accounts, "correct horse".toCharArray()).join().completion().join();
         assertThat(pty.last().held).isFalse();
         assertThat(client.told).contains("unlocked");
-        service.lock(alice, Selection.of(session), "away", true).join().completion().join();
-        service.unlock(admin, Selection.of(session), true, accounts, null).join().completion().join();
-        assertThat(service.get(alice, session).join().locked()).isFalse();
+        kernel.sessions().lock(alice, Selection.of(session), "away", true).join().completion().join();
+        kernel.sessions().unlock(admin, Selection.of(session), true, accounts, null).join().completion().join();
+        assertThat(kernel.registry().get(alice, session).join().locked()).isFalse();
         assertThat(store.eventTypes()).contains("SessionUnlocked");
     }
 
     @Test
     void sendMessage_withWait_isOkWhenAClientAcknowledges() {
-        var answer = service.message(alice, session, "Maintenance", "Rebooting at 5", 10, true);
+        var answer = kernel.messages().message(alice, session, "Maintenance", "Rebooting at 5", 10, true);
         long messageId = Long.parseLong(client.told.stream().filter(t -> t.startsWith("message ")).findFirst().orElseThrow().split(" ")[1]);
         handle.acknowledge(messageId);
         MessageResult r = answer.join();
@@ -95,7 +92,7 @@ class LockAndMessageTest {
 
     @Test
     void sendMessage_withWait_isTimeout32000WhenNoClientAcknowledgesInTime() {
-        var answer = service.message(alice, session, "Hello", "anyone?", 30, true);
+        var answer = kernel.messages().message(alice, session, "Hello", "anyone?", 30, true);
         org.awaitility.Awaitility.await().until(() -> time.hasDeadlineIn(Duration.ofSeconds(30)));
         time.advance(Duration.ofSeconds(29));
         assertThat(answer).isNotDone();
@@ -107,7 +104,7 @@ class LockAndMessageTest {
 
     @Test
     void sendMessage_withWaitAndNoTimeout_waitsAnHourAtMost() {
-        var answer = service.message(alice, session, "Hello", "anyone?", 0, true);
+        var answer = kernel.messages().message(alice, session, "Hello", "anyone?", 0, true);
         org.awaitility.Awaitility.await().until(() -> time.hasDeadlineIn(Duration.ofHours(1)));
         time.advance(Duration.ofMinutes(59));
         assertThat(answer).isNotDone();
@@ -117,7 +114,7 @@ class LockAndMessageTest {
 
     @Test
     void anAcknowledgedMessageLeavesNoTimeoutBehind() {
-        var answer = service.message(alice, session, "Maintenance", "Rebooting at 5", 10, true);
+        var answer = kernel.messages().message(alice, session, "Maintenance", "Rebooting at 5", 10, true);
         long messageId = Long.parseLong(client.told.stream().filter(t -> t.startsWith("message ")).findFirst().orElseThrow().split(" ")[1]);
         handle.acknowledge(messageId);
         assertThat(answer.join().response()).isEqualTo("OK");
@@ -126,7 +123,7 @@ class LockAndMessageTest {
 
     @Test
     void sendMessage_withoutWait_isAsync32001AtOnce() {
-        MessageResult r = service.message(alice, session, "Hello", "fyi", 0, false).join();
+        MessageResult r = kernel.messages().message(alice, session, "Hello", "fyi", 0, false).join();
         assertThat(r.response()).isEqualTo("ASYNC");
         assertThat(r.responseCode()).isEqualTo(32001);
         assertThat(r.clients()).isEqualTo(1);
@@ -134,8 +131,8 @@ class LockAndMessageTest {
 
     @Test
     void sendMessage_toASessionWithNoClient_isAClearError() {
-        long lonely = service.create(alice, NewSession.of("/bin/sh")).join().id();
-        assertThatThrownBy(() -> service.message(alice, lonely, "Hello", "anyone?", 1, true).join())
+        long lonely = kernel.sessions().create(alice, NewSession.of("/bin/sh")).join().id();
+        assertThatThrownBy(() -> kernel.messages().message(alice, lonely, "Hello", "anyone?", 1, true).join())
                 .cause().isInstanceOfSatisfying(TetherException.class, e -> {
                     assertThat(e.code()).isEqualTo(ResultCode.INVALID_STATE);
                     assertThat(e.getMessage()).isEqualTo("session " + lonely + " has no client attached to show the message to");

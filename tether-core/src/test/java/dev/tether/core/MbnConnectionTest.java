@@ -1,22 +1,18 @@
 package dev.tether.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tether.api.ConnectionInfo;
+import dev.tether.api.ConnectionQuery;
+import dev.tether.api.ConnectionState;
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
-import dev.tether.api.Selection;
-import dev.tether.api.ConnectionInfo;
-import dev.tether.api.ConnectionQuery;
-
-import dev.tether.api.ConnectionState;
-
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import dev.tether.api.Selection;
+import dev.tether.api.TetherException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,21 +28,21 @@ class MbnConnectionTest {
     final Caller editor = new Caller("alice", false, 0, "editor", null);
     final Caller viewer = new Caller("alice", false, 0, "viewer", null);
     final ManualScheduler time = new ManualScheduler();
-    SessionService service;
+    Kernel kernel;
     long session;
 
     @BeforeEach
     void start() {
-        service = new SessionService(store, pty, time,
+        kernel = new Kernel(store, pty, time,
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
-        service.start("http://127.0.0.1:1").join();
-        session = service.create(alice, NewSession.of("/bin/sh")).join().id();
+        kernel.start("http://127.0.0.1:1").join();
+        session = kernel.sessions().create(alice, NewSession.of("/bin/sh")).join().id();
     }
 
     @AfterEach
     void stop() {
-        service.close();
+        kernel.close();
     }
 
     EventRecord lastEvent(String type) {
@@ -57,12 +53,12 @@ class MbnConnectionTest {
     @Test
     void connect_returnsARequestIdAtOnce_andConnectCompleteCarriesIt() {
         var client = new SessionServiceTest.TestClient();
-        ClientHandle handle = service.attach(editor, session, client, null, null, "pc", "::1").join();
+        ClientHandle handle = kernel.connections().attach(editor, session, client, null, null, "pc", "::1").join();
         assertThat(client.told.getFirst()).isEqualTo("connecting " + handle.id() + " " + handle.requestId());
         assertThat(client.told).last().isEqualTo("activated " + handle.id());
         EventRecord complete = lastEvent("ConnectComplete");
         assertThat(complete.data()).isEqualTo(new Event.ConnectComplete(handle.id(), handle.requestId(), ResultCode.OK));
-        ConnectionInfo c = service.connection(alice, handle.id()).join();
+        ConnectionInfo c = kernel.connections().connection(alice, handle.id()).join();
         assertThat(c.state()).isEqualTo(ConnectionState.ACTIVATED);
         assertThat(c.stateCode()).isEqualTo(1);
         assertThat(c.application()).isEqualTo("editor");
@@ -70,8 +66,8 @@ class MbnConnectionTest {
 
     @Test
     void disconnect_returnsAUniqueRequestIdAtOnce_andDisconnectCompleteCarriesIt() {
-        ClientHandle handle = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
-        var submitted = service.disconnectConnection(alice, handle.id()).join();
+        ClientHandle handle = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        var submitted = kernel.connections().disconnectConnection(alice, handle.id()).join();
         assertThat(submitted.request().id()).isPositive().isNotEqualTo(handle.requestId());
         submitted.completion().join();
         EventRecord complete = lastEvent("DisconnectComplete");
@@ -80,7 +76,7 @@ class MbnConnectionTest {
             assertThat(d.requestId()).isEqualTo(submitted.request().id());
             assertThat(d.status()).isEqualTo(ResultCode.OK);
         });
-        ConnectionInfo c = service.connection(alice, handle.id()).join();
+        ConnectionInfo c = kernel.connections().connection(alice, handle.id()).join();
         assertThat(c.state()).isEqualTo(ConnectionState.DEACTIVATED);
         assertThat(c.stateCode()).isEqualTo(3);
         assertThat(c.disconnectReason()).isEqualTo("disconnected by alice");
@@ -97,25 +93,25 @@ class MbnConnectionTest {
 
     @Test
     void aDisconnectWhoseTransportDoesNotCloseIsDeactivatedAfterTheLetGoTimeout() {
-        ClientHandle handle = service.attach(alice, session, new StuckClient(), null, null, "pc", "::1").join();
-        var submitted = service.disconnectConnection(alice, handle.id()).join();
+        ClientHandle handle = kernel.connections().attach(alice, session, new StuckClient(), null, null, "pc", "::1").join();
+        var submitted = kernel.connections().disconnectConnection(alice, handle.id()).join();
         org.awaitility.Awaitility.await().until(() -> time.hasDeadlineIn(Connections.LET_GO_TIMEOUT));
         time.advance(Connections.LET_GO_TIMEOUT.minusMillis(1));
         assertThat(submitted.completion()).isNotDone();
-        assertThat(service.connection(alice, handle.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATING);
+        assertThat(kernel.connections().connection(alice, handle.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATING);
         time.advance(Duration.ofMillis(1));
         assertThat(submitted.completion().join().result()).isEqualTo(dev.tether.api.ResultCode.OK);
-        ConnectionInfo c = service.connection(alice, handle.id()).join();
+        ConnectionInfo c = kernel.connections().connection(alice, handle.id()).join();
         assertThat(c.state()).isEqualTo(ConnectionState.DEACTIVATED);
         assertThat(c.disconnectedAt()).isEqualTo(time.now());
     }
 
     @Test
     void disconnect_ofAnAlreadyDisconnectedConnection_isNotFound_0x80070490_andCreatesNoRequest() {
-        ClientHandle handle = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
-        service.disconnectConnection(alice, handle.id()).join().completion().join();
+        ClientHandle handle = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        kernel.connections().disconnectConnection(alice, handle.id()).join().completion().join();
         int requests = store.requests.size();
-        assertThatThrownBy(() -> service.disconnectConnection(alice, handle.id()).join())
+        assertThatThrownBy(() -> kernel.connections().disconnectConnection(alice, handle.id()).join())
                 .cause().isInstanceOfSatisfying(TetherException.class, e -> {
                     assertThat(e.code()).isEqualTo(ResultCode.NOT_FOUND);
                     assertThat(e.code().hresult()).isEqualTo(0x80070490);
@@ -126,23 +122,23 @@ class MbnConnectionTest {
 
     @Test
     void disconnect_byARestrictedCaller_isLimitedToConnectionsItsApplicationStarted() {
-        ClientHandle mine = service.attach(editor, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
-        ClientHandle theirs = service.attach(viewer, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
-        assertThatThrownBy(() -> service.disconnectConnection(editor, theirs.id()).join())
+        ClientHandle mine = kernel.connections().attach(editor, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        ClientHandle theirs = kernel.connections().attach(viewer, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        assertThatThrownBy(() -> kernel.connections().disconnectConnection(editor, theirs.id()).join())
                 .cause().isInstanceOfSatisfying(TetherException.class, e -> {
                     assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED);
                     assertThat(e.getMessage()).contains("initiated by application viewer");
                 });
-        assertThat(service.disconnectConnection(editor, mine.id()).join().completion().join().result()).isEqualTo(ResultCode.OK);
+        assertThat(kernel.connections().disconnectConnection(editor, mine.id()).join().completion().join().result()).isEqualTo(ResultCode.OK);
         // a user token is not restricted that way
-        assertThat(service.disconnectConnection(alice, theirs.id()).join().completion().join().result()).isEqualTo(ResultCode.OK);
+        assertThat(kernel.connections().disconnectConnection(alice, theirs.id()).join().completion().join().result()).isEqualTo(ResultCode.OK);
     }
 
     @Test
     void disconnectingASession_disconnectsEachConnection_eachWithItsDisconnectComplete() {
-        ClientHandle a = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
-        ClientHandle b = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
-        RequestRecord done = service.disconnect(alice, Selection.of(session), true).join().completion().join();
+        ClientHandle a = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
+        ClientHandle b = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
+        RequestRecord done = kernel.sessions().disconnect(alice, Selection.of(session), true).join().completion().join();
         var completes = store.events.stream().filter(e -> e.type().equals("DisconnectComplete")).toList();
         assertThat(completes).extracting(e -> ((Event.DisconnectComplete) e.data()).connectionId()).containsExactlyInAnyOrder(a.id(), b.id());
         assertThat(completes).allSatisfy(e -> assertThat(((Event.DisconnectComplete) e.data()).requestId()).isEqualTo(done.id()));
@@ -152,10 +148,10 @@ class MbnConnectionTest {
     void aRequestCompletesInTheSameWriteAsItsLastConnectionChange_notInACommitOfItsOwn() {
         var writes = new java.util.ArrayList<List<String>>();
         store.onCommit(batch -> writes.add(batch.stream().map(EventRecord::type).toList()));
-        ClientHandle a = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
-        service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
-        service.disconnectConnection(alice, a.id()).join().completion().join();
-        service.disconnect(alice, Selection.of(session), true).join().completion().join();
+        ClientHandle a = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
+        kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
+        kernel.connections().disconnectConnection(alice, a.id()).join().completion().join();
+        kernel.sessions().disconnect(alice, Selection.of(session), true).join().completion().join();
 
         assertThat(writes).filteredOn(w -> w.contains("RequestCompleted")).containsExactly(
                 List.of("ClientAttached", "ConnectComplete", "SessionStateChanged", "RequestCompleted"),
@@ -166,22 +162,22 @@ class MbnConnectionTest {
 
     @Test
     void changesTheSystemMakesOnItsOwn_areReportedAsConnectStateChange() {
-        ClientHandle left = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
+        ClientHandle left = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
         left.gone("network dropped");
         EventRecord change = lastEvent("ConnectStateChange");
         assertThat(change.data()).isEqualTo(new Event.ConnectStateChange(left.id(), ConnectionState.DEACTIVATED,
                 ConnectionState.DEACTIVATED.code(), "network dropped"));
-        ClientHandle ended = service.attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
+        ClientHandle ended = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "b", "::1").join();
         pty.last().exit(0);
         assertThat(lastEvent("ConnectStateChange").data()).isEqualTo(new Event.ConnectStateChange(ended.id(),
                 ConnectionState.DEACTIVATED, ConnectionState.DEACTIVATED.code(), "program exited"));
-        assertThat(service.connections(alice, new ConnectionQuery((long) session, null, null, null)).join())
+        assertThat(kernel.connections().connections(alice, new ConnectionQuery((long) session, null, null, null)).join())
                 .extracting(ConnectionInfo::state).containsOnly(ConnectionState.DEACTIVATED);
     }
 
     @Test
     void aRestrictedTokenCannotDisconnectOrCloseWholeSessions() {
-        assertThatThrownBy(() -> service.close(editor, Selection.of(session), true).join())
+        assertThatThrownBy(() -> kernel.sessions().close(editor, Selection.of(session), true).join())
                 .cause().isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED));
     }
 }

@@ -1,17 +1,13 @@
 package dev.tether.core;
 
+import dev.tether.api.ConnectionQuery;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
-import dev.tether.api.UserRecord;
-import dev.tether.api.ConnectionQuery;
-
-import dev.tether.api.SessionState;
-
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.SessionState;
+import dev.tether.api.TetherException;
+import dev.tether.api.UserRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,14 +1,11 @@
 package dev.tether.core;
 
-import dev.tether.api.NewSession;
-
-import dev.tether.api.TetherException;
-
-import dev.tether.api.ResultCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.api.NewSession;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,10 @@
 package dev.tether.core;
 
-import dev.tether.api.Selection;
-
-import dev.tether.api.TetherException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.api.Selection;
+import dev.tether.api.TetherException;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.LongStream;

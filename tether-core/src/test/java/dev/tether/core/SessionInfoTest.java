@@ -1,9 +1,8 @@
 package dev.tether.core;
 
-import dev.tether.api.SessionInfo;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.api.SessionInfo;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,25 +1,21 @@
 package dev.tether.core;
 
-import dev.tether.api.Event;
-import dev.tether.api.EventRecord;
-import dev.tether.api.NewSession;
-import dev.tether.api.RequestRecord;
-import dev.tether.api.SessionInfo;
-import dev.tether.api.TargetStatus;
-import dev.tether.api.RequestStatus;
-import dev.tether.api.TargetResult;
-import dev.tether.api.Selection;
-
-import dev.tether.api.SessionState;
-
-import dev.tether.api.TetherException;
-
-import dev.tether.api.ResultCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
+import dev.tether.api.NewSession;
+import dev.tether.api.RequestRecord;
+import dev.tether.api.RequestStatus;
+import dev.tether.api.ResultCode;
+import dev.tether.api.Selection;
+import dev.tether.api.SessionInfo;
+import dev.tether.api.SessionState;
+import dev.tether.api.TargetResult;
+import dev.tether.api.TargetStatus;
+import dev.tether.api.TetherException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,19 +39,19 @@ class SessionServiceTest {
     final ScriptedPty pty = new ScriptedPty();
     final Caller alice = new Caller("alice", false, 0);
     final Caller admin = new Caller("root", true, 0);
-    SessionService service;
+    Kernel kernel;
 
     @BeforeEach
     void start() {
-        service = new SessionService(store, pty, time,
+        kernel = new Kernel(store, pty, time,
                 new SessionService.Settings("box", 4096, HANGUP_GRACE, TERM_GRACE, /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
-        service.start("http://127.0.0.1:1").join();
+        kernel.start("http://127.0.0.1:1").join();
     }
 
     @AfterEach
     void stop() {
-        service.close();
+        kernel.close();
     }
 
     static final class TestClock implements InstantSource {
@@ -104,7 +100,7 @@ class SessionServiceTest {
     }
 
     SessionInfo newSession(Caller caller) {
-        return service.create(caller, NewSession.of("/bin/sh")).join();
+        return kernel.sessions().create(caller, NewSession.of("/bin/sh")).join();
     }
 
     @Test
@@ -134,16 +130,16 @@ class SessionServiceTest {
     @Test
     void attachingMakesASessionActiveAndTheLastClientLeavingMakesItDisconnected() {
         SessionInfo s = newSession(alice);
-        ClientHandle one = service.attach(alice, s.id(), new TestClient(), null, null, "pc1", "::1").join();
-        ClientHandle two = service.attach(alice, s.id(), new TestClient(), 100, 30, "pc2", "::1").join();
-        SessionInfo active = service.get(alice, s.id()).join();
+        ClientHandle one = kernel.connections().attach(alice, s.id(), new TestClient(), null, null, "pc1", "::1").join();
+        ClientHandle two = kernel.connections().attach(alice, s.id(), new TestClient(), 100, 30, "pc2", "::1").join();
+        SessionInfo active = kernel.registry().get(alice, s.id()).join();
         assertThat(active.state()).isEqualTo(SessionState.ACTIVE);
         assertThat(active.connections()).isEqualTo(2);
         assertThat(active.cols()).isEqualTo(100);
         one.gone("closed");
-        assertThat(service.get(alice, s.id()).join().state()).isEqualTo(SessionState.ACTIVE);
+        assertThat(kernel.registry().get(alice, s.id()).join().state()).isEqualTo(SessionState.ACTIVE);
         two.gone("closed");
-        assertThat(service.get(alice, s.id()).join().state()).isEqualTo(SessionState.DISCONNECTED);
+        assertThat(kernel.registry().get(alice, s.id()).join().state()).isEqualTo(SessionState.DISCONNECTED);
     }
 
     @Test
@@ -151,15 +147,15 @@ class SessionServiceTest {
         SessionInfo s = newSession(alice);
         var c1 = new TestClient();
         var c2 = new TestClient();
-        service.attach(alice, s.id(), c1, null, null, "a", "x").join();
-        service.attach(alice, s.id(), c2, null, null, "b", "x").join();
-        RequestRecord done = service.disconnect(admin, Selection.of(s.id()), true).join().completion().join();
+        kernel.connections().attach(alice, s.id(), c1, null, null, "a", "x").join();
+        kernel.connections().attach(alice, s.id(), c2, null, null, "b", "x").join();
+        RequestRecord done = kernel.sessions().disconnect(admin, Selection.of(s.id()), true).join().completion().join();
         assertThat(done.result()).isEqualTo(ResultCode.OK);
         assertThat(c1.ends).containsExactly(EndNotice.disconnected("disconnected by root"));
         assertThat(c2.ends).containsExactly(EndNotice.disconnected("disconnected by root"));
         assertThat(pty.last().alive()).isTrue();
         assertThat(pty.last().signals).isEmpty();
-        assertThat(service.get(alice, s.id()).join().state()).isEqualTo(SessionState.DISCONNECTED);
+        assertThat(kernel.registry().get(alice, s.id()).join().state()).isEqualTo(SessionState.DISCONNECTED);
     }
 
     /**
@@ -173,12 +169,12 @@ class SessionServiceTest {
     void aSessionThatClosesWhileACloseIsPlannedIsClosedAlreadyNotMissing() {
         long gone = newSession(alice).id();
         pty.last().exit(0); // closed: only the store knows it, so planning a close of it reads the store
-        await().atMost(Duration.ofSeconds(5)).until(() -> service.get(alice, gone).join().state() == SessionState.CLOSED);
+        await().atMost(Duration.ofSeconds(5)).until(() -> kernel.registry().get(alice, gone).join().state() == SessionState.CLOSED);
         long closing = newSession(alice).id();
 
         store.holdReads();
-        var held = service.close(admin, Selection.of(gone, closing), false);
-        service.close(admin, Selection.of(closing), true).join().completion().join();
+        var held = kernel.sessions().close(admin, Selection.of(gone, closing), false);
+        kernel.sessions().close(admin, Selection.of(closing), true).join().completion().join();
         store.releaseReads();
 
         RequestRecord done = held.join().completion().join();
@@ -194,14 +190,14 @@ class SessionServiceTest {
         ScriptedPty.Program program = pty.last();
         program.diesOn = -1; // ignores SIGHUP and SIGTERM
         time.advance(Duration.ofMinutes(5));
-        var submitted = service.close(alice, Selection.of(s.id()), true).join();
+        var submitted = kernel.sessions().close(alice, Selection.of(s.id()), true).join();
         assertThat(submitted.request().status()).isEqualTo(RequestStatus.RUNNING);
         await().until(() -> time.pending().size() == 2);
         time.advance(HANGUP_GRACE.plus(TERM_GRACE));
         assertThat(program.signals).containsExactly(1, 15, 9); // SIGHUP, SIGTERM after a grace, SIGKILL after another
         RequestRecord done = submitted.completion().join();
         assertThat(done.status()).isEqualTo(RequestStatus.COMPLETED);
-        SessionInfo closed = service.get(alice, s.id()).join();
+        SessionInfo closed = kernel.registry().get(alice, s.id()).join();
         assertThat(closed.state()).isEqualTo(SessionState.CLOSED);
         assertThat(closed.closeReason()).isEqualTo("logoff by alice");
         assertThat(closed.exitCode()).isEqualTo(137);
@@ -213,7 +209,7 @@ class SessionServiceTest {
         SessionInfo s = newSession(alice);
         ScriptedPty.Program program = pty.last();
         program.diesOn = -1; // ignores SIGHUP and SIGTERM
-        var submitted = service.close(alice, Selection.of(s.id()), true).join();
+        var submitted = kernel.sessions().close(alice, Selection.of(s.id()), true).join();
         await().until(() -> time.pending().size() == 2);
         assertThat(program.signals).containsExactly(1);
         time.advance(HANGUP_GRACE.minusMillis(1));
@@ -231,15 +227,15 @@ class SessionServiceTest {
     void waitingForARequestAnswersItAsItStandsWhenTheWaitRunsOut() {
         SessionInfo s = newSession(alice);
         pty.last().diesOn = -1;
-        var submitted = service.close(alice, Selection.of(s.id()), true).join();
+        var submitted = kernel.sessions().close(alice, Selection.of(s.id()), true).join();
         await().until(() -> time.pending().size() == 2); // the close's SIGTERM and SIGKILL
-        var waited = service.awaitRequest(alice, submitted.request().id(), Duration.ofSeconds(1));
+        var waited = kernel.requests().await(alice, submitted.request().id(), Duration.ofSeconds(1));
         await().until(() -> time.hasDeadlineIn(Duration.ofSeconds(1)));
         assertThat(waited).isNotDone();
         time.advance(Duration.ofSeconds(1));
         assertThat(waited.join().status()).isEqualTo(RequestStatus.RUNNING);
         pty.last().exit(0);
-        assertThat(service.awaitRequest(alice, submitted.request().id(), Duration.ofSeconds(1)).join().status())
+        assertThat(kernel.requests().await(alice, submitted.request().id(), Duration.ofSeconds(1)).join().status())
                 .isEqualTo(RequestStatus.COMPLETED);
     }
 
@@ -252,7 +248,7 @@ class SessionServiceTest {
     @Test
     void aProgramThatGoesOnSighupLeavesNoEscalationBehind() {
         SessionInfo s = newSession(alice);
-        service.close(alice, Selection.of(s.id()), true).join().completion().join();
+        kernel.sessions().close(alice, Selection.of(s.id()), true).join().completion().join();
         assertThat(pty.last().signals).containsExactly(1);
         assertThat(time.pending()).isEmpty();
         time.advance(HANGUP_GRACE.plus(TERM_GRACE));
@@ -263,15 +259,15 @@ class SessionServiceTest {
     void aProgramThatExitsOnItsOwnIsClosedWithReasonProgramExitedAndItsClientsAreTold() {
         SessionInfo s = newSession(alice);
         var client = new TestClient();
-        service.attach(alice, s.id(), client, null, null, "a", "x").join();
+        kernel.connections().attach(alice, s.id(), client, null, null, "a", "x").join();
         pty.last().exit(3);
-        SessionInfo closed = service.get(alice, s.id()).join();
+        SessionInfo closed = kernel.registry().get(alice, s.id()).join();
         assertThat(closed.state()).isEqualTo(SessionState.CLOSED);
         assertThat(closed.exitCode()).isEqualTo(3);
         assertThat(closed.closeReason()).isEqualTo("program exited");
         assertThat(client.ends).containsExactly(EndNotice.ended("program exited", 3));
-        assertThat(service.list(alice, false).join()).isEmpty();
-        assertThat(service.list(alice, true).join()).extracting(SessionInfo::id).containsExactly(s.id());
+        assertThat(kernel.registry().list(alice, false).join()).isEmpty();
+        assertThat(kernel.registry().list(alice, true).join()).extracting(SessionInfo::id).containsExactly(s.id());
     }
 
     @Test
@@ -282,11 +278,11 @@ class SessionServiceTest {
         ScriptedPty.Program pb = pty.last();
         pa.diesOn = -1;
         pb.diesOn = -1;
-        var submitted = service.close(admin, new Selection(List.of(a.id(), b.id()), false, false), false).join();
+        var submitted = kernel.sessions().close(admin, new Selection(List.of(a.id(), b.id()), false, false), false).join();
         await() // both hung up (the targets have started); no SIGKILL comes, time stands still
                 .until(() -> pa.signals.contains(1) && pb.signals.contains(1));
         pa.exit(0);
-        RequestRecord half = service.request(admin, submitted.request().id()).join();
+        RequestRecord half = kernel.requests().get(admin, submitted.request().id()).join();
         assertThat(half.status()).isEqualTo(RequestStatus.RUNNING);
         assertThat(half.targets()).extracting(TargetResult::status).containsExactly(TargetStatus.DONE, TargetStatus.PENDING);
         pb.exit(0);
@@ -310,10 +306,10 @@ class SessionServiceTest {
     @Test
     void aUserDoesNotSeeAnotherUsersSessionAndItsIdDoesNotLeak() {
         SessionInfo s = newSession(admin);
-        assertThatThrownBy(() -> service.get(alice, s.id()).join())
+        assertThatThrownBy(() -> kernel.registry().get(alice, s.id()).join())
                 .hasCauseInstanceOf(TetherException.class).hasMessageContaining("no session " + s.id() + " on box");
-        assertThat(service.list(alice, true).join()).isEmpty();
-        var plan = service.disconnect(alice, Selection.everything(), false).join().completion().join();
+        assertThat(kernel.registry().list(alice, true).join()).isEmpty();
+        var plan = kernel.sessions().disconnect(alice, Selection.everything(), false).join().completion().join();
         assertThat(plan.targets()).isEmpty();
     }
 
@@ -321,7 +317,7 @@ class SessionServiceTest {
     void whatIfReportsTheTargetsAndChangesNothing() {
         SessionInfo s = newSession(alice);
         int events = store.events.size();
-        var answer = service.close(alice, Selection.of(s.id()).asWhatIf(), true).join().request();
+        var answer = kernel.sessions().close(alice, Selection.of(s.id()).asWhatIf(), true).join().request();
         assertThat(answer.whatIf()).isTrue();
         assertThat(answer.id()).isZero();
         assertThat(answer.targets().getFirst().message())
@@ -336,31 +332,31 @@ class SessionServiceTest {
         SessionInfo own = newSession(alice);
         SessionInfo other = newSession(alice);
         Caller inside = alice.withOwnSession(own.id());
-        RequestRecord done = service.close(inside, Selection.everything(), false).join().completion().join();
+        RequestRecord done = kernel.sessions().close(inside, Selection.everything(), false).join().completion().join();
         assertThat(done.result()).isEqualTo(ResultCode.OK);
         assertThat(done.targets()).extracting(TargetResult::id, TargetResult::status)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(own.id(), TargetStatus.SKIPPED),
                         org.assertj.core.groups.Tuple.tuple(other.id(), TargetStatus.DONE));
-        assertThatThrownBy(() -> service.disconnect(inside, Selection.of(own.id()), true).join())
+        assertThatThrownBy(() -> kernel.sessions().disconnect(inside, Selection.of(own.id()), true).join())
                 .hasCauseInstanceOf(TetherException.class).hasMessageContaining("your own session");
     }
 
     @Test
     void theServerStoppingClosesEveryLiveSessionWithReasonServerStopped() {
         SessionInfo s = newSession(alice);
-        service.close();
+        kernel.close();
         SessionRecord r = store.session(s.id()).orElseThrow();
         assertThat(r.state()).isEqualTo(SessionState.CLOSED);
         assertThat(r.closeReason()).isEqualTo("server stopped");
         assertThat(store.eventTypes().getLast()).isEqualTo("ServerStopped");
-        assertThatThrownBy(() -> service.create(alice, NewSession.shell()).join()).hasMessageContaining("stopping");
+        assertThatThrownBy(() -> kernel.sessions().create(alice, NewSession.shell()).join()).hasMessageContaining("stopping");
     }
 
     @Test
     void startingAfterACrashRecordsTheSessionsLeftOpenAsClosedWithReasonServerCrashed() {
         SessionInfo s = newSession(alice);
         time.advance(Duration.ofHours(1));
-        var next = new SessionService(store, new ScriptedPty(), time.clock(),
+        var next = new Kernel(store, new ScriptedPty(), Scheduler.system(time.clock()),
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true));
         assertThat(next.start("http://127.0.0.1:2").join()).isEqualTo(1);
         SessionRecord r = store.session(s.id()).orElseThrow();
@@ -373,7 +369,7 @@ class SessionServiceTest {
     @Test
     void aProgramThatCannotBeFoundIsRefusedBeforeAnythingIsRecorded() {
         int events = store.events.size();
-        assertThatThrownBy(() -> service.create(alice, NewSession.of("no-such-program-here")).join())
+        assertThatThrownBy(() -> kernel.sessions().create(alice, NewSession.of("no-such-program-here")).join())
                 .hasCauseInstanceOf(TetherException.class)
                 .hasMessageContaining("cannot start no-such-program-here: no such program in PATH");
         assertThat(store.events).hasSize(events);
@@ -393,7 +389,7 @@ class SessionServiceTest {
                 .hasMessageContaining("cannot start /bin/sh: Exec format error");
         assertThat(store.events).hasSize(events);
         assertThat(store.sessions).isEmpty();
-        assertThat(service.list(admin, true).join()).isEmpty();
+        assertThat(kernel.registry().list(admin, true).join()).isEmpty();
         assertThat(newSession(alice).id()).as("the id the failed start reserved is skipped").isEqualTo(2);
     }
 
@@ -404,6 +400,6 @@ class SessionServiceTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> store.sessions.get(id).state() == SessionState.CLOSED);
         assertThat(store.eventTypes()).containsSubsequence("SessionCreated", "SessionStateChanged", "SessionClosed");
         assertThat(store.sessions.get(id).exitCode()).isEqualTo(7);
-        assertThat(service.list(admin, false).join()).isEmpty();
+        assertThat(kernel.registry().list(admin, false).join()).isEmpty();
     }
 }

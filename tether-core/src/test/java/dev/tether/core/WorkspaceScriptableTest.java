@@ -1,22 +1,17 @@
 package dev.tether.core;
 
-import dev.tether.api.Event;
-import dev.tether.api.StartedWorkspace;
-import dev.tether.api.StartWorkspace;
-import dev.tether.api.CredentialState;
-
-import dev.tether.api.NewSession;
-import dev.tether.api.UserRecord;
-
-import dev.tether.api.ConnectionState;
-
-import dev.tether.api.TetherException;
-
-import dev.tether.api.ResultCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.api.ConnectionState;
+import dev.tether.api.CredentialState;
+import dev.tether.api.Event;
+import dev.tether.api.NewSession;
+import dev.tether.api.ResultCode;
+import dev.tether.api.StartWorkspace;
+import dev.tether.api.StartedWorkspace;
+import dev.tether.api.TetherException;
+import dev.tether.api.UserRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -32,7 +27,7 @@ class WorkspaceScriptableTest {
     final ScriptedPty pty = new ScriptedPty();
     final Caller alice = new Caller("alice", false, 0);
     Accounts accounts;
-    SessionService sessions;
+    Kernel kernel;
     Workspaces workspaces;
     long session;
 
@@ -56,20 +51,20 @@ class WorkspaceScriptableTest {
 
     @BeforeEach
     void start() {
-        sessions = new SessionService(store, pty, clock,
+        kernel = new Kernel(store, pty, Scheduler.system(clock),
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
-        sessions.start("http://127.0.0.1:1").join();
+        kernel.start("http://127.0.0.1:1").join();
         accounts = new Accounts(store, clock, new LockAndMessageTest.PlainHasher(), Runnable::run);
-        workspaces = new Workspaces(store, sessions, accounts, new TestVault(), clock);
+        workspaces = new Workspaces(store, kernel.connections(), accounts, new TestVault(), clock);
         store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, clock.instant())));
         accounts.setPassword(new Caller("root", true, 0), "alice", "s3cret-pass".toCharArray()).join();
-        session = sessions.create(alice, NewSession.of("/bin/sh")).join().id();
+        session = kernel.sessions().create(alice, NewSession.of("/bin/sh")).join().id();
     }
 
     @AfterEach
     void stop() {
-        sessions.close();
+        kernel.close();
     }
 
     StartedWorkspace startWorkspace(String id, String friendly, int timeout, boolean clearOnLast, boolean authenticated) {
@@ -81,7 +76,7 @@ class WorkspaceScriptableTest {
     }
 
     ClientHandle connect(Caller caller) {
-        return sessions.attach(caller, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
+        return kernel.connections().attach(caller, session, new SessionServiceTest.TestClient(), null, null, "pc", "::1").join();
     }
 
     @Test
@@ -175,9 +170,9 @@ class WorkspaceScriptableTest {
         ClientHandle outside = connect(alice);
         var done = workspaces.disconnect(alice, "ws1").join().completion().join();
         assertThat(done.result()).isEqualTo(ResultCode.OK);
-        assertThat(sessions.connection(alice, in1.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATED);
-        assertThat(sessions.connection(alice, in2.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATED);
-        assertThat(sessions.connection(alice, outside.id()).join().state()).isEqualTo(ConnectionState.ACTIVATED);
+        assertThat(kernel.connections().connection(alice, in1.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATED);
+        assertThat(kernel.connections().connection(alice, in2.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATED);
+        assertThat(kernel.connections().connection(alice, outside.id()).join().state()).isEqualTo(ConnectionState.ACTIVATED);
         var completes = store.events.stream().filter(e -> e.type().equals("DisconnectComplete")).toList();
         assertThat(completes).extracting(e -> ((Event.DisconnectComplete) e.data()).connectionId())
                 .containsExactlyInAnyOrder(in1.id(), in2.id());
@@ -193,7 +188,7 @@ class WorkspaceScriptableTest {
         var started = startWorkspace("ws1", "Work", 0, false, true);
         ClientHandle in = connect(withToken(started.token()));
         workspaces.disconnectByFriendlyName(alice, "Work").join().completion().join();
-        assertThat(sessions.connection(alice, in.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATED);
+        assertThat(kernel.connections().connection(alice, in.id()).join().state()).isEqualTo(ConnectionState.DEACTIVATED);
         startWorkspace("a", "Twin", 0, false, true);
         startWorkspace("b", "Twin", 0, false, true);
         assertThatThrownBy(() -> workspaces.disconnectByFriendlyName(alice, "Twin").join())

@@ -1,8 +1,5 @@
 package dev.tether.server;
 
-import dev.tether.api.StartWorkspace;
-import dev.tether.core.Accounts;
-import dev.tether.core.Caller;
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.Ids;
@@ -10,8 +7,12 @@ import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
-import dev.tether.core.SessionService;
+import dev.tether.api.StartWorkspace;
 import dev.tether.api.TetherException;
+import dev.tether.core.Accounts;
+import dev.tether.core.Caller;
+import dev.tether.core.Kernel;
+import dev.tether.core.Submitted;
 import dev.tether.core.Workspaces;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -45,7 +46,7 @@ final class Api {
 
     private final Vertx vertx;
     private final dev.tether.core.Scheduler scheduler;
-    private final SessionService sessions;
+    private final Kernel kernel;
     private final Accounts accounts;
     private final Workspaces workspaces;
     private final Tickets tickets;
@@ -59,18 +60,18 @@ final class Api {
     record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
     }
 
-    Api(Vertx vertx, dev.tether.core.Scheduler scheduler, SessionService sessions, Accounts accounts, Workspaces workspaces,
+    Api(Vertx vertx, dev.tether.core.Scheduler scheduler, Kernel kernel, Accounts accounts, Workspaces workspaces,
         Tickets tickets, ServerInfo info, Origins origins) {
         this.vertx = vertx;
         this.scheduler = scheduler;
         this.origins = origins;
-        this.sessions = sessions;
+        this.kernel = kernel;
         this.accounts = accounts;
         this.workspaces = workspaces;
         this.tickets = tickets;
         this.info = info;
-        this.attach = new Attach(sessions, accounts);
-        this.virtualDesktop = new VirtualDesktop(sessions, info.name());
+        this.attach = new Attach(kernel, accounts);
+        this.virtualDesktop = new VirtualDesktop(kernel, info.name());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
             this.openapiJson = Json.MAPPER.writeValueAsBytes(
@@ -97,41 +98,41 @@ final class Api {
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
-        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, sessions.lastEventId(caller(ctx)).thenApply(last -> Map.of(
+        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, kernel.events().lastEventId(caller(ctx)).thenApply(last -> Map.of(
                 "name", info.name(), "version", info.version(), "url", info.url(), "startedAt", info.startedAt(),
                 "sharedAccountSessions", info.sharedAccountSessions(),
                 "lastEventId", last, "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin())))));
 
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,
-                sessions.list(caller(ctx), flag(ctx, "allStates"))));
+                kernel.registry().list(caller(ctx), flag(ctx, "allStates"))));
         router.post(PREFIX + "/sessions").handler(ctx -> reply(ctx, 201,
-                sessions.create(caller(ctx), Json.read(ctx.body().asString(), NewSession.class, "the new session"))));
+                kernel.sessions().create(caller(ctx), Json.read(ctx.body().asString(), NewSession.class, "the new session"))));
         router.post(PREFIX + "/sessions/disconnect").handler(ctx -> batch(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/close").handler(ctx -> batch(ctx, "close"));
-        router.get(PREFIX + "/sessions/:id").handler(ctx -> reply(ctx, 200, sessions.get(caller(ctx), id(ctx, "session"))));
+        router.get(PREFIX + "/sessions/:id").handler(ctx -> reply(ctx, 200, kernel.registry().get(caller(ctx), id(ctx, "session"))));
         router.post(PREFIX + "/sessions/:id/disconnect").handler(ctx -> single(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/:id/close").handler(ctx -> single(ctx, "close"));
         router.post(PREFIX + "/sessions/lock").handler(ctx -> {
             LockBody body = Json.read(ctx.body().asString(), LockBody.class, "the lock request");
-            answer(ctx, sessions.lock(caller(ctx), body.selection(), body.message(), false), flag(ctx, "wait") || body.selection().whatIf());
+            answer(ctx, kernel.sessions().lock(caller(ctx), body.selection(), body.message(), false), flag(ctx, "wait") || body.selection().whatIf());
         });
         router.post(PREFIX + "/sessions/unlock").handler(ctx -> {
             UnlockBody body = Json.read(ctx.body().asString(), UnlockBody.class, "the unlock request");
-            answer(ctx, sessions.unlock(caller(ctx), body.selection(), false, accounts, optionalChars(body.password())),
+            answer(ctx, kernel.sessions().unlock(caller(ctx), body.selection(), false, accounts, optionalChars(body.password())),
                     flag(ctx, "wait") || body.selection().whatIf());
         });
         router.post(PREFIX + "/sessions/:id/lock").handler(ctx -> {
             MessageOnly body = Json.read(ctx.body().asString(), MessageOnly.class, "the lock request");
-            answer(ctx, sessions.lock(caller(ctx), Selection.of(id(ctx, "session")), body.message(), true), flag(ctx, "wait"));
+            answer(ctx, kernel.sessions().lock(caller(ctx), Selection.of(id(ctx, "session")), body.message(), true), flag(ctx, "wait"));
         });
         router.post(PREFIX + "/sessions/:id/unlock").handler(ctx -> {
             PasswordOnly body = Json.read(ctx.body().asString(), PasswordOnly.class, "the unlock request");
-            answer(ctx, sessions.unlock(caller(ctx), Selection.of(id(ctx, "session")), true, accounts, optionalChars(body.password())),
+            answer(ctx, kernel.sessions().unlock(caller(ctx), Selection.of(id(ctx, "session")), true, accounts, optionalChars(body.password())),
                     flag(ctx, "wait"));
         });
         router.post(PREFIX + "/sessions/:id/message").handler(ctx -> {
             MessageBody body = Json.read(ctx.body().asString(), MessageBody.class, "the message");
-            reply(ctx, 200, sessions.message(caller(ctx), id(ctx, "session"), body.title(), body.text(),
+            reply(ctx, 200, kernel.messages().message(caller(ctx), id(ctx, "session"), body.title(), body.text(),
                     body.timeoutSeconds() == null ? 60 : body.timeoutSeconds(), Boolean.TRUE.equals(body.waitForAnswer())));
         });
         router.get(PREFIX + "/sessions/:id/virtual-desktop").handler(ctx -> reply(ctx, 200, virtualDesktop.view(caller(ctx), id(ctx, "session"))));
@@ -142,11 +143,11 @@ final class Api {
         });
         router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), issuer(ctx), id(ctx, "session")));
 
-        router.get(PREFIX + "/connections").handler(ctx -> reply(ctx, 200, sessions.connections(caller(ctx), new ConnectionQuery(
+        router.get(PREFIX + "/connections").handler(ctx -> reply(ctx, 200, kernel.connections().connections(caller(ctx), new ConnectionQuery(
                 optionalId(ctx, "sessionId", "session"), connectionState(ctx), ctx.queryParams().get("workspaceId"), null))));
-        router.get(PREFIX + "/connections/:id").handler(ctx -> reply(ctx, 200, sessions.connection(caller(ctx), id(ctx, "connection"))));
+        router.get(PREFIX + "/connections/:id").handler(ctx -> reply(ctx, 200, kernel.connections().connection(caller(ctx), id(ctx, "connection"))));
         router.post(PREFIX + "/connections/:id/disconnect").handler(ctx -> answer(ctx,
-                sessions.disconnectConnection(caller(ctx), id(ctx, "connection")), flag(ctx, "wait")));
+                kernel.connections().disconnectConnection(caller(ctx), id(ctx, "connection")), flag(ctx, "wait")));
         router.post(PREFIX + "/tokens").handler(ctx -> {
             TokenBody body = Json.read(ctx.body().asString(), TokenBody.class, "the new token");
             reply(ctx, 201, accounts.createAppToken(caller(ctx), body.application())
@@ -157,24 +158,24 @@ final class Api {
             long id = id(ctx, "request");
             int timeout = intParam(ctx, "timeout", 30, 0, 300); // checked with or without wait: a bad query is a mistake either way
             reply(ctx, 200, flag(ctx, "wait")
-                    ? sessions.awaitRequest(caller(ctx), id, Duration.ofSeconds(timeout))
-                    : sessions.request(caller(ctx), id));
+                    ? kernel.requests().await(caller(ctx), id, Duration.ofSeconds(timeout))
+                    : kernel.requests().get(caller(ctx), id));
         });
         router.get(PREFIX + "/events").handler(ctx -> {
             boolean follow = ctx.queryParam("follow").stream().noneMatch("false"::equals);
             Caller caller = caller(ctx);
             java.util.OptionalLong since = since(ctx);
             if (since.isPresent()) {
-                new EventStream(ctx, scheduler, caller, sessions, accounts, issuer(ctx)).start(since.getAsLong(), follow);
+                new EventStream(ctx, scheduler, caller, kernel, accounts, issuer(ctx)).start(since.getAsLong(), follow);
                 return;
             }
             // Neither since nor Last-Event-ID: a new EventSource wants what happens from now on,
             // not the whole history (since=0 asks for that).
-            Future.fromCompletionStage(sessions.lastEventId(), context()).onComplete(last -> {
+            Future.fromCompletionStage(kernel.events().lastEventId(), context()).onComplete(last -> {
                 if (last.failed()) {
                     Errors.reply(ctx.response(), last.cause());
                 } else {
-                    new EventStream(ctx, scheduler, caller, sessions, accounts, issuer(ctx)).start(last.result(), follow);
+                    new EventStream(ctx, scheduler, caller, kernel, accounts, issuer(ctx)).start(last.result(), follow);
                 }
             });
         });
@@ -375,17 +376,17 @@ final class Api {
         Caller caller = caller(ctx);
         boolean wait = flag(ctx, "wait");
         var submitted = operation.equals("close")
-                ? sessions.close(caller, selection, single)
-                : sessions.disconnect(caller, selection, single);
+                ? kernel.sessions().close(caller, selection, single)
+                : kernel.sessions().disconnect(caller, selection, single);
         answer(ctx, submitted, wait || selection.whatIf());
     }
 
     /** 202 with the request as accepted, or with {@code wait} 200 once it completed (or as it stands after 300 s). */
-    private void answer(RoutingContext ctx, CompletableFuture<SessionService.Submitted> submitted, boolean wait) {
+    private void answer(RoutingContext ctx, CompletableFuture<Submitted> submitted, boolean wait) {
         Caller caller = caller(ctx);
         CompletableFuture<RequestRecord> answer = submitted.thenCompose(s -> wait || s.completion().isDone()
                 ? scheduler.completeAfter(s.completion().copy(), MAX_WAIT, null)
-                        .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done) : sessions.request(caller, s.request().id()))
+                        .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done) : kernel.requests().get(caller, s.request().id()))
                 : CompletableFuture.completedFuture(s.request()));
         reply(ctx, wait ? 200 : 202, answer);
     }
@@ -414,7 +415,7 @@ final class Api {
                     .handle((valid, invalid) -> {
                         if (invalid != null) {
                             throw new TetherException(ResultCode.UNAUTHENTICATED, "the ticket was issued for a token that is no"
-                                    + " longer valid (" + Errors.unwrap(invalid).getMessage() + ")");
+                                    + " longer valid (" + TetherException.unwrap(invalid).getMessage() + ")");
                         }
                         ctx.put(ISSUER, redeemed.issuer());
                         return redeemed.caller();

@@ -1,11 +1,11 @@
 package dev.tether.server;
 
 import dev.tether.api.ControlMessage;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import dev.tether.core.Caller;
 import dev.tether.core.ClientHandle;
-import dev.tether.api.ResultCode;
-import dev.tether.core.SessionService;
-import dev.tether.api.TetherException;
+import dev.tether.core.Kernel;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
@@ -20,11 +20,11 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Attach {
     static final String REVOKED = "token revoked";
-    private final SessionService sessions;
+    private final Kernel kernel;
     private final dev.tether.core.Accounts accounts;
 
-    Attach(SessionService sessions, dev.tether.core.Accounts accounts) {
-        this.sessions = sessions;
+    Attach(Kernel kernel, dev.tether.core.Accounts accounts) {
+        this.kernel = kernel;
         this.accounts = accounts;
     }
 
@@ -44,7 +44,7 @@ final class Attach {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "attach is a WebSocket endpoint: send an Upgrade: websocket request");
         }
         request.pause();
-        Future.fromCompletionStage(sessions.get(caller, id), ctx.vertx().getOrCreateContext()).onComplete(found -> {
+        Future.fromCompletionStage(kernel.registry().get(caller, id), ctx.vertx().getOrCreateContext()).onComplete(found -> {
             if (found.failed() || !found.result().state().isLive()) {
                 request.resume();
                 Errors.reply(ctx.response(), found.failed() ? found.cause() : new TetherException(ResultCode.INVALID_STATE,
@@ -78,7 +78,7 @@ final class Attach {
             }
         });
         String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
-        Future.fromCompletionStage(sessions.attach(caller, id, transport, cols, rows, client, remote),
+        Future.fromCompletionStage(kernel.connections().attach(caller, id, transport, cols, rows, client, remote),
                 io.vertx.core.Vertx.currentContext()).onComplete(result -> {
             if (result.failed()) {
                 TetherException e = Errors.toTether(result.cause());

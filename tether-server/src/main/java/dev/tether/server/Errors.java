@@ -7,8 +7,6 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +23,7 @@ final class Errors {
     }
 
     static TetherException toTether(Throwable failure) {
-        Throwable e = unwrap(failure);
+        Throwable e = TetherException.unwrap(failure);
         if (e instanceof TetherException te) {
             if (te.code() == ResultCode.INTERNAL) {
                 LOG.error("internal error: {}", te.getMessage(), te);
@@ -74,12 +72,5 @@ final class Errors {
         return e instanceof HttpClosedException || e instanceof ClosedChannelException
                 || e instanceof IOException && m != null
                 && (m.contains("Connection reset") || m.contains("Broken pipe") || m.equals("Socket closed"));
-    }
-
-    static Throwable unwrap(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 }

@@ -1,8 +1,9 @@
 package dev.tether.server;
 
-import dev.tether.core.Caller;
 import dev.tether.api.EventRecord;
-import dev.tether.core.SessionService;
+import dev.tether.core.Caller;
+import dev.tether.core.EventLog;
+import dev.tether.core.Kernel;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -36,7 +37,7 @@ final class EventStream {
     private final HttpServerResponse response;
     private final Context context;
     private final Caller caller;
-    private final SessionService sessions;
+    private final Kernel kernel;
     private final AutoCloseable watch;
     private final Queue<EventRecord> live = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -49,14 +50,14 @@ final class EventStream {
     private final dev.tether.core.Scheduler scheduler;
     private dev.tether.core.Scheduler.Deadline keepalive;
 
-    EventStream(RoutingContext ctx, dev.tether.core.Scheduler scheduler, Caller caller, SessionService sessions,
+    EventStream(RoutingContext ctx, dev.tether.core.Scheduler scheduler, Caller caller, Kernel kernel,
                 dev.tether.core.Accounts accounts, String issuer) {
         this.scheduler = scheduler;
         this.ctx = ctx;
         this.response = ctx.response();
         this.context = ctx.vertx().getOrCreateContext();
         this.caller = caller;
-        this.sessions = sessions;
+        this.kernel = kernel;
         this.watch = accounts.whileValid(issuer, caller, () -> context.runOnContext(v -> revoked()));
     }
 
@@ -85,7 +86,7 @@ final class EventStream {
         response.write(": tether events after " + since + "\nretry: " + RETRY_MS + "\n\n");
         response.drainHandler(v -> drain());
         if (follow) {
-            subscription = sessions.events().subscribe(this::onLive);
+            subscription = kernel.events().subscribe(this::onLive);
             // The timer only hands over: the response is written on this stream's event loop alone.
             keepalive = scheduler.every(KEEPALIVE, () -> context.runOnContext(v -> {
                 if (!finished) {
@@ -114,7 +115,7 @@ final class EventStream {
     }
 
     private void page() {
-        Future.fromCompletionStage(sessions.history(caller, lastSent, PAGE), context).onComplete(r -> {
+        Future.fromCompletionStage(kernel.events().history(caller, lastSent, PAGE), context).onComplete(r -> {
             if (finished) {
                 return;
             }
@@ -123,7 +124,7 @@ final class EventStream {
                 finish();
                 return;
             }
-            SessionService.EventPage page = r.result();
+            EventLog.Page page = r.result();
             var out = new StringBuilder();
             for (EventRecord e : page.events()) {
                 append(out, e);

@@ -2,12 +2,12 @@ package dev.tether.server;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.PasswordChecks;
+import dev.tether.core.Scheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
-import dev.tether.core.PasswordChecks;
-import dev.tether.core.Scheduler;
 
 /**
  * How to run a server. Defaults in code, validated once.

@@ -1,19 +1,18 @@
 package dev.tether.server;
 
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import dev.tether.core.Accounts;
+import dev.tether.core.Kernel;
 import dev.tether.core.PasswordChecks;
 import dev.tether.core.PtyHost;
-import dev.tether.api.ResultCode;
 import dev.tether.core.SessionService;
 import dev.tether.core.Store;
-import dev.tether.api.TetherException;
-import dev.tether.pty.NativePtyHost;
 import dev.tether.core.Workspaces;
+import dev.tether.pty.NativePtyHost;
 import dev.tether.store.Argon2Hasher;
 import dev.tether.store.SqliteStore;
 import dev.tether.store.TinkVault;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -28,6 +27,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -64,7 +65,7 @@ public final class TetherServer implements AutoCloseable {
     private final java.util.List<HttpServer> servers;
     private final Store store;
     private final PtyHost pty;
-    private final SessionService sessions;
+    private final Kernel kernel;
     private final Accounts accounts;
     private final URI url;
     private final Path tokenFile;
@@ -85,7 +86,7 @@ public final class TetherServer implements AutoCloseable {
         return accounts.openStreams();
     }
 
-    private TetherServer(Vertx vertx, java.util.List<HttpServer> servers, Store store, PtyHost pty, SessionService sessions, URI url,
+    private TetherServer(Vertx vertx, java.util.List<HttpServer> servers, Store store, PtyHost pty, Kernel kernel, URI url,
                          Path tokenFile, String adminToken, java.util.List<String> routes, DataDirLock lock, Accounts accounts,
                          java.util.List<dev.tether.core.Scheduler.Deadline> timers) {
         this.timers = timers;
@@ -96,7 +97,7 @@ public final class TetherServer implements AutoCloseable {
         this.servers = servers;
         this.store = store;
         this.pty = pty;
-        this.sessions = sessions;
+        this.kernel = kernel;
         this.url = url;
         this.tokenFile = tokenFile;
         this.adminToken = adminToken;
@@ -122,7 +123,7 @@ public final class TetherServer implements AutoCloseable {
         Store store = null;
         PtyHost pty = null;
         Vertx vertx = null;
-        SessionService sessions = null;
+        Kernel kernel = null;
         var scheduler = config.scheduler();
         var timers = new java.util.concurrent.CopyOnWriteArrayList<dev.tether.core.Scheduler.Deadline>();
         try {
@@ -150,16 +151,16 @@ public final class TetherServer implements AutoCloseable {
 
             store = SqliteStore.open(dataDir.resolve("tether.db"));
             pty = NativePtyHost.start();
-            sessions = new SessionService(store, pty, scheduler, new SessionService.Settings(
+            kernel = new Kernel(store, pty, scheduler, new SessionService.Settings(
                     config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
             // Two hashing threads; PasswordChecks admits at most its capacity, so this queue stays short.
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
             var accounts = new Accounts(store, config.clock(), new PasswordChecks(new Argon2Hasher(), slow, config.clock(), config.limits().passwords()));
-            var workspaces = new Workspaces(store, sessions, accounts,
+            var workspaces = new Workspaces(store, kernel.connections(), accounts,
                     TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), config.clock());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
                     config.sharedAccountSessions());
-            io.vertx.ext.web.Router router = new Api(vertx, scheduler, sessions, accounts, workspaces, new Tickets(config.clock()), info,
+            io.vertx.ext.web.Router router = new Api(vertx, scheduler, kernel, accounts, workspaces, new Tickets(config.clock()), info,
                     new Origins(config.host(), url.getPort(), config.publicUrl())).router();
             java.util.List<String> routes = router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
@@ -182,7 +183,7 @@ public final class TetherServer implements AutoCloseable {
                     });
                 }
             }));
-            int crashed = get(sessions.start(url.toString()), "record the server start");
+            int crashed = get(kernel.start(url.toString()), "record the server start");
             if (crashed > 0) {
                 LOG.warn("{} session(s) of a previous run that did not stop cleanly are recorded CLOSED (server crashed)", crashed);
             }
@@ -194,11 +195,11 @@ public final class TetherServer implements AutoCloseable {
                 LOG.warn("--shared-account-sessions: sessions of users who are not administrators run as this server's account ({}),"
                         + " so they can read {} (admin.token, master.key) and act as the administrator", System.getProperty("user.name"), dataDir);
             }
-            return new TetherServer(vertx, servers, store, pty, sessions, url, tokenFile, token, routes, lock, accounts, timers);
+            return new TetherServer(vertx, servers, store, pty, kernel, url, tokenFile, token, routes, lock, accounts, timers);
         } catch (RuntimeException e) {
             timers.forEach(dev.tether.core.Scheduler.Deadline::cancel);
-            if (sessions != null) {
-                sessions.close();
+            if (kernel != null) {
+                kernel.close();
             }
             if (vertx != null) {
                 try {
@@ -321,7 +322,7 @@ public final class TetherServer implements AutoCloseable {
         }
         closed = true;
         timers.forEach(dev.tether.core.Scheduler.Deadline::cancel);
-        sessions.close();
+        kernel.close();
         try {
             io.vertx.core.Future.all(servers.stream().map(HttpServer::close).toList())
                     .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -433,7 +434,7 @@ public final class TetherServer implements AutoCloseable {
         try {
             return future.get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            Throwable cause = Errors.unwrap(e);
+            Throwable cause = TetherException.unwrap(e);
             throw cause instanceof TetherException te ? te : new TetherException(ResultCode.INTERNAL, "cannot " + what + ": " + cause, cause);
         } catch (InterruptedException | TimeoutException e) {
             throw new TetherException(ResultCode.TIMEOUT, "cannot " + what + " in 30 s");

@@ -1,13 +1,14 @@
 package dev.tether.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.tether.core.Caller;
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
-import dev.tether.core.SessionService;
 import dev.tether.api.TetherException;
+import dev.tether.core.Caller;
+import dev.tether.core.Kernel;
+import dev.tether.core.Submitted;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,11 +19,11 @@ import java.util.concurrent.CompletableFuture;
 final class VirtualDesktop {
     static final String DOMAIN = "local";
 
-    private final SessionService sessions;
+    private final Kernel kernel;
     private final String serverName;
 
-    VirtualDesktop(SessionService sessions, String serverName) {
-        this.sessions = sessions;
+    VirtualDesktop(Kernel kernel, String serverName) {
+        this.kernel = kernel;
         this.serverName = serverName;
     }
 
@@ -44,8 +45,8 @@ final class VirtualDesktop {
     }
 
     CompletableFuture<View> view(Caller caller, long id) {
-        return sessions.get(caller, id).thenCombine(
-                sessions.connections(caller, new ConnectionQuery(id, null, null, null)),
+        return kernel.registry().get(caller, id).thenCombine(
+                kernel.connections().connections(caller, new ConnectionQuery(id, null, null, null)),
                 (s, connections) -> {
                     String program = s.argv().getFirst();
                     String client = connections.isEmpty() ? null : connections.getLast().clientName();
@@ -56,11 +57,11 @@ final class VirtualDesktop {
 
     CompletableFuture<Result> invoke(Caller caller, long id, String method, String body) {
         CompletableFuture<?> call = switch (method) {
-            case "disconnect" -> sessions.disconnect(caller, Selection.of(id), true).thenCompose(SessionService.Submitted::completion);
-            case "logoff" -> sessions.close(caller, Selection.of(id), true).thenCompose(SessionService.Submitted::completion);
+            case "disconnect" -> kernel.sessions().disconnect(caller, Selection.of(id), true).thenCompose(Submitted::completion);
+            case "logoff" -> kernel.sessions().close(caller, Selection.of(id), true).thenCompose(Submitted::completion);
             case "send-message" -> {
                 SendMessageBody m = Json.read(body, SendMessageBody.class, "SendMessage's arguments");
-                yield sessions.message(caller, id, m.title(), m.message(), 0, false);
+                yield kernel.messages().message(caller, id, m.title(), m.message(), 0, false);
             }
             default -> throw new TetherException(ResultCode.NOT_FOUND, "Win32_VirtualDesktopSession has no method '" + method
                     + "'; use disconnect, logoff or send-message");

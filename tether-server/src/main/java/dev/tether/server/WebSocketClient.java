@@ -1,15 +1,15 @@
 package dev.tether.server;
 
 import dev.tether.api.ControlMessage;
-import dev.tether.core.ClientTransport;
-import dev.tether.core.EndNotice;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.ClientTransport;
+import dev.tether.core.EndNotice;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.netty.buffer.Unpooled;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.core.ManualScheduler;
 import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;

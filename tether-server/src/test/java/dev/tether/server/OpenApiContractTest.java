@@ -1,11 +1,11 @@
 package dev.tether.server;
 
-import dev.tether.api.StartWorkspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tether.api.StartWorkspace;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;

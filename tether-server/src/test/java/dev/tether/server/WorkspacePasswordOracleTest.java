@@ -1,8 +1,8 @@
 package dev.tether.server;
 
-import dev.tether.api.StartWorkspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.api.StartWorkspace;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

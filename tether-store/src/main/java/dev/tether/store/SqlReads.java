@@ -1,20 +1,20 @@
 package dev.tether.store;
 
 import dev.tether.api.ConnectionQuery;
-import dev.tether.core.ConnectionRecord;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.CredentialRecord;
 import dev.tether.api.CredentialState;
 import dev.tether.api.EventRecord;
-import dev.tether.core.ReadTx;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
 import dev.tether.api.ResultCode;
-import dev.tether.core.SessionRecord;
 import dev.tether.api.SessionState;
 import dev.tether.api.TetherException;
-import dev.tether.core.TokenRecord;
 import dev.tether.api.UserRecord;
+import dev.tether.core.ConnectionRecord;
+import dev.tether.core.CredentialRecord;
+import dev.tether.core.ReadTx;
+import dev.tether.core.SessionRecord;
+import dev.tether.core.TokenRecord;
 import dev.tether.core.WorkspaceRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,14 +1,14 @@
 package dev.tether.store;
 
-import dev.tether.core.ConnectionRecord;
-import dev.tether.core.CredentialRecord;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
-import dev.tether.core.SessionRecord;
 import dev.tether.api.TetherException;
-import dev.tether.core.TokenRecord;
 import dev.tether.api.UserRecord;
+import dev.tether.core.ConnectionRecord;
+import dev.tether.core.CredentialRecord;
+import dev.tether.core.SessionRecord;
+import dev.tether.core.TokenRecord;
 import dev.tether.core.WorkspaceRecord;
 import dev.tether.core.WriteTx;
 import java.sql.PreparedStatement;

@@ -1,10 +1,10 @@
 package dev.tether.store;
 
 import dev.tether.api.EventRecord;
-import dev.tether.core.ReadTx;
 import dev.tether.api.ResultCode;
-import dev.tether.core.Store;
 import dev.tether.api.TetherException;
+import dev.tether.core.ReadTx;
+import dev.tether.core.Store;
 import dev.tether.core.WriteTx;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,8 +5,8 @@ import static dev.tether.store.Fixtures.credential;
 import static dev.tether.store.Fixtures.workspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.CredentialRecord;
 import dev.tether.api.CredentialState;
+import dev.tether.core.CredentialRecord;
 import dev.tether.core.WorkspaceRecord;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,8 +6,8 @@ import static dev.tether.store.Fixtures.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.api.Event;
-import dev.tether.api.SessionState;
 import dev.tether.api.EventRecord;
+import dev.tether.api.SessionState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

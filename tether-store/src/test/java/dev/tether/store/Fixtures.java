@@ -2,14 +2,14 @@ package dev.tether.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.ConnectionRecord;
 import dev.tether.api.ConnectionState;
-import dev.tether.core.CredentialRecord;
 import dev.tether.api.CredentialState;
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
-import dev.tether.core.SessionRecord;
 import dev.tether.api.SessionState;
+import dev.tether.core.ConnectionRecord;
+import dev.tether.core.CredentialRecord;
+import dev.tether.core.SessionRecord;
 import dev.tether.core.WorkspaceRecord;
 import java.nio.file.Path;
 import java.sql.Connection;

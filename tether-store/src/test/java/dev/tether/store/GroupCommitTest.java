@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
-import dev.tether.core.SessionRecord;
 import dev.tether.api.TetherException;
+import dev.tether.core.SessionRecord;
 import dev.tether.core.WriteTx;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,13 +3,13 @@ package dev.tether.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
+import dev.tether.api.UserRecord;
 import dev.tether.core.Accounts;
 import dev.tether.core.Caller;
 import dev.tether.core.PasswordChecks;
 import dev.tether.core.PasswordHasher;
-import dev.tether.api.ResultCode;
-import dev.tether.api.TetherException;
-import dev.tether.api.UserRecord;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;

@@ -6,10 +6,10 @@ import static dev.tether.store.Fixtures.credential;
 import static dev.tether.store.Fixtures.workspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.CredentialRecord;
 import dev.tether.api.CredentialState;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.CredentialRecord;
 import dev.tether.core.WorkspaceRecord;
 import dev.tether.core.WriteTx;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package dev.tether.client.compat;
 
-import dev.tether.client.Subscription;
-import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.client.Subscription;
+import dev.tether.client.TetherClient;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;

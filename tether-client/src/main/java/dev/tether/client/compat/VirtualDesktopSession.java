@@ -1,9 +1,9 @@
 package dev.tether.client.compat;
 
-import dev.tether.client.TetherClient;
-import dev.tether.client.VirtualDesktop;
 import dev.tether.api.SessionInfo;
 import dev.tether.api.TetherException;
+import dev.tether.client.TetherClient;
+import dev.tether.client.VirtualDesktop;
 import java.util.List;
 
 /**

@@ -1,7 +1,5 @@
 package dev.tether.client.compat;
 
-import dev.tether.client.PendingRequest;
-import dev.tether.client.TetherClient;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
 import dev.tether.api.ResultCode;
@@ -10,6 +8,8 @@ import dev.tether.api.SessionInfo;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.client.PendingRequest;
+import dev.tether.client.TetherClient;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;

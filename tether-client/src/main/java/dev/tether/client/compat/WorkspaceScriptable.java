@@ -1,10 +1,10 @@
 package dev.tether.client.compat;
 
-import dev.tether.client.TetherClient;
 import dev.tether.api.ResultCode;
-import dev.tether.api.TetherException;
 import dev.tether.api.StartWorkspace;
+import dev.tether.api.TetherException;
 import dev.tether.api.WorkspaceInfo;
+import dev.tether.client.TetherClient;
 
 /**
  * IWorkspaceScriptable for Java: the workspace runtime's scripting interface, method for method, over

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.client.Recorder;
-import dev.tether.client.TestServer;
-import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.client.Recorder;
+import dev.tether.client.TestServer;
+import dev.tether.client.TetherClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.ControlMessage;
-import dev.tether.client.Recorder;
-import dev.tether.client.TerminalConnection;
-import dev.tether.client.TestServer;
-import dev.tether.client.TetherClient;
 import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
 import dev.tether.api.SessionState;
 import dev.tether.api.TetherException;
+import dev.tether.client.Recorder;
+import dev.tether.client.TerminalConnection;
+import dev.tether.client.TestServer;
+import dev.tether.client.TetherClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
