@@ -1,5 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.core.store.Store;
+import dev.tether.core.store.WriteTx;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.ConnectionRecord;
+
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import java.time.InstantSource;

@@ -1,5 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.core.terminal.Viewer;
+import dev.tether.core.terminal.Attachment;
+
+import dev.tether.core.store.ConnectionRecord;
+
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.core.terminal.Viewer;
+
 import java.util.concurrent.CompletionStage;
 
 /**

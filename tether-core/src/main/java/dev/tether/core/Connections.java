@@ -1,5 +1,16 @@
 package dev.tether.core;
 
+import dev.tether.core.request.RequestBook;
+import dev.tether.core.request.Submitted;
+
+import dev.tether.core.account.Caller;
+
+import dev.tether.core.time.Scheduler;
+
+import dev.tether.core.store.Store;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.ConnectionRecord;
+
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
@@ -324,7 +335,7 @@ public final class Connections {
      * path as a single disconnect, each with its DisconnectComplete carrying this request's id.
      * Connections no longer live are reported done ("already disconnected").
      */
-    CompletableFuture<Submitted> disconnectConnections(Caller caller, String operation, List<Long> ids, String reason) {
+    public CompletableFuture<Submitted> disconnectConnections(Caller caller, String operation, List<Long> ids, String reason) {
         var targets = ids.stream().map(id -> TargetResult.pending(id, "connection " + id)).toList();
         return requests.open(caller, operation, targets).thenApply(accepted -> {
             long requestId = accepted.request().id();
@@ -353,14 +364,14 @@ public final class Connections {
     }
 
     /** Live connections (ACTIVATING or ACTIVATED) of a user's workspace. */
-    List<ConnectionRecord> liveConnections(String user, String workspaceId) {
+    public List<ConnectionRecord> liveConnections(String user, String workspaceId) {
         return connections.values().stream().map(c -> c.record)
                 .filter(c -> c.user().equals(user) && workspaceId.equals(c.workspaceId()))
                 .toList();
     }
 
     /** Hears every connection that ended (DEACTIVATED and stored), on the store's writer thread. */
-    void onConnectionEnded(Consumer<ConnectionRecord> listener) {
+    public void onConnectionEnded(Consumer<ConnectionRecord> listener) {
         connectionEnded.add(listener);
     }
 

@@ -1,5 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.core.account.Caller;
+
+import dev.tether.core.store.Store;
+import dev.tether.core.store.ReadTx;
+
 import dev.tether.api.EventRecord;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

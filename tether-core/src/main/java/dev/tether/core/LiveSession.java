@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.core.time.Scheduler;
+
+import dev.tether.core.terminal.Terminal;
+
+import dev.tether.core.store.SessionRecord;
+
 import dev.tether.api.SessionInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,5 +1,11 @@
 package dev.tether.core;
 
+import dev.tether.core.account.Caller;
+
+import dev.tether.core.time.Scheduler;
+
+import dev.tether.core.store.Store;
+
 import dev.tether.api.Event;
 import dev.tether.api.MessageResult;
 import dev.tether.api.ResultCode;

@@ -1,5 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.core.account.Caller;
+
+import dev.tether.core.store.Store;
+
 import dev.tether.api.ResultCode;
 import dev.tether.api.SessionInfo;
 import dev.tether.api.TetherException;

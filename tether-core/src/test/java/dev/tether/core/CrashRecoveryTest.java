@@ -1,5 +1,10 @@
 package dev.tether.core;
 
+import dev.tether.core.request.CrashRecovery;
+
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.ConnectionRecord;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.api.ConnectionQuery;

@@ -1,5 +1,12 @@
 package dev.tether.core;
 
+import dev.tether.core.account.PlainHasher;
+import dev.tether.core.time.ManualScheduler;
+
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
+import dev.tether.core.account.PasswordHasher;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,13 +34,6 @@ class LockAndMessageTest {
     long session;
     ClientHandle handle;
     SessionServiceTest.TestClient client = new SessionServiceTest.TestClient();
-
-    /** Not a real hash: enough for the rules around it; Argon2id is tested in tether-store. */
-    static final class PlainHasher implements PasswordHasher {
-        @Override public String hash(char[] password) { return "plain:" + new String(password); }
-
-        @Override public boolean verify(char[] password, String hash) { return hash.equals("plain:" + new String(password)); }
-    }
 
     @BeforeEach
     void start() {

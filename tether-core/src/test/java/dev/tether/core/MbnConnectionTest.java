@@ -1,5 +1,9 @@
 package dev.tether.core;
 
+import dev.tether.core.time.ManualScheduler;
+
+import dev.tether.core.account.Caller;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,14 @@
 package dev.tether.core;
 
+import dev.tether.core.store.Store;
+import dev.tether.core.store.ReadTx;
+import dev.tether.core.store.WriteTx;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.TokenRecord;
+import dev.tether.core.store.WorkspaceRecord;
+import dev.tether.core.store.CredentialRecord;
+
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;

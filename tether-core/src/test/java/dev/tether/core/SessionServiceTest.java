@@ -1,5 +1,15 @@
 package dev.tether.core;
 
+import dev.tether.core.time.ManualScheduler;
+
+import dev.tether.core.request.RequestBook;
+
+import dev.tether.core.account.Caller;
+
+import dev.tether.core.time.Scheduler;
+
+import dev.tether.core.store.SessionRecord;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

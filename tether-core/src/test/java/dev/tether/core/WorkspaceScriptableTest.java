@@ -1,5 +1,15 @@
 package dev.tether.core;
 
+import dev.tether.core.account.PlainHasher;
+import dev.tether.core.workspace.Workspaces;
+
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
+
+import dev.tether.core.time.Scheduler;
+
+import dev.tether.core.store.CredentialVault;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,7 +65,7 @@ class WorkspaceScriptableTest {
                 new SessionService.Settings("box", 4096, Duration.ofMillis(50), Duration.ofMillis(50), /* sharedAccountSessions= */ true),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", "/tmp", "USER", "tester", "SHELL", "/bin/sh"));
         kernel.start("http://127.0.0.1:1").join();
-        accounts = new Accounts(store, clock, new LockAndMessageTest.PlainHasher(), Runnable::run);
+        accounts = new Accounts(store, clock, new PlainHasher(), Runnable::run);
         workspaces = new Workspaces(store, kernel.connections(), accounts, new TestVault(), clock);
         store.write(tx -> tx.insertUser(new UserRecord(0, "alice", false, clock.instant())));
         accounts.setPassword(new Caller("root", true, 0), "alice", "s3cret-pass".toCharArray()).join();

@@ -5,7 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.TerminalSpec;
+import dev.tether.core.terminal.TerminalSpec;
 import dev.tether.api.TetherException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

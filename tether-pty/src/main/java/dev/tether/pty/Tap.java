@@ -1,7 +1,7 @@
 package dev.tether.pty;
 
-import dev.tether.core.Attachment;
-import dev.tether.core.Viewer;
+import dev.tether.core.terminal.Attachment;
+import dev.tether.core.terminal.Viewer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.Attachment;
+import dev.tether.core.terminal.Attachment;
 import dev.tether.api.ResultCode;
-import dev.tether.core.Terminal;
-import dev.tether.core.TerminalSpec;
+import dev.tether.core.terminal.Terminal;
+import dev.tether.core.terminal.TerminalSpec;
 import dev.tether.api.TetherException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.tether.pty;
 
-import dev.tether.core.TerminalListener;
-import dev.tether.core.TerminalSpec;
+import dev.tether.core.terminal.TerminalListener;
+import dev.tether.core.terminal.TerminalSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -4,8 +4,8 @@ import static dev.tether.pty.Exits.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.Terminal;
-import dev.tether.core.TerminalSpec;
+import dev.tether.core.terminal.Terminal;
+import dev.tether.core.terminal.TerminalSpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

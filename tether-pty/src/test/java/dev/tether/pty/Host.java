@@ -1,8 +1,8 @@
 package dev.tether.pty;
 
-import dev.tether.core.Terminal;
-import dev.tether.core.TerminalListener;
-import dev.tether.core.TerminalSpec;
+import dev.tether.core.terminal.Terminal;
+import dev.tether.core.terminal.TerminalListener;
+import dev.tether.core.terminal.TerminalSpec;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

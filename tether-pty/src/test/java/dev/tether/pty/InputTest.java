@@ -3,7 +3,7 @@ package dev.tether.pty;
 import static dev.tether.pty.Exits.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.Terminal;
+import dev.tether.core.terminal.Terminal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

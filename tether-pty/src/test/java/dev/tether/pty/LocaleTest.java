@@ -3,8 +3,8 @@ package dev.tether.pty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.Terminal;
-import dev.tether.core.TerminalSpec;
+import dev.tether.core.terminal.Terminal;
+import dev.tether.core.terminal.TerminalSpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

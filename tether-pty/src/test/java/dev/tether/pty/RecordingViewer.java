@@ -1,6 +1,6 @@
 package dev.tether.pty;
 
-import dev.tether.core.Viewer;
+import dev.tether.core.terminal.Viewer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.Terminal;
+import dev.tether.core.terminal.Terminal;
 import dev.tether.api.TetherException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.Terminal;
-import dev.tether.core.TerminalSpec;
+import dev.tether.core.terminal.Terminal;
+import dev.tether.core.terminal.TerminalSpec;
 import dev.tether.api.TetherException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

@@ -9,11 +9,11 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
 import dev.tether.api.StartWorkspace;
 import dev.tether.api.TetherException;
-import dev.tether.core.Accounts;
-import dev.tether.core.Caller;
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
 import dev.tether.core.Kernel;
-import dev.tether.core.Submitted;
-import dev.tether.core.Workspaces;
+import dev.tether.core.request.Submitted;
+import dev.tether.core.workspace.Workspaces;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,7 +45,7 @@ final class Api {
     private static final Duration MAX_WAIT = Duration.ofSeconds(300);
 
     private final Vertx vertx;
-    private final dev.tether.core.Scheduler scheduler;
+    private final dev.tether.core.time.Scheduler scheduler;
     private final Kernel kernel;
     private final Accounts accounts;
     private final Workspaces workspaces;
@@ -60,7 +60,7 @@ final class Api {
     record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
     }
 
-    Api(Vertx vertx, dev.tether.core.Scheduler scheduler, Kernel kernel, Accounts accounts, Workspaces workspaces,
+    Api(Vertx vertx, dev.tether.core.time.Scheduler scheduler, Kernel kernel, Accounts accounts, Workspaces workspaces,
         Tickets tickets, ServerInfo info, Origins origins) {
         this.vertx = vertx;
         this.scheduler = scheduler;

@@ -3,7 +3,7 @@ package dev.tether.server;
 import dev.tether.api.ControlMessage;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.Caller;
+import dev.tether.core.account.Caller;
 import dev.tether.core.ClientHandle;
 import dev.tether.core.Kernel;
 import io.vertx.core.Future;
@@ -21,9 +21,9 @@ import java.util.concurrent.CompletableFuture;
 final class Attach {
     static final String REVOKED = "token revoked";
     private final Kernel kernel;
-    private final dev.tether.core.Accounts accounts;
+    private final dev.tether.core.account.Accounts accounts;
 
-    Attach(Kernel kernel, dev.tether.core.Accounts accounts) {
+    Attach(Kernel kernel, dev.tether.core.account.Accounts accounts) {
         this.kernel = kernel;
         this.accounts = accounts;
     }

@@ -1,7 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.api.EventRecord;
-import dev.tether.core.Caller;
+import dev.tether.core.account.Caller;
 import dev.tether.core.EventLog;
 import dev.tether.core.Kernel;
 import io.vertx.core.Context;
@@ -47,11 +47,11 @@ final class EventStream {
     private boolean follow;
     private boolean finished;
     private AutoCloseable subscription;
-    private final dev.tether.core.Scheduler scheduler;
-    private dev.tether.core.Scheduler.Deadline keepalive;
+    private final dev.tether.core.time.Scheduler scheduler;
+    private dev.tether.core.time.Scheduler.Deadline keepalive;
 
-    EventStream(RoutingContext ctx, dev.tether.core.Scheduler scheduler, Caller caller, Kernel kernel,
-                dev.tether.core.Accounts accounts, String issuer) {
+    EventStream(RoutingContext ctx, dev.tether.core.time.Scheduler scheduler, Caller caller, Kernel kernel,
+                dev.tether.core.account.Accounts accounts, String issuer) {
         this.scheduler = scheduler;
         this.ctx = ctx;
         this.response = ctx.response();

@@ -2,8 +2,8 @@ package dev.tether.server;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.PasswordChecks;
-import dev.tether.core.Scheduler;
+import dev.tether.core.account.PasswordChecks;
+import dev.tether.core.time.Scheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;

@@ -1,6 +1,6 @@
 package dev.tether.server;
 
-import dev.tether.core.Scheduler;
+import dev.tether.core.time.Scheduler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;

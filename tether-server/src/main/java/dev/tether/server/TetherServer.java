@@ -2,13 +2,13 @@ package dev.tether.server;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.Accounts;
+import dev.tether.core.account.Accounts;
 import dev.tether.core.Kernel;
-import dev.tether.core.PasswordChecks;
-import dev.tether.core.PtyHost;
+import dev.tether.core.account.PasswordChecks;
+import dev.tether.core.terminal.PtyHost;
 import dev.tether.core.SessionService;
-import dev.tether.core.Store;
-import dev.tether.core.Workspaces;
+import dev.tether.core.store.Store;
+import dev.tether.core.workspace.Workspaces;
 import dev.tether.pty.NativePtyHost;
 import dev.tether.store.Argon2Hasher;
 import dev.tether.store.SqliteStore;
@@ -72,7 +72,7 @@ public final class TetherServer implements AutoCloseable {
     private final String adminToken;
     private final DataDirLock lock;
     /** The server's own repeating deadlines (sweeps, slow-request watch), cancelled first on close. */
-    private final java.util.List<dev.tether.core.Scheduler.Deadline> timers;
+    private final java.util.List<dev.tether.core.time.Scheduler.Deadline> timers;
     private volatile boolean closed;
     /** "METHOD /path" of every API route, as registered (Vert.x path syntax, {@code :id}). */
     private final java.util.List<String> routes;
@@ -88,7 +88,7 @@ public final class TetherServer implements AutoCloseable {
 
     private TetherServer(Vertx vertx, java.util.List<HttpServer> servers, Store store, PtyHost pty, Kernel kernel, URI url,
                          Path tokenFile, String adminToken, java.util.List<String> routes, DataDirLock lock, Accounts accounts,
-                         java.util.List<dev.tether.core.Scheduler.Deadline> timers) {
+                         java.util.List<dev.tether.core.time.Scheduler.Deadline> timers) {
         this.timers = timers;
         this.accounts = accounts;
         this.routes = routes;
@@ -125,7 +125,7 @@ public final class TetherServer implements AutoCloseable {
         Vertx vertx = null;
         Kernel kernel = null;
         var scheduler = config.scheduler();
-        var timers = new java.util.concurrent.CopyOnWriteArrayList<dev.tether.core.Scheduler.Deadline>();
+        var timers = new java.util.concurrent.CopyOnWriteArrayList<dev.tether.core.time.Scheduler.Deadline>();
         try {
             vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
                     Math.max(config.ioThreads(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
@@ -197,7 +197,7 @@ public final class TetherServer implements AutoCloseable {
             }
             return new TetherServer(vertx, servers, store, pty, kernel, url, tokenFile, token, routes, lock, accounts, timers);
         } catch (RuntimeException e) {
-            timers.forEach(dev.tether.core.Scheduler.Deadline::cancel);
+            timers.forEach(dev.tether.core.time.Scheduler.Deadline::cancel);
             if (kernel != null) {
                 kernel.close();
             }
@@ -248,7 +248,7 @@ public final class TetherServer implements AutoCloseable {
      */
     private static java.util.List<HttpServer> listen(Vertx vertx, HttpServerOptions options, ServerConfig config,
                                                       io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler,
-                                                      java.util.List<dev.tether.core.Scheduler.Deadline> timers) {
+                                                      java.util.List<dev.tether.core.time.Scheduler.Deadline> timers) {
         var servers = new java.util.concurrent.CopyOnWriteArrayList<HttpServer>();
         var slow = new SlowClients(vertx, config.scheduler(), config.limits().requestReadTimeout(), config.limits().maxConnectionsPerAddress());
         timers.add(slow.watch());
@@ -321,7 +321,7 @@ public final class TetherServer implements AutoCloseable {
             return;
         }
         closed = true;
-        timers.forEach(dev.tether.core.Scheduler.Deadline::cancel);
+        timers.forEach(dev.tether.core.time.Scheduler.Deadline::cancel);
         kernel.close();
         try {
             io.vertx.core.Future.all(servers.stream().map(HttpServer::close).toList())

@@ -6,9 +6,9 @@ import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
 import dev.tether.api.TetherException;
-import dev.tether.core.Caller;
+import dev.tether.core.account.Caller;
 import dev.tether.core.Kernel;
-import dev.tether.core.Submitted;
+import dev.tether.core.request.Submitted;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -1,6 +1,6 @@
 package dev.tether.server;
 
-import dev.tether.core.Caller;
+import dev.tether.core.account.Caller;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import io.vertx.core.http.HttpMethod;

@@ -3,7 +3,7 @@ package dev.tether.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.ManualScheduler;
+import dev.tether.core.time.ManualScheduler;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.net.Socket;

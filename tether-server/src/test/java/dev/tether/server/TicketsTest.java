@@ -99,7 +99,7 @@ class TicketsTest {
     void aUsersQuotaComesBackAsItsTicketsAreUsedOrExpire() {
         var clock = new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-01-01T00:00:00Z"));
         var tickets = new Tickets(clock::get);
-        var walt = new dev.tether.core.Caller("walt", false, 0);
+        var walt = new dev.tether.core.account.Caller("walt", false, 0);
         List<String> issued = new ArrayList<>();
         for (int i = 0; i < Tickets.PER_USER; i++) {
             issued.add((String) tickets.issue(walt, "fingerprint").get("ticket"));
@@ -108,7 +108,7 @@ class TicketsTest {
                 () -> tickets.issue(walt, "fingerprint"));
         assertThat(full.code()).isEqualTo(dev.tether.api.ResultCode.RATE_LIMITED);
         assertThat(full.retryAfter()).contains(java.time.Duration.ofSeconds(30));
-        assertThat(tickets.issue(new dev.tether.core.Caller("vera", false, 0), "other")).containsKey("ticket");
+        assertThat(tickets.issue(new dev.tether.core.account.Caller("vera", false, 0), "other")).containsKey("ticket");
 
         assertThat(tickets.redeem(issued.getFirst()).join().caller()).isEqualTo(walt);
         assertThat(tickets.issue(walt, "fingerprint")).containsKey("ticket");

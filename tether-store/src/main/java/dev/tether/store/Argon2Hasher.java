@@ -4,7 +4,7 @@ import com.password4j.Argon2Function;
 import com.password4j.Password;
 import com.password4j.SecureString;
 import com.password4j.types.Argon2;
-import dev.tether.core.PasswordHasher;
+import dev.tether.core.account.PasswordHasher;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.tether.store;
 
-import dev.tether.core.ReadTx;
+import dev.tether.core.store.ReadTx;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.sql.SQLException;

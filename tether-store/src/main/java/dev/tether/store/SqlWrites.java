@@ -5,12 +5,12 @@ import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.api.UserRecord;
-import dev.tether.core.ConnectionRecord;
-import dev.tether.core.CredentialRecord;
-import dev.tether.core.SessionRecord;
-import dev.tether.core.TokenRecord;
-import dev.tether.core.WorkspaceRecord;
-import dev.tether.core.WriteTx;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.CredentialRecord;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.TokenRecord;
+import dev.tether.core.store.WorkspaceRecord;
+import dev.tether.core.store.WriteTx;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The writes of one {@link dev.tether.core.Store#write} on the writer's connection, inside that
+ * The writes of one {@link dev.tether.core.store.Store#write} on the writer's connection, inside that
  * write's savepoint. Remembers the events it appended so the writer can announce them once
  * their commit succeeded, and whether it removed a secret so the writer can scrub the write-ahead
  * log after that commit.

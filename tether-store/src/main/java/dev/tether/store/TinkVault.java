@@ -14,7 +14,7 @@ import com.google.crypto.tink.aead.AesGcmParameters;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import com.google.crypto.tink.subtle.AesGcmJce;
 import com.google.crypto.tink.util.SecretBytes;
-import dev.tether.core.CredentialVault;
+import dev.tether.core.store.CredentialVault;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.io.IOException;

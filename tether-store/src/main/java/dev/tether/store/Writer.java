@@ -3,7 +3,7 @@ package dev.tether.store;
 import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.WriteTx;
+import dev.tether.core.store.WriteTx;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;

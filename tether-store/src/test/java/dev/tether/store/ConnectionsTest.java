@@ -10,7 +10,7 @@ import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.ConnectionRecord;
+import dev.tether.core.store.ConnectionRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

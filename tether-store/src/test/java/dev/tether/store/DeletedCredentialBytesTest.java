@@ -6,8 +6,8 @@ import static dev.tether.store.Fixtures.workspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.api.CredentialState;
-import dev.tether.core.CredentialRecord;
-import dev.tether.core.WorkspaceRecord;
+import dev.tether.core.store.CredentialRecord;
+import dev.tether.core.store.WorkspaceRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

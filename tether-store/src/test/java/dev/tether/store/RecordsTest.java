@@ -11,7 +11,7 @@ import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
 import dev.tether.api.UserRecord;
-import dev.tether.core.TokenRecord;
+import dev.tether.core.store.TokenRecord;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

@@ -5,7 +5,7 @@ import static dev.tether.store.Fixtures.event;
 import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.SessionRecord;
+import dev.tether.core.store.SessionRecord;
 import dev.tether.api.SessionState;
 import java.nio.file.Path;
 import java.util.ArrayList;

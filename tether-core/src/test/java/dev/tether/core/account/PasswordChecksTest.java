@@ -1,4 +1,6 @@
-package dev.tether.core;
+package dev.tether.core.account;
+
+
 
 import dev.tether.api.TetherException;
 
@@ -25,7 +27,7 @@ class PasswordChecksTest {
     final MutableClock clock = new MutableClock();
     final HeldThreads threads = new HeldThreads();
     /** The defaults, with a gate of 4 to keep the full-gate case short. */
-    final PasswordChecks checks = new PasswordChecks(new LockAndMessageTest.PlainHasher(), threads, clock,
+    final PasswordChecks checks = new PasswordChecks(new PlainHasher(), threads, clock,
             new PasswordChecks.Limits(4, 2, 5, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(15), 10_000));
 
     static final class MutableClock implements InstantSource {
@@ -152,7 +154,7 @@ class PasswordChecksTest {
     /** Memory stays flat under a flood of names: each map keeps at most maxKeys names and forgets quiet ones. */
     @Test
     void failureCountsAreBoundedAndForgotten() {
-        var small = new PasswordChecks(new LockAndMessageTest.PlainHasher(), Runnable::run, clock,
+        var small = new PasswordChecks(new PlainHasher(), Runnable::run, clock,
                 new PasswordChecks.Limits(8, 2, 5, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(15), 100));
         for (int i = 0; i < 1_000; i++) {
             small.verify("name" + i, "address " + i, "wrong".toCharArray(), Optional.of(HASH)).join();

@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.core.request;
 
 import dev.tether.api.RequestRecord;
 import java.util.concurrent.CompletableFuture;

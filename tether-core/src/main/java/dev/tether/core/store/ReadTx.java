@@ -1,4 +1,6 @@
-package dev.tether.core;
+package dev.tether.core.store;
+
+import dev.tether.core.Connections;
 
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.EventRecord;

@@ -1,4 +1,18 @@
-package dev.tether.core;
+package dev.tether.core.workspace;
+
+import dev.tether.core.Connections;
+import dev.tether.core.request.Submitted;
+
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
+import dev.tether.core.account.PasswordChecks;
+
+import dev.tether.core.store.Store;
+import dev.tether.core.store.ReadTx;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.WorkspaceRecord;
+import dev.tether.core.store.CredentialRecord;
+import dev.tether.core.store.CredentialVault;
 
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.CredentialState;

@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.core.account;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.core.account;
 
 /** Slow, salted password hashes (Argon2id). The hash string carries its own parameters and salt. */
 public interface PasswordHasher {

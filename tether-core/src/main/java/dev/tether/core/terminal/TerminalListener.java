@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.core.terminal;
 
 /** Hears from a terminal. Called on the PTY host's I/O loop: never block in it. */
 public interface TerminalListener {

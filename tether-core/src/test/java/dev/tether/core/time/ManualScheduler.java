@@ -1,4 +1,5 @@
-package dev.tether.core;
+package dev.tether.core.time;
+
 
 import java.time.Duration;
 import java.time.Instant;

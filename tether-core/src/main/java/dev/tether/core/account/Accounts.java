@@ -1,4 +1,11 @@
-package dev.tether.core;
+package dev.tether.core.account;
+
+import dev.tether.core.workspace.Workspaces;
+
+import dev.tether.core.store.Store;
+import dev.tether.core.store.ReadTx;
+import dev.tether.core.store.WriteTx;
+import dev.tether.core.store.TokenRecord;
 
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
@@ -122,7 +129,7 @@ public final class Accounts {
     }
 
     /** The one way to password hashes, shared with {@link Workspaces}. */
-    PasswordChecks passwords() {
+    public PasswordChecks passwords() {
         if (passwords == null) {
             throw new TetherException(ResultCode.INVALID_STATE, "this server has no password support configured");
         }
@@ -130,7 +137,7 @@ public final class Accounts {
     }
 
     /** The origin of an authenticated call, for the per-origin throttle: its user. */
-    static String callerOrigin(Caller caller) {
+    public static String callerOrigin(Caller caller) {
         return "the token of " + caller.user();
     }
 
@@ -205,7 +212,7 @@ public final class Accounts {
     }
 
     /** A token that opens connections in the caller's workspace {@code workspaceId}; revoked when the workspace is disconnected. */
-    String issueWorkspaceToken(WriteTx tx, String user, String workspaceId) {
+    public String issueWorkspaceToken(WriteTx tx, String user, String workspaceId) {
         String token = newToken();
         UserRecord u = tx.user(user).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND, "no user " + user));
         tx.insertToken(new TokenRecord(0, u.id(), hash(token), null, workspaceId, clock.instant(), null));
@@ -213,7 +220,7 @@ public final class Accounts {
     }
 
     /** Revokes the workspace's tokens (in {@code tx}) and forgets them from the cache. */
-    void revokeWorkspaceTokens(WriteTx tx, String user, String workspaceId) {
+    public void revokeWorkspaceTokens(WriteTx tx, String user, String workspaceId) {
         tx.user(user).ifPresent(u -> tx.revokeWorkspaceTokens(u.id(), workspaceId, clock.instant()));
         byTokenHash.values().removeIf(c -> c.user().equals(user) && workspaceId.equals(c.workspaceId()));
     }
@@ -253,7 +260,7 @@ public final class Accounts {
     }
 
     /** Ends what the workspace's tokens opened (they were revoked in a committed write). */
-    void endWorkspaceStreams(String user, String workspaceId) {
+    public void endWorkspaceStreams(String user, String workspaceId) {
         streams.end(o -> o.caller.user().equals(user) && workspaceId.equals(o.caller.workspaceId()));
     }
 

@@ -1,4 +1,11 @@
-package dev.tether.core;
+package dev.tether.core.request;
+
+import dev.tether.core.account.Caller;
+
+import dev.tether.core.time.Scheduler;
+
+import dev.tether.core.store.Store;
+import dev.tether.core.store.WriteTx;
 
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
@@ -29,7 +36,7 @@ public final class RequestBook {
     private final Scheduler scheduler;
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
 
-    RequestBook(Store store, Scheduler scheduler) {
+    public RequestBook(Store store, Scheduler scheduler) {
         this.store = store;
         this.clock = scheduler.clock();
         this.scheduler = scheduler;
@@ -54,19 +61,19 @@ public final class RequestBook {
     }
 
     /** Stores a new RUNNING request; targets already finished (failed, skipped) count as done. */
-    CompletableFuture<Submitted> open(Caller caller, String operation, List<TargetResult> targets) {
+    public CompletableFuture<Submitted> open(Caller caller, String operation, List<TargetResult> targets) {
         return open(caller, operation, targets, tx -> null).thenApply(Opened::accepted);
     }
 
     /** An accepted request and what was written with it. */
-    record Opened<T>(Submitted accepted, T also) {
+    public record Opened<T>(Submitted accepted, T also) {
     }
 
     /**
      * Stores a new RUNNING request and, in the same transaction, what {@code also} writes (a
      * connection record, say): one commit instead of two on a hot path.
      */
-    <T> CompletableFuture<Opened<T>> open(Caller caller, String operation, List<TargetResult> targets, Function<WriteTx, T> also) {
+    public <T> CompletableFuture<Opened<T>> open(Caller caller, String operation, List<TargetResult> targets, Function<WriteTx, T> also) {
         var draft = new RequestRecord(0, operation, caller.user(), false, RequestStatus.RUNNING, null, targets,
                 clock.instant(), null);
         return store.write(tx -> Map.entry(tx.insertRequest(draft), java.util.Optional.ofNullable(also.apply(tx))))
@@ -82,7 +89,7 @@ public final class RequestBook {
     }
 
     /** Records the outcome of the target at {@code index}; the last one completes the request. */
-    void finish(long requestId, int index, TargetResult result) {
+    public void finish(long requestId, int index, TargetResult result) {
         Running r = running.get(requestId);
         if (r == null) {
             return;
@@ -109,11 +116,11 @@ public final class RequestBook {
      * Call {@link Finish#settle} after each of those writes; when they fail, the caller records the
      * target's failure with {@link #finish} (which does nothing once the outcome is recorded).
      */
-    Finish finishWith(long requestId, int index, TargetResult result, int parts) {
+    public Finish finishWith(long requestId, int index, TargetResult result, int parts) {
         return new Finish(requestId, index, result, parts);
     }
 
-    final class Finish {
+    public final class Finish {
         private final long requestId;
         private final int index;
         private final TargetResult result;
@@ -130,7 +137,7 @@ public final class RequestBook {
         }
 
         /** Inside one of the caller's writes, on the writer thread: the last records the outcome, and the completion if due. */
-        synchronized void within(WriteTx tx) {
+        public synchronized void within(WriteTx tx) {
             if (--remaining > 0) {
                 return;
             }
@@ -156,7 +163,7 @@ public final class RequestBook {
         }
 
         /** After each of the caller's writes, with its outcome ({@code error} null once committed). */
-        synchronized void settle(Throwable error) {
+        public synchronized void settle(Throwable error) {
             if (remaining > 0 || settled || done == null) {
                 return; // not the last part yet, or it did not complete the request
             }
@@ -171,7 +178,7 @@ public final class RequestBook {
     }
 
     /** Fails every target still pending with {@code code} (the server is stopping). */
-    void abandonAll(ResultCode code, String why) {
+    public void abandonAll(ResultCode code, String why) {
         for (Running r : running.values()) {
             for (int i = 0; i < r.targets.length; i++) {
                 TargetResult t = r.targets[i];
@@ -212,7 +219,7 @@ public final class RequestBook {
     }
 
     /** OK when every target succeeded or was skipped, else the first failed target's code. */
-    static ResultCode overall(List<TargetResult> targets) {
+    public static ResultCode overall(List<TargetResult> targets) {
         for (TargetResult t : targets) {
             if (t.status() == TargetStatus.FAILED) {
                 return t.result();

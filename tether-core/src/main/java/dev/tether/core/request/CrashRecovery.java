@@ -1,4 +1,7 @@
-package dev.tether.core;
+package dev.tether.core.request;
+
+import dev.tether.core.store.WriteTx;
+import dev.tether.core.store.ConnectionRecord;
 
 import dev.tether.api.ConnectionState;
 import dev.tether.api.RequestRecord;
@@ -25,8 +28,8 @@ import java.util.Set;
  * <p>Runs inside the start's write, before the sessions and connections the crash ended are
  * recorded: which of them were still live at the crash is what tells the unfinished targets.
  */
-final class CrashRecovery {
-    static final String REASON = "server crashed";
+public final class CrashRecovery {
+    public static final String REASON = "server crashed";
 
     private final WriteTx tx;
     private final Instant now;
@@ -34,7 +37,7 @@ final class CrashRecovery {
     private final Map<Long, List<ConnectionRecord>> liveBySession = new HashMap<>();
 
     /** {@code connections}: every stored connection; those not DEACTIVATED were live at the crash. */
-    CrashRecovery(WriteTx tx, Instant now, List<ConnectionRecord> connections) {
+    public CrashRecovery(WriteTx tx, Instant now, List<ConnectionRecord> connections) {
         this.tx = tx;
         this.now = now;
         for (ConnectionRecord c : connections) {
@@ -46,7 +49,7 @@ final class CrashRecovery {
     }
 
     /** Completes every RUNNING request, each with a RequestCompleted event; returns how many. */
-    int completeRunning() {
+    public int completeRunning() {
         List<RequestRecord> running = tx.requests(RequestStatus.RUNNING);
         for (RequestRecord r : running) {
             List<TargetResult> targets = r.targets().stream()

@@ -1,4 +1,4 @@
-package dev.tether.core;
+package dev.tether.core.time;
 
 import java.time.Duration;
 import java.time.Instant;
