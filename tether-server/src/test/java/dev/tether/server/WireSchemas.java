@@ -117,7 +117,7 @@ final class WireSchemas {
     List<String> recordProblems(String name, Class<?> record, String typeId) {
         var problems = new ArrayList<String>();
         JsonNode schema = schema(name);
-        String what = "the schema " + name + " (of " + record.getName().substring(record.getPackageName().length() + 1) + ")";
+        String what = "the schema " + name + " (of " + record.getName().substring(record.getPackageName().length() + 1).replace('$', '.') + ")";
         if (schema.isMissingNode()) {
             problems.add("openapi.yaml has no schema " + name + " for " + record.getName());
             return problems;
