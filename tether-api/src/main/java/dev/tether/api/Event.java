@@ -31,7 +31,9 @@ public sealed interface Event {
     default Map<String, Object> fields() {
         var fields = new LinkedHashMap<String, Object>();
         for (RecordComponent c : getClass().getRecordComponents()) {
-            JsonProperty named = c.getAnnotation(JsonProperty.class);
+            // On the accessor: Java keeps an annotation on a record component only where its targets allow,
+            // and @JsonProperty's are field, method and parameter.
+            JsonProperty named = c.getAccessor().getAnnotation(JsonProperty.class);
             try {
                 fields.put(named != null ? named.value() : c.getName(), c.getAccessor().invoke(this));
             } catch (ReflectiveOperationException e) {

@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tether.api.ControlMessage;
+import dev.tether.api.Event;
+import dev.tether.api.EventRecord;
 import dev.tether.api.StartWorkspace;
 import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +22,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -255,5 +263,166 @@ class OpenApiContractTest {
                 }
             });
         }
+    }
+
+    // ---------------------------------------------------------------- the wire model's schemas
+
+    /**
+     * Every event type of tether-api (the records {@link Event} permits, but {@link Event.Unknown}, which
+     * is a reader's) has its {@code <type>Data} schema with exactly the fields the server writes, and
+     * {@code Event} is a oneOf, discriminated by {@code type}, of {@code <type>Event} envelopes that
+     * fix {@code type} and reference that data schema.
+     */
+    @Test
+    void everyEventTypeInTetherApiHasItsDataSchemaWithExactlyItsFields_andTheEventSchemaReferencesIt() {
+        List<String> problems = eventProblems(document());
+        assertThat(problems).withFailMessage("%s", String.join("\n", problems)).isEmpty();
+    }
+
+    /**
+     * Every control message of tether-api (the records of {@code ToClient} and {@code ToServer}, but
+     * {@code Other}, which is a reader's) has its {@code Control<Record>} schema with exactly the fields
+     * the server writes and {@code type} fixed to its {@code @JsonTypeName}, and {@code ControlToClient}
+     * / {@code ControlToServer} are a oneOf, discriminated by {@code type}, of exactly those.
+     */
+    @Test
+    void everyControlMessageInTetherApiHasItsSchemaWithExactlyItsFieldsAndType_andItsDirectionReferencesIt() {
+        List<String> problems = controlProblems(document());
+        assertThat(problems).withFailMessage("%s", String.join("\n", problems)).isEmpty();
+    }
+
+    /** Control cases: the two checks above fail on a document with one schema, field or reference taken away or added. */
+    @Test
+    void aMissingSchema_aMissingOrExtraField_aWrongType_orAMissingReference_failsTheWireModelChecks() {
+        JsonNode doc = document();
+        ObjectNode noSchema = doc.deepCopy();
+        schemas(noSchema).remove("ConnectCompleteData");
+        assertThat(eventProblems(noSchema)).anyMatch(p -> p.contains("no schema ConnectCompleteData"));
+
+        ObjectNode noField = doc.deepCopy();
+        ((ObjectNode) schemas(noField).path("DisconnectCompleteData").path("properties")).remove("reason");
+        assertThat(eventProblems(noField)).anyMatch(p -> p.contains("DisconnectCompleteData") && p.contains("missing [reason]"));
+
+        ObjectNode extraField = doc.deepCopy();
+        ((ObjectNode) schemas(extraField).path("ControlAck").path("properties")).putObject("bogus").put("type", "string");
+        assertThat(controlProblems(extraField)).anyMatch(p -> p.contains("ControlAck") && p.contains("not on the wire [bogus]"));
+
+        ObjectNode wrongType = doc.deepCopy();
+        ((ObjectNode) schemas(wrongType).path("SessionMessageSentData").path("properties").path("wait")).put("type", "string");
+        assertThat(eventProblems(wrongType)).anyMatch(p -> p.contains("SessionMessageSentData") && p.contains("wait is [string]"));
+
+        ObjectNode notNullable = doc.deepCopy();
+        ((ObjectNode) schemas(notNullable).path("SessionClosedData").path("properties").path("exitCode")).put("type", "integer");
+        assertThat(eventProblems(notNullable)).anyMatch(p -> p.contains("exitCode") && p.contains("must allow \"null\""));
+
+        ObjectNode unreferenced = doc.deepCopy();
+        ArrayNode toClient = (ArrayNode) schemas(unreferenced).path("ControlToClient").path("oneOf");
+        for (int i = 0; i < toClient.size(); i++) {
+            if (toClient.get(i).path("$ref").asText().endsWith("/ControlLock")) {
+                toClient.remove(i);
+            }
+        }
+        assertThat(controlProblems(unreferenced)).anyMatch(p -> p.contains("ControlToClient's oneOf does not reference ControlLock"));
+    }
+
+    private static ObjectNode schemas(ObjectNode doc) {
+        return (ObjectNode) doc.path("components").path("schemas");
+    }
+
+    private static Set<String> refs(JsonNode oneOf) {
+        var refs = new TreeSet<String>();
+        oneOf.forEach(o -> refs.add(o.path("$ref").asText()));
+        return refs;
+    }
+
+    static List<String> eventProblems(JsonNode doc) {
+        var schemas = new WireSchemas(doc);
+        var problems = new ArrayList<String>();
+        JsonNode event = schemas.schema("Event");
+        if (!event.path("discriminator").path("propertyName").asText().equals("type")) {
+            problems.add("the Event schema is not discriminated by type");
+        }
+        Set<String> oneOf = refs(event.path("oneOf"));
+        JsonNode mapping = event.path("discriminator").path("mapping");
+        var envelopeFields = new ArrayList<String>();
+        Json.MAPPER.valueToTree(new EventRecord(1, Instant.EPOCH, 1L, "alice", new Event.SessionUnlocked("alice")))
+                .fieldNames().forEachRemaining(envelopeFields::add);
+        var types = new TreeSet<String>();
+        for (Class<?> record : Event.class.getPermittedSubclasses()) {
+            if (record == Event.Unknown.class) {
+                continue;
+            }
+            String type = record.getSimpleName();
+            types.add(type);
+            String envelope = type + "Event";
+            if (!oneOf.contains(WireSchemas.ref(envelope))) {
+                problems.add("Event's oneOf does not reference " + envelope);
+            }
+            if (!mapping.path(type).asText().equals(WireSchemas.ref(envelope))) {
+                problems.add("Event's discriminator maps " + type + " to " + mapping.path(type) + ", not " + WireSchemas.ref(envelope));
+            }
+            if (schemas.schema(envelope).isMissingNode()) {
+                problems.add("openapi.yaml has no schema " + envelope + " for the event type " + type);
+            } else {
+                var merged = schemas.merged(schemas.schema(envelope));
+                if (!new ArrayList<>(merged.properties().keySet()).equals(envelopeFields)) {
+                    problems.add(envelope + " has the properties " + merged.properties().keySet() + " but an event on the wire has "
+                            + envelopeFields);
+                }
+                if (!merged.properties().getOrDefault("type", com.fasterxml.jackson.databind.node.MissingNode.getInstance()).path("const").asText().equals(type)) {
+                    problems.add(envelope + " does not fix type to " + type);
+                }
+                if (!merged.properties().getOrDefault("data", com.fasterxml.jackson.databind.node.MissingNode.getInstance()).path("$ref").asText().equals(WireSchemas.ref(type + "Data"))) {
+                    problems.add(envelope + "'s data is not a $ref to " + type + "Data");
+                }
+            }
+            problems.addAll(schemas.recordProblems(type + "Data", record, null));
+        }
+        var stale = new TreeSet<String>();
+        mapping.fieldNames().forEachRemaining(stale::add);
+        stale.removeAll(types);
+        if (!stale.isEmpty() || oneOf.size() != types.size()) {
+            problems.add("Event documents " + oneOf.size() + " types (" + stale + " not in tether-api) for the " + types.size()
+                    + " of tether-api");
+        }
+        return problems;
+    }
+
+    static List<String> controlProblems(JsonNode doc) {
+        var schemas = new WireSchemas(doc);
+        var problems = new ArrayList<String>();
+        for (Class<?> direction : List.of(ControlMessage.ToClient.class, ControlMessage.ToServer.class)) {
+            String union = "Control" + direction.getSimpleName();
+            Map<String, Class<?>> subtypes = WireSchemas.subtypes(direction);
+            Set<Class<?>> permitted = Arrays.stream(direction.getPermittedSubclasses())
+                    .filter(c -> c != ControlMessage.Other.class).collect(Collectors.toSet());
+            if (!permitted.equals(Set.copyOf(subtypes.values()))) {
+                problems.add(direction.getSimpleName() + " permits " + permitted + " but its @JsonSubTypes lists " + subtypes.values());
+            }
+            JsonNode schema = schemas.schema(union);
+            Set<String> oneOf = refs(schema.path("oneOf"));
+            JsonNode mapping = schema.path("discriminator").path("mapping");
+            if (!schema.path("discriminator").path("propertyName").asText().equals("type")) {
+                problems.add(union + " is not discriminated by type");
+            }
+            subtypes.forEach((id, record) -> {
+                String name = "Control" + record.getSimpleName();
+                if (!oneOf.contains(WireSchemas.ref(name))) {
+                    problems.add(union + "'s oneOf does not reference " + name);
+                }
+                if (!mapping.path(id).asText().equals(WireSchemas.ref(name))) {
+                    problems.add(union + "'s discriminator maps " + id + " to " + mapping.path(id) + ", not " + WireSchemas.ref(name));
+                }
+                problems.addAll(schemas.recordProblems(name, record, id));
+            });
+            var stale = new TreeSet<String>();
+            mapping.fieldNames().forEachRemaining(stale::add);
+            stale.removeAll(subtypes.keySet());
+            if (!stale.isEmpty() || oneOf.size() != subtypes.size()) {
+                problems.add(union + " documents " + oneOf.size() + " messages (" + stale + " not in tether-api) for the "
+                        + subtypes.size() + " of " + direction.getSimpleName());
+            }
+        }
+        return problems;
     }
 }

@@ -8,9 +8,11 @@ import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class TestTerminal implements WebSocket.Listener {
     final ByteArrayOutputStream output = new ByteArrayOutputStream();
     final BlockingQueue<JsonNode> controls = new LinkedBlockingQueue<>();
+    /** Every control message received, in order; {@link #control} takes from {@link #controls} only. */
+    final List<JsonNode> received = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> closedWith = new CompletableFuture<>();
     final CompletableFuture<String> closeReason = new CompletableFuture<>();
     final AtomicLong bytes = new AtomicLong();
@@ -80,7 +84,9 @@ final class TestTerminal implements WebSocket.Listener {
         text.append(data);
         if (last) {
             try {
-                controls.add(Json.MAPPER.readTree(text.toString()));
+                JsonNode message = Json.MAPPER.readTree(text.toString());
+                received.add(message);
+                controls.add(message);
             } catch (Exception e) {
                 throw new IllegalStateException("not JSON: " + text, e);
             }
