@@ -2,7 +2,6 @@ package dev.tether.core;
 
 import dev.tether.core.request.RequestBook;
 
-import dev.tether.core.workspace.Workspaces;
 
 import dev.tether.core.time.Scheduler;
 
@@ -14,22 +13,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The core's composition root: it builds each part once, gives it exactly what it needs, and hands
- * the parts to the surfaces (REST, WebSocket, events). Calls run one way, from the commands down to
- * the owners of the facts, and none back up:
- *
- * <pre>
- *   SessionService (start, disconnect, close, lock, unlock)   Workspaces
- *        |            \                                          |
- *        |             +--> SessionMessages (lock screen, messages)
- *        v                                                       v
- *   Connections (attach, disconnect a connection; owns every Client) <-- Client (a transport's handle)
- *        |
- *        v
- *   SessionRegistry (which sessions are live, stopping)   Changes (one write per change)   RequestBook (requests)
- *        |                                                   |                               |
- *        +---------------------------------------------------+-------------------------------+--> Store, Scheduler
- * </pre>
+ * The core's composition root: it builds each part of the live kernel once, gives it exactly what
+ * it needs, and hands the parts to the surfaces (REST, WebSocket, events). Calls run one way, from
+ * the commands down to the owners of the facts, none back up: {@link SessionService} uses
+ * {@link Connections} and {@link SessionMessages}; those use the {@link SessionRegistry},
+ * {@link Changes} and the {@link RequestBook}; all of them the store and the scheduler. A
+ * {@link Client} reports what its transport says to {@link Connections}, which owns it. See
+ * docs/architecture.md, "Who owns which fact".
  */
 public final class Kernel implements AutoCloseable {
     private final SessionRegistry registry;

@@ -1,6 +1,5 @@
 package dev.tether.core.account;
 
-import dev.tether.core.workspace.Workspaces;
 
 import dev.tether.core.store.Store;
 import dev.tether.core.store.ReadTx;
@@ -128,7 +127,7 @@ public final class Accounts {
         }
     }
 
-    /** The one way to password hashes, shared with {@link Workspaces}. */
+    /** The one way to password hashes, shared with workspaces. */
     public PasswordChecks passwords() {
         if (passwords == null) {
             throw new TetherException(ResultCode.INVALID_STATE, "this server has no password support configured");

@@ -1,6 +1,5 @@
 package dev.tether.core.store;
 
-import dev.tether.core.Connections;
 
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.EventRecord;
