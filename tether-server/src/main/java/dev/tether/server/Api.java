@@ -61,7 +61,7 @@ final class Api {
     }
 
     Api(Vertx vertx, dev.tether.core.time.Scheduler scheduler, Kernel kernel, Accounts accounts, Workspaces workspaces,
-        Tickets tickets, ServerInfo info, Origins origins) {
+        Tickets tickets, ServerInfo info, Origins origins, SlowClients connections) {
         this.vertx = vertx;
         this.scheduler = scheduler;
         this.origins = origins;
@@ -70,7 +70,7 @@ final class Api {
         this.workspaces = workspaces;
         this.tickets = tickets;
         this.info = info;
-        this.attach = new Attach(kernel, accounts);
+        this.attach = new Attach(kernel, accounts, connections);
         this.virtualDesktop = new VirtualDesktop(kernel, info.name());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
@@ -90,7 +90,7 @@ final class Api {
         router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/json").end(io.vertx.core.buffer.Buffer.buffer(openapiJson)));
         router.post(PREFIX + "/login").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(ctx -> {
-            LoginBody body = Json.read(ctx.body().asString(), LoginBody.class, "the login");
+            LoginBody body = Json.read(body(ctx), LoginBody.class, "the login");
             reply(ctx, 200, accounts.login(body.user(), chars(body.password(), "password"), clientAddress(ctx)));
         });
         router.route(PREFIX + "/*").handler(this::authenticate);
@@ -106,39 +106,41 @@ final class Api {
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,
                 kernel.registry().list(caller(ctx), flag(ctx, "allStates"))));
         router.post(PREFIX + "/sessions").handler(ctx -> reply(ctx, 201,
-                kernel.sessions().create(caller(ctx), Json.read(ctx.body().asString(), NewSession.class, "the new session"))));
+                kernel.sessions().create(caller(ctx), Json.read(body(ctx), NewSession.class, "the new session"))));
         router.post(PREFIX + "/sessions/disconnect").handler(ctx -> batch(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/close").handler(ctx -> batch(ctx, "close"));
         router.get(PREFIX + "/sessions/:id").handler(ctx -> reply(ctx, 200, kernel.registry().get(caller(ctx), id(ctx, "session"))));
         router.post(PREFIX + "/sessions/:id/disconnect").handler(ctx -> single(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/:id/close").handler(ctx -> single(ctx, "close"));
         router.post(PREFIX + "/sessions/lock").handler(ctx -> {
-            LockBody body = Json.read(ctx.body().asString(), LockBody.class, "the lock request");
-            answer(ctx, kernel.sessions().lock(caller(ctx), body.selection(), body.message(), false), flag(ctx, "wait") || body.selection().whatIf());
+            LockBody body = Json.read(body(ctx), LockBody.class, "the lock request");
+            answer(ctx, flag(ctx, "wait") || body.selection().whatIf(), () -> kernel.sessions().lock(caller(ctx), body.selection(), body.message(), false));
         });
         router.post(PREFIX + "/sessions/unlock").handler(ctx -> {
-            UnlockBody body = Json.read(ctx.body().asString(), UnlockBody.class, "the unlock request");
-            answer(ctx, kernel.sessions().unlock(caller(ctx), body.selection(), false, accounts, optionalChars(body.password())),
-                    flag(ctx, "wait") || body.selection().whatIf());
+            UnlockBody body = Json.read(body(ctx), UnlockBody.class, "the unlock request");
+            answer(ctx, flag(ctx, "wait") || body.selection().whatIf(),
+                    () -> kernel.sessions().unlock(caller(ctx), body.selection(), false, accounts, optionalChars(body.password())));
         });
         router.post(PREFIX + "/sessions/:id/lock").handler(ctx -> {
-            MessageOnly body = Json.read(ctx.body().asString(), MessageOnly.class, "the lock request");
-            answer(ctx, kernel.sessions().lock(caller(ctx), Selection.of(id(ctx, "session")), body.message(), true), flag(ctx, "wait"));
+            MessageOnly body = Json.read(body(ctx), MessageOnly.class, "the lock request");
+            long id = id(ctx, "session");
+            answer(ctx, flag(ctx, "wait"), () -> kernel.sessions().lock(caller(ctx), Selection.of(id), body.message(), true));
         });
         router.post(PREFIX + "/sessions/:id/unlock").handler(ctx -> {
-            PasswordOnly body = Json.read(ctx.body().asString(), PasswordOnly.class, "the unlock request");
-            answer(ctx, kernel.sessions().unlock(caller(ctx), Selection.of(id(ctx, "session")), true, accounts, optionalChars(body.password())),
-                    flag(ctx, "wait"));
+            PasswordOnly body = Json.read(body(ctx), PasswordOnly.class, "the unlock request");
+            long id = id(ctx, "session");
+            answer(ctx, flag(ctx, "wait"),
+                    () -> kernel.sessions().unlock(caller(ctx), Selection.of(id), true, accounts, optionalChars(body.password())));
         });
         router.post(PREFIX + "/sessions/:id/message").handler(ctx -> {
-            MessageBody body = Json.read(ctx.body().asString(), MessageBody.class, "the message");
+            MessageBody body = Json.read(body(ctx), MessageBody.class, "the message");
             reply(ctx, 200, kernel.messages().message(caller(ctx), id(ctx, "session"), body.title(), body.text(),
                     body.timeoutSeconds() == null ? 60 : body.timeoutSeconds(), Boolean.TRUE.equals(body.waitForAnswer())));
         });
         router.get(PREFIX + "/sessions/:id/virtual-desktop").handler(ctx -> reply(ctx, 200, virtualDesktop.view(caller(ctx), id(ctx, "session"))));
         router.post(PREFIX + "/sessions/:id/virtual-desktop/:method").handler(ctx -> {
             String method = ctx.pathParam("method");
-            String body = ctx.body().asString();
+            String body = body(ctx);
             reply(ctx, 200, virtualDesktop.invoke(caller(ctx), id(ctx, "session"), method, body));
         });
         router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), issuer(ctx), id(ctx, "session")));
@@ -146,10 +148,12 @@ final class Api {
         router.get(PREFIX + "/connections").handler(ctx -> reply(ctx, 200, kernel.connections().connections(caller(ctx), new ConnectionQuery(
                 optionalId(ctx, "sessionId", "session"), connectionState(ctx), ctx.queryParams().get("workspaceId"), null))));
         router.get(PREFIX + "/connections/:id").handler(ctx -> reply(ctx, 200, kernel.connections().connection(caller(ctx), id(ctx, "connection"))));
-        router.post(PREFIX + "/connections/:id/disconnect").handler(ctx -> answer(ctx,
-                kernel.connections().disconnectConnection(caller(ctx), id(ctx, "connection")), flag(ctx, "wait")));
+        router.post(PREFIX + "/connections/:id/disconnect").handler(ctx -> {
+            long id = id(ctx, "connection");
+            answer(ctx, flag(ctx, "wait"), () -> kernel.connections().disconnectConnection(caller(ctx), id));
+        });
         router.post(PREFIX + "/tokens").handler(ctx -> {
-            TokenBody body = Json.read(ctx.body().asString(), TokenBody.class, "the new token");
+            TokenBody body = Json.read(body(ctx), TokenBody.class, "the new token");
             reply(ctx, 201, accounts.createAppToken(caller(ctx), body.application())
                     .thenApply(token -> Map.of("token", token, "application", body.application())));
         });
@@ -182,13 +186,14 @@ final class Api {
         router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx), issuer(ctx))));
 
         router.post(PREFIX + "/workspaces").handler(ctx -> {
-            StartBody body = Json.read(ctx.body().asString(), StartBody.class, "the workspace");
+            StartBody body = Json.read(body(ctx), StartBody.class, "the workspace");
             reply(ctx, 201, workspaces.start(caller(ctx), body.toStart()));
         });
         router.get(PREFIX + "/workspaces").handler(ctx -> reply(ctx, 200, workspaces.list(caller(ctx))));
         router.post(PREFIX + "/workspaces/disconnect").handler(ctx -> {
-            FriendlyBody body = Json.read(ctx.body().asString(), FriendlyBody.class, "the workspace disconnect");
-            answer(ctx, workspaces.disconnectByFriendlyName(caller(ctx), required(body.friendlyName(), "friendlyName")), flag(ctx, "wait"));
+            FriendlyBody body = Json.read(body(ctx), FriendlyBody.class, "the workspace disconnect");
+            String friendlyName = required(body.friendlyName(), "friendlyName");
+            answer(ctx, flag(ctx, "wait"), () -> workspaces.disconnectByFriendlyName(caller(ctx), friendlyName));
         });
         router.get(PREFIX + "/workspaces/:wid").handler(ctx -> reply(ctx, 200, workspaces.get(caller(ctx), ctx.pathParam("wid"))));
         router.post(PREFIX + "/workspaces/:wid/authenticated").handler(ctx ->
@@ -199,16 +204,16 @@ final class Api {
         router.delete(PREFIX + "/workspaces/:wid/credential").handler(ctx ->
                 reply(ctx, 200, workspaces.clearCredential(caller(ctx), ctx.pathParam("wid"))));
         router.post(PREFIX + "/workspaces/:wid/disconnect").handler(ctx ->
-                answer(ctx, workspaces.disconnect(caller(ctx), ctx.pathParam("wid")), flag(ctx, "wait")));
+                answer(ctx, flag(ctx, "wait"), () -> workspaces.disconnect(caller(ctx), ctx.pathParam("wid"))));
 
         router.post(PREFIX + "/users/:name/password").handler(ctx -> {
-            PasswordOnly body = Json.read(ctx.body().asString(), PasswordOnly.class, "the new password");
+            PasswordOnly body = Json.read(body(ctx), PasswordOnly.class, "the new password");
             reply(ctx, 200, accounts.setPassword(caller(ctx), ctx.pathParam("name"), chars(body.password(), "password"))
                     .thenApply(v -> Map.of("user", ctx.pathParam("name"), "passwordSet", true)));
         });
         router.get(PREFIX + "/users").handler(ctx -> reply(ctx, 200, accounts.users(caller(ctx))));
         router.post(PREFIX + "/users").handler(ctx -> {
-            UserBody body = Json.read(ctx.body().asString(), UserBody.class, "the new user");
+            UserBody body = Json.read(body(ctx), UserBody.class, "the new user");
             reply(ctx, 201, accounts.addUser(caller(ctx), body.name(), Boolean.TRUE.equals(body.admin())));
         });
 
@@ -235,7 +240,12 @@ final class Api {
      */
     private static void admit(RoutingContext ctx) {
         var request = ctx.request();
+        String uri = request.uri();
+        int query = uri.indexOf('?');
         try {
+            if (!wellEscaped(query < 0 ? uri : uri.substring(0, query))) {
+                throw new IllegalArgumentException("a bad %-escape");
+            }
             ctx.normalizedPath();
         } catch (IllegalArgumentException e) {
             Errors.reply(ctx.response(), new TetherException(ResultCode.INVALID_PARAMETER,
@@ -243,6 +253,9 @@ final class Api {
             return;
         }
         try {
+            if (query >= 0 && !wellEscaped(uri.substring(query + 1))) {
+                throw new IllegalArgumentException("a bad %-escape");
+            }
             ctx.queryParams();
         } catch (IllegalArgumentException | HttpException e) {
             Errors.reply(ctx.response(), new TetherException(ResultCode.INVALID_PARAMETER, "the query string of "
@@ -250,6 +263,24 @@ final class Api {
             return;
         }
         ctx.next();
+    }
+
+    /**
+     * Whether every % in {@code text} has two hex digits after it. Vert.x's decoders read the two
+     * characters with {@code Integer.parseInt(s, 16)}, which also takes "-0" and "+f", and the route
+     * matcher then throws on them where no handler can answer cleanly.
+     */
+    private static boolean wellEscaped(String text) {
+        for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+            if (i + 2 >= text.length() || !hex(text.charAt(i + 1)) || !hex(text.charAt(i + 2))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hex(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 
     private static TetherException byStatus(RoutingContext ctx, int status) {
@@ -325,6 +356,25 @@ final class Api {
         return remote == null || remote.hostAddress() == null ? "unknown" : remote.hostAddress();
     }
 
+    /**
+     * The request body as text, refused unless it is UTF-8: Vert.x's own decoding puts U+FFFD where a
+     * byte is wrong, so a Latin-1 name would become another name. No body is {@code null}.
+     */
+    static String body(RoutingContext ctx) {
+        var buffer = ctx.body().buffer();
+        if (buffer == null) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(buffer.getBytes())).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the body of " + ctx.request().method() + " "
+                    + ctx.request().path() + " is not valid UTF-8 (JSON is UTF-8 text)");
+        }
+    }
+
     private static char[] chars(String value, String field) {
         if (value == null || value.isEmpty()) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "the field '" + field + "' is required");
@@ -363,7 +413,7 @@ final class Api {
     }
 
     private void batch(RoutingContext ctx, String operation) {
-        BatchBody body = Json.read(ctx.body().asString(), BatchBody.class, "the " + operation + " request");
+        BatchBody body = Json.read(body(ctx), BatchBody.class, "the " + operation + " request");
         var selection = new Selection(body.ids(), Boolean.TRUE.equals(body.all()), Boolean.TRUE.equals(body.whatIf()));
         submit(ctx, operation, selection, false);
     }
@@ -375,16 +425,19 @@ final class Api {
     private void submit(RoutingContext ctx, String operation, Selection selection, boolean single) {
         Caller caller = caller(ctx);
         boolean wait = flag(ctx, "wait");
-        var submitted = operation.equals("close")
+        answer(ctx, wait || selection.whatIf(), () -> operation.equals("close")
                 ? kernel.sessions().close(caller, selection, single)
-                : kernel.sessions().disconnect(caller, selection, single);
-        answer(ctx, submitted, wait || selection.whatIf());
+                : kernel.sessions().disconnect(caller, selection, single));
     }
 
-    /** 202 with the request as accepted, or with {@code wait} 200 once it completed (or as it stands after 300 s). */
-    private void answer(RoutingContext ctx, CompletableFuture<Submitted> submitted, boolean wait) {
+    /**
+     * Submits the request and answers 202 with it as accepted, or with {@code wait} 200 once it
+     * completed (or as it stands after 300 s). {@code wait} comes first so that every parameter is
+     * read, and refused if bad, before anything is submitted: a refused request changes nothing.
+     */
+    private void answer(RoutingContext ctx, boolean wait, java.util.function.Supplier<CompletableFuture<Submitted>> submit) {
         Caller caller = caller(ctx);
-        CompletableFuture<RequestRecord> answer = submitted.thenCompose(s -> wait || s.completion().isDone()
+        CompletableFuture<RequestRecord> answer = submit.get().thenCompose(s -> wait || s.completion().isDone()
                 ? scheduler.completeAfter(s.completion().copy(), MAX_WAIT, null)
                         .thenCompose(done -> done != null ? CompletableFuture.completedFuture(done) : kernel.requests().get(caller, s.request().id()))
                 : CompletableFuture.completedFuture(s.request()));
@@ -484,13 +537,12 @@ final class Api {
         if (v == null) {
             return dflt;
         }
-        try {
+        // ASCII digits only: Integer.parseInt also takes a sign and every Unicode digit ("\u0663\u0660" is 30).
+        if (!v.isEmpty() && v.length() <= 9 && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
             int n = Integer.parseInt(v);
             if (n >= min && n <= max) {
                 return n;
             }
-        } catch (NumberFormatException e) {
-            // fall through
         }
         throw new TetherException(ResultCode.INVALID_PARAMETER, "the query parameter " + name + "=" + v + " must be a whole number from " + min + " to " + max);
     }

@@ -22,10 +22,12 @@ final class Attach {
     static final String REVOKED = "token revoked";
     private final Kernel kernel;
     private final dev.tether.core.account.Accounts accounts;
+    private final SlowClients connections;
 
-    Attach(Kernel kernel, dev.tether.core.account.Accounts accounts) {
+    Attach(Kernel kernel, dev.tether.core.account.Accounts accounts, SlowClients connections) {
         this.kernel = kernel;
         this.accounts = accounts;
+        this.connections = connections;
     }
 
     /** @param issuer the fingerprint of the token behind the call: revoking it ends the connection */
@@ -52,14 +54,16 @@ final class Attach {
                 return;
             }
             request.resume();
-            request.toWebSocket().onSuccess(ws -> attach(ws, caller, issuer, id, cols, rows, client))
+            request.toWebSocket().onSuccess(ws -> attach(request.connection(), ws, caller, issuer, id, cols, rows, client))
                     .onFailure(e -> Errors.reply(ctx.response(), e));
         });
     }
 
-    private void attach(ServerWebSocket ws, Caller caller, String issuer, long id, Integer cols, Integer rows, String client) {
+    private void attach(io.vertx.core.http.HttpConnection connection, ServerWebSocket ws, Caller caller, String issuer, long id,
+                        Integer cols, Integer rows, String client) {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
+        connections.upgraded(connection, transport.closed()); // it counts against its address until it closes
         // Frames wait while paused, until the handle is known; a broken frame does not wait, so the
         // handlers are set before anything can arrive. Should a message come before the handle all
         // the same, it is refused rather than waited for: waiting would block this event loop, the

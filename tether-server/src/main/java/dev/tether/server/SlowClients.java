@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * clock, so a test advances a manual scheduler instead of waiting for a slow client.
  *
  * <p>A client address has at most {@code maxPerAddress} connections open; one more is closed as
- * soon as it is accepted. The count map holds only addresses with an open connection.
+ * soon as it is accepted. A connection counts until it closes, whatever it became: Vert.x does not
+ * call the close handler of a connection upgraded to a WebSocket, so {@link #upgraded} takes the
+ * WebSocket's own close instead. The count map holds only addresses with an open connection.
  */
 final class SlowClients {
     private static final Logger LOG = LoggerFactory.getLogger(SlowClients.class);
@@ -64,6 +67,8 @@ final class SlowClients {
         HttpServerRequest request;
         Instant waitingSince;
         Context context;
+        /** Takes the connection off its address's count and stops watching it; only the first call counts. */
+        Runnable release;
     }
 
     /** Counts the connection against its address (closing it when over the cap) and starts watching it. */
@@ -74,16 +79,28 @@ final class SlowClients {
         var watch = new Watch();
         watch.waitingSince = clock.instant();
         watch.context = vertx.getOrCreateContext();
-        connection.closeHandler(v -> {
-            watches.remove(connection);
-            openByAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
-        });
+        var released = new java.util.concurrent.atomic.AtomicBoolean();
+        watch.release = () -> {
+            if (released.compareAndSet(false, true)) {
+                watches.remove(connection);
+                openByAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+            }
+        };
+        connection.closeHandler(v -> watch.release.run());
         if (open > maxPerAddress) {
             LOG.debug("closing a connection from {}: {} connections from that address are open (the most is {})", address, open - 1, maxPerAddress);
             connection.close();
             return;
         }
         watches.put(connection, watch);
+    }
+
+    /** The connection is now a WebSocket that ends with {@code closed}: its count is released then. */
+    void upgraded(HttpConnection connection, CompletionStage<?> closed) {
+        Watch watch = watches.get(connection);
+        if (watch != null) {
+            closed.whenComplete((v, e) -> watch.release.run());
+        }
     }
 
     /** A request's headers have arrived: its body now has the whole timeout. */

@@ -144,7 +144,10 @@ public final class TetherServer implements AutoCloseable {
             // The URL is known only once bound (port 0), and the API needs it: until the router is
             // set, every request is answered 503 with Retry-After, never dropped.
             var ready = new Ready();
-            var servers = listen(vertx, options, config, ready, timers);
+            var connections = new SlowClients(vertx, config.scheduler(), config.limits().requestReadTimeout(),
+                    config.limits().maxConnectionsPerAddress());
+            timers.add(connections.watch());
+            var servers = listen(vertx, options, config, connections, ready);
             String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
             URI url = URI.create("http://" + host + ":" + servers.getFirst().actualPort());
             lock.announce(url);
@@ -161,7 +164,7 @@ public final class TetherServer implements AutoCloseable {
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
                     config.sharedAccountSessions());
             io.vertx.ext.web.Router router = new Api(vertx, scheduler, kernel, accounts, workspaces, new Tickets(config.clock()), info,
-                    new Origins(config.host(), url.getPort(), config.publicUrl())).router();
+                    new Origins(config.host(), url.getPort(), config.publicUrl()), connections).router();
             java.util.List<String> routes = router.getRoutes().stream()
                     .filter(r -> r.getPath() != null && r.methods() != null && !r.methods().isEmpty())
                     .flatMap(r -> r.methods().stream().map(m -> m.name() + " " + r.getPath()))
@@ -246,12 +249,9 @@ public final class TetherServer implements AutoCloseable {
      * shares only a fixed port, so for port 0 a free one is picked first (and picked again should
      * another process take it in between).
      */
-    private static java.util.List<HttpServer> listen(Vertx vertx, HttpServerOptions options, ServerConfig config,
-                                                      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler,
-                                                      java.util.List<dev.tether.core.time.Scheduler.Deadline> timers) {
+    private static java.util.List<HttpServer> listen(Vertx vertx, HttpServerOptions options, ServerConfig config, SlowClients slow,
+                                                      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
         var servers = new java.util.concurrent.CopyOnWriteArrayList<HttpServer>();
-        var slow = new SlowClients(vertx, config.scheduler(), config.limits().requestReadTimeout(), config.limits().maxConnectionsPerAddress());
-        timers.add(slow.watch());
         for (int attempt = 1; ; attempt++) {
             int port = config.port() != 0 ? config.port() : freePort(config.host());
             var bound = new HttpServerOptions(options).setPort(port);

@@ -53,6 +53,11 @@ final class WebSocketClient implements ClientTransport {
         });
     }
 
+    /** Completes when the socket has closed, whoever closed it. */
+    CompletionStage<Void> closed() {
+        return closed.copy();
+    }
+
     /** Runs when the socket closes, whoever closed it; at once if it closed already (actions are idempotent). */
     void onClose(Runnable action) {
         this.onClose = action;

@@ -48,6 +48,7 @@ final class RawWebSocket implements AutoCloseable {
     static RawWebSocket attach(URI server, String token, long sessionId) throws IOException {
         var socket = new Socket(server.getHost(), server.getPort());
         socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
         var ws = new RawWebSocket(socket);
         ws.out.write(("GET /api/v1/sessions/" + sessionId + "/attach HTTP/1.1\r\nHost: " + server.getAuthority()
                 + "\r\nAuthorization: Bearer " + token + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -87,8 +88,14 @@ final class RawWebSocket implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             masked[i] = (byte) (payload[i] ^ mask[i & 3]);
         }
+        header.writeBytes(masked); // one write: two small ones would wait for a delayed ACK
         out.write(header.toByteArray());
-        out.write(masked);
+        out.flush();
+    }
+
+    /** Writes bytes as they are: frames of any kind (unmasked ones too), or garbage. */
+    void raw(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
     }
 
