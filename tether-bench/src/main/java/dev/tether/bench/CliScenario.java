@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
 final class CliScenario implements Scenario {
     static final String JAVA = "java -version";
     static final String HELLO = "hello world (java)";
-    /** What the launcher gives a command's JVM, without the AOT cache (keep in step with bin/tether). */
-    static final List<String> CLI_OPTS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData");
+    /** The JVM options bin/tether gives a command, less the AOT cache (keep the two in step). */
+    static final List<String> CLI_OPTS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+            "-Djdk.reflect.useNativeAccessorOnly=true");
     private static final String PROGRAM = "echo " + MarkedStream.MARKER + "; exec cat";
     private static final String LIVE = "sessions, live server";
     private static final String NONE = "sessions, no server";

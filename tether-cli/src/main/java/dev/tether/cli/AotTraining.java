@@ -23,8 +23,9 @@ import java.util.stream.Stream;
  * jar): the commands people run most, in one JVM, so that the classes they load and link are in the
  * cache. {@code --help} alone would leave out the HTTP client, Jackson and the WebSocket; so a
  * throw-away server is started in a JVM of its own (its classes stay out of the cache), and
- * {@code sessions}, {@code --json sessions}, {@code session new}, {@code session attach} (on plain
- * streams: the training has no terminal) and the no-server error path run against it.
+ * {@code sessions}, {@code --json sessions}, {@code session new}, {@code session attach} (on the
+ * terminal {@code script(1)} gives the training, so JLine and its FFM calls are in the cache; on plain
+ * streams where there is none) and the no-server error path run against it.
  *
  * <p>Nothing here may fail the launcher: a step that fails is reported on stderr and the rest run;
  * the cache then holds what did run. Exit code 0 always.
@@ -50,8 +51,10 @@ final class AotTraining {
             String[] as = {"--server", url, "--token", token};
             run(log, as, "sessions");
             run(log, as, "--json", "sessions");
-            run(log, as, "session", "new", "--", "/bin/sh", "-c", "echo trained; sleep 30");
-            run(log, as, "session", "attach", "1"); // stdin is /dev/null: attaches, reads, detaches at end of input
+            // The session ends by itself, which ends the attach whether its stdin is /dev/null (end of
+            // input detaches at once) or a terminal nobody types on (bin/tether trains under script(1)).
+            run(log, as, "session", "new", "--", "/bin/sh", "-c", "echo trained; sleep 1");
+            run(log, as, "session", "attach", "1");
             run(log, as, "session", "get", "1");
             run(log, as, "session", "close", "1");
             run(log, as, "whoami");
