@@ -21,6 +21,7 @@ import java.util.Map;
  * @param parallel density: sessions started at once
  * @param cycles api: disconnect + reattach cycles per trial
  * @param lists api: list calls per trial
+ * @param calls cli: runs of each command per trial
  * @param out where the JSON files go
  * @param peers run the peers (tmux, dtach, raw PTY); off with {@code --no-peers}
  * @param installPeers install tmux and dtach with apt-get first
@@ -39,17 +40,18 @@ record Options(
         int parallel,
         int cycles,
         int lists,
+        int calls,
         Path out,
         boolean peers,
         boolean installPeers,
         boolean profile,
         List<String> serverOpts) {
 
-    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api");
+    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli");
 
     static final String USAGE = """
             usage: bin/tether-bench SCENARIO|all [options]
-              scenarios: density, throughput, latency, fanout, mass-disconnect, api (or several, comma-separated)
+              scenarios: density, throughput, latency, fanout, mass-disconnect, api, cli (or several, comma-separated)
               --trials N            trials per figure (default 3; throughput 5)
               --sessions N[,N...]   sessions for density (100,1000), mass-disconnect (1000) and api (1000)
               --big                 add 10,000 sessions to density and mass-disconnect (raise kernel.pty.max and ulimit -n)
@@ -60,6 +62,7 @@ record Options(
               --parallel N          density: sessions started at once (4)
               --cycles N            api: disconnect + reattach cycles per trial (1000)
               --lists N             api: list calls per trial (200)
+              --calls N             cli: runs of each command per trial (20)
               --out DIR             where <scenario>.json goes (bench-results)
               --no-peers            measure Tether only
               --install-peers       apt-get install tmux dtach first
@@ -68,13 +71,13 @@ record Options(
             """;
 
     static Options defaults() {
-        return new Options(ALL, 0, List.of(), false, 256, 10_000, List.of(1, 10, 100), 32, 4, 1000, 200,
+        return new Options(ALL, 0, List.of(), false, 256, 10_000, List.of(1, 10, 100), 32, 4, 1000, 200, 20,
                 Path.of("bench-results"), true, false, false, List.of());
     }
 
     /** The smoke run: every scenario, tiny, one trial of each. */
     static Options tiny(Path out) {
-        return new Options(ALL, 1, List.of(4), false, 2, 200, List.of(1, 3), 1, 2, 20, 20, out, true, false, false, List.of());
+        return new Options(ALL, 1, List.of(4), false, 2, 200, List.of(1, 3), 1, 2, 20, 20, 3, out, true, false, false, List.of());
     }
 
     static Options parse(String... args) {
@@ -93,7 +96,7 @@ record Options(
         }
         Options d = defaults();
         int trials = d.trials(), mib = d.mib(), roundTrips = d.roundTrips(), fanoutMib = d.fanoutMib();
-        int parallel = d.parallel(), cycles = d.cycles(), lists = d.lists();
+        int parallel = d.parallel(), cycles = d.cycles(), lists = d.lists(), calls = d.calls();
         List<Integer> sessions = d.sessions(), clients = d.clients();
         boolean big = false, peers = true, installPeers = false, profile = false;
         Path out = d.out();
@@ -112,6 +115,7 @@ record Options(
                 case "--parallel" -> parallel = positive(a, value(args, ++i, a));
                 case "--cycles" -> cycles = positive(a, value(args, ++i, a));
                 case "--lists" -> lists = positive(a, value(args, ++i, a));
+                case "--calls" -> calls = positive(a, value(args, ++i, a));
                 case "--sessions" -> sessions = list(a, value(args, ++i, a));
                 case "--clients" -> clients = list(a, value(args, ++i, a));
                 case "--out" -> out = Path.of(value(args, ++i, a));
@@ -121,7 +125,7 @@ record Options(
             }
         }
         return new Options(List.copyOf(scenarios), trials, sessions, big, mib, roundTrips, clients, fanoutMib, parallel,
-                cycles, lists, out, peers, installPeers, profile, serverOpts);
+                cycles, lists, calls, out, peers, installPeers, profile, serverOpts);
     }
 
     int trialsFor(String scenario) {
@@ -163,6 +167,7 @@ record Options(
                 m.put("cycles", cycles);
                 m.put("lists", lists);
             }
+            case "cli" -> m.put("calls", calls);
             default -> { }
         }
         m.put("peers", peers);

@@ -26,6 +26,7 @@ interface Scenario {
             case "fanout" -> new Fanout();
             case "mass-disconnect" -> new MassDisconnect();
             case "api" -> new ApiScenario();
+            case "cli" -> new CliScenario();
             default -> throw new BenchException("unknown scenario " + name);
         };
     }
@@ -45,6 +46,7 @@ interface Scenario {
         for (String s : subjects) {
             String missing = switch (s) {
                 case "tmux", "dtach" -> bench.options.peers() ? bench.peers.missing(s) : "--no-peers";
+                case CliScenario.JAVA, CliScenario.HELLO -> null; // the JVM's floor: part of Tether's figure, not a peer
                 case "raw-pty (script)" -> bench.options.peers() ? bench.peers.missing("script") : "--no-peers";
                 case Report.TETHER -> null;
                 default -> bench.options.peers() ? null : "--no-peers";

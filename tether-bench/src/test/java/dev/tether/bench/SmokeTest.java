@@ -22,7 +22,7 @@ class SmokeTest {
     private static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
 
     @Test
-    @Timeout(150)
+    @Timeout(300)
     void everyScenarioRunsAtTinySizesAndWritesItsJson(@TempDir Path out) throws Exception {
         Options options = Options.tiny(out);
         var table = new ByteArrayOutputStream();
@@ -63,6 +63,15 @@ class SmokeTest {
         assertThat(mass.median("N=4", "last DisconnectComplete", Report.TETHER)).isBetween(0.0, 120_000.0);
         Report api = reports.get(Options.ALL.indexOf("api"));
         assertThat(api.median("N=4", "cycles, one at a time", Report.TETHER)).isPositive();
+        Report cli = reports.get(Options.ALL.indexOf("cli"));
+        for (String group : List.of("sessions, live server", "sessions, no server", "attach, first byte", "attach, session output shown")) {
+            assertThat(cli.median(group, "p50", Report.TETHER)).as(group).isBetween(1.0, 60_000.0);
+            assertThat(cli.median(group, "p90", Report.TETHER)).as(group).isGreaterThanOrEqualTo(cli.median(group, "p50", Report.TETHER));
+        }
+        assertThat(cli.median("attach, session output shown", "p50", Report.TETHER))
+                .isGreaterThanOrEqualTo(cli.median("attach, first byte", "p50", Report.TETHER));
+        assertThat(cli.median("JVM start floor", "p50", CliScenario.JAVA)).isPositive();
+        assertThat(cli.median("JVM start floor", "p50", CliScenario.HELLO)).isPositive();
 
         Peers installed = Peers.detect(true);
         for (String peer : List.of("tmux", "dtach")) {
@@ -99,6 +108,8 @@ class SmokeTest {
         assertThat(o.sessionsFor("api")).containsExactly(1000);
         assertThat(o.trialsFor("throughput")).isEqualTo(5);
         assertThat(Options.parse("fanout", "--clients", "1,2").clients()).containsExactly(1, 2);
+        assertThat(Options.parse("cli", "--calls", "7").calls()).isEqualTo(7);
+        assertThat(Options.parse("cli").calls()).isEqualTo(20);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Options.parse("speed"))
                 .hasMessageContaining("unknown scenario speed");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Options.parse("api", "--cycles", "0"))

@@ -3,6 +3,8 @@ package dev.tether.cli;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,8 +19,14 @@ import picocli.CommandLine.ScopeType;
  * {@link ExitCodes}; never a stack trace (set {@code TETHER_DEBUG=1} to see one).
  */
 @Command(name = "tether", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Tether: sessions that keep running while no client is connected.",
-        subcommands = {
+        description = "Tether: sessions that keep running while no client is connected.")
+public final class Main extends CommandGroup {
+    /**
+     * The top-level commands, in the order {@code tether --help} lists them. picocli reads the
+     * annotations of every command it is given, which is most of a command's start-up time, so
+     * {@link #commandLine(String...)} gives it only the one a command line names.
+     */
+    private static final List<Class<?>> COMMANDS = List.of(
             ServeCommand.class,
             SessionCommands.class,
             ConnectionCommands.class,
@@ -29,9 +37,13 @@ import picocli.CommandLine.ScopeType;
             TokenCommands.class,
             LoginCommand.class,
             LogoutCommand.class,
-            WhoamiCommand.class,
-        })
-public final class Main extends CommandGroup {
+            WhoamiCommand.class);
+
+    /** {@code tether sessions} is {@code tether session list} under its own name. */
+    private static final String SESSIONS = "sessions";
+
+    /** The global options that take a value, so that the command word after them is found. */
+    private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--server", "--token");
 
     @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "The server: its URL, or a host name alone for port 7420 on that host (default: port 7420 on this machine).")
@@ -61,29 +73,74 @@ public final class Main extends CommandGroup {
 
     /** Parses and runs one command line, returning its exit code; the process is left running. */
     static int run(String... args) {
-        var cli = commandLine();
+        var cli = commandLine(args);
         int code = cli.execute(args);
         cli.getOut().flush();
         cli.getErr().flush();
         return code;
     }
 
+    /** Every command: for {@code tether --help}, a mistyped command, and the tests that read every help text. */
     static CommandLine commandLine() {
+        return commandLine(COMMANDS, /* sessions= */ true);
+    }
+
+    /**
+     * The commands {@code args} may run: the one its first word names (after the global options),
+     * or all of them when that word names none (so usage and "did you mean" see every command).
+     */
+    static CommandLine commandLine(String... args) {
+        String word = commandWord(args);
+        if (SESSIONS.equals(word)) {
+            return commandLine(List.of(), /* sessions= */ true);
+        }
+        for (Class<?> c : COMMANDS) {
+            if (c.getAnnotation(Command.class).name().equals(word)) {
+                return commandLine(List.of(c), /* sessions= */ false);
+            }
+        }
+        return commandLine();
+    }
+
+    /** The first argument that is not a global option or its value; null when there is none. */
+    static String commandWord(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (OPTIONS_WITH_VALUES.contains(a)) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return a;
+            } else if (a.equals("--")) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static CommandLine commandLine(List<Class<?>> commands, boolean sessions) {
         var cli = new CommandLine(new Main());
-        var sessions = new CommandLine(new SessionCommands.ListSessions());
-        sessions.getCommandSpec().name("sessions"); // 'tether sessions' is 'tether session list' under its own name
-        cli.addSubcommand("sessions", sessions);
-        cli.getSubcommands().get("session").getSubcommands().get("new").setStopAtPositional(true);
+        for (Class<?> c : commands) {
+            cli.addSubcommand(c.getAnnotation(Command.class).name(), new CommandLine(c));
+        }
+        if (sessions) {
+            var list = new CommandLine(new SessionCommands.ListSessions());
+            list.getCommandSpec().name(SESSIONS);
+            cli.addSubcommand(SESSIONS, list);
+        }
+        CommandLine session = cli.getSubcommands().get("session");
+        if (session != null) {
+            session.getSubcommands().get("new").setStopAtPositional(true);
+        }
         cli.setExecutionExceptionHandler(Main::executionFailed);
         cli.setParameterExceptionHandler(Main::badUsage);
         cli.setExitCodeExceptionMapper(e -> e instanceof TetherException t ? ExitCodes.of(t.code()) : ExitCodes.FAILED);
         describeExitCodes(cli);
         // serve runs the server: the client's --server, --token and --json mean nothing to it.
-        var serve = cli.getSubcommands().get("serve").getCommandSpec();
-        for (String name : new String[] {"--server", "--token", "--json"}) {
-            var option = serve.findOption(name);
+        CommandLine serve = cli.getSubcommands().get("serve");
+        for (String name : serve == null ? new String[0] : new String[] {"--server", "--token", "--json"}) {
+            var option = serve.getCommandSpec().findOption(name);
             if (option != null && option.inherited()) {
-                serve.remove(option);
+                serve.getCommandSpec().remove(option);
             }
         }
         return cli;

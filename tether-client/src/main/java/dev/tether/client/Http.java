@@ -52,10 +52,13 @@ final class Http {
         this.ownSessionId = ownSessionId;
         this.timeout = timeout;
         // HTTP/1.1 only: no h2c upgrade dance, and SSE and WebSocket behave the same through any proxy.
-        this.client = HttpClient.newBuilder()
+        var builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .build();
+                .connectTimeout(connectTimeout);
+        if ("http".equalsIgnoreCase(server.getScheme())) {
+            builder.sslContext(NoTls.CONTEXT).sslParameters(NoTls.parameters());
+        }
+        this.client = builder.build();
     }
 
     /** The server's base URL as the caller gave it, without a trailing slash: {@code http://127.0.0.1:7420}. */
