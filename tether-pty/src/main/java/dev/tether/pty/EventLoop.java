@@ -5,11 +5,20 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +33,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Descriptors are level-triggered and identified by their number (the epoll data is the
  * fd), so a handler must {@link #remove} an fd before closing it.
+ *
+ * <p><b>Time.</b> The loop's deadlines ({@link #at}) are measured on its own monotonic clock,
+ * {@link #now}: {@code System::nanoTime} in production, a clock a test advances otherwise. Any
+ * number of deadlines may be pending (every terminal's too-slow check, the host's shutdown grace);
+ * epoll_wait sleeps until the soonest, and they run on the loop, soonest first, after the I/O of
+ * the round. After a step of a clock that does not move on its own, a test has the loop run
+ * {@link #runDue} as a task ({@code NativePtyHost.runDueDeadlines}), so it never waits for epoll's
+ * timeout.
  */
 final class EventLoop {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
@@ -60,10 +77,16 @@ final class EventLoop {
     /** Eight bytes for small out-parameters: a winsize, a pgrp, a wait status. */
     final MemorySegment small;
     private boolean running = true;
-    private long deadlineNanos;
-    private Runnable onDeadline;
+    private final LongSupplier nanos;
+    /** Pending deadlines, soonest first; ties in the order they were taken. Loop only. */
+    private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> a.nanos != b.nanos
+            ? Long.compare(a.nanos - b.nanos, 0) // nanoTime may wrap: compare differences, not values
+            : Long.compare(a.order, b.order));
+    private long deadlinesTaken;
 
-    EventLoop(Arena arena) {
+    /** {@code nanos}: the monotonic clock deadlines are measured on ({@code System::nanoTime} in production). */
+    EventLoop(Arena arena, LongSupplier nanos) {
+        this.nanos = nanos;
         MemorySegment err = LibC.newErrno(arena);
         this.epfd = check("epoll_create1", LibC.epollCreate1(err, LibC.EPOLL_CLOEXEC));
         this.wakeFd = check("eventfd", LibC.eventfd(err, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC));
@@ -98,15 +121,45 @@ final class EventLoop {
         return Thread.currentThread() == thread;
     }
 
-    /** Runs {@code task} on the loop, from any thread. Dropped once the loop has stopped. */
-    void submit(Runnable task) {
+    /** Runs {@code task} on the loop, from any thread. Dropped once the loop has stopped; returns false then. */
+    boolean submit(Runnable task) {
         if (stopped.get()) {
-            return;
+            return false;
         }
         tasks.add(task);
         if (sleeping.compareAndSet(true, false)) {
             // Wakers share one errno segment: it is only ever written, never read.
             LibC.write(wakeErrno, wakeFd, wakeValue, 8);
+        }
+        return true;
+    }
+
+    /**
+     * Runs {@code query} on the loop and waits up to {@code timeout} for its answer, from any thread
+     * but the loop's; empty once the loop has stopped.
+     */
+    <T> Optional<T> ask(Supplier<T> query, long timeout, TimeUnit unit) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        if (!submit(() -> answer.complete(query.get()))) {
+            return Optional.empty();
+        }
+        // Polled, since a task submitted just before the loop stopped is dropped and never answers.
+        for (long polls = Math.max(1, unit.toMillis(timeout) / 10); ; polls--) {
+            try {
+                return Optional.of(answer.get(10, TimeUnit.MILLISECONDS));
+            } catch (TimeoutException e) {
+                if (stopped.get()) {
+                    return Optional.empty();
+                }
+                if (polls <= 0) {
+                    throw new IllegalStateException("the PTY loop did not answer within " + unit.toMillis(timeout) + " ms");
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("the PTY loop failed to answer", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
         }
     }
 
@@ -138,10 +191,51 @@ final class EventLoop {
         }
     }
 
-    /** Runs {@code action} on the loop once {@code nanos} of {@link System#nanoTime()} has passed; one slot. Loop only. */
-    void at(long nanos, Runnable action) {
-        deadlineNanos = nanos;
-        onDeadline = action;
+    /** The loop's clock, in nanoseconds from an arbitrary origin (so only differences mean anything). Any thread. */
+    long now() {
+        return nanos.getAsLong();
+    }
+
+    /** Runs {@code action} on the loop once {@link #now} reaches {@code nanos}; cancel it with {@link Deadline#cancel}. Loop only. */
+    Deadline at(long nanos, Runnable action) {
+        Deadline deadline = new Deadline(nanos, deadlinesTaken++, action);
+        deadlines.add(deadline);
+        return deadline;
+    }
+
+    /** When the pending deadlines are due on {@link #now}, soonest first. Loop only. */
+    List<Long> deadlines() {
+        List<Deadline> all = new ArrayList<>(deadlines);
+        all.sort(deadlines.comparator());
+        return all.stream().map(d -> d.nanos).toList();
+    }
+
+    /** Runs every deadline due by {@link #now}, soonest first, each under its own guard. Loop only. */
+    void runDue() {
+        long now = now();
+        Deadline next;
+        while ((next = deadlines.peek()) != null && now - next.nanos >= 0) {
+            deadlines.poll();
+            guard(next.action);
+        }
+    }
+
+    /** One pending action of {@link #at}. */
+    final class Deadline {
+        final long nanos;
+        private final long order;
+        private final Runnable action;
+
+        private Deadline(long nanos, long order, Runnable action) {
+            this.nanos = nanos;
+            this.order = order;
+            this.action = action;
+        }
+
+        /** Keeps the action from running if it has not run; idempotent. Loop only. */
+        void cancel() {
+            deadlines.remove(this);
+        }
     }
 
     /** Ends the loop after the current iteration. Loop only. */
@@ -193,23 +287,17 @@ final class EventLoop {
         for (int i = 0; i < n; i++) {
             dispatch(LibC.eventFd(events, i), LibC.eventEvents(events, i));
         }
-        fireDeadline();
+        runDue();
     }
 
+    /** Until the soonest deadline, rounded up to a millisecond so that the loop does not spin short of it; -1 without one. */
     private int timeoutMillis() {
-        if (onDeadline == null) {
+        Deadline next = deadlines.peek();
+        if (next == null) {
             return -1;
         }
-        long left = deadlineNanos - System.nanoTime();
-        return left <= 0 ? 0 : (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
-    }
-
-    private void fireDeadline() {
-        if (onDeadline != null && System.nanoTime() - deadlineNanos >= 0) {
-            Runnable action = onDeadline;
-            onDeadline = null;
-            guard(action);
-        }
+        long left = next.nanos - now();
+        return left <= 0 ? 0 : (int) Math.clamp(TimeUnit.NANOSECONDS.toMillis(left), 1, Integer.MAX_VALUE);
     }
 
     private void runTasks() {

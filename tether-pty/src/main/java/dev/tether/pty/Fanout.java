@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,11 +19,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Nobody loses output for being briefly full.</b> The terminal is not read while the next
  * read could overwrite output a full viewer has not been sent yet (a <em>laggard</em>): a healthy
  * client whose send window is momentarily in flight makes the others wait for it, for
- * milliseconds. A laggard that stays full for {@link #TOO_SLOW_NANOS} while another viewer wants
- * output is the slow one: it is detached and told it is too slow, and reading resumes for the
- * others. When every viewer is full the program simply blocks, as on a real terminal; nobody is
- * dropped for that. (An earlier rule dropped a full viewer as soon as the ring passed it, which
- * let go healthy clients whenever another client still had room: BackpressureTest in the server.)
+ * milliseconds. A laggard that stays full for {@link #TOO_SLOW_NANOS} (on the I/O loop's clock,
+ * which tests advance) while another viewer wants output is the slow one: it is detached and told
+ * it is too slow, and reading resumes for the others. When every viewer is full the program
+ * simply blocks, as on a real terminal; nobody is dropped for that. (An earlier rule dropped a
+ * full viewer as soon as the ring passed it, which let go healthy clients whenever another client
+ * still had room: BackpressureTest in the server.)
  * Viewer callbacks are guarded: a viewer whose send throws is detached.
  *
  * <p><b>Held</b> (a locked session): chunks go into the ring only, output is wanted whoever is
@@ -42,12 +45,15 @@ final class Fanout {
 
     private final OutputRing ring;
     private final Object owner;
+    /** The I/O loop's clock, which the too-slow rule is measured on. */
+    private final LongSupplier nanos;
     private final List<Tap> taps = new ArrayList<>(2);
     private boolean held;
 
-    Fanout(int ringBytes, Object owner) {
+    Fanout(int ringBytes, Object owner, LongSupplier nanos) {
         this.ring = new OutputRing(ringBytes);
         this.owner = owner;
+        this.nanos = nanos;
     }
 
     /** Total bytes of output so far. */
@@ -82,7 +88,7 @@ final class Fanout {
         Tap oldest = null;
         for (int i = 0; i < taps.size(); i++) {
             Tap tap = taps.get(i);
-            if (!tap.detached && !tap.live && tap.position < limit && (oldest == null || tap.blockedSince < oldest.blockedSince)) {
+            if (!tap.detached && !tap.live && tap.position < limit && (oldest == null || tap.blockedSince - oldest.blockedSince < 0)) {
                 oldest = tap;
             }
         }
@@ -90,18 +96,18 @@ final class Fanout {
     }
 
     /**
-     * When a laggard holds a live viewer back: the time (System.nanoTime) at which it is overdue,
-     * else -1. The terminal checks again then ({@link #dropOverdue}).
+     * When a laggard holds a live viewer back: the time on the loop's clock at which it is overdue.
+     * The terminal checks again then ({@link #dropOverdue}).
      */
-    long overdueAt() {
+    OptionalLong overdueAt() {
         if (held || !anyLive()) {
-            return -1;
+            return OptionalLong.empty();
         }
         Tap laggard = laggard();
-        return laggard == null ? -1 : laggard.blockedSince + TOO_SLOW_NANOS;
+        return laggard == null ? OptionalLong.empty() : OptionalLong.of(laggard.blockedSince + TOO_SLOW_NANOS);
     }
 
-    /** Lets go every laggard that has held a live viewer back for {@link #TOO_SLOW_NANOS} by {@code now}. */
+    /** Lets go every laggard that has held a live viewer back for {@link #TOO_SLOW_NANOS} by {@code now} on the loop's clock. */
     void dropOverdue(long now) {
         Tap laggard;
         while (!held && anyLive() && (laggard = laggard()) != null && now - laggard.blockedSince >= TOO_SLOW_NANOS) {
@@ -110,9 +116,9 @@ final class Fanout {
         forgetDetached();
     }
 
-    private static void block(Tap tap) {
+    private void block(Tap tap) {
         if (tap.live) {
-            tap.blockedSince = System.nanoTime();
+            tap.blockedSince = nanos.getAsLong();
         }
         tap.live = false;
     }

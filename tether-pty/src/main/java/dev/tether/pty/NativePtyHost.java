@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #close} hangs up every terminal (closes its master and sends SIGHUP to its
  * session), waits up to a second for the programs to exit, sends SIGKILL to the rest, waits
- * another second, and stops the loop; listeners hear {@code exited} for every program that
+ * another second, and stops the loop (both seconds on the loop's clock, {@code System.nanoTime}
+ * unless a test gave another); listeners hear {@code exited} for every program that
  * ended meanwhile. Requires {@code --enable-native-access=ALL-UNNAMED}, Linux 5.3+ (pidfd) and
  * glibc 2.34+.
  */
@@ -58,19 +60,43 @@ public final class NativePtyHost implements PtyHost {
     private boolean closed; // guarded by lifecycle
     private final Set<PtyTerminal> open = new HashSet<>(); // loop only
     private boolean closing; // loop only
+    /** The pending shutdown grace, once closing. Loop only. */
+    private EventLoop.Deadline grace;
 
-    private NativePtyHost() {
+    private NativePtyHost(LongSupplier nanos) {
         // Freed by the GC rather than closed: a late submit() from another thread must never touch freed memory.
         Arena arena = Arena.ofAuto();
-        this.loop = new EventLoop(arena);
+        this.loop = new EventLoop(arena, nanos);
         this.spawner = new PtySpawner(arena);
     }
 
     /** Creates a host and starts its I/O loop thread. */
     public static NativePtyHost start() {
-        NativePtyHost host = new NativePtyHost();
+        return start(System::nanoTime);
+    }
+
+    /**
+     * A host whose loop measures its deadlines (the too-slow rule, the shutdown graces) on
+     * {@code nanos}, a monotonic clock in nanoseconds; a clock that does not move on its own is
+     * followed by {@link #runDueDeadlines} after each step.
+     */
+    static NativePtyHost start(LongSupplier nanos) {
+        NativePtyHost host = new NativePtyHost(Objects.requireNonNull(nanos, "nanos"));
         host.loop.start();
         return host;
+    }
+
+    /** Makes the loop run every deadline due on its clock now, and returns once they ran (or the loop has stopped). */
+    void runDueDeadlines() {
+        loop.ask(() -> {
+            loop.runDue();
+            return true;
+        }, JOIN_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** When the loop's pending deadlines are due on its clock, soonest first; empty once the loop has stopped. */
+    List<Long> deadlines() {
+        return loop.ask(loop::deadlines, JOIN_SECONDS, TimeUnit.SECONDS).orElse(List.of());
     }
 
     @Override
@@ -122,6 +148,9 @@ public final class NativePtyHost implements PtyHost {
     private void closed(PtyTerminal terminal) {
         open.remove(terminal);
         if (closing && open.isEmpty()) {
+            if (grace != null) {
+                grace.cancel(); // nobody left to signal
+            }
             loop.stop();
         }
     }
@@ -136,11 +165,11 @@ public final class NativePtyHost implements PtyHost {
         List<PtyTerminal> terminals = List.copyOf(open);
         terminals.forEach(PtyTerminal::hangUp);
         signalAll(terminals, LibC.SIGHUP);
-        loop.at(System.nanoTime() + GRACE_NANOS, () -> {
+        grace = loop.at(loop.now() + GRACE_NANOS, () -> {
             List<PtyTerminal> stubborn = List.copyOf(open);
             log.warn("{} terminals outlived SIGHUP; sending SIGKILL", stubborn.size());
             signalAll(stubborn, LibC.SIGKILL);
-            loop.at(System.nanoTime() + GRACE_NANOS, () -> {
+            grace = loop.at(loop.now() + GRACE_NANOS, () -> {
                 log.error("{} terminals outlived SIGKILL; stopping the PTY loop without reaping them: {}",
                         open.size(), open);
                 loop.stop();

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,8 +71,8 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private final java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
     private int interest;
     private boolean exited;
-    /** When a too-slow check is scheduled (System.nanoTime), -1 when none. Loop only. */
-    private long tooSlowCheck = -1;
+    /** The pending too-slow check on the loop's clock, null when none. Loop only. */
+    private EventLoop.Deadline tooSlowCheck;
     private final Signaller signaller;
 
     PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, int ringBytes, TerminalListener listener,
@@ -81,7 +82,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         this.pid = spawned.pid();
         this.masterFd = spawned.masterFd();
         this.pidFd = spawned.pidFd();
-        this.fanout = new Fanout(ringBytes, this);
+        this.fanout = new Fanout(ringBytes, this, loop::now);
         this.listener = listener;
         this.onClosed = onClosed;
     }
@@ -344,12 +345,14 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         if (masterFd < 0) {
             return;
         }
-        long overdue = fanout.overdueAt();
-        if (overdue >= 0 && (tooSlowCheck < 0 || overdue < tooSlowCheck)) {
-            tooSlowCheck = overdue;
-            loop.at(overdue, () -> {
-                tooSlowCheck = -1;
-                fanout.dropOverdue(System.nanoTime());
+        OptionalLong overdue = fanout.overdueAt();
+        if (overdue.isPresent() && (tooSlowCheck == null || overdue.getAsLong() - tooSlowCheck.nanos < 0)) {
+            if (tooSlowCheck != null) {
+                tooSlowCheck.cancel(); // a laggard blocked earlier than the one it was taken for
+            }
+            tooSlowCheck = loop.at(overdue.getAsLong(), () -> {
+                tooSlowCheck = null;
+                fanout.dropOverdue(loop.now());
                 settle();
             });
         }
@@ -451,6 +454,10 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         if (interest != 0) {
             loop.remove(masterFd);
             interest = 0;
+        }
+        if (tooSlowCheck != null) {
+            tooSlowCheck.cancel(); // nobody is held back by a terminal that is not read any more
+            tooSlowCheck = null;
         }
         synchronized (writing) {
             LibC.close(masterFd);

@@ -25,7 +25,7 @@ final class Tap implements Attachment {
      * While the output is held: its transport takes bytes, so it is caught up on release.
      */
     boolean live;
-    /** When it last went from live to full (System.nanoTime). */
+    /** When it last went from live to full, on the I/O loop's clock ({@link EventLoop#now}). */
     long blockedSince;
     boolean inputPaused;
 

@@ -9,6 +9,7 @@ import dev.tether.api.ResultCode;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.api.TetherException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -59,9 +60,10 @@ class RobustnessTest {
     }
 
     @Test
-    void closingTheHostHangsUpEveryProgramKillsThoseThatIgnoreItAndStopsTheLoop() throws Exception {
+    void closingTheHostHangsUpEveryProgramKillsThoseThatIgnoreItForASecondAndStopsTheLoop() throws Exception {
         long loopsBefore = loopThreads();
-        NativePtyHost host = NativePtyHost.start();
+        DrivenHost driven = new DrivenHost().start();
+        NativePtyHost host = driven.host();
         assertThat(loopThreads()).isEqualTo(loopsBefore + 1);
         Exits polite = new Exits();
         host.spawn(spec("sleep", "1000"), polite);
@@ -71,13 +73,17 @@ class RobustnessTest {
         ignoring.attach(viewer);
         await().atMost(Exits.TIMEOUT).until(() -> viewer.text().contains("armed"));
 
-        long start = System.nanoTime();
-        host.close();
-        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(host::close);
 
-        assertThat(polite.code).isCompletedWithValue(128 + LibC.SIGHUP);
-        assertThat(stubborn.code).isCompletedWithValue(128 + LibC.SIGKILL);
-        assertThat(took).isBetween(900L, 4000L);
+        assertThat(polite.await()).isEqualTo(128 + LibC.SIGHUP);
+        driven.awaitDeadlineIn(Duration.ofSeconds(1));
+        driven.advance(Duration.ofMillis(999));
+        assertThat(driven.deadlines()).as("the SIGKILL grace, not run yet").containsExactly(Duration.ofMillis(1));
+        assertThat(stubborn.code).isNotDone();
+        assertThat(closing).isNotDone();
+        driven.advance(Duration.ofMillis(1));
+        assertThat(stubborn.await()).isEqualTo(128 + LibC.SIGKILL);
+        closing.get(Exits.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertThat(loopThreads()).isEqualTo(loopsBefore);
         host.close(); // idempotent
         assertThatThrownBy(() -> host.spawn(spec("true"), new Exits()))
