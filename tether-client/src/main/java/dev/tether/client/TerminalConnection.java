@@ -173,8 +173,7 @@ public final class TerminalConnection implements AutoCloseable {
      * {@code wait} hears OK. Acknowledging twice, or after the sender stopped waiting, does nothing.
      */
     public CompletableFuture<Void> acknowledge(long messageId) {
-        String json = Json.object().put("type", "ack").put("messageId", messageId).toString();
-        return enqueue(ws -> ws.sendText(json, true));
+        return control(new ControlMessage.Ack(messageId));
     }
 
     /** Sends keystrokes (copied), in order after everything sent before. */
@@ -195,7 +194,11 @@ public final class TerminalConnection implements AutoCloseable {
 
     /** Sets the session's size (the most recent size wins among its clients). */
     public CompletableFuture<Void> resize(int cols, int rows) {
-        String json = Json.object().put("type", "resize").put("cols", cols).put("rows", rows).toString();
+        return control(new ControlMessage.Resize(cols, rows));
+    }
+
+    private CompletableFuture<Void> control(ControlMessage.ToServer message) {
+        String json = new String(Json.write(message), StandardCharsets.UTF_8);
         return enqueue(ws -> ws.sendText(json, true));
     }
 
