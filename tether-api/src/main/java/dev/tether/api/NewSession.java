@@ -2,6 +2,7 @@ package dev.tether.api;
 
 
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.Map;
  * @param rows terminal rows, 1..65535; null for 24
  * @param env extra environment variables, on top of the ones the server sets (TERM, HOME, ...)
  */
+@JsonInclude(JsonInclude.Include.NON_EMPTY) // what a client leaves at its default is not sent
 public record NewSession(String command, List<String> args, Integer cols, Integer rows, Map<String, String> env) {
     private static final int DEFAULT_COLS = 80;
     private static final int DEFAULT_ROWS = 24;

@@ -1,9 +1,9 @@
 package dev.tether.cli;
 
-import dev.tether.client.TetherClient;
 import dev.tether.api.Ids;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.client.TetherClient;
 import dev.tether.server.ServerConfig;
 import java.io.IOException;
 import java.net.URI;

@@ -5,10 +5,10 @@ import dev.tether.api.TetherException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /**
  * {@code tether}: the command line. The global options are declared here and inherited by every

@@ -1,6 +1,6 @@
 package dev.tether.cli;
 
-import dev.tether.client.ServerInfo;
+import dev.tether.api.Bodies;
 import java.util.LinkedHashMap;
 import picocli.CommandLine.Command;
 
@@ -12,7 +12,7 @@ final class WhoamiCommand extends ClientCommand {
 
     @Override
     int run() {
-        ServerInfo info = client().server();
+        Bodies.ServerView info = client().server();
         var answer = new LinkedHashMap<String, Object>();
         answer.put("user", info.caller().name());
         answer.put("admin", info.caller().admin());

@@ -1,10 +1,10 @@
 package dev.tether.cli;
 
+import dev.tether.api.Bodies;
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.StartedWorkspace;
 import dev.tether.api.WorkspaceInfo;
-import dev.tether.client.Workspaces.CredentialCleared;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Map;
@@ -127,7 +127,7 @@ final class WorkspaceCommands extends CommandGroup {
 
         @Override
         int run() {
-            CredentialCleared cleared = client().workspaces().clearCredential(id);
+            Bodies.CredentialCleared cleared = client().workspaces().clearCredential(id);
             return show(cleared, out -> out.println("workspace " + id + ": credentials deleted; " + (cleared.workspaceRemoved()
                     ? "the workspace is removed (it had no active connection)"
                     : "the workspace stays while it has active connections")));

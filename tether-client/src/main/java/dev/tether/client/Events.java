@@ -1,5 +1,6 @@
 package dev.tether.client;
 
+import dev.tether.api.Bodies;
 import dev.tether.api.EventRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
@@ -14,7 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class Events {
     private static final System.Logger LOG = System.getLogger(Events.class.getName());
 
-    private static final com.fasterxml.jackson.databind.JavaType SERVER = Json.type(ServerInfo.class);
+    private static final com.fasterxml.jackson.databind.JavaType SERVER = Json.type(Bodies.ServerView.class);
     private final Http http;
     private final ScheduledExecutorService watchdog;
 
@@ -98,7 +99,7 @@ public final class Events {
      * answers it per caller; before, the whole stored log was read to find its end.
      */
     public long lastEventId() {
-        ServerInfo server = http.get("/server", SERVER);
+        Bodies.ServerView server = http.get("/server", SERVER);
         return server.lastEventId();
     }
 

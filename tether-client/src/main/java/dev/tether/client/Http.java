@@ -90,8 +90,9 @@ final class Http {
         return call("GET", pathAndQuery, null, type, timeout);
     }
 
-    <T> T post(String pathAndQuery, JsonNode body, JavaType type) {
-        return call("POST", pathAndQuery, body, type, timeout);
+    /** A POST of {@code body}: JSON as it is, one of tether-api's bodies, or null for none. */
+    <T> T post(String pathAndQuery, Object body, JavaType type) {
+        return call("POST", pathAndQuery, Json.tree(body), type, timeout);
     }
 
     <T> T delete(String pathAndQuery, JavaType type) {

@@ -47,6 +47,11 @@ final class Json {
         return MAPPER.createObjectNode();
     }
 
+    /** {@code value} as a JSON tree: itself when it is one, null for null. */
+    static JsonNode tree(Object value) {
+        return value == null || value instanceof JsonNode ? (JsonNode) value : MAPPER.valueToTree(value);
+    }
+
     static byte[] write(Object value) {
         try {
             return MAPPER.writeValueAsBytes(value);

@@ -2,6 +2,7 @@ package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.api.Bodies;
 import dev.tether.api.Ids;
 import dev.tether.api.MessageResult;
 import dev.tether.api.NewSession;
@@ -52,7 +53,7 @@ public final class Sessions {
 
     /** Starts a session owned by the caller; it is DISCONNECTED (running, no client) when this returns. */
     public SessionInfo create(NewSession spec) {
-        return http.post("/sessions", Bodies.of(spec), SESSION);
+        return http.post("/sessions", spec, SESSION);
     }
 
     /**
@@ -72,12 +73,12 @@ public final class Sessions {
 
     /** Disconnects several sessions; each target gets its own result, and a failed one does not stop the rest. */
     public RequestRecord disconnect(Selection selection) {
-        return http.post("/sessions/disconnect", Bodies.of(selection), Requests.REQUEST);
+        return http.post("/sessions/disconnect", Bodies.Batch.of(selection), Requests.REQUEST);
     }
 
     /** Logs several sessions off; each target gets its own result. */
     public RequestRecord close(Selection selection) {
-        return http.post("/sessions/close", Bodies.of(selection), Requests.REQUEST);
+        return http.post("/sessions/close", Bodies.Batch.of(selection), Requests.REQUEST);
     }
 
     public PendingRequest disconnectAsync(long id) {
@@ -102,12 +103,12 @@ public final class Sessions {
      */
     public RequestRecord lock(long id, String message) {
         Ids.check("session", id);
-        return http.post("/sessions/" + id + "/lock", Json.object().put("message", message), Requests.REQUEST);
+        return http.post("/sessions/" + id + "/lock", new Bodies.LockMessage(message), Requests.REQUEST);
     }
 
     /** Locks several sessions, or all ({@code whatIf} says which would be locked). */
     public RequestRecord lock(Selection selection, String message) {
-        return http.post("/sessions/lock", Bodies.of(selection).put("message", message), Requests.REQUEST);
+        return http.post("/sessions/lock", lockBatch(selection, message), Requests.REQUEST);
     }
 
     public PendingRequest lockAsync(long id, String message) {
@@ -129,7 +130,7 @@ public final class Sessions {
 
     /** Unlocks several sessions, or all. */
     public RequestRecord unlock(Selection selection, char[] password) {
-        return unlock("/sessions/unlock", Bodies.of(selection), password);
+        return unlock("/sessions/unlock", (ObjectNode) Json.tree(Bodies.Batch.of(selection)), password);
     }
 
     public PendingRequest unlockAsync(long id, char[] password) {
@@ -138,6 +139,11 @@ public final class Sessions {
 
     public PendingRequest unlockAsync(Selection selection, char[] password) {
         return requests.pending(unlock(selection, password));
+    }
+
+    private static Bodies.LockBatch lockBatch(Selection selection, String message) {
+        var batch = Bodies.Batch.of(selection);
+        return new Bodies.LockBatch(batch.ids(), batch.all(), batch.whatIf(), message);
     }
 
     private RequestRecord unlock(String path, ObjectNode body, char[] password) {
@@ -156,14 +162,11 @@ public final class Sessions {
      */
     public MessageResult message(long id, String title, String text, int timeoutSeconds, boolean wait) {
         Ids.check("session", id);
-        var body = Json.object().put("title", title).put("text", text).put("timeoutSeconds", timeoutSeconds);
-        if (wait) {
-            body.put("wait", true);
-        }
+        var body = new Bodies.SendMessage(title, text, timeoutSeconds, wait ? true : null);
         int longest = timeoutSeconds > 0 ? Math.min(timeoutSeconds, MAX_MESSAGE_WAIT_SECONDS) : MAX_MESSAGE_WAIT_SECONDS;
         // The server answers by the message's timeout; ours only guards against a server that never answers.
         Duration callTimeout = wait ? Duration.ofSeconds(longest + 15L).plus(http.timeout()) : http.timeout();
-        return http.call("POST", "/sessions/" + id + "/message", body, MESSAGE, callTimeout);
+        return http.call("POST", "/sessions/" + id + "/message", Json.tree(body), MESSAGE, callTimeout);
     }
 
     /** The session read as a Win32_VirtualDesktopSession, with its Disconnect, Logoff and SendMessage. */

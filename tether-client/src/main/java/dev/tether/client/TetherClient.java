@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
+import dev.tether.api.Bodies;
 import dev.tether.api.Ids;
 import dev.tether.api.NewUser;
 import dev.tether.api.ResultCode;
@@ -26,7 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * refused} (or the reason it could not be reached).
  */
 public final class TetherClient implements AutoCloseable {
-    private static final JavaType SERVER = Json.type(ServerInfo.class);
+    private static final JavaType SERVER = Json.type(Bodies.ServerView.class);
     private static final JavaType NEW_USER = Json.type(NewUser.class);
 
     private final Http http;
@@ -110,7 +111,7 @@ public final class TetherClient implements AutoCloseable {
     }
 
     /** The server ({@code GET /server}), and who this client's token belongs to. */
-    public ServerInfo server() {
+    public Bodies.ServerView server() {
         return http.get("/server", SERVER);
     }
 

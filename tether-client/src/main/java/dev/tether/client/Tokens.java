@@ -1,11 +1,11 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.api.Bodies;
 
 /** Bearer tokens ({@code /tokens}) for the caller's own account. */
 public final class Tokens {
-    private static final JavaType NODE = Json.type(JsonNode.class);
+    private static final JavaType ISSUED = Json.type(Bodies.IssuedToken.class);
 
     private final Http http;
 
@@ -19,7 +19,7 @@ public final class Tokens {
      * restricted caller). Only a user's own, unrestricted token may create one.
      */
     public String create(String application) {
-        JsonNode answer = http.post("/tokens", Json.object().put("application", application), NODE);
-        return answer.path("token").asText();
+        Bodies.IssuedToken issued = http.post("/tokens", new Bodies.NewToken(application), ISSUED);
+        return issued.token();
     }
 }

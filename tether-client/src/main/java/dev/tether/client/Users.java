@@ -1,6 +1,7 @@
 package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
+import dev.tether.api.Bodies;
 import dev.tether.api.NewUser;
 import dev.tether.api.UserRecord;
 import java.util.List;
@@ -24,11 +25,7 @@ public final class Users {
 
     /** Creates a user and returns its first token; administrators only. CONFLICT if the name is taken. */
     public NewUser add(String name, boolean admin) {
-        var body = Json.object().put("name", name);
-        if (admin) {
-            body.put("admin", true);
-        }
-        return http.post("/users", body, NEW_USER);
+        return http.post("/users", new Bodies.AddUser(name, admin ? true : null), NEW_USER);
     }
 
     /**

@@ -2,7 +2,7 @@ package dev.tether.client;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.api.Bodies;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.StartWorkspace;
@@ -20,7 +20,7 @@ public final class Workspaces {
     private static final JavaType STARTED = Json.type(StartedWorkspace.class);
     private static final JavaType WORKSPACE = Json.type(WorkspaceInfo.class);
     private static final JavaType WORKSPACES = Json.listOf(WorkspaceInfo.class);
-    private static final JavaType CLEARED = Json.type(CredentialCleared.class);
+    private static final JavaType CLEARED = Json.type(Bodies.CredentialCleared.class);
     private static final JavaType NODE = Json.type(JsonNode.class);
 
     private final Http http;
@@ -31,13 +31,6 @@ public final class Workspaces {
         this.requests = requests;
     }
 
-    /**
-     * What ClearWorkspaceCredential did.
-     *
-     * @param workspaceRemoved true when the workspace had no active connection and was removed too
-     */
-    public record CredentialCleared(String workspaceId, boolean credentialsDeleted, boolean workspaceRemoved) {
-    }
 
     /**
      * StartWorkspace: ties the credentials to the workspace id (creating the workspace, or replacing its
@@ -45,20 +38,7 @@ public final class Workspaces {
      * belong to the workspace. The credentials are deleted after {@code timeoutMinutes} (0: never).
      */
     public StartedWorkspace start(StartWorkspace start) {
-        ObjectNode body = Json.object().put("id", start.id());
-        if (start.friendlyName() != null) {
-            body.put("friendlyName", start.friendlyName());
-        }
-        body.put("userName", start.userName());
-        body.put("password", start.password());
-        if (start.timeoutMinutes() != null) {
-            body.put("timeoutMinutes", start.timeoutMinutes());
-        }
-        ObjectNode flags = body.putObject("flags");
-        flags.put("clearCredsOnLastResource", Boolean.TRUE.equals(start.clearCredsOnLastResource()));
-        flags.put("credsAuthenticated", Boolean.TRUE.equals(start.credsAuthenticated()));
-        byte[] bytes = Json.write(body);
-        body.removeAll(); // the tree held the password; the bytes are zeroed after the call
+        byte[] bytes = Json.write(Bodies.StartWorkspaceBody.of(start)); // zeroed after the call
         return http.postSecret("/workspaces", bytes, STARTED);
     }
 
@@ -87,7 +67,7 @@ public final class Workspaces {
     }
 
     /** ClearWorkspaceCredential: deletes the credentials; a workspace with no active connection goes too. */
-    public CredentialCleared clearCredential(String id) {
+    public Bodies.CredentialCleared clearCredential(String id) {
         return http.delete(path(id) + "/credential", CLEARED);
     }
 
@@ -106,7 +86,7 @@ public final class Workspaces {
 
     /** DisconnectWorkspaceByFriendlyName: the same, by friendly name; a name two workspaces share is CONFLICT. */
     public RequestRecord disconnectByFriendlyName(String friendlyName) {
-        return http.post("/workspaces/disconnect", Json.object().put("friendlyName", friendlyName), Requests.REQUEST);
+        return http.post("/workspaces/disconnect", new Bodies.FriendlyName(friendlyName), Requests.REQUEST);
     }
 
     public PendingRequest disconnectByFriendlyNameAsync(String friendlyName) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.api.Bodies;
 import dev.tether.api.ControlMessage;
 import dev.tether.api.NewSession;
 import dev.tether.api.NewUser;
@@ -203,7 +204,7 @@ class SessionsTest {
 
     @Test
     void theServerDescribesItselfAndTheCaller() {
-        ServerInfo info = tether.server();
+        Bodies.ServerView info = tether.server();
 
         assertThat(info.name()).isEqualTo("sdk-test");
         assertThat(info.url()).isEqualTo(server.url().toString());

@@ -1,18 +1,9 @@
 package dev.tether.core;
 
-import dev.tether.core.account.PlainHasher;
-import dev.tether.core.workspace.Workspaces;
-
-import dev.tether.core.account.Accounts;
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.store.CredentialVault;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.api.Bodies;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.CredentialState;
 import dev.tether.api.Event;
@@ -22,6 +13,12 @@ import dev.tether.api.StartWorkspace;
 import dev.tether.api.StartedWorkspace;
 import dev.tether.api.TetherException;
 import dev.tether.api.UserRecord;
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
+import dev.tether.core.account.PlainHasher;
+import dev.tether.core.store.CredentialVault;
+import dev.tether.core.time.Scheduler;
+import dev.tether.core.workspace.Workspaces;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -151,11 +148,11 @@ class WorkspaceScriptableTest {
     void clearWorkspaceCredential_removesTheWorkspaceOnlyWhenItHasNoActiveConnection() {
         var busy = startWorkspace("busy", "Busy", 0, false, true);
         connect(withToken(busy.token()));
-        assertThat(workspaces.clearCredential(alice, "busy").join()).containsEntry("workspaceRemoved", false);
+        assertThat(workspaces.clearCredential(alice, "busy").join()).isEqualTo(new Bodies.CredentialCleared("busy", true, false));
         assertThat(store.workspaces).containsKey("alice/busy");
         assertThat(store.credentials).doesNotContainKey("alice/busy");
         startWorkspace("idle", "Idle", 0, false, true);
-        assertThat(workspaces.clearCredential(alice, "idle").join()).containsEntry("workspaceRemoved", true);
+        assertThat(workspaces.clearCredential(alice, "idle").join()).isEqualTo(new Bodies.CredentialCleared("idle", true, true));
         assertThat(store.workspaces).doesNotContainKey("alice/idle");
     }
 

@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.api.Bodies;
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.Ids;
@@ -7,11 +8,10 @@ import dev.tether.api.NewSession;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
-import dev.tether.api.StartWorkspace;
 import dev.tether.api.TetherException;
+import dev.tether.core.Kernel;
 import dev.tether.core.account.Accounts;
 import dev.tether.core.account.Caller;
-import dev.tether.core.Kernel;
 import dev.tether.core.request.Submitted;
 import dev.tether.core.workspace.Workspaces;
 import io.vertx.core.Context;
@@ -27,8 +27,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -90,7 +88,7 @@ final class Api {
         router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/json").end(io.vertx.core.buffer.Buffer.buffer(openapiJson)));
         router.post(PREFIX + "/login").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT)).handler(ctx -> {
-            LoginBody body = Json.read(body(ctx), LoginBody.class, "the login");
+            Bodies.LogOn body = Json.read(body(ctx), Bodies.LogOn.class, "the login");
             reply(ctx, 200, accounts.login(body.user(), chars(body.password(), "password"), clientAddress(ctx)));
         });
         router.route(PREFIX + "/*").handler(this::authenticate);
@@ -98,10 +96,9 @@ final class Api {
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
-        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, kernel.events().lastEventId(caller(ctx)).thenApply(last -> Map.of(
-                "name", info.name(), "version", info.version(), "url", info.url(), "startedAt", info.startedAt(),
-                "sharedAccountSessions", info.sharedAccountSessions(),
-                "lastEventId", last, "caller", Map.of("name", caller(ctx).user(), "admin", caller(ctx).admin())))));
+        router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, kernel.events().lastEventId(caller(ctx)).thenApply(last -> new Bodies.ServerView(
+                info.name(), info.version(), info.url(), info.startedAt(), info.sharedAccountSessions(), last,
+                new Bodies.CallerView(caller(ctx).user(), caller(ctx).admin())))));
 
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,
                 kernel.registry().list(caller(ctx), flag(ctx, "allStates"))));
@@ -113,27 +110,27 @@ final class Api {
         router.post(PREFIX + "/sessions/:id/disconnect").handler(ctx -> single(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/:id/close").handler(ctx -> single(ctx, "close"));
         router.post(PREFIX + "/sessions/lock").handler(ctx -> {
-            LockBody body = Json.read(body(ctx), LockBody.class, "the lock request");
+            Bodies.LockBatch body = Json.read(body(ctx), Bodies.LockBatch.class, "the lock request");
             answer(ctx, flag(ctx, "wait") || body.selection().whatIf(), () -> kernel.sessions().lock(caller(ctx), body.selection(), body.message(), false));
         });
         router.post(PREFIX + "/sessions/unlock").handler(ctx -> {
-            UnlockBody body = Json.read(body(ctx), UnlockBody.class, "the unlock request");
+            Bodies.UnlockBatch body = Json.read(body(ctx), Bodies.UnlockBatch.class, "the unlock request");
             answer(ctx, flag(ctx, "wait") || body.selection().whatIf(),
                     () -> kernel.sessions().unlock(caller(ctx), body.selection(), false, accounts, optionalChars(body.password())));
         });
         router.post(PREFIX + "/sessions/:id/lock").handler(ctx -> {
-            MessageOnly body = Json.read(body(ctx), MessageOnly.class, "the lock request");
+            Bodies.LockMessage body = Json.read(body(ctx), Bodies.LockMessage.class, "the lock request");
             long id = id(ctx, "session");
             answer(ctx, flag(ctx, "wait"), () -> kernel.sessions().lock(caller(ctx), Selection.of(id), body.message(), true));
         });
         router.post(PREFIX + "/sessions/:id/unlock").handler(ctx -> {
-            PasswordOnly body = Json.read(body(ctx), PasswordOnly.class, "the unlock request");
+            Bodies.Password body = Json.read(body(ctx), Bodies.Password.class, "the unlock request");
             long id = id(ctx, "session");
             answer(ctx, flag(ctx, "wait"),
                     () -> kernel.sessions().unlock(caller(ctx), Selection.of(id), true, accounts, optionalChars(body.password())));
         });
         router.post(PREFIX + "/sessions/:id/message").handler(ctx -> {
-            MessageBody body = Json.read(body(ctx), MessageBody.class, "the message");
+            Bodies.SendMessage body = Json.read(body(ctx), Bodies.SendMessage.class, "the message");
             reply(ctx, 200, kernel.messages().message(caller(ctx), id(ctx, "session"), body.title(), body.text(),
                     body.timeoutSeconds() == null ? 60 : body.timeoutSeconds(), Boolean.TRUE.equals(body.waitForAnswer())));
         });
@@ -153,9 +150,9 @@ final class Api {
             answer(ctx, flag(ctx, "wait"), () -> kernel.connections().disconnectConnection(caller(ctx), id));
         });
         router.post(PREFIX + "/tokens").handler(ctx -> {
-            TokenBody body = Json.read(body(ctx), TokenBody.class, "the new token");
+            Bodies.NewToken body = Json.read(body(ctx), Bodies.NewToken.class, "the new token");
             reply(ctx, 201, accounts.createAppToken(caller(ctx), body.application())
-                    .thenApply(token -> Map.of("token", token, "application", body.application())));
+                    .thenApply(token -> new Bodies.IssuedToken(token, body.application())));
         });
 
         router.get(PREFIX + "/requests/:id").handler(ctx -> {
@@ -186,12 +183,12 @@ final class Api {
         router.post(PREFIX + "/tickets").handler(ctx -> ok(ctx, tickets.issue(caller(ctx), issuer(ctx))));
 
         router.post(PREFIX + "/workspaces").handler(ctx -> {
-            StartBody body = Json.read(body(ctx), StartBody.class, "the workspace");
-            reply(ctx, 201, workspaces.start(caller(ctx), body.toStart()));
+            Bodies.StartWorkspaceBody body = Json.read(body(ctx), Bodies.StartWorkspaceBody.class, "the workspace");
+            reply(ctx, 201, workspaces.start(caller(ctx), body.start()));
         });
         router.get(PREFIX + "/workspaces").handler(ctx -> reply(ctx, 200, workspaces.list(caller(ctx))));
         router.post(PREFIX + "/workspaces/disconnect").handler(ctx -> {
-            FriendlyBody body = Json.read(body(ctx), FriendlyBody.class, "the workspace disconnect");
+            Bodies.FriendlyName body = Json.read(body(ctx), Bodies.FriendlyName.class, "the workspace disconnect");
             String friendlyName = required(body.friendlyName(), "friendlyName");
             answer(ctx, flag(ctx, "wait"), () -> workspaces.disconnectByFriendlyName(caller(ctx), friendlyName));
         });
@@ -200,20 +197,20 @@ final class Api {
                 reply(ctx, 200, workspaces.onAuthenticated(caller(ctx), ctx.pathParam("wid"))));
         router.get(PREFIX + "/workspaces/:wid/credential").handler(ctx -> reply(ctx, 200,
                 workspaces.isCredentialSpecified(caller(ctx), ctx.pathParam("wid"), flag(ctx, "countUnauthenticated"))
-                        .thenApply(specified -> Map.of("workspaceId", ctx.pathParam("wid"), "specified", specified))));
+                        .thenApply(specified -> new Bodies.CredentialSpecified(ctx.pathParam("wid"), specified))));
         router.delete(PREFIX + "/workspaces/:wid/credential").handler(ctx ->
                 reply(ctx, 200, workspaces.clearCredential(caller(ctx), ctx.pathParam("wid"))));
         router.post(PREFIX + "/workspaces/:wid/disconnect").handler(ctx ->
                 answer(ctx, flag(ctx, "wait"), () -> workspaces.disconnect(caller(ctx), ctx.pathParam("wid"))));
 
         router.post(PREFIX + "/users/:name/password").handler(ctx -> {
-            PasswordOnly body = Json.read(body(ctx), PasswordOnly.class, "the new password");
+            Bodies.Password body = Json.read(body(ctx), Bodies.Password.class, "the new password");
             reply(ctx, 200, accounts.setPassword(caller(ctx), ctx.pathParam("name"), chars(body.password(), "password"))
-                    .thenApply(v -> Map.of("user", ctx.pathParam("name"), "passwordSet", true)));
+                    .thenApply(v -> new Bodies.PasswordSet(ctx.pathParam("name"), true)));
         });
         router.get(PREFIX + "/users").handler(ctx -> reply(ctx, 200, accounts.users(caller(ctx))));
         router.post(PREFIX + "/users").handler(ctx -> {
-            UserBody body = Json.read(body(ctx), UserBody.class, "the new user");
+            Bodies.AddUser body = Json.read(body(ctx), Bodies.AddUser.class, "the new user");
             reply(ctx, 201, accounts.addUser(caller(ctx), body.name(), Boolean.TRUE.equals(body.admin())));
         });
 
@@ -296,60 +293,6 @@ final class Api {
         };
     }
 
-    record UserBody(String name, Boolean admin) {
-    }
-
-    record BatchBody(List<Long> ids, Boolean all, Boolean whatIf) {
-    }
-
-    record TokenBody(String application) {
-    }
-
-    record LoginBody(String user, String password) {
-        @Override public String toString() { return "LoginBody[user=" + user + "]"; }
-    }
-
-    record PasswordOnly(String password) {
-        @Override public String toString() { return "PasswordOnly[]"; }
-    }
-
-    record MessageOnly(String message) {
-    }
-
-    record MessageBody(String title, String text, Integer timeoutSeconds,
-                       @com.fasterxml.jackson.annotation.JsonProperty("wait") Boolean waitForAnswer) {
-    }
-
-    record LockBody(List<Long> ids, Boolean all, Boolean whatIf, String message) {
-        Selection selection() {
-            return new Selection(ids, Boolean.TRUE.equals(all), Boolean.TRUE.equals(whatIf));
-        }
-    }
-
-    record UnlockBody(List<Long> ids, Boolean all, Boolean whatIf, String password) {
-        Selection selection() {
-            return new Selection(ids, Boolean.TRUE.equals(all), Boolean.TRUE.equals(whatIf));
-        }
-
-        @Override public String toString() { return "UnlockBody[ids=" + ids + ", all=" + all + "]"; }
-    }
-
-    record Flags(Boolean clearCredsOnLastResource, Boolean credsAuthenticated) {
-    }
-
-    record StartBody(String id, String friendlyName, String userName, String password, Integer timeoutMinutes, Flags flags) {
-        StartWorkspace toStart() {
-            Flags f = flags == null ? new Flags(false, false) : flags;
-            return new StartWorkspace(id, friendlyName, userName, password, timeoutMinutes, f.clearCredsOnLastResource(),
-                    f.credsAuthenticated());
-        }
-
-        @Override public String toString() { return "StartBody[id=" + id + "]"; }
-    }
-
-    record FriendlyBody(String friendlyName) {
-    }
-
     /** The client's IP address, for per-address limits (no proxy header is trusted). */
     static String clientAddress(RoutingContext ctx) {
         var remote = ctx.request().remoteAddress();
@@ -413,9 +356,8 @@ final class Api {
     }
 
     private void batch(RoutingContext ctx, String operation) {
-        BatchBody body = Json.read(body(ctx), BatchBody.class, "the " + operation + " request");
-        var selection = new Selection(body.ids(), Boolean.TRUE.equals(body.all()), Boolean.TRUE.equals(body.whatIf()));
-        submit(ctx, operation, selection, false);
+        Bodies.Batch body = Json.read(body(ctx), Bodies.Batch.class, "the " + operation + " request");
+        submit(ctx, operation, body.selection(), false);
     }
 
     private void single(RoutingContext ctx, String operation) {

@@ -1,8 +1,9 @@
 package dev.tether.server;
 
-import dev.tether.core.account.Caller;
+import dev.tether.api.Bodies;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +46,7 @@ final class Tickets {
      *
      * @throws TetherException RATE_LIMITED when the caller's user already holds {@link #PER_USER} unused tickets
      */
-    synchronized Map<String, Object> issue(Caller caller, String issuer) {
+    synchronized Bodies.Ticket issue(Caller caller, String issuer) {
         // Synchronized: the count and the insertion are one step, or concurrent calls would pass the quota together.
         Instant now = clock.instant();
         outstanding.values().removeIf(t -> t.expiresAt().isBefore(now));
@@ -65,7 +66,7 @@ final class Tickets {
         String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         Instant expires = now.plus(LIFETIME);
         outstanding.put(ticket, new Ticket(caller, issuer, expires));
-        return Map.of("ticket", ticket, "expiresAt", expires);
+        return new Bodies.Ticket(ticket, expires);
     }
 
     CompletableFuture<Redeemed> redeem(String ticket) {

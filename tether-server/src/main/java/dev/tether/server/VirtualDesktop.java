@@ -1,13 +1,13 @@
 package dev.tether.server;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.tether.api.Bodies;
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
 import dev.tether.api.TetherException;
-import dev.tether.core.account.Caller;
 import dev.tether.core.Kernel;
+import dev.tether.core.account.Caller;
 import dev.tether.core.request.Submitted;
 import java.util.concurrent.CompletableFuture;
 
@@ -27,40 +27,23 @@ final class VirtualDesktop {
         this.serverName = serverName;
     }
 
-    record View(
-            @JsonProperty("VMHostName") String vmHostName,
-            @JsonProperty("SessionId") long sessionId,
-            @JsonProperty("ConnectState") int connectState,
-            @JsonProperty("UserName") String userName,
-            @JsonProperty("DomainName") String domainName,
-            @JsonProperty("CollectionId") String collectionId,
-            @JsonProperty("ClientMachineName") String clientMachineName) {
-    }
-
-    record Result(@JsonProperty("ReturnValue") long returnValue, @JsonProperty("Method") String method,
-                  @JsonProperty("Message") String message) {
-    }
-
-    record SendMessageBody(String title, String message) {
-    }
-
-    CompletableFuture<View> view(Caller caller, long id) {
+    CompletableFuture<Bodies.VirtualDesktopView> view(Caller caller, long id) {
         return kernel.registry().get(caller, id).thenCombine(
                 kernel.connections().connections(caller, new ConnectionQuery(id, null, null, null)),
                 (s, connections) -> {
                     String program = s.argv().getFirst();
                     String client = connections.isEmpty() ? null : connections.getLast().clientName();
-                    return new View(serverName, s.id(), s.stateCode(), s.user(), DOMAIN,
+                    return new Bodies.VirtualDesktopView(serverName, s.id(), s.stateCode(), s.user(), DOMAIN,
                             program.substring(program.lastIndexOf('/') + 1), client);
                 });
     }
 
-    CompletableFuture<Result> invoke(Caller caller, long id, String method, String body) {
+    CompletableFuture<Bodies.VirtualDesktopResult> invoke(Caller caller, long id, String method, String body) {
         CompletableFuture<?> call = switch (method) {
             case "disconnect" -> kernel.sessions().disconnect(caller, Selection.of(id), true).thenCompose(Submitted::completion);
             case "logoff" -> kernel.sessions().close(caller, Selection.of(id), true).thenCompose(Submitted::completion);
             case "send-message" -> {
-                SendMessageBody m = Json.read(body, SendMessageBody.class, "SendMessage's arguments");
+                Bodies.VirtualDesktopMessage m = Json.read(body, Bodies.VirtualDesktopMessage.class, "SendMessage's arguments");
                 yield kernel.messages().message(caller, id, m.title(), m.message(), 0, false);
             }
             default -> throw new TetherException(ResultCode.NOT_FOUND, "Win32_VirtualDesktopSession has no method '" + method
@@ -69,13 +52,13 @@ final class VirtualDesktop {
         return call.handle((done, error) -> {
             if (error != null) {
                 TetherException e = Errors.toTether(error);
-                return new Result(e.code().windowsCode(), method, e.getMessage());
+                return new Bodies.VirtualDesktopResult(e.code().windowsCode(), method, e.getMessage());
             }
             if (done instanceof RequestRecord r && r.result() != ResultCode.OK) {
                 String why = r.targets().stream().map(t -> t.message()).filter(m -> m != null).findFirst().orElse(r.result().name());
-                return new Result(r.result().windowsCode(), method, why);
+                return new Bodies.VirtualDesktopResult(r.result().windowsCode(), method, why);
             }
-            return new Result(0, method, "done");
+            return new Bodies.VirtualDesktopResult(0, method, "done");
         });
     }
 

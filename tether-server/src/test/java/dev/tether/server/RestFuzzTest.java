@@ -5,10 +5,11 @@ import static dev.tether.server.FuzzInputs.quote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.api.Bodies;
 import dev.tether.api.Ids;
+import dev.tether.api.NewSession;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.api.NewSession;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.DriverManager;
@@ -96,9 +97,9 @@ class RestFuzzTest {
     }
 
     /** The body types of every route, the control message, and the new session. */
-    static final List<Class<?>> BODIES = List.of(Api.UserBody.class, Api.BatchBody.class, Api.TokenBody.class, Api.LoginBody.class,
-            Api.PasswordOnly.class, Api.MessageOnly.class, Api.MessageBody.class, Api.LockBody.class, Api.UnlockBody.class,
-            Api.StartBody.class, Api.FriendlyBody.class, NewSession.class, dev.tether.api.ControlMessage.ToServer.class, VirtualDesktop.SendMessageBody.class);
+    static final List<Class<?>> BODIES = List.of(Bodies.AddUser.class, Bodies.Batch.class, Bodies.NewToken.class, Bodies.LogOn.class,
+            Bodies.Password.class, Bodies.LockMessage.class, Bodies.SendMessage.class, Bodies.LockBatch.class, Bodies.UnlockBatch.class,
+            Bodies.StartWorkspaceBody.class, Bodies.FriendlyName.class, NewSession.class, dev.tether.api.ControlMessage.ToServer.class, Bodies.VirtualDesktopMessage.class);
 
     /** JSON bodies: any text read as any body type gives a value or INVALID_PARAMETER with a sentence, never another exception. */
     @Test

@@ -1,12 +1,12 @@
 package dev.tether.client.compat;
 
-import dev.tether.client.AttachListener;
-import dev.tether.client.TerminalConnection;
-import dev.tether.client.TetherClient;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.Ids;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.client.AttachListener;
+import dev.tether.client.TerminalConnection;
+import dev.tether.client.TetherClient;
 
 /**
  * IMbnConnection for Java: one connection to a session, connected and disconnected asynchronously.

@@ -1,5 +1,6 @@
 package dev.tether.client.compat;
 
+import dev.tether.api.Bodies;
 import dev.tether.api.SessionInfo;
 import dev.tether.api.TetherException;
 import dev.tether.client.TetherClient;
@@ -17,7 +18,7 @@ import java.util.List;
  */
 public final class VirtualDesktopSession {
     private final VirtualDesktop session;
-    private VirtualDesktop.View view;
+    private Bodies.VirtualDesktopView view;
 
     private VirtualDesktopSession(VirtualDesktop session) {
         this.session = session;
@@ -46,7 +47,7 @@ public final class VirtualDesktopSession {
         return this;
     }
 
-    private synchronized VirtualDesktop.View view() {
+    private synchronized Bodies.VirtualDesktopView view() {
         if (view == null) {
             view = session.view();
         }
@@ -120,7 +121,7 @@ public final class VirtualDesktopSession {
 
     private int call(Method method, String title, String message) {
         try {
-            VirtualDesktop.Result result = switch (method) {
+            Bodies.VirtualDesktopResult result = switch (method) {
                 case DISCONNECT -> session.disconnect();
                 case LOGOFF -> session.logoff();
                 case SEND_MESSAGE -> session.sendMessage(title, message);

@@ -1,19 +1,6 @@
 package dev.tether.core.workspace;
 
-import dev.tether.core.Connections;
-import dev.tether.core.request.Submitted;
-
-import dev.tether.core.account.Accounts;
-import dev.tether.core.account.Caller;
-import dev.tether.core.account.PasswordChecks;
-
-import dev.tether.core.store.Store;
-import dev.tether.core.store.ReadTx;
-import dev.tether.core.store.ConnectionRecord;
-import dev.tether.core.store.WorkspaceRecord;
-import dev.tether.core.store.CredentialRecord;
-import dev.tether.core.store.CredentialVault;
-
+import dev.tether.api.Bodies;
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.CredentialState;
 import dev.tether.api.Event;
@@ -23,6 +10,17 @@ import dev.tether.api.StartWorkspace;
 import dev.tether.api.StartedWorkspace;
 import dev.tether.api.TetherException;
 import dev.tether.api.WorkspaceInfo;
+import dev.tether.core.Connections;
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
+import dev.tether.core.account.PasswordChecks;
+import dev.tether.core.request.Submitted;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.CredentialRecord;
+import dev.tether.core.store.CredentialVault;
+import dev.tether.core.store.ReadTx;
+import dev.tether.core.store.Store;
+import dev.tether.core.store.WorkspaceRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -183,7 +181,7 @@ public final class Workspaces {
     // ---------------------------------------------------------------- ClearWorkspaceCredential
 
     /** Deletes the credentials; a workspace with no active connection is removed with them. */
-    public CompletableFuture<Map<String, Object>> clearCredential(Caller caller, String id) {
+    public CompletableFuture<Bodies.CredentialCleared> clearCredential(Caller caller, String id) {
         if (caller.workspaceId() != null) {
             return CompletableFuture.failedFuture(workspaceTokenRefused(caller, "clear credentials"));
         }
@@ -196,7 +194,7 @@ public final class Workspaces {
                 tx.deleteWorkspace(user, id);
             }
             tx.append(event(user, new Event.WorkspaceCredentialCleared(id, !active, user, null)));
-            return Map.of("workspaceId", id, "credentialsDeleted", true, "workspaceRemoved", !active);
+            return new Bodies.CredentialCleared(id, true, !active);
         });
     }
 
