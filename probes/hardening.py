@@ -91,6 +91,10 @@ class Server:
 def raw(port, data, timeout=10, source="127.0.0.1"):
     """Sends bytes from {@code source}, reads the answer until the server closes; returns (status or 0, body text)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0)) as s:
+        if s.getsockname() == s.getpeername():
+            # Before the server listens, the kernel may hand the probe the target port as its own source
+            # port, and the socket connects to itself: nobody answers, and serve finds its port taken.
+            raise ConnectionRefusedError("connected to itself: nothing listens on port %d yet" % port)
         s.sendall(data)
         chunks = []
         try:
