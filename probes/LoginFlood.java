@@ -139,7 +139,7 @@ public final class LoginFlood {
                 }
             }
         }
-        return List.of("-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+        return List.of("-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:G1PeriodicGCInterval=5000");
     }
 
     static double timed(String address, String user, String password) throws Exception {

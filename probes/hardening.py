@@ -27,7 +27,7 @@ Python 3 standard library only; the server's JVM options are bin/tether's.
 import argparse, base64, json, os, signal, socket, subprocess, sys, tempfile, threading, time
 
 JVM = ["--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-       "-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30"]
+       "-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:G1PeriodicGCInterval=5000"]
 
 
 def java():

@@ -37,7 +37,7 @@ final class TetherProcess implements AutoCloseable {
     }
 
     /** The JVM options {@code bin/tether serve} gives the server (keep the two in step). */
-    static final List<String> SERVE_OPTS = List.of("-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+    static final List<String> SERVE_OPTS = List.of("-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:G1PeriodicGCInterval=5000");
 
     static TetherProcess start(Bench bench, String label) {
         Path dataDir = bench.newDir("data-" + label + "-");
