@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,5 +46,44 @@ class Argon2HasherTest {
         assertThatThrownBy(() -> hasher.verify("x".toCharArray(), "plain-text-password"))
                 .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.INTERNAL))
                 .hasMessageNotContaining("plain-text-password");
+    }
+
+    @Test
+    void aStoredHashAskingForMoreMemoryOrPassesThanTheServerWouldEverUseIsAnInternalErrorNotAnAllocation() {
+        String salt = "c2FsdHNhbHRzYWx0c2FsdA";
+        String tag = "$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        for (String damaged : new String[] {
+                "$argon2id$v=19$m=4194304,t=2,p=1$" + salt + tag,
+                "$argon2id$v=19$m=19456,t=100000,p=1$" + salt + tag,
+                "$argon2id$v=19$m=19456,t=2,p=0$" + salt + tag,
+                "$argon2id$v=16$m=19456,t=2,p=1$" + salt + tag,
+                "$argon2i$v=19$m=19456,t=2,p=1$" + salt + tag}) {
+            assertThatThrownBy(() -> hasher.verify("x".toCharArray(), damaged)).as(damaged)
+                    .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.INTERNAL));
+        }
+    }
+
+    /**
+     * Regression, issue 8 §4 "keep memory flat under a log-on flood": with Password4j 1.8.4 each
+     * 19 MiB hash allocated about 100 MB (a copy of its block memory, two 1 KiB arrays per block and
+     * pass), so under {@code java probes/LoginFlood.java} G1 grew the server from 250 MB to 0.6-1.3 GB.
+     * Now a thread allocates its block memory once: its second hash allocates almost nothing.
+     */
+    @Test
+    void aHashingThreadsSecondHashAllocatesNotAgainItsNineteenMebibytesOfBlockMemory() throws InterruptedException {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] allocated = new long[2];
+        // A new thread, so its first hash is its first (the block memory is one per thread).
+        Thread.ofPlatform().start(() -> {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            String first = hasher.hash("first".toCharArray());
+            long afterFirst = threads.getCurrentThreadAllocatedBytes();
+            hasher.verify("second".toCharArray(), first);
+            allocated[0] = afterFirst - before;
+            allocated[1] = threads.getCurrentThreadAllocatedBytes() - afterFirst;
+        }).join();
+
+        assertThat(allocated[0]).as("the first hash allocates the block memory").isGreaterThan(19L << 20);
+        assertThat(allocated[1]).as("bytes the second hash allocated").isLessThan(256L << 10);
     }
 }
