@@ -1,12 +1,11 @@
 package dev.tether.core;
 
-import dev.tether.core.store.Store;
-import dev.tether.core.store.WriteTx;
-import dev.tether.core.store.SessionRecord;
-import dev.tether.core.store.ConnectionRecord;
-
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.Store;
+import dev.tether.core.store.WriteTx;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,10 +1,8 @@
 package dev.tether.core;
 
-import dev.tether.core.terminal.Viewer;
-import dev.tether.core.terminal.Attachment;
-
 import dev.tether.core.store.ConnectionRecord;
-
+import dev.tether.core.terminal.Attachment;
+import dev.tether.core.terminal.Viewer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;

@@ -1,7 +1,6 @@
 package dev.tether.core;
 
 import dev.tether.core.terminal.Viewer;
-
 import java.util.concurrent.CompletionStage;
 
 /**

@@ -1,16 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.request.RequestBook;
-import dev.tether.core.request.Submitted;
-
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.store.Store;
-import dev.tether.core.store.SessionRecord;
-import dev.tether.core.store.ConnectionRecord;
-
 import dev.tether.api.ConnectionInfo;
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
@@ -21,6 +10,13 @@ import dev.tether.api.SessionState;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
+import dev.tether.core.request.RequestBook;
+import dev.tether.core.request.Submitted;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.Store;
+import dev.tether.core.time.Scheduler;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;

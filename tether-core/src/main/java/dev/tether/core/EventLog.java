@@ -1,11 +1,9 @@
 package dev.tether.core;
 
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.store.Store;
-import dev.tether.core.store.ReadTx;
-
 import dev.tether.api.EventRecord;
+import dev.tether.core.account.Caller;
+import dev.tether.core.store.ReadTx;
+import dev.tether.core.store.Store;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -1,14 +1,9 @@
 package dev.tether.core;
 
 import dev.tether.core.request.RequestBook;
-
-
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.terminal.PtyHost;
-
 import dev.tether.core.store.Store;
-
+import dev.tether.core.terminal.PtyHost;
+import dev.tether.core.time.Scheduler;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,12 +1,9 @@
 package dev.tether.core;
 
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.terminal.Terminal;
-
-import dev.tether.core.store.SessionRecord;
-
 import dev.tether.api.SessionInfo;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.terminal.Terminal;
+import dev.tether.core.time.Scheduler;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

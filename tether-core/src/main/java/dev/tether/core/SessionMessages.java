@@ -1,11 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.store.Store;
-
 import dev.tether.api.Event;
 import dev.tether.api.MessageResult;
 import dev.tether.api.ResultCode;
@@ -13,6 +7,9 @@ import dev.tether.api.SessionState;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
+import dev.tether.core.store.Store;
+import dev.tether.core.time.Scheduler;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -1,12 +1,10 @@
 package dev.tether.core;
 
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.store.Store;
-
 import dev.tether.api.ResultCode;
 import dev.tether.api.SessionInfo;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
+import dev.tether.core.store.Store;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;

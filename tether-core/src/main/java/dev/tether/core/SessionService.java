@@ -1,22 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.request.RequestBook;
-import dev.tether.core.request.Submitted;
-import dev.tether.core.request.CrashRecovery;
-
-import dev.tether.core.account.Accounts;
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.terminal.PtyHost;
-import dev.tether.core.terminal.Terminal;
-import dev.tether.core.terminal.TerminalSpec;
-
-import dev.tether.core.store.Store;
-import dev.tether.core.store.SessionRecord;
-import dev.tether.core.store.ConnectionRecord;
-
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.ConnectionState;
 import dev.tether.api.Event;
@@ -31,6 +14,18 @@ import dev.tether.api.SessionState;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
+import dev.tether.core.request.CrashRecovery;
+import dev.tether.core.request.RequestBook;
+import dev.tether.core.request.Submitted;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.Store;
+import dev.tether.core.terminal.PtyHost;
+import dev.tether.core.terminal.Terminal;
+import dev.tether.core.terminal.TerminalSpec;
+import dev.tether.core.time.Scheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;

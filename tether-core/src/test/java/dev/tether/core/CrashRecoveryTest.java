@@ -1,10 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.request.CrashRecovery;
-
-import dev.tether.core.store.SessionRecord;
-import dev.tether.core.store.ConnectionRecord;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.api.ConnectionQuery;
@@ -17,6 +12,9 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.SessionState;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
+import dev.tether.core.request.CrashRecovery;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.SessionRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

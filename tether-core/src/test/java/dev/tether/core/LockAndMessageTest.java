@@ -1,12 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.account.PlainHasher;
-import dev.tether.core.time.ManualScheduler;
-
-import dev.tether.core.account.Accounts;
-import dev.tether.core.account.Caller;
-import dev.tether.core.account.PasswordHasher;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,6 +9,10 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
 import dev.tether.api.TetherException;
 import dev.tether.api.UserRecord;
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.Caller;
+import dev.tether.core.account.PlainHasher;
+import dev.tether.core.time.ManualScheduler;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;

@@ -1,9 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.time.ManualScheduler;
-
-import dev.tether.core.account.Caller;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +13,8 @@ import dev.tether.api.RequestRecord;
 import dev.tether.api.ResultCode;
 import dev.tether.api.Selection;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
+import dev.tether.core.time.ManualScheduler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

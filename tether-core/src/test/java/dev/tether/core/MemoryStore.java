@@ -1,14 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.store.Store;
-import dev.tether.core.store.ReadTx;
-import dev.tether.core.store.WriteTx;
-import dev.tether.core.store.SessionRecord;
-import dev.tether.core.store.ConnectionRecord;
-import dev.tether.core.store.TokenRecord;
-import dev.tether.core.store.WorkspaceRecord;
-import dev.tether.core.store.CredentialRecord;
-
 import dev.tether.api.ConnectionQuery;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
@@ -17,6 +8,14 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.SessionState;
 import dev.tether.api.TetherException;
 import dev.tether.api.UserRecord;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.CredentialRecord;
+import dev.tether.core.store.ReadTx;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.store.Store;
+import dev.tether.core.store.TokenRecord;
+import dev.tether.core.store.WorkspaceRecord;
+import dev.tether.core.store.WriteTx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

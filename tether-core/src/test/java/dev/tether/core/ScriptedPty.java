@@ -1,14 +1,12 @@
 package dev.tether.core;
 
+import dev.tether.api.TetherException;
+import dev.tether.core.terminal.Attachment;
 import dev.tether.core.terminal.PtyHost;
 import dev.tether.core.terminal.Terminal;
-import dev.tether.core.terminal.TerminalSpec;
 import dev.tether.core.terminal.TerminalListener;
+import dev.tether.core.terminal.TerminalSpec;
 import dev.tether.core.terminal.Viewer;
-import dev.tether.core.terminal.Attachment;
-
-import dev.tether.api.TetherException;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

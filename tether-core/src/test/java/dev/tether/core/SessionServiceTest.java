@@ -1,15 +1,5 @@
 package dev.tether.core;
 
-import dev.tether.core.time.ManualScheduler;
-
-import dev.tether.core.request.RequestBook;
-
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.store.SessionRecord;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -26,6 +16,11 @@ import dev.tether.api.SessionState;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
+import dev.tether.core.request.RequestBook;
+import dev.tether.core.store.SessionRecord;
+import dev.tether.core.time.ManualScheduler;
+import dev.tether.core.time.Scheduler;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,11 +1,11 @@
 package dev.tether.pty;
 
-import dev.tether.core.terminal.PtyHost;
 import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
+import dev.tether.core.terminal.PtyHost;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalListener;
 import dev.tether.core.terminal.TerminalSpec;
-import dev.tether.api.TetherException;
 import java.lang.foreign.Arena;
 import java.util.HashSet;
 import java.util.List;

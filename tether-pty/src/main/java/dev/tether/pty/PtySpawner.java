@@ -5,8 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.terminal.TerminalSpec;
 import dev.tether.api.TetherException;
+import dev.tether.core.terminal.TerminalSpec;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;

@@ -3,11 +3,11 @@ package dev.tether.pty;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import dev.tether.core.terminal.Attachment;
 import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
+import dev.tether.core.terminal.Attachment;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalListener;
-import dev.tether.api.TetherException;
 import dev.tether.core.terminal.Viewer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.core.terminal.Attachment;
 import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
+import dev.tether.core.terminal.Attachment;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalSpec;
-import dev.tether.api.TetherException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

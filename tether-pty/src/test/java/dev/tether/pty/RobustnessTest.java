@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.terminal.Terminal;
 import dev.tether.api.TetherException;
+import dev.tether.core.terminal.Terminal;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

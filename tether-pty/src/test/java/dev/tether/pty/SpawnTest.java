@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalSpec;
-import dev.tether.api.TetherException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;

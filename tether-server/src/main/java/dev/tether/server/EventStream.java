@@ -1,9 +1,9 @@
 package dev.tether.server;
 
 import dev.tether.api.EventRecord;
-import dev.tether.core.account.Caller;
 import dev.tether.core.EventLog;
 import dev.tether.core.Kernel;
+import dev.tether.core.account.Caller;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

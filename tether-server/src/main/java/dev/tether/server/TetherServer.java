@@ -2,12 +2,12 @@ package dev.tether.server;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import dev.tether.core.account.Accounts;
 import dev.tether.core.Kernel;
-import dev.tether.core.account.PasswordChecks;
-import dev.tether.core.terminal.PtyHost;
 import dev.tether.core.SessionService;
+import dev.tether.core.account.Accounts;
+import dev.tether.core.account.PasswordChecks;
 import dev.tether.core.store.Store;
+import dev.tether.core.terminal.PtyHost;
 import dev.tether.core.workspace.Workspaces;
 import dev.tether.pty.NativePtyHost;
 import dev.tether.store.Argon2Hasher;

@@ -1,8 +1,8 @@
 package dev.tether.server;
 
-import dev.tether.core.account.Caller;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.tether.store;
 
-import dev.tether.core.store.ReadTx;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.store.ReadTx;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;

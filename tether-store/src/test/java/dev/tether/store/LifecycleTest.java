@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.store.SessionRecord;
 import dev.tether.api.TetherException;
+import dev.tether.core.store.SessionRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

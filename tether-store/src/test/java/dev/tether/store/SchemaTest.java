@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.store.SessionRecord;
 import dev.tether.api.TetherException;
+import dev.tether.core.store.SessionRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -7,9 +7,9 @@ import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.api.ResultCode;
-import dev.tether.core.store.SessionRecord;
 import dev.tether.api.SessionState;
 import dev.tether.api.TetherException;
+import dev.tether.core.store.SessionRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

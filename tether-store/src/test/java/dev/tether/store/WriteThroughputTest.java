@@ -5,8 +5,8 @@ import static dev.tether.store.Fixtures.event;
 import static dev.tether.store.Fixtures.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.core.store.SessionRecord;
 import dev.tether.api.SessionState;
+import dev.tether.core.store.SessionRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

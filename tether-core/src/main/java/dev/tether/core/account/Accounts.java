@@ -1,17 +1,16 @@
 package dev.tether.core.account;
 
 
-import dev.tether.core.store.Store;
-import dev.tether.core.store.ReadTx;
-import dev.tether.core.store.WriteTx;
-import dev.tether.core.store.TokenRecord;
-
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import dev.tether.api.NewUser;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.api.UserRecord;
+import dev.tether.core.store.ReadTx;
+import dev.tether.core.store.Store;
+import dev.tether.core.store.TokenRecord;
+import dev.tether.core.store.WriteTx;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

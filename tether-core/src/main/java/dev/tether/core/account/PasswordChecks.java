@@ -1,9 +1,7 @@
 package dev.tether.core.account;
 
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.TetherException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,8 +1,5 @@
 package dev.tether.core.request;
 
-import dev.tether.core.store.WriteTx;
-import dev.tether.core.store.ConnectionRecord;
-
 import dev.tether.api.ConnectionState;
 import dev.tether.api.RequestRecord;
 import dev.tether.api.RequestStatus;
@@ -10,6 +7,8 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.SessionState;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
+import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.WriteTx;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,12 +1,5 @@
 package dev.tether.core.request;
 
-import dev.tether.core.account.Caller;
-
-import dev.tether.core.time.Scheduler;
-
-import dev.tether.core.store.Store;
-import dev.tether.core.store.WriteTx;
-
 import dev.tether.api.Event;
 import dev.tether.api.EventRecord;
 import dev.tether.api.RequestRecord;
@@ -15,6 +8,10 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.Caller;
+import dev.tether.core.store.Store;
+import dev.tether.core.store.WriteTx;
+import dev.tether.core.time.Scheduler;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;

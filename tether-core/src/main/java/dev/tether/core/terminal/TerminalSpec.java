@@ -1,9 +1,7 @@
 package dev.tether.core.terminal;
 
-import dev.tether.api.TetherException;
-
 import dev.tether.api.ResultCode;
-
+import dev.tether.api.TetherException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -2,12 +2,10 @@ package dev.tether.core.account;
 
 
 
-import dev.tether.api.TetherException;
-
-import dev.tether.api.ResultCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
