@@ -163,7 +163,7 @@ final class Api {
                     : kernel.requests().get(caller(ctx), id));
         });
         router.get(PREFIX + "/events").handler(ctx -> {
-            boolean follow = ctx.queryParam("follow").stream().noneMatch("false"::equals);
+            boolean follow = ctx.queryParams().get("follow") == null || flag(ctx, "follow"); // follows unless follow=false
             Caller caller = caller(ctx);
             java.util.OptionalLong since = since(ctx);
             if (since.isPresent()) {

@@ -2,6 +2,7 @@ package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -62,6 +63,19 @@ class FuzzFindingsTest {
             assertThat(server.get("/sessions/" + session).body().path("locked").asBoolean()).isFalse();
             assertThat(server.get("/connections/" + connection).body().path("state").asText()).isEqualTo("ACTIVATED");
         }
+    }
+
+    /**
+     * Reproduction: {@code GET /events?since=0&follow=maybe} answered 200 and streamed on, as if the
+     * value were {@code true}: any value but {@code false} was taken as true, where every other flag of
+     * the API refuses what is neither {@code true} nor {@code false}.
+     */
+    @Test
+    void anEventsFollowValueThatIsNeitherTrueNorFalseIsRefusedWith400() {
+        // Before the fix the stream never ended, so the call must not wait for the end of a stream.
+        var r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> server.get("/events?since=0&follow=maybe"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().path("message").asText()).contains("follow=maybe");
     }
 
     /**
