@@ -97,7 +97,9 @@ public final class PasswordChecks {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.users = new Failures(limits);
         this.origins = new Failures(limits);
-        this.dummyHash = hasher.hash(randomPassword());
+        // On a hashing thread, as every hash: a hasher may keep its working memory per thread (Argon2id's
+        // 19 MiB), which the thread that builds the checks (the server's main thread) would hold for good.
+        this.dummyHash = CompletableFuture.supplyAsync(() -> hasher.hash(randomPassword()), threads).join();
     }
 
     /**

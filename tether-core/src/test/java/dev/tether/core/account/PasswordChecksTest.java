@@ -63,6 +63,28 @@ class PasswordChecksTest {
         }
     }
 
+    /**
+     * Reproduction: the server's main thread built the checks and so made the dummy hash itself; as
+     * Argon2id keeps its 19 MiB block memory per thread, the main thread held that memory for the
+     * server's life, beside the two hashing threads' own.
+     */
+    @Test
+    void theDummyHashIsMadeOnTheHashingThreads_notOnTheThreadThatBuildsTheChecks() {
+        var hashedOn = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        PasswordHasher recording = new PasswordHasher() {
+            @Override public String hash(char[] password) {
+                hashedOn.add(Thread.currentThread().getName());
+                return "plain:" + new String(password);
+            }
+
+            @Override public boolean verify(char[] password, String hash) { return hash.equals("plain:" + new String(password)); }
+        };
+        try (var hashing = java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofPlatform().name("hashing").factory())) {
+            new PasswordChecks(recording, hashing, clock, PasswordChecks.Limits.DEFAULTS);
+        }
+        assertThat(hashedOn).containsExactly("hashing");
+    }
+
     CompletableFuture<Boolean> check(String user, String origin, String password) {
         return checks.verify(user, origin, password.toCharArray(), Optional.of(HASH));
     }
