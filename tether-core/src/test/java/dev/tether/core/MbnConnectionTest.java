@@ -52,6 +52,17 @@ class MbnConnectionTest {
                 () -> new AssertionError("no " + type + " event in " + store.eventTypes()));
     }
 
+    /**
+     * Reproduction: attaching without a client name or address recorded ClientAttached with
+     * {@code "client":"null","remote":"null"} (the strings), because the event's map was built with
+     * {@code String.valueOf}. A missing value is JSON null.
+     */
+    @Test
+    void aClientWithoutANameOrAddressIsAttachedWithNullFields_notTheStringNull() {
+        ClientHandle handle = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, null, null).join();
+        assertThat(lastEvent("ClientAttached").data()).isEqualTo(new Event.ClientAttached(handle.id(), null, null, 1, "alice"));
+    }
+
     @Test
     void connect_returnsARequestIdAtOnce_andConnectCompleteCarriesIt() {
         var client = new SessionServiceTest.TestClient();
