@@ -36,6 +36,11 @@ public final class Bodies {
     /** {@code POST /sessions/lock}: a {@link Batch} and the lock screen's message. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record LockBatch(List<Long> ids, Boolean all, Boolean whatIf, String message) {
+        public static LockBatch of(Selection s, String message) {
+            Batch b = Batch.of(s);
+            return new LockBatch(b.ids(), b.all(), b.whatIf(), message);
+        }
+
         public Selection selection() {
             return Bodies.selection(ids, all, whatIf);
         }

@@ -108,7 +108,7 @@ public final class Sessions {
 
     /** Locks several sessions, or all ({@code whatIf} says which would be locked). */
     public RequestRecord lock(Selection selection, String message) {
-        return http.post("/sessions/lock", lockBatch(selection, message), Requests.REQUEST);
+        return http.post("/sessions/lock", Bodies.LockBatch.of(selection, message), Requests.REQUEST);
     }
 
     public PendingRequest lockAsync(long id, String message) {
@@ -139,11 +139,6 @@ public final class Sessions {
 
     public PendingRequest unlockAsync(Selection selection, char[] password) {
         return requests.pending(unlock(selection, password));
-    }
-
-    private static Bodies.LockBatch lockBatch(Selection selection, String message) {
-        var batch = Bodies.Batch.of(selection);
-        return new Bodies.LockBatch(batch.ids(), batch.all(), batch.whatIf(), message);
     }
 
     private RequestRecord unlock(String path, ObjectNode body, char[] password) {
