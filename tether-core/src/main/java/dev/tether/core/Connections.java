@@ -119,11 +119,11 @@ public final class Connections {
                     tx.append(changes.connectionEvent(failed, new Event.ConnectComplete(failed.id(), client.requestId, ResultCode.INVALID_STATE)));
                     return null;
                 });
-                requests.finish(client.requestId, 0, target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, why));
+                requests.target(client.requestId, 0).finish(target.finish(TargetStatus.FAILED, ResultCode.INVALID_STATE, why));
                 return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE, why));
             }
             s.clients.add(client);
-            var connected = requests.finishWith(client.requestId, 0,
+            var connected = requests.target(client.requestId, 0).recordWith(
                     target.finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated"), 1);
             var events = new ArrayList<EventRecord>();
             SessionRecord next = s.record;
@@ -149,13 +149,7 @@ public final class Connections {
             stored = changes.change(s, next, events, tx -> {
                 tx.updateConnection(activated);
                 connected.within(tx);
-            }).whenComplete((v, e) -> {
-                connected.settle(e);
-                if (e != null) {
-                    requests.finish(client.requestId, 0,
-                            target.finish(TargetStatus.FAILED, ResultCode.INTERNAL, "connection " + client.id() + " could not be stored: " + e));
-                }
-            });
+            }).whenComplete((v, e) -> connected.written(e));
             client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows());
             if (s.lockMessage != null) {
                 client.transport.locked(s.lockMessage);
@@ -312,16 +306,15 @@ public final class Connections {
             }
         }).thenApply(accepted -> {
             long requestId = accepted.request().id();
+            var outcome = requests.target(requestId, 0);
+            TargetResult disconnected = target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected");
             CompletableFuture<Void> done;
             synchronized (s) {
                 done = s.clients.contains(client)
-                        ? letGo(s, client, "disconnected by " + caller.user(), requestId, caller.user(), requests.finishWith(requestId, 0,
-                                target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected"), 1))
+                        ? letGo(s, client, "disconnected by " + caller.user(), requestId, caller.user(), outcome.recordWith(disconnected, 1))
                         : CompletableFuture.completedFuture(null);
             }
-            done.whenComplete((v, e) -> requests.finish(requestId, 0, e == null
-                    ? target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected")
-                    : target.failedBy(e)));
+            outcome.finishWhen(done.thenApply(v -> disconnected));
             return accepted;
         });
     }
@@ -336,24 +329,21 @@ public final class Connections {
         return requests.open(caller, operation, targets).thenApply(accepted -> {
             long requestId = accepted.request().id();
             for (int i = 0; i < ids.size(); i++) {
-                int index = i;
                 TargetResult target = targets.get(i);
                 Client client = connections.get(ids.get(i));
+                var outcome = requests.target(requestId, i);
+                TargetResult result = target.finish(TargetStatus.DONE, ResultCode.OK, target.description()
+                        + (client != null ? " disconnected" : " was already disconnected"));
                 CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
                 if (client != null) {
                     LiveSession s = client.session;
                     synchronized (s) {
                         if (s.clients.contains(client)) {
-                            done = letGo(s, client, reason, requestId, caller.user(), requests.finishWith(requestId, index,
-                                    target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected"), 1));
+                            done = letGo(s, client, reason, requestId, caller.user(), outcome.recordWith(result, 1));
                         }
                     }
                 }
-                boolean wasLive = client != null;
-                done.whenComplete((v, e) -> requests.finish(requestId, index, e != null
-                        ? target.failedBy(e)
-                        : target.finish(TargetStatus.DONE, ResultCode.OK, target.description()
-                                + (wasLive ? " disconnected" : " was already disconnected"))));
+                outcome.finishWhen(done.thenApply(v -> result));
             }
             return accepted;
         });
@@ -403,10 +393,10 @@ public final class Connections {
     /**
      * A caller's request lets a connection go (IMbnConnection::Disconnect): it is DEACTIVATING at
      * once; when its transport is closed it is DEACTIVATED with a DisconnectComplete event carrying
-     * the request id. The request's target is recorded in that same write ({@code finish}). Call
-     * holding the session's monitor.
+     * the request id. The request's target is recorded in that same write ({@code outcome}, see
+     * {@link RequestBook.Target#recordWith}). Call holding the session's monitor.
      */
-    CompletableFuture<Void> letGo(LiveSession s, Client c, String reason, long requestId, String by, RequestBook.Finish finish) {
+    CompletableFuture<Void> letGo(LiveSession s, Client c, String reason, long requestId, String by, RequestBook.Target outcome) {
         s.clients.remove(c);
         c.detach();
         c.record = c.record.withState(ConnectionState.DEACTIVATING);
@@ -428,9 +418,9 @@ public final class Connections {
                         return store.<Void>write(tx -> {
                             tx.updateConnection(record);
                             done.forEach(tx::append);
-                            finish.within(tx);
+                            outcome.within(tx);
                             return null;
-                        }).whenComplete((v, e) -> finish.settle(e)).thenRun(() -> ended(record));
+                        }).whenComplete((v, e) -> outcome.written(e)).thenRun(() -> ended(record));
                     }
                 });
     }

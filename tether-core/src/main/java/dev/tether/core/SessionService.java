@@ -330,15 +330,13 @@ public final class SessionService implements AutoCloseable {
                         if (p.target().status() != TargetStatus.PENDING) {
                             continue;
                         }
-                        int index = i;
                         CompletableFuture<TargetResult> done;
                         try {
-                            done = action.run(p.session(), p.target(), requestId, index);
+                            done = action.run(p.session(), p.target(), requestId, i);
                         } catch (RuntimeException e) {
                             done = CompletableFuture.failedFuture(e);
                         }
-                        done.whenComplete((result, error) -> requests.finish(requestId, index, error == null ? result
-                                : p.target().failedBy(error)));
+                        requests.target(requestId, i).finishWhen(done);
                     }
                 };
                 // This runs on the store's writer thread: one target starts here, at once; many start on a
@@ -484,10 +482,10 @@ public final class SessionService implements AutoCloseable {
             TargetResult disconnected = target.finish(TargetStatus.DONE, ResultCode.OK, target.description() + " disconnected ("
                     + count + (count == 1 ? " client" : " clients") + " let go); its programs keep running");
             // Recorded with the last connection's DEACTIVATED write, not in a commit of its own.
-            var finish = requests.finishWith(requestId, index, disconnected, count);
+            var outcome = requests.target(requestId, index).recordWith(disconnected, count);
             var ends = new ArrayList<CompletableFuture<Void>>();
             for (Client c : List.copyOf(s.clients)) {
-                ends.add(connections.letGo(s, c, reason, requestId, caller.user(), finish));
+                ends.add(connections.letGo(s, c, reason, requestId, caller.user(), outcome));
             }
             return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(v -> disconnected);
         }

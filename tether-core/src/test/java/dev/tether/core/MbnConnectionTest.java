@@ -157,6 +157,27 @@ class MbnConnectionTest {
         assertThat(completes).allSatisfy(e -> assertThat(((Event.DisconnectComplete) e.data()).requestId()).isEqualTo(done.id()));
     }
 
+    /**
+     * Reproduction: with the store failing the write that records a connection DEACTIVATED (a full
+     * disk, say), the disconnect request still completed OK with its target "disconnected": the
+     * outcome had been recorded in memory inside the write, and only the completion was stored again
+     * on its own. The target fails with the store's error instead, and the request with it.
+     */
+    @Test
+    void aDisconnectWhoseConnectionCannotBeStored_failsItsTarget_notReportsItDone() {
+        ClientHandle a = kernel.connections().attach(alice, session, new SessionServiceTest.TestClient(), null, null, "a", "::1").join();
+        store.failConnectionUpdates = new IllegalStateException("disk full");
+        RequestRecord done = kernel.connections().disconnectConnection(alice, a.id()).join().completion().join();
+        store.failConnectionUpdates = null;
+
+        assertThat(done.result()).isEqualTo(ResultCode.INTERNAL);
+        assertThat(done.targets()).singleElement().satisfies(t -> {
+            assertThat(t.status()).isEqualTo(dev.tether.api.TargetStatus.FAILED);
+            assertThat(t.message()).startsWith("connection " + a.id()).endsWith(": internal error"); // the cause is logged, not shown
+        });
+        assertThat(store.requests.get(done.id())).isEqualTo(done);
+    }
+
     @Test
     void aRequestCompletesInTheSameWriteAsItsLastConnectionChange_notInACommitOfItsOwn() {
         var writes = new java.util.ArrayList<List<String>>();

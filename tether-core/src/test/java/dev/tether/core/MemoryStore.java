@@ -216,7 +216,15 @@ final class MemoryStore implements Store, WriteTx {
         return c;
     }
 
-    @Override public void updateConnection(ConnectionRecord connection) { connections.put(connection.id(), connection); }
+    /** When set, every connection update fails with it, as a full disk would fail a write. */
+    volatile RuntimeException failConnectionUpdates;
+
+    @Override public void updateConnection(ConnectionRecord connection) {
+        if (failConnectionUpdates != null) {
+            throw failConnectionUpdates;
+        }
+        connections.put(connection.id(), connection);
+    }
 
     @Override
     public void insertWorkspace(WorkspaceRecord w) {

@@ -18,16 +18,22 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Bookkeeping of asynchronous requests. A request is stored when accepted (RUNNING, its targets
  * PENDING) and once more when its last target finishes (COMPLETED, with a RequestCompleted
  * event). In between, per-target progress lives here in memory, so a request over thousands of
- * targets costs two writes, not one per target.
+ * targets costs two writes, not one per target. Every outcome is recorded through a
+ * {@link Target}, the one protocol for it: the services hand a target to the work that finishes it
+ * and never count or settle anything themselves.
  */
 public final class RequestBook {
+    private static final Logger LOG = Logger.getLogger(RequestBook.class.getName());
     private final Store store;
     private final InstantSource clock;
     private final Scheduler scheduler;
@@ -49,6 +55,15 @@ public final class RequestBook {
             this.accepted = accepted;
             this.targets = accepted.targets().toArray(TargetResult[]::new);
             this.pending = (int) accepted.targets().stream().filter(t -> t.status() == TargetStatus.PENDING).count();
+        }
+
+        /** Records the target's outcome unless it has one; true when it was the last pending. */
+        synchronized boolean record(int index, TargetResult result) {
+            if (targets[index].status() != TargetStatus.PENDING) {
+                return false;
+            }
+            targets[index] = result;
+            return --pending == 0;
         }
 
         synchronized RequestRecord snapshot() {
@@ -85,91 +100,120 @@ public final class RequestBook {
                 });
     }
 
-    /** Records the outcome of the target at {@code index}; the last one completes the request. */
-    public void finish(long requestId, int index, TargetResult result) {
-        Running r = running.get(requestId);
-        if (r == null) {
-            return;
-        }
-        boolean last;
-        synchronized (r) {
-            if (r.targets[index].status() != TargetStatus.PENDING) {
-                return;
-            }
-            r.targets[index] = result;
-            last = --r.pending == 0;
-        }
-        if (last) {
-            complete(r);
-        }
+    /**
+     * The target at {@code index} of request {@code requestId}: the one handle through which its
+     * outcome is recorded. A target of a request that is not running (completed already, or never
+     * stored) records nothing.
+     */
+    public Target target(long requestId, int index) {
+        return new Target(running.get(requestId), index);
     }
 
     /**
-     * Records the outcome of the target at {@code index} as part of a write the caller makes anyway
-     * (the one that stores the connection the target was about): {@link Finish#within} goes into
-     * that write and, when the outcome completes the request, stores the completion in the same
-     * transaction: one commit fewer on the hot paths of attach and disconnect. A target made of
-     * {@code parts} writes (a session's several connections) is recorded with the last of them.
-     * Call {@link Finish#settle} after each of those writes; when they fail, the caller records the
-     * target's failure with {@link #finish} (which does nothing once the outcome is recorded).
+     * One target of a running request. Its outcome is recorded exactly once, by whichever of
+     * these comes first; later ones do nothing:
+     * <ul>
+     * <li>{@link #finish}: the outcome, in a write of its own when it completes the request;
+     * <li>{@link #finishWhen}: the outcome of work that ends later, or the target's failure when the
+     *     work fails: the guarantee that every target ends, whatever happened on the way;
+     * <li>{@link #recordWith} then {@link #within} and {@link #written}: the outcome goes into the
+     *     write the caller makes anyway (the one that stores the connection the target was about),
+     *     together with the request's completion when due: one commit fewer on the hot paths of
+     *     attach and disconnect. A target made of several writes (a session's connections) is
+     *     recorded with the last of them. When that write fails, the target fails with its error.
+     * </ul>
+     * The last target recorded completes the request: it is stored COMPLETED with a
+     * RequestCompleted event, and its {@link Submitted#completion()} completes.
      */
-    public Finish finishWith(long requestId, int index, TargetResult result, int parts) {
-        return new Finish(requestId, index, result, parts);
-    }
-
-    public final class Finish {
-        private final long requestId;
+    public final class Target {
+        private final Running request;
         private final int index;
-        private final TargetResult result;
-        private int remaining;
-        private boolean settled;
-        private Running running;
-        private RequestRecord done;
+        private TargetResult planned;
+        private int parts;
+        /** The completion {@link #within} stored, until {@link #written} hears whether it was committed. */
+        private RequestRecord completion;
 
-        private Finish(long requestId, int index, TargetResult result, int parts) {
-            this.requestId = requestId;
+        private Target(Running request, int index) {
+            this.request = request;
             this.index = index;
-            this.result = result;
-            this.remaining = parts;
+        }
+
+        /** Records {@code result}; when it is the last, the completion is stored in a write of its own. */
+        public void finish(TargetResult result) {
+            if (request != null && request.record(index, result)) {
+                complete(request);
+            }
+        }
+
+        /** Records {@code work}'s result when it ends, or this target's failure by its error. */
+        public void finishWhen(CompletionStage<TargetResult> work) {
+            work.whenComplete((result, error) -> {
+                if (request == null) {
+                    return;
+                }
+                TargetResult outcome = result;
+                if (error != null) {
+                    synchronized (request) {
+                        outcome = request.targets[index].failedBy(error);
+                    }
+                }
+                finish(outcome);
+            });
+        }
+
+        /** Plans {@code result} to be recorded in the last of {@code parts} of the caller's writes. */
+        public synchronized Target recordWith(TargetResult result, int parts) {
+            this.planned = result;
+            this.parts = parts;
+            return this;
         }
 
         /** Inside one of the caller's writes, on the writer thread: the last records the outcome, and the completion if due. */
         public synchronized void within(WriteTx tx) {
-            if (--remaining > 0) {
+            if (planned == null || --parts > 0 || request == null) {
                 return;
             }
-            Running r = RequestBook.this.running.get(requestId);
-            if (r == null) {
-                return;
-            }
-            synchronized (r) {
-                if (r.targets[index].status() != TargetStatus.PENDING) {
+            synchronized (request) {
+                if (request.targets[index].status() != TargetStatus.PENDING) {
                     return;
                 }
-                if (r.pending == 1) {
-                    TargetResult[] targets = r.targets.clone();
-                    targets[index] = result;
-                    RequestRecord completed = completed(r, List.of(targets));
+                if (request.pending == 1) {
+                    TargetResult[] targets = request.targets.clone();
+                    targets[index] = planned;
+                    RequestRecord completed = completed(request, List.of(targets));
                     store(tx, completed); // first: should it throw, nothing changed in memory
-                    done = completed;
+                    completion = completed;
                 }
-                r.targets[index] = result;
-                r.pending--;
-                running = r;
+                request.record(index, planned);
             }
         }
 
         /** After each of the caller's writes, with its outcome ({@code error} null once committed). */
-        public synchronized void settle(Throwable error) {
-            if (remaining > 0 || settled || done == null) {
-                return; // not the last part yet, or it did not complete the request
+        public synchronized void written(Throwable error) {
+            if (planned == null || parts > 0 || request == null) {
+                return; // not the last part yet
             }
-            settled = true;
+            RequestRecord stored = completion;
+            completion = null;
             if (error == null) {
-                RequestBook.this.running.remove(requestId);
-                running.done.complete(done);
-            } else {
-                complete(running); // the write that carried the completion was not stored: store it on its own
+                if (stored != null) {
+                    running.remove(stored.id());
+                    request.done.complete(stored);
+                }
+                return;
+            }
+            LOG.log(Level.WARNING, "request " + request.accepted.id() + ": the write that recorded target " + index
+                    + " failed; the target fails with it", error);
+            boolean last;
+            synchronized (request) {
+                if (request.targets[index] != planned) {
+                    return; // recorded otherwise before this write
+                }
+                request.targets[index] = planned.failedBy(error); // the write that carried the outcome was not stored
+                last = stored != null;
+            }
+            if (last) {
+                complete(request); // nor the completion with it: store it on its own
             }
         }
     }
@@ -180,7 +224,7 @@ public final class RequestBook {
             for (int i = 0; i < r.targets.length; i++) {
                 TargetResult t = r.targets[i];
                 if (t.status() == TargetStatus.PENDING) {
-                    finish(r.accepted.id(), i, t.finish(TargetStatus.FAILED, code, t.description() + ": " + why));
+                    new Target(r, i).finish(t.finish(TargetStatus.FAILED, code, t.description() + ": " + why));
                 }
             }
         }
