@@ -95,6 +95,8 @@ public sealed interface ControlMessage {
     record Closed(String kind, String reason, @JsonInclude(JsonInclude.Include.NON_NULL) Integer exitCode) implements ToClient {
         public static final String DISCONNECTED = "disconnected";
         public static final String ENDED = "ended";
+        /** The server stops and the session goes on in the keeper: reconnect (close code 1012). */
+        public static final String RESTARTING = "restarting";
         public static final String DETACHED = "detached";
         public static final String REFUSED = "refused";
         public static final String LOST = "lost";

@@ -50,12 +50,20 @@ public sealed interface Event {
 
     // ---------------------------------------------------------------- the server
 
-    /** The server started; sessions and requests a crashed run left behind were completed. */
-    record ServerStarted(String name, String url, int recoveredSessions, int recoveredRequests) implements Event {
+    /**
+     * The server started: it adopted the sessions its keeper kept ({@code adoptedSessions}), and
+     * completed what a crashed run left behind ({@code recoveredSessions} recorded closed,
+     * {@code recoveredRequests} completed).
+     */
+    record ServerStarted(String name, String url, int recoveredSessions, int recoveredRequests, int adoptedSessions)
+            implements Event {
     }
 
-    /** The server stopped, closing its live sessions. */
-    record ServerStopped(String name, int closedSessions) implements Event {
+    /**
+     * The server stopped: it closed its live sessions ({@code closedSessions}), or left them
+     * running in the keeper for the next server ({@code keptSessions}).
+     */
+    record ServerStopped(String name, int closedSessions, int keptSessions) implements Event {
     }
 
     // ---------------------------------------------------------------- sessions
@@ -66,6 +74,13 @@ public sealed interface Event {
     /** A live session's WTS state changed; the codes are WTS_CONNECTSTATE_CLASS numbers. */
     record SessionStateChanged(SessionState from, SessionState to, int fromCode, int toCode, String reason, String by)
             implements Event {
+    }
+
+    /**
+     * A restarted server adopted a session its keeper kept running: same id, owner, program and
+     * output; DISCONNECTED, since its clients were the old server's.
+     */
+    record SessionRecovered(SessionState from, SessionState to, long pid, String by) implements Event {
     }
 
     /** @param exitCode the program's exit status, or null when it did not exit on its own (e.g. the server crashed) */

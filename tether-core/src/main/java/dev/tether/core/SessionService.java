@@ -23,6 +23,7 @@ import dev.tether.core.store.ConnectionRecord;
 import dev.tether.core.store.SessionRecord;
 import dev.tether.core.store.Store;
 import dev.tether.core.terminal.PtyHost;
+import dev.tether.core.terminal.Survivor;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalSpec;
 import dev.tether.core.time.Scheduler;
@@ -32,6 +33,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -111,18 +113,32 @@ public final class SessionService implements AutoCloseable {
         this.workers = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-worker-", 1).daemon().factory());
     }
 
+    /** Why a session whose program ended while no server ran is recorded CLOSED. */
+    public static final String EXITED_WHILE_DOWN = "program exited while the server was down";
+
     /**
-     * Opens for business at {@code url}, finishing what a previous run that died without stopping
-     * left behind: its RUNNING requests are completed with each target's true outcome (see
-     * {@link CrashRecovery}), its open sessions and connections are recorded CLOSED and DEACTIVATED
-     * with reason {@code server crashed} (a session still starting was never announced and is
-     * removed), then ServerStarted is recorded.
+     * Opens for business at {@code url}, taking over what the previous run left. Each session it
+     * left open is adopted when the PTY host's keeper still runs it (DISCONNECTED, same id, owner and
+     * output, with SessionRecovered), recorded CLOSED with its real exit code when its program ended
+     * while no server ran ({@value #EXITED_WHILE_DOWN}), and otherwise recorded CLOSED with reason
+     * {@code server crashed} (a session still starting was never announced and is removed). Its
+     * RUNNING requests are completed with each target's true outcome (see {@link CrashRecovery}),
+     * its connections recorded DEACTIVATED, then ServerStarted is recorded. Survivors the store does
+     * not know are released (hung up).
      *
-     * @return how many sessions were found left open
+     * @return how many sessions were found left open and could not be adopted
      */
     public CompletableFuture<Integer> start(String url) {
         this.serverUrl = url;
+        Map<Long, Survivor> kept = new HashMap<>();
+        for (Survivor survivor : pty.survivors()) {
+            kept.put(survivor.sessionId(), survivor);
+        }
+        List<SessionRecord> adopted = new ArrayList<>();
+        List<Long> recorded = new ArrayList<>(); // survivors whose end is recorded, or that nobody knows
         return store.write(tx -> {
+            adopted.clear();
+            recorded.clear();
             List<ConnectionRecord> connections = tx.connections(ConnectionQuery.ALL);
             // First: what was still live at the crash tells which targets did not finish.
             int requests = new CrashRecovery(tx, clock.instant(), connections).completeRunning();
@@ -135,23 +151,75 @@ public final class SessionService implements AutoCloseable {
                 }
             }
             int crashed = 0;
+            var known = new HashSet<Long>();
             for (SessionRecord s : tx.sessions(false)) {
+                known.add(s.id());
+                Survivor survivor = kept.get(s.id());
                 if (s.state() == SessionState.INIT) {
                     tx.deleteSession(s.id()); // its start was never recorded (nor answered): as a failed start, it leaves nothing
+                    if (survivor != null) {
+                        recorded.add(s.id());
+                    }
                     continue;
                 }
-                SessionRecord closed = s.closed(clock.instant(), null, CrashRecovery.REASON);
+                if (survivor != null && survivor.running()) {
+                    SessionRecord next = s.withPid(survivor.pid()).withState(SessionState.DISCONNECTED);
+                    tx.updateSession(next);
+                    tx.append(changes.event(next, new Event.SessionRecovered(s.state(), next.state(), survivor.pid(), "system")));
+                    adopted.add(next);
+                    continue;
+                }
+                Integer exitCode = survivor != null ? survivor.exitCode() : null;
+                String reason = survivor != null ? EXITED_WHILE_DOWN : CrashRecovery.REASON;
+                SessionRecord closed = s.closed(clock.instant(), exitCode, reason);
                 tx.updateSession(closed);
-                tx.append(changes.event(closed, new Event.SessionClosed(s.state(), SessionState.CLOSED, null, CrashRecovery.REASON, "system")));
-                crashed++;
+                tx.append(changes.event(closed, new Event.SessionClosed(s.state(), SessionState.CLOSED, exitCode, reason, "system")));
+                if (survivor != null) {
+                    recorded.add(s.id());
+                } else {
+                    crashed++;
+                }
+            }
+            for (long id : kept.keySet()) {
+                if (!known.contains(id)) {
+                    recorded.add(id); // a session of another store, or one recorded closed already
+                }
             }
             if (requests > 0) {
                 LOG.warning(requests + " request(s) a previous run left running are completed (server crashed)");
             }
             tx.append(new EventRecord(clock.instant(), null, "system",
-                    new Event.ServerStarted(settings.serverName(), url, crashed, requests)));
+                    new Event.ServerStarted(settings.serverName(), url, crashed, requests, adopted.size())));
+            return crashed;
+        }).thenApply(crashed -> {
+            for (SessionRecord r : adopted) {
+                adopt(r);
+            }
+            recorded.forEach(pty::release);
+            if (!adopted.isEmpty()) {
+                LOG.info("adopted " + adopted.size() + " session(s) the keeper kept running");
+            }
             return crashed;
         });
+    }
+
+    /** Takes over a session the keeper kept running, recorded DISCONNECTED already. */
+    private void adopt(SessionRecord r) {
+        var s = new LiveSession(r);
+        registry.add(s);
+        synchronized (s) { // an exit reported at once waits until the terminal is set
+            try {
+                s.terminal = pty.adopt(r.id(), code -> exited(s, code));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not adopt session " + r.id() + "; recording it closed", e);
+                SessionRecord closed = r.closed(clock.instant(), null, CrashRecovery.REASON);
+                changes.change(s, closed, List.of(changes.event(closed, new Event.SessionClosed(r.state(), SessionState.CLOSED,
+                        null, CrashRecovery.REASON, "system")))).whenComplete((v, notStored) -> {
+                    registry.remove(r.id());
+                    s.closed.complete(closed);
+                });
+            }
+        }
     }
 
     // ---------------------------------------------------------------- sessions
@@ -530,14 +598,7 @@ public final class SessionService implements AutoCloseable {
             s.escalations.forEach(Scheduler.Deadline::cancel);
             String reason = s.closeReason != null ? s.closeReason : "program exited";
             var events = new ArrayList<EventRecord>();
-            var ended = new ArrayList<ConnectionRecord>();
-            for (Client c : s.clients) {
-                c.detach();
-                ended.add(connections.deactivate(c, reason, events, null));
-                events.add(changes.event(s.record, new Event.ClientDetached(c.id(), reason, 0, "system")));
-                c.transport.end(EndNotice.ended(reason, exitCode));
-            }
-            s.clients.clear();
+            List<ConnectionRecord> ended = endClients(s, EndNotice.ended(reason, exitCode), events);
             SessionRecord closed = s.record.closed(clock.instant(), exitCode, reason);
             events.add(changes.event(closed, new Event.SessionClosed(s.record.state(), SessionState.CLOSED, exitCode, reason,
                     reason.startsWith("logoff by ") ? reason.substring(10) : "system")));
@@ -549,12 +610,46 @@ public final class SessionService implements AutoCloseable {
         }
     }
 
+    /** Ends every client of the session with {@code notice}; their DEACTIVATED records and events are for the caller to store. */
+    private List<ConnectionRecord> endClients(LiveSession s, EndNotice notice, List<EventRecord> events) {
+        var ended = new ArrayList<ConnectionRecord>();
+        for (Client c : s.clients) {
+            c.detach();
+            ended.add(connections.deactivate(c, notice.reason(), events, null));
+            events.add(changes.event(s.record, new Event.ClientDetached(c.id(), notice.reason(), 0, "system")));
+            c.transport.end(notice);
+        }
+        s.clients.clear();
+        return ended;
+    }
+
+    /**
+     * Leaves a session running for the next server (a host that keeps sessions is stopping): its
+     * clients are let go with "server restarting" (they reconnect by themselves), and it is recorded
+     * DISCONNECTED. Call holding the session's monitor.
+     */
+    private CompletableFuture<Void> keepForNextServer(LiveSession s) {
+        var events = new ArrayList<EventRecord>();
+        List<ConnectionRecord> ended = endClients(s, EndNotice.restarting(RESTARTING), events);
+        SessionRecord next = s.record;
+        if (next.state() == SessionState.ACTIVE) {
+            next = next.withState(SessionState.DISCONNECTED);
+            events.add(changes.stateChanged(s.record, next, RESTARTING, "system"));
+        }
+        return changes.change(s, next, events, tx -> ended.forEach(tx::updateConnection))
+                .thenRun(() -> ended.forEach(connections::ended));
+    }
+
+    /** Why clients are let go when the server stops and its sessions stay with the keeper. */
+    public static final String RESTARTING = "server restarting";
+
     // ---------------------------------------------------------------- shutdown
 
     /**
      * Stops: refuses new work, closes every session with reason {@code server stopped} (waiting up
-     * to both graces and a little more for the programs to go), fails what is still pending, and
-     * records ServerStopped. Idempotent.
+     * to both graces and a little more for the programs to go) — or, when the PTY host keeps
+     * sessions, leaves each running for the next server ({@link #keepForNextServer}) — fails what
+     * is still pending, and records ServerStopped. Idempotent.
      */
     @Override
     public void close() {
@@ -563,24 +658,34 @@ public final class SessionService implements AutoCloseable {
         }
         registry.stop();
         List<LiveSession> sessions = List.copyOf(registry.all());
+        boolean keep = pty.keepsSessions();
+        var done = new ArrayList<CompletableFuture<?>>();
         for (LiveSession s : sessions) {
             synchronized (s) {
-                beginClose(s, "server stopped");
+                if (keep && s.terminal != null) {
+                    done.add(keepForNextServer(s));
+                } else {
+                    beginClose(s, "server stopped");
+                    done.add(s.closed.exceptionally(neverStarted -> null));
+                }
             }
         }
         long waitMs = settings.hangupGrace().plus(settings.termGrace()).toMillis() + 3_000;
         try {
-            CompletableFuture.allOf(sessions.stream().map(s -> s.closed.exceptionally(neverStarted -> null)).toArray(CompletableFuture[]::new))
-                    .get(waitMs, TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(waitMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.warning("sessions still running after " + waitMs + " ms: " + registry.all().stream().map(s -> s.id).toList());
         } catch (Exception e) {
             LOG.log(Level.WARNING, "while closing sessions", e);
         }
         requests.abandonAll(ResultCode.CANCELLED, "the server stopped first");
+        long kept = keep ? sessions.stream().filter(s -> s.terminal != null).count() : 0;
+        if (kept > 0) {
+            LOG.info("stopping; " + kept + " session(s) keep running in the keeper for the next server");
+        }
         try {
             store.write(tx -> tx.append(new EventRecord(clock.instant(), null, "system",
-                    new Event.ServerStopped(settings.serverName(), sessions.size())))).get(10, TimeUnit.SECONDS);
+                    new Event.ServerStopped(settings.serverName(), sessions.size() - (int) kept, (int) kept)))).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.log(Level.WARNING, "could not record ServerStopped", e);
         }

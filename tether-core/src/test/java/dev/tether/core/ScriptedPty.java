@@ -3,6 +3,7 @@ package dev.tether.core;
 import dev.tether.api.TetherException;
 import dev.tether.core.terminal.Attachment;
 import dev.tether.core.terminal.PtyHost;
+import dev.tether.core.terminal.Survivor;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalListener;
 import dev.tether.core.terminal.TerminalSpec;
@@ -92,6 +93,29 @@ final class ScriptedPty implements PtyHost {
         }
         return p;
     }
+
+    /** Whether this host keeps its sessions for the next server, as the keeper does. */
+    volatile boolean keeps;
+    /** What the previous server left; the test sets it before the kernel starts. */
+    final List<Survivor> survivors = new CopyOnWriteArrayList<>();
+    final List<Long> released = new CopyOnWriteArrayList<>();
+    final java.util.Map<Long, Program> adopted = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override public boolean keepsSessions() { return keeps; }
+
+    @Override public List<Survivor> survivors() { return List.copyOf(survivors); }
+
+    @Override
+    public Terminal adopt(long sessionId, TerminalListener listener) {
+        Survivor s = survivors.stream().filter(x -> x.sessionId() == sessionId && x.running()).findFirst()
+                .orElseThrow(() -> new TetherException(dev.tether.api.ResultCode.NOT_FOUND, "no session " + sessionId + " is kept"));
+        Program p = new Program(new TerminalSpec(sessionId, List.of("kept"), java.util.Map.of(), java.nio.file.Path.of("/"), 80, 24, 4096),
+                listener);
+        adopted.put(s.sessionId(), p);
+        return p;
+    }
+
+    @Override public void release(long sessionId) { released.add(sessionId); }
 
     Program last() {
         return started.getLast();

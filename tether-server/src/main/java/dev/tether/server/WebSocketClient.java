@@ -32,6 +32,8 @@ final class WebSocketClient implements ClientTransport {
     static final int LOW_WATER = 64 * 1024;
     private static final short NORMAL = 1000;
     private static final short POLICY = 1008;
+    /** RFC 6455 §7.4.1 (IANA registry): the service is restarting; the client may reconnect. */
+    private static final short SERVICE_RESTART = 1012;
 
     private final ServerWebSocket ws;
     private final long sessionId;
@@ -139,9 +141,13 @@ final class WebSocketClient implements ClientTransport {
     @Override
     public CompletionStage<Void> end(EndNotice notice) {
         if (ended.compareAndSet(false, true)) {
-            String kind = notice.kind() == EndNotice.Kind.ENDED ? ControlMessage.Closed.ENDED : ControlMessage.Closed.DISCONNECTED;
+            String kind = switch (notice.kind()) {
+                case ENDED -> ControlMessage.Closed.ENDED;
+                case DISCONNECTED -> ControlMessage.Closed.DISCONNECTED;
+                case RESTARTING -> ControlMessage.Closed.RESTARTING;
+            };
             send(new ControlMessage.Closed(kind, notice.reason(), notice.exitCode()));
-            ws.close(NORMAL, closeReason(notice.reason()));
+            ws.close(notice.kind() == EndNotice.Kind.RESTARTING ? SERVICE_RESTART : NORMAL, closeReason(notice.reason()));
         }
         return closed;
     }

@@ -9,6 +9,8 @@ import java.util.Map;
 /**
  * What to start in a PTY.
  *
+ * @param sessionId the session it runs (a keeper keeps its ring and exit under this id); 0 for a
+ *     terminal of no session (tests, benchmarks)
  * @param command program and arguments; the program is resolved against PATH when it has no slash
  * @param environment the complete environment of the program (nothing is inherited implicitly)
  * @param workingDirectory where the program starts
@@ -17,12 +19,19 @@ import java.util.Map;
  * @param ringBytes size of the output ring buffer replayed to a client on attach
  */
 public record TerminalSpec(
+        long sessionId,
         List<String> command,
         Map<String, String> environment,
         Path workingDirectory,
         int cols,
         int rows,
         int ringBytes) {
+
+    /** A terminal of no session. */
+    public TerminalSpec(List<String> command, Map<String, String> environment, Path workingDirectory, int cols, int rows,
+                        int ringBytes) {
+        this(0, command, environment, workingDirectory, cols, rows, ringBytes);
+    }
 
     public TerminalSpec {
         command = List.copyOf(command);
