@@ -12,9 +12,14 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
  *
  * <p>The server sends {@link ToClient}: {@link Connecting} first (the connect request exists), then
  * {@link Attached} (the connection is ACTIVATED), {@link Resize} when another client changes the size,
- * {@link Lock} / {@link Unlock} around a locked period, {@link Message} for WTSSendMessage, {@link Error}
- * when it refuses something, and {@link Closed} before it closes the socket. A client sends
- * {@link ToServer}: {@link Resize} and {@link Ack}.
+ * {@link Lock} / {@link Unlock} around a locked period, {@link Message} for WTSSendMessage, {@link Lost}
+ * when output this client is owed is no longer held, {@link Error} when it refuses something, and
+ * {@link Closed} before it closes the socket. A client sends {@link ToServer}: {@link Resize} and {@link Ack}.
+ *
+ * <p><b>Offsets.</b> Every byte of a session's output has an absolute offset in its output stream (the
+ * first byte the program ever wrote is 0). A client's position is {@link Attached#offset()}, plus the
+ * length of every binary frame since, plus every {@link Lost#bytes()}; attaching again with
+ * {@code ?offset=} that position resumes the stream with no gap and no duplicate.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 public sealed interface ControlMessage {
@@ -22,7 +27,7 @@ public sealed interface ControlMessage {
     /** What the server sends. A reader meeting a type it does not know gets {@link Other}. */
     @JsonSubTypes({@JsonSubTypes.Type(Connecting.class), @JsonSubTypes.Type(Attached.class), @JsonSubTypes.Type(Resize.class),
             @JsonSubTypes.Type(Lock.class), @JsonSubTypes.Type(Unlock.class), @JsonSubTypes.Type(Message.class),
-            @JsonSubTypes.Type(Closed.class), @JsonSubTypes.Type(Error.class)})
+            @JsonSubTypes.Type(Lost.class), @JsonSubTypes.Type(Closed.class), @JsonSubTypes.Type(Error.class)})
     sealed interface ToClient extends ControlMessage {
     }
 
@@ -43,14 +48,27 @@ public sealed interface ControlMessage {
      * The connection is ACTIVATED. {@code cols} x {@code rows} is the session's size now.
      *
      * @param clientId the connection id under its older name, kept for clients written against it
+     * @param offset the output offset of the first byte the server sends on this connection: the
+     *     {@code offset} the attach asked for, else the oldest byte the session's ring still holds
+     *     (a {@link Lost} before the first binary frame says the ring no longer held some of it)
      */
     @JsonTypeName("attached")
-    @JsonPropertyOrder({"sessionId", "connectionId", "clientId", "requestId", "cols", "rows"})
-    record Attached(long sessionId, long connectionId, long clientId, long requestId, int cols, int rows) implements ToClient {
+    @JsonPropertyOrder({"sessionId", "connectionId", "clientId", "requestId", "cols", "rows", "offset"})
+    record Attached(long sessionId, long connectionId, long clientId, long requestId, int cols, int rows, long offset)
+            implements ToClient {
 
-        public Attached(long sessionId, long connectionId, long requestId, int cols, int rows) {
-            this(sessionId, connectionId, connectionId, requestId, cols, rows);
+        public Attached(long sessionId, long connectionId, long requestId, int cols, int rows, long offset) {
+            this(sessionId, connectionId, connectionId, requestId, cols, rows, offset);
         }
+    }
+
+    /**
+     * {@code bytes} of output this client was owed are no longer in the session's ring and are
+     * skipped: the next binary frame starts that much further on. Sent when a resume offset is
+     * older than the ring's oldest byte, and when a locked session's held output outgrew the ring.
+     */
+    @JsonTypeName("lost")
+    record Lost(long bytes) implements ToClient {
     }
 
     /** From the server: another client set the session's size. From a client: its window's size (1 to 65535 each). */

@@ -49,10 +49,10 @@ final class Client implements Viewer, ClientHandle {
 
     @Override public long sessionId() { return session.id; }
 
-    /** Starts output to this client: the replay, then live bytes. Call holding the session's monitor. */
-    void attachTerminal() {
+    /** Starts output to this client at offset {@code from}: the replay, then live bytes. Call holding the session's monitor. */
+    void attachTerminal(long from) {
         if (!detached && attachment == null) {
-            attachment = session.terminal.attach(this);
+            attachment = session.terminal.attach(this, from);
         }
     }
 
@@ -104,6 +104,8 @@ final class Client implements Viewer, ClientHandle {
     @Override public void pauseInput() { transport.pauseInput(); }
 
     @Override public void resumeInput() { transport.resumeInput(); }
+
+    @Override public void lost(long bytes) { transport.lost(bytes); }
 
     @Override
     public void tooSlow() {

@@ -15,8 +15,11 @@ public interface ClientTransport extends Viewer {
      */
     void connecting(long connectionId, long requestId);
 
-    /** The connection is ACTIVATED; output follows. The size is the session's window size now. */
-    void activated(long connectionId, long requestId, int cols, int rows);
+    /**
+     * The connection is ACTIVATED; output follows, starting at output offset {@code offset} (or
+     * further on, after a {@link #lost} notice). The size is the session's window size now.
+     */
+    void activated(long connectionId, long requestId, int cols, int rows, long offset);
 
     /** Tells the client why it is being let go, then closes the transport. Completes when closed. Idempotent. */
     CompletionStage<Void> end(EndNotice notice);

@@ -16,6 +16,7 @@ import dev.tether.core.request.Submitted;
 import dev.tether.core.store.ConnectionRecord;
 import dev.tether.core.store.SessionRecord;
 import dev.tether.core.store.Store;
+import dev.tether.core.terminal.Terminal;
 import dev.tether.core.time.Scheduler;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -70,10 +71,23 @@ public final class Connections {
      * connection are stored and the transport is told their ids at once; then the connection is
      * ACTIVATED, the transport is told, output starts (the replay, then live bytes) and a
      * ConnectComplete event {connectionId, requestId, status} is recorded. A size, when given,
-     * becomes the session's size (the most recent client's size wins).
+     * becomes the session's size (the most recent client's size wins). Output starts at the ring's tail.
      */
     public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
                                                   Integer cols, Integer rows, String clientName, String remote) {
+        return attach(caller, id, transport, cols, rows, clientName, remote, null);
+    }
+
+    /**
+     * As {@link #attach(Caller, long, ClientTransport, Integer, Integer, String, String)}, resuming at
+     * output offset {@code offset} when it is given (a client that had that many bytes of the
+     * session's output): exactly the bytes after it follow, or, when the ring no longer holds all of
+     * them, a {@link ClientTransport#lost} notice and what it holds. Without an offset output starts
+     * at the ring's tail. An offset beyond the session's output is INVALID_PARAMETER, with nothing
+     * recorded ({@link #checkOffset}).
+     */
+    public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
+                                                  Integer cols, Integer rows, String clientName, String remote, Long offset) {
         LiveSession s;
         try {
             sessions.refuseWhileStopping();
@@ -82,6 +96,9 @@ public final class Connections {
                         "session " + id + " is the session this call comes from; attaching it to itself would loop its output");
             }
             s = sessions.find(id);
+            if (s != null && offset != null && caller.maySee(s.record.user())) {
+                checkOffset(id, offset);
+            }
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -102,10 +119,33 @@ public final class Connections {
                     transport.connecting(connection.id(), client.requestId);
                     return client;
                 })
-                .thenCompose(client -> activate(client, target, caller, cols, rows).thenApply(v -> (ClientHandle) client));
+                .thenCompose(client -> activate(client, target, caller, cols, rows, offset).thenApply(v -> (ClientHandle) client));
     }
 
-    private CompletableFuture<Void> activate(Client client, TargetResult target, Caller caller, Integer cols, Integer rows) {
+    /**
+     * Refuses, with INVALID_PARAMETER, a resume offset that is negative or beyond the output of live
+     * session {@code id} so far (a client cannot have bytes the program has not written yet). Does
+     * nothing for a session that is not live or still starting: the attach itself says why then.
+     */
+    public void checkOffset(long id, long offset) {
+        if (offset < 0) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the offset " + offset + " for session " + id + " is negative");
+        }
+        LiveSession s = sessions.find(id);
+        Terminal terminal = null;
+        if (s != null) {
+            synchronized (s) {
+                terminal = s.terminal;
+            }
+        }
+        if (terminal != null && offset > terminal.outputBytes()) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the offset " + offset + " for session " + id
+                    + " is beyond its output: the program has written " + terminal.outputBytes() + " bytes so far");
+        }
+    }
+
+    private CompletableFuture<Void> activate(Client client, TargetResult target, Caller caller, Integer cols, Integer rows,
+                                             Long offset) {
         LiveSession s = client.session;
         CompletableFuture<Void> stored;
         synchronized (s) {
@@ -150,11 +190,12 @@ public final class Connections {
                 tx.updateConnection(activated);
                 connected.within(tx);
             }).whenComplete((v, e) -> connected.written(e));
-            client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows());
+            long from = offset != null ? offset : s.terminal.outputTail();
+            client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows(), from);
             if (s.lockMessage != null) {
                 client.transport.locked(s.lockMessage);
             }
-            client.attachTerminal();
+            client.attachTerminal(from);
         }
         return stored;
     }

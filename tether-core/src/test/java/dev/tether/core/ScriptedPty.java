@@ -50,8 +50,18 @@ final class ScriptedPty implements PtyHost {
 
         @Override public boolean alive() { return alive; }
 
+        /** The program's output so far and the ring's tail, as the test sets them (no byte is ever sent). */
+        volatile long outputBytes;
+        volatile long outputTail;
+        /** The offset each attach asked for, in order. */
+        final List<Long> attachedFrom = new CopyOnWriteArrayList<>();
+
         @Override
-        public Attachment attach(Viewer viewer) {
+        public Attachment attach(Viewer viewer, long from) {
+            if (from < 0 || from > outputBytes) {
+                throw new IllegalArgumentException("offset " + from + " is outside [0, " + outputBytes + "]");
+            }
+            attachedFrom.add(from);
             viewers.add(viewer);
             return new Attachment() {
                 @Override public void write(ByteBuffer input) { }
@@ -76,7 +86,9 @@ final class ScriptedPty implements PtyHost {
 
         @Override public void hold(boolean held) { this.held = held; }
 
-        @Override public long outputBytes() { return 0; }
+        @Override public long outputBytes() { return outputBytes; }
+
+        @Override public long outputTail() { return outputTail; }
     }
 
     @Override

@@ -77,7 +77,13 @@ class SessionServiceTest {
 
         @Override public void connecting(long connectionId, long requestId) { told.add("connecting " + connectionId + " " + requestId); }
 
-        @Override public void activated(long connectionId, long requestId, int cols, int rows) { told.add("activated " + connectionId); }
+        @Override public void activated(long connectionId, long requestId, int cols, int rows, long offset) {
+            told.add("activated " + connectionId);
+            this.offset = offset;
+        }
+
+        /** The output offset the last activation said output starts at. */
+        volatile long offset = -1;
 
         @Override public void locked(String message) { told.add("locked " + message); }
 
@@ -94,6 +100,8 @@ class SessionServiceTest {
         @Override public void resumeInput() { }
 
         @Override public void tooSlow() { }
+
+        @Override public void lost(long bytes) { told.add("lost " + bytes); }
 
         @Override public void resized(int cols, int rows) { }
 

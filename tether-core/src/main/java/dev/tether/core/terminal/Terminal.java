@@ -26,11 +26,16 @@ public interface Terminal {
     boolean alive();
 
     /**
-     * Attaches a viewer: it first receives the ring buffer's content (the replay), then live
-     * output; after the replay the window size is re-applied and SIGWINCH is sent to the
-     * foreground process group so full-screen programs redraw.
+     * Attaches a viewer at output offset {@code from} (from {@link #outputTail()} to
+     * {@link #outputBytes()}): it first receives the ring buffer's content from there (the replay),
+     * then live output; after the replay the window size is re-applied and SIGWINCH is sent to the
+     * foreground process group so full-screen programs redraw. When the ring has moved past
+     * {@code from} by the time the attach runs, the viewer is told {@link Viewer#lost} first and
+     * replayed from the ring's tail.
+     *
+     * @throws IllegalArgumentException when {@code from} is negative or beyond {@link #outputBytes()}
      */
-    Attachment attach(Viewer viewer);
+    Attachment attach(Viewer viewer, long from);
 
     /** Queues input for the program (copied). Input queued beyond 1 MiB is refused with TOO_LARGE. */
     void write(ByteBuffer input);
@@ -50,6 +55,12 @@ public interface Terminal {
      */
     void hold(boolean held);
 
-    /** Total bytes the program has written so far. */
+    /**
+     * Total bytes the program has written so far: the offset of the next byte of output. It grows
+     * before a byte is sent to any viewer, so no viewer can have received a byte beyond it.
+     */
     long outputBytes();
+
+    /** The offset of the oldest byte of output the ring still holds (0 until it wraps); it only grows. */
+    long outputTail();
 }

@@ -27,6 +27,14 @@ public interface Viewer {
     /** Pending input drained: read the client again. */
     void resumeInput();
 
+    /**
+     * {@code bytes} of output this viewer was owed are no longer in the ring and are skipped: the
+     * next {@link #send} starts that much further on in the output stream. Called before the first
+     * send when the attach asked for an offset older than the ring's tail, and on the release of a
+     * hold that outgrew the ring.
+     */
+    void lost(long bytes);
+
     /** The viewer fell further behind than the ring buffer holds and has been detached. */
     void tooSlow();
 }
