@@ -606,6 +606,9 @@ public final class SessionService implements AutoCloseable {
                 ended.forEach(connections::ended);
                 registry.remove(s.id);
                 s.closed.complete(closed);
+                if (e == null) {
+                    pty.release(s.id); // recorded: a keeper may forget its exit and ring
+                }
             });
         }
     }

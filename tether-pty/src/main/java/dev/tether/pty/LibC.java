@@ -141,7 +141,48 @@ final class LibC {
     private static final MethodHandle FA_DUP2 = bind("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle FA_CLOSEFROM = bind("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
+    private static final MethodHandle PRCTL = bind("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_OPT);
+    private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
+    static final int O_WRONLY = 01;
+    static final int O_CREAT = 0100;
+    static final int O_APPEND = 02000;
+
     private LibC() {
+    }
+
+    /** prctl with one argument (the rest zero); 0 or -errno. */
+    static int prctl(MemorySegment err, int option, long arg) {
+        try {
+            return (int) PRCTL.invokeExact(err, option, arg) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * Fills {@code actions} for a daemon: change to {@code dir}, /dev/null on fd 0, {@code log}
+     * (appended, created 0600) on 1 and 2, everything from 3 up closed. Returns 0 or an error number.
+     */
+    static int initDaemonFileActions(MemorySegment actions, MemorySegment dir, MemorySegment devNull, MemorySegment log) {
+        try {
+            int r = (int) FA_INIT.invokeExact(actions);
+            if (r == 0) r = (int) FA_CHDIR.invokeExact(actions, dir);
+            if (r == 0) r = (int) FA_OPEN.invokeExact(actions, 0, devNull, 0, 0);
+            if (r == 0) r = (int) FA_OPEN.invokeExact(actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (r == 0) r = (int) FA_DUP2.invokeExact(actions, 1, 2);
+            if (r == 0) r = (int) FA_CLOSEFROM.invokeExact(actions, 3);
+            return r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {

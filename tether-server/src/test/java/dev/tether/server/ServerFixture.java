@@ -58,6 +58,11 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
         this.token = server.adminToken();
     }
 
+    /** A server whose sessions live in a keeper (started for {@code dataDir} when none runs); shared-account sessions on. */
+    static ServerFixture withKeeper(Path dataDir) {
+        return new ServerFixture(dataDir, c -> c.withSharedAccountSessions(true).withKeeper(dev.tether.pty.KeeperProcess.thisJvm()));
+    }
+
     static Path newDataDir() {
         try {
             return Files.createTempDirectory("tether-test");
