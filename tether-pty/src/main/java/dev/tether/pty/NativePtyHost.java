@@ -109,7 +109,7 @@ public final class NativePtyHost implements PtyHost {
                 throw new TetherException(ResultCode.INVALID_STATE,
                         "cannot start " + spec.command().getFirst() + ": the PTY host is closed");
             }
-            PtyTerminal terminal = new PtyTerminal(loop, spawner.spawn(spec), spec.ringBytes(), listener, this::closed, signaller);
+            PtyTerminal terminal = new PtyTerminal(loop, spawner.spawn(spec), new OutputRing(spec.ringBytes()), listener, this::closed, signaller);
             loop.submit(() -> {
                 open.add(terminal);
                 terminal.register();

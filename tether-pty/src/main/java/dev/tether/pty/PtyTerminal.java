@@ -75,14 +75,14 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private EventLoop.Deadline tooSlowCheck;
     private final Signaller signaller;
 
-    PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, int ringBytes, TerminalListener listener,
+    PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, Ring ring, TerminalListener listener,
                 Consumer<PtyTerminal> onClosed, Signaller signaller) {
         this.loop = loop;
         this.signaller = signaller;
         this.pid = spawned.pid();
         this.masterFd = spawned.masterFd();
         this.pidFd = spawned.pidFd();
-        this.fanout = new Fanout(ringBytes, this, loop::now);
+        this.fanout = new Fanout(ring, this, loop::now);
         this.listener = listener;
         this.onClosed = onClosed;
     }
