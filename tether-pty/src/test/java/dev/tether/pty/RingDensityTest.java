@@ -72,7 +72,7 @@ class RingDensityTest {
             System.out.printf("per idle ring (%d rings of %d KiB, 100-byte prompt): SharedRing RssShmem %d B, /proc/meminfo Shmem %d B"
                     + " (system-wide), page tables %d B, Java heap %d B; OutputRing Java heap %d B%n",
                     RINGS, CAPACITY / 1024, rssPerRing, shmemPerRing, ptePerRing, sharedHeapPerRing, outputHeapPerRing);
-            assertThat(rssPerRing).isEqualTo(4096); // the header's page, which holds the prompt too
+            assertThat(rssPerRing).isBetween(4096L, 4196L); // the header's page, which holds the prompt too
             assertThat(shared.getFirst().allocated()).isEqualTo(4096);
             assertThat(heap.size()).isEqualTo(RINGS);
         } finally {
