@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * attached. While none is, the keeper drains every master into the session's {@link SharedRing},
  * so a program never blocks because the server is gone, and nothing it prints is lost.
  *
+ * <p><b>Rings</b> are memfds: files in memory with no name, held by the keeper and handed to the
+ * server beside the master, which maps them too. They cost no disk write, no file system can
+ * remove them (systemd-logind's RemoveIPC empties a user's /dev/shm at log-out), and they live
+ * exactly as long as the keeper holds the session.
+ *
  * <p><b>One reader per master.</b> The keeper stops reading (takes the masters out of its epoll,
  * under its lock) before it sends them to a server, and starts again only after that server said
  * {@code Bye} or its socket closed (it crashed): the hand-over is ordered by the socket.
@@ -50,7 +55,6 @@ public final class Keeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
     public static final String SOCKET = "keeper.sock";
     public static final String LOCK = "keeper.lock";
-    public static final String RINGS = "rings";
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final int READ_BYTES = 64 * 1024;
     private static final int MAX_EVENTS = 64;
@@ -61,6 +65,8 @@ public final class Keeper implements AutoCloseable {
         final long id;
         final int pid;
         final SharedRing ring;
+        /** The memfd behind the ring, handed to servers. */
+        final int ringFd;
         int master;
         int pidfd;
         Integer exitCode;
@@ -68,21 +74,21 @@ public final class Keeper implements AutoCloseable {
         boolean released;
         boolean reading;
 
-        Kept(long id, int pid, int master, int pidfd, SharedRing ring) {
+        Kept(long id, int pid, int master, int pidfd, SharedRing ring, int ringFd) {
             this.id = id;
             this.pid = pid;
             this.master = master;
             this.pidfd = pidfd;
             this.ring = ring;
+            this.ringFd = ringFd;
         }
 
         Entry entry() {
-            return new Entry(id, pid, ring.file(), exitCode);
+            return new Entry(id, pid, exitCode);
         }
     }
 
     private final Path dir;
-    private final Path rings;
     private final FileChannel lockFile;
     private final FileLock lock;
     private final UnixSocket listener;
@@ -104,7 +110,6 @@ public final class Keeper implements AutoCloseable {
 
     private Keeper(Path dir, FileChannel lockFile, FileLock lock) throws IOException {
         this.dir = dir;
-        this.rings = ringsFolder(dir);
         this.lockFile = lockFile;
         this.lock = lock;
         this.spawner = new PtySpawner(arena);
@@ -127,29 +132,6 @@ public final class Keeper implements AutoCloseable {
         this.listener = UnixSocket.listen(socket);
         this.loop = Thread.ofPlatform().name("tether-keeper-loop").unstarted(this::runLoop);
         this.acceptor = Thread.ofPlatform().name("tether-keeper-accept").unstarted(this::accept);
-    }
-
-    /**
-     * Where the rings live: in memory ({@code /dev/shm/tether-UID-HASH}, HASH of the runtime folder)
-     * where there is a /dev/shm, so terminal output never costs a disk write; else {@code rings} in
-     * the runtime folder. The folder is this uid's, mode 0700; one that is not (made by somebody
-     * else to read the rings) is refused.
-     */
-    static Path ringsFolder(Path dir) throws IOException {
-        Path shm = Path.of("/dev/shm");
-        Path folder = Files.isDirectory(shm) && Files.isWritable(shm)
-                ? shm.resolve("tether-" + LibC.geteuid() + "-" + Integer.toHexString(dir.toAbsolutePath().normalize().hashCode()))
-                : dir.resolve(RINGS);
-        var owner = PosixFilePermissions.fromString("rwx------");
-        if (!Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(owner));
-        }
-        int uid = (int) Files.getAttribute(folder, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (uid != LibC.geteuid() || !Files.getPosixFilePermissions(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS).equals(owner)) {
-            throw new IOException("the ring folder " + folder + " belongs to uid " + uid + " or is open to others; the keeper"
-                    + " keeps session output only in a folder of its own (mode 0700): remove it");
-        }
-        return folder;
     }
 
     /**
@@ -319,7 +301,7 @@ public final class Keeper implements AutoCloseable {
         }
     }
 
-    /** Sends every session, running ones with their master and pidfd, in messages of at most 126. Holding the lock. */
+    /** Sends every session, running ones with their master, pidfd and ring, in messages of at most 84. Holding the lock. */
     private void sendKept(UnixSocket peer) throws IOException {
         List<Kept> all = sessions.values().stream().filter(k -> !k.released).toList();
         int i = 0;
@@ -331,6 +313,7 @@ public final class Keeper implements AutoCloseable {
                 if (k.exitCode == null) {
                     fds.add(k.master);
                     fds.add(k.pidfd);
+                    fds.add(k.ringFd);
                 }
             }
             peer.send(KeeperProtocol.encode(new KeeperProtocol.Kept(i >= all.size(), batch.stream().map(Kept::entry).toList())),
@@ -340,35 +323,39 @@ public final class Keeper implements AutoCloseable {
 
     private void spawn(UnixSocket peer, KeeperProtocol.Spawn request) throws IOException {
         var spec = request.spec();
-        Path ringFile = rings.resolve(spec.sessionId() + ".ring");
         PtySpawner.Spawned spawned;
         SharedRing ring;
+        int ringFd = -1;
         try {
             synchronized (this) {
                 if (sessions.containsKey(spec.sessionId())) {
                     throw new IllegalArgumentException("session " + spec.sessionId() + " is kept already");
                 }
             }
-            Files.deleteIfExists(ringFile); // a session of that id that ended before its ring was removed
-            ring = SharedRing.create(ringFile, spec.sessionId(), spec.ringBytes());
+            ringFd = memfd("tether-ring-" + spec.sessionId());
+            ring = SharedRing.format(Path.of("/proc/self/fd/" + ringFd), spec.sessionId(), spec.ringBytes());
             try {
                 spawned = spawner.spawn(spec);
             } catch (RuntimeException e) {
-                ring.delete();
+                ring.close();
                 throw e;
             }
         } catch (IOException | RuntimeException e) {
+            if (ringFd >= 0) {
+                LibC.close(ringFd);
+            }
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             log.info("could not start session {}: {}", spec.sessionId(), why);
             peer.send(KeeperProtocol.encode(new KeeperProtocol.Failed(request.tag(), why)), new int[0]);
             return;
         }
         synchronized (this) {
-            var k = new Kept(spec.sessionId(), spawned.pid(), spawned.masterFd(), spawned.pidFd(), ring);
+            var k = new Kept(spec.sessionId(), spawned.pid(), spawned.masterFd(), spawned.pidFd(), ring, ringFd);
             sessions.put(k.id, k);
             watch(k.pidfd, k);
             // Under the lock: an Exited for it cannot overtake this answer.
-            peer.send(KeeperProtocol.encode(new KeeperProtocol.Spawned(request.tag(), k.entry())), new int[] {k.master, k.pidfd});
+            peer.send(KeeperProtocol.encode(new KeeperProtocol.Spawned(request.tag(), k.entry())),
+                    new int[] {k.master, k.pidfd, k.ringFd});
         }
         log.info("session {} started: pid {}, {}", spec.sessionId(), spawned.pid(), spec.command().getFirst());
     }
@@ -392,10 +379,16 @@ public final class Keeper implements AutoCloseable {
         closeMaster(k);
         sessions.remove(k.id);
         k.ring.close();
-        try {
-            k.ring.delete();
-        } catch (IOException e) {
-            log.warn("could not remove the ring of session {}: {}", k.id, e.toString());
+        LibC.close(k.ringFd); // the last reference but the server's mapping: the memory goes with it
+    }
+
+    private int memfd(String name) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            int fd = LibC.memfdCreate(LibC.newErrno(a), a.allocateFrom(name), LibC.MFD_CLOEXEC);
+            if (fd < 0) {
+                throw new IOException("memfd_create failed: " + LibC.strerror(-fd));
+            }
+            return fd;
         }
     }
 

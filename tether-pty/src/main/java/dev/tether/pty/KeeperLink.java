@@ -28,8 +28,17 @@ final class KeeperLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KeeperLink.class);
     private static final long SPAWN_SECONDS = 10;
 
-    /** A session the keeper handed over: its entry and, while it runs, its descriptors. */
-    record Handed(Entry entry, int master, int pidfd) {
+    /** A session the keeper handed over: its entry and, while it runs, its descriptors (else -1). */
+    record Handed(Entry entry, int master, int pidfd, int ring) {
+
+        /** Closes the descriptors of a session handed over and never taken. */
+        void close() {
+            if (master >= 0) {
+                LibC.close(master);
+                LibC.close(pidfd);
+                LibC.close(ring);
+            }
+        }
     }
 
     private final UnixSocket socket;
@@ -70,13 +79,13 @@ final class KeeperLink implements AutoCloseable {
                 int[] fds = r.fds();
                 for (Entry e : k.entries()) {
                     if (e.exitCode() == null) {
-                        if (at + 2 > fds.length) {
+                        if (at + KeeperProtocol.FDS_PER_SESSION > fds.length) {
                             throw new IOException("the keeper sent " + fds.length + " descriptors for " + k.entries().size() + " sessions");
                         }
-                        kept.put(e.sessionId(), new Handed(e, fds[at], fds[at + 1]));
-                        at += 2;
+                        kept.put(e.sessionId(), new Handed(e, fds[at], fds[at + 1], fds[at + 2]));
+                        at += KeeperProtocol.FDS_PER_SESSION;
                     } else {
-                        kept.put(e.sessionId(), new Handed(e, -1, -1));
+                        kept.put(e.sessionId(), new Handed(e, -1, -1, -1));
                     }
                 }
                 if (k.last()) {
@@ -168,14 +177,14 @@ final class KeeperLink implements AutoCloseable {
                     case KeeperProtocol.Spawned s -> {
                         int[] fds = r.fds();
                         var answer = spawning.get(s.tag());
-                        if (answer == null || fds.length != 2) {
+                        if (answer == null || fds.length != KeeperProtocol.FDS_PER_SESSION) {
                             for (int fd : fds) {
                                 LibC.close(fd); // a spawn nobody waits for any more; the keeper keeps it
                             }
                             log.warn("the keeper started session {} for an answer nobody waits for", s.entry().sessionId());
                             continue;
                         }
-                        answer.complete(new Handed(s.entry(), fds[0], fds[1]));
+                        answer.complete(new Handed(s.entry(), fds[0], fds[1], fds[2]));
                     }
                     case KeeperProtocol.Failed f -> {
                         var answer = spawning.get(f.tag());

@@ -21,8 +21,8 @@ import java.util.Map;
  *
  * <pre>
  * server → keeper                                  keeper → server
- * Hello(version)                                   Kept(last, entries)   fds: master, pidfd of each running entry
- * Spawn(tag, spec)                                 Spawned(tag, entry)   fds: master, pidfd
+ * Hello(version)                                   Kept(last, entries)   fds: master, pidfd, ring of each running entry
+ * Spawn(tag, spec)                                 Spawned(tag, entry)   fds: master, pidfd, ring
  *                                                  Failed(tag, message)
  * Release(sessionId)                               Exited(sessionId, exitCode)   at any time
  * Bye()          the server stopped reading: the keeper drains again
@@ -31,14 +31,16 @@ import java.util.Map;
  */
 final class KeeperProtocol {
     static final int VERSION = 1;
-    /** Running entries per Kept message: two fds each, within SCM_MAX_FD (253). */
-    static final int ENTRIES_PER_MESSAGE = 126;
+    /** Descriptors a running session comes with: its master, its pidfd and its ring (a memfd). */
+    static final int FDS_PER_SESSION = 3;
+    /** Entries per Kept message: three fds each, within SCM_MAX_FD (253). */
+    static final int ENTRIES_PER_MESSAGE = 253 / FDS_PER_SESSION;
 
     private KeeperProtocol() {
     }
 
-    /** A session the keeper holds: its ring file and, once it ended, its exit code (else null). */
-    record Entry(long sessionId, int pid, Path ring, Integer exitCode) {
+    /** A session the keeper holds and, once it ended, its exit code (else null). */
+    record Entry(long sessionId, int pid, Integer exitCode) {
     }
 
     sealed interface Message {
@@ -167,16 +169,14 @@ final class KeeperProtocol {
     private static void entry(DataOutputStream out, Entry e) throws IOException {
         out.writeLong(e.sessionId());
         out.writeInt(e.pid());
-        string(out, e.ring().toString());
         out.writeInt(e.exitCode() == null ? Integer.MIN_VALUE : e.exitCode());
     }
 
     private static Entry entry(DataInputStream in) throws IOException {
         long id = in.readLong();
         int pid = in.readInt();
-        Path ring = Path.of(string(in));
         int exit = in.readInt();
-        return new Entry(id, pid, ring, exit == Integer.MIN_VALUE ? null : exit);
+        return new Entry(id, pid, exit == Integer.MIN_VALUE ? null : exit);
     }
 
     private static void spec(DataOutputStream out, TerminalSpec s) throws IOException {

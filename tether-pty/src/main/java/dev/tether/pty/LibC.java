@@ -143,6 +143,8 @@ final class LibC {
 
     private static final MethodHandle PRCTL = bind("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_OPT);
     private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle MEMFD_CREATE = bind("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    static final int MFD_CLOEXEC = 1;
     static final int O_WRONLY = 01;
     static final int O_CREAT = 0100;
     static final int O_APPEND = 02000;
@@ -154,6 +156,16 @@ final class LibC {
     static int prctl(MemorySegment err, int option, long arg) {
         try {
             return (int) PRCTL.invokeExact(err, option, arg) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** An anonymous file in memory (memfd_create); an fd or -errno. */
+    static int memfdCreate(MemorySegment err, MemorySegment name, int flags) {
+        try {
+            int r = (int) MEMFD_CREATE.invokeExact(err, name, flags);
+            return r < 0 ? fail(err) : r;
         } catch (Throwable t) {
             throw linkFailure(t);
         }

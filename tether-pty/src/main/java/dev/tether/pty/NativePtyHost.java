@@ -157,11 +157,11 @@ public final class NativePtyHost implements PtyHost {
         long id = handed.entry().sessionId();
         SharedRing ring;
         try {
-            ring = SharedRing.open(handed.entry().ring());
+            ring = SharedRing.open(Path.of("/proc/self/fd/" + handed.ring())); // maps the keeper's memfd
+            LibC.close(handed.ring()); // the mapping holds it now
         } catch (java.io.IOException e) {
-            LibC.close(handed.master());
-            LibC.close(handed.pidfd());
-            throw new TetherException(ResultCode.INTERNAL, "session " + id + ": its ring cannot be opened: " + e.getMessage(), e);
+            handed.close();
+            throw new TetherException(ResultCode.INTERNAL, "session " + id + ": its ring cannot be mapped: " + e.getMessage(), e);
         }
         PtyTerminal.Reaper fromKeeper = (terminal, then) -> keeper.onExit(id, code -> loop.submit(() -> then.accept(code)));
         return new PtyTerminal(loop, new PtySpawner.Spawned(handed.entry().pid(), handed.master(), handed.pidfd()), ring,
@@ -212,9 +212,8 @@ public final class NativePtyHost implements PtyHost {
             return;
         }
         KeeperLink.Handed handed = keeper.kept().remove(sessionId);
-        if (handed != null && handed.master() >= 0) {
-            LibC.close(handed.master()); // handed over but never adopted: the keeper hangs it up
-            LibC.close(handed.pidfd());
+        if (handed != null) {
+            handed.close(); // handed over but never adopted: the keeper hangs it up
         }
         keeper.release(sessionId);
     }
@@ -245,9 +244,8 @@ public final class NativePtyHost implements PtyHost {
         if (keeper != null) {
             for (long id : List.copyOf(keeper.kept().keySet())) {
                 KeeperLink.Handed h = keeper.kept().remove(id);
-                if (h != null && h.master() >= 0) {
-                    LibC.close(h.master()); // handed over, never adopted: the keeper still holds it
-                    LibC.close(h.pidfd());
+                if (h != null) {
+                    h.close(); // handed over, never adopted: the keeper still holds it
                 }
             }
             keeper.bye(); // nothing of this process reads a master any more

@@ -106,8 +106,27 @@ public final class SharedRing implements Ring, AutoCloseable {
             throw new FileAlreadyExistsException(file.toString(), null,
                     "cannot create a ring there: the file exists already (open it to keep its output, or delete it first)");
         }
+        try {
+            return format(file, sessionId, capacity);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+    }
+
+    /**
+     * Makes a ring in an empty file that exists already: a memfd the keeper made, opened as
+     * {@code /proc/self/fd/N}. A file that is not empty is refused: a ring is never silently reset.
+     */
+    public static SharedRing format(Path file, long sessionId, int capacity) throws IOException {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("cannot create the ring " + file + ": capacity " + capacity + " is not positive");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (channel.size() != 0) {
+                throw new IOException("cannot make a ring in " + file + ": it holds " + channel.size() + " bytes already");
+            }
             // map extends the file with ftruncate: sparse, no page is touched until written
             MemorySegment mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_BYTES + (long) capacity, arena);
             mapped.set(JAVA_INT, VERSION_AT, VERSION);
@@ -118,7 +137,6 @@ public final class SharedRing implements Ring, AutoCloseable {
             return new SharedRing(file, arena, mapped, capacity, sessionId);
         } catch (IOException | RuntimeException e) {
             arena.close();
-            Files.deleteIfExists(file);
             throw e;
         }
     }
