@@ -290,6 +290,8 @@ public final class Keeper implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             log.warn("the connection of pid {} failed: {}", who.pid(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             if (attached) {
                 synchronized (this) {

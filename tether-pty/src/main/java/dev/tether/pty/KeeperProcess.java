@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
  * How a server finds its keeper: it connects to the one running for the runtime folder, and when
  * none runs it starts one with {@code command} + the folder — detached, in its own session and
  * process group (so Ctrl-C on {@code serve} does not reach it), output appended to
- * {@code keeper.log} in the folder — and waits up to {@code wait} for it to listen.
+ * {@code keeper.log} in the folder — and waits up to {@code patience} for it to listen.
  */
-public record KeeperProcess(List<String> command, Duration wait) {
+public record KeeperProcess(List<String> command, Duration patience) {
     private static final Logger log = LoggerFactory.getLogger(KeeperProcess.class);
     public static final String LOG = "keeper.log";
 
@@ -58,7 +58,7 @@ public record KeeperProcess(List<String> command, Duration wait) {
             }
         }
         int pid = start(dir);
-        long until = System.nanoTime() + wait.toNanos();
+        long until = System.nanoTime() + patience.toNanos();
         while (System.nanoTime() - until < 0) {
             try {
                 KeeperLink link = KeeperLink.connect(dir);
@@ -78,7 +78,7 @@ public record KeeperProcess(List<String> command, Duration wait) {
             }
         }
         throw new UncheckedIOException("the session keeper started for " + dir + " (pid " + pid + ") did not answer within "
-                + wait.toSeconds() + " s; see " + dir.resolve(LOG), last);
+                + patience.toSeconds() + " s; see " + dir.resolve(LOG), last);
     }
 
     /** No keeper listens there (no socket file, or nobody behind it). */

@@ -170,6 +170,10 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
     @Override
     public void close() {
         server.close();
+        delete(dataDir);
+    }
+
+    static void delete(Path dataDir) {
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

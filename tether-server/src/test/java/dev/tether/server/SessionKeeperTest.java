@@ -42,12 +42,23 @@ class SessionKeeperTest {
         } catch (IOException noKeeper) {
             // nothing to stop
         }
+        ServerFixture.delete(dir);
     }
 
+    /** A server with a keeper on {@link #dir}; stopped (not the directory removed) after the test. */
     ServerFixture server() {
         var server = ServerFixture.withKeeper(dir);
-        cleanup.add(server);
+        cleanup.add(server.server);
         return server;
+    }
+
+    /** The keeper's log, for a failure's message. */
+    String keeperLog() {
+        try {
+            return Files.readString(dir.resolve(TetherServer.RUNTIME).resolve(KeeperProcess.LOG));
+        } catch (IOException e) {
+            return "(no keeper log: " + e + ")";
+        }
     }
 
     static boolean alive(long pid) {
@@ -76,7 +87,8 @@ class SessionKeeperTest {
         long id;
         long pid;
         long lastSeen;
-        try (var first = ServerFixture.withKeeper(dir)) {
+        {
+            var first = ServerFixture.withKeeper(dir);
             id = first.post("/sessions", "{\"command\":\"/bin/sh\",\"args\":[\"-c\"," + Json.write(COUNTER) + "],\"cols\":100,\"rows\":30}")
                     .body().get("id").asLong();
             pid = first.get("/sessions/" + id).body().get("pid").asLong();
@@ -137,7 +149,7 @@ class SessionKeeperTest {
 
         var next = server();
         JsonNode s = next.get("/sessions/" + id).body();
-        assertThat(s.get("state").asText()).isEqualTo("DISCONNECTED");
+        assertThat(s.get("state").asText()).as(keeperLog()).isEqualTo("DISCONNECTED");
         assertThat(s.get("pid").asLong()).isEqualTo(pid);
         var again = TestTerminal.open(next.server.url(), next.token, id, "");
         await().atMost(Duration.ofSeconds(10)).until(() -> numbers(again.screen()).size() > 40);
@@ -151,9 +163,11 @@ class SessionKeeperTest {
         Path go = dir.resolve("go");
         long id;
         long pid;
-        try (var first = ServerFixture.withKeeper(dir)) {
+        {
+            var first = ServerFixture.withKeeper(dir);
             id = first.shell("while [ ! -e " + go + " ]; do sleep 0.02; done; exit 7");
             pid = first.get("/sessions/" + id).body().get("pid").asLong();
+            first.server.close();
         }
         Files.createFile(go);
         await().atMost(Duration.ofSeconds(10)).until(() -> !alive(pid));
