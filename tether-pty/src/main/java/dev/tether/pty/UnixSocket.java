@@ -162,11 +162,21 @@ public final class UnixSocket implements AutoCloseable {
         if (message.length > MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("at most " + MAX_MESSAGE_BYTES + " bytes go in one message; got " + message.length);
         }
+        byte[] framed = new byte[4 + message.length];
+        framed[0] = (byte) (message.length >>> 24);
+        framed[1] = (byte) (message.length >>> 16);
+        framed[2] = (byte) (message.length >>> 8);
+        framed[3] = (byte) message.length;
+        System.arraycopy(message, 0, framed, 4, message.length);
+        sendRaw(framed, fds);
+    }
+
+    /** Sends {@code bytes} as they are, with {@code fds} on the first byte: the framing is the caller's (tests forge frames with it). */
+    void sendRaw(byte[] bytes, int[] fds) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            long total = 4L + message.length;
-            MemorySegment data = arena.allocate(total);
-            data.set(INT_BE, 0, message.length);
-            MemorySegment.copy(message, 0, data, JAVA_BYTE, 4, message.length);
+            long total = bytes.length;
+            MemorySegment data = arena.allocate(Math.max(1, total));
+            MemorySegment.copy(bytes, 0, data, JAVA_BYTE, 0, bytes.length);
             MemorySegment control = MemorySegment.NULL;
             long controlBytes = 0;
             if (fds.length > 0) {
@@ -209,7 +219,8 @@ public final class UnixSocket implements AutoCloseable {
     /**
      * Waits for the next whole message. Returns null when the peer closed the connection between
      * messages (or {@link #shutdownInput} was called); a connection that ends inside a message, a
-     * length above {@link #MAX_MESSAGE_BYTES} and fds the kernel dropped are IOExceptions.
+     * length above {@link #MAX_MESSAGE_BYTES}, more than {@link #MAX_FDS} fds and fds the kernel
+     * dropped are IOExceptions (with every fd of the message closed).
      */
     public Received receive() throws IOException {
         return receive(CONTROL_BYTES);
@@ -236,6 +247,10 @@ public final class UnixSocket implements AutoCloseable {
                 got = reader.fill(body);
                 if (got < length) {
                     throw reader.outOfStep(name + " closed the connection inside a message (after " + got + " of its " + length + " bytes)");
+                }
+                if (reader.excess > 0) {
+                    throw new IOException(name + " sent " + (reader.count + reader.excess) + " fds with one message; at most " + MAX_FDS
+                            + " go with one, and all were closed");
                 }
                 if (reader.truncated) {
                     throw new IOException(name + " sent more fds than a control buffer of " + controlBytes
@@ -303,6 +318,8 @@ public final class UnixSocket implements AutoCloseable {
         final int controlBytes;
         int[] fds = new int[0];
         int count;
+        /** fds beyond MAX_FDS, closed as they arrive, so a peer cannot make one message hold the whole fd table. */
+        int excess;
         boolean truncated;
 
         Reader(Arena arena, int controlBytes) {
@@ -347,8 +364,14 @@ public final class UnixSocket implements AutoCloseable {
                 if (control.get(JAVA_INT, off + 8) == LibC.SOL_SOCKET && control.get(JAVA_INT, off + 12) == LibC.SCM_RIGHTS) {
                     long n = (Math.min(length, used - off) - LibC.CMSGHDR_BYTES) / 4;
                     for (int i = 0; i < n; i++) {
-                        if (count == fds.length) fds = Arrays.copyOf(fds, Math.max(8, count * 2));
-                        fds[count++] = control.get(JAVA_INT, off + LibC.CMSGHDR_BYTES + 4L * i);
+                        int received = control.get(JAVA_INT, off + LibC.CMSGHDR_BYTES + 4L * i);
+                        if (count == MAX_FDS) {
+                            LibC.close(received);
+                            excess++;
+                            continue;
+                        }
+                        if (count == fds.length) fds = Arrays.copyOf(fds, Math.min(MAX_FDS, Math.max(8, count * 2)));
+                        fds[count++] = received;
                     }
                 }
                 off += align(length);

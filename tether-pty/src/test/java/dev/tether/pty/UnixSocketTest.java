@@ -167,7 +167,7 @@ class UnixSocketTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("at most 1048576 bytes go in one message; got 1048577");
 
-        rawWrite(pair[0], new byte[] {0, 0x10, 0, 1}); // a length of 1 MiB + 1
+        pair[0].sendRaw(new byte[] {0, 0x10, 0, 1}, NO_FDS); // a length of 1 MiB + 1
         String reason = "pid " + ProcessHandle.current().pid() + " on " + path
                 + " sent a message of 1048577 bytes; at most 1048576 go in one";
         assertThatThrownBy(() -> pair[1].receive()).isInstanceOf(IOException.class).hasMessage(reason);
@@ -265,6 +265,30 @@ class UnixSocketTest {
         assertThatThrownBy(() -> pair[1].receive(room)).isInstanceOf(IOException.class)
                 .hasMessage("pid " + ProcessHandle.current().pid() + " on " + path
                         + " sent more fds than a control buffer of 24 bytes holds (MSG_CTRUNC): the kernel dropped the rest, and the 2 that arrived were closed");
+
+        assertThat(openFds()).isEqualTo(before);
+        LibC.close(pipe[1]);
+        fds.remove((Integer) pipe[1]);
+        assertThat(read(pipe[0], 1)).as("no copy of the write end is left open: EOF").isEmpty();
+        assertThat(new String(pair[1].receive().message(), UTF_8)).as("the stream is still in step").isEqualTo("after");
+    }
+
+    @Test
+    void aPeerThatSpreadsMoreThan253FdsOverOneMessageIsRefusedAndNoneLeak() throws Exception {
+        UnixSocket[] pair = pair();
+        int[] pipe = pipe(LibC.O_CLOEXEC | LibC.O_NONBLOCK);
+        int[] many = new int[200];
+        Arrays.fill(many, pipe[1]);
+        Set<String> before = openFds();
+
+        byte[] head = new byte[4 + 100];
+        head[3] = (byte) 200; // a length of 200: this body's first 100 bytes, then 100 more in a second sendmsg
+        pair[0].sendRaw(head, many);
+        pair[0].sendRaw(new byte[100], many);
+        pair[0].send("after".getBytes(UTF_8), NO_FDS);
+        assertThatThrownBy(() -> pair[1].receive()).isInstanceOf(IOException.class)
+                .hasMessage("pid " + ProcessHandle.current().pid() + " on " + path
+                        + " sent 400 fds with one message; at most 253 go with one, and all were closed");
 
         assertThat(openFds()).isEqualTo(before);
         LibC.close(pipe[1]);
@@ -427,12 +451,6 @@ class UnixSocketTest {
         byte[] bytes = text.getBytes(UTF_8);
         try (Arena arena = Arena.ofConfined()) {
             assertThat(LibC.writeHeap(LibC.newErrno(arena), fd, MemorySegment.ofArray(bytes), bytes.length)).isEqualTo(bytes.length);
-        }
-    }
-
-    private static void rawWrite(UnixSocket socket, byte[] bytes) {
-        try (Arena arena = Arena.ofConfined()) {
-            assertThat(LibC.writeHeap(LibC.newErrno(arena), socket.fd(), MemorySegment.ofArray(bytes), bytes.length)).isEqualTo(bytes.length);
         }
     }
 
