@@ -154,8 +154,12 @@ class SessionKeeperTest {
         var again = TestTerminal.open(next.server.url(), next.token, id, "");
         await().atMost(Duration.ofSeconds(10)).until(() -> numbers(again.screen()).size() > 40);
         assertContiguousFromZero(numbers(again.screen()));
-        assertThat(next.get("/connections?allStates=true").body()).allSatisfy(c ->
-                assertThat(c.get("state").asText()).isEqualTo("DEACTIVATED"));
+        // The connection the crash cut is recorded ended; only the new one is live.
+        assertThat(next.get("/connections?allStates=true").body()).filteredOn(c -> c.get("id").asLong() == 1)
+                .singleElement().satisfies(c -> {
+                    assertThat(c.get("state").asText()).isEqualTo("DEACTIVATED");
+                    assertThat(c.get("disconnectReason").asText()).isEqualTo("server crashed");
+                });
     }
 
     @Test
