@@ -16,6 +16,7 @@ module dev.tether.store {
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.datatype.jsr310;
     requires com.google.crypto.tink;
+    requires com.google.gson; // Tink's: as an automatic module it cannot say so itself
     requires org.bouncycastle.provider;
     requires org.slf4j;
 
