@@ -40,7 +40,7 @@ public record KeeperProcess(List<String> command, Duration patience) {
     }
 
     /** This JVM's class path, with its module path in front when it has one (a test run on the module path). */
-    private static String classPath() {
+    static String classPath() {
         String modules = System.getProperty("jdk.module.path", "");
         String classes = System.getProperty("java.class.path", "");
         return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + java.io.File.pathSeparator + classes;

@@ -197,7 +197,7 @@ class SharedRingTest {
         SharedRing.create(file, 3, capacity).close();
         for (int seed = 1; seed <= 3; seed++) {
             Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), RingWriter.class.getName(), file.toString(), Integer.toString(seed))
+                    "-cp", ChildJvm.classPath(), RingWriter.class.getName(), file.toString(), Integer.toString(seed))
                     .redirectErrorStream(true).start();
             try (SharedRing watch = SharedRing.open(file);
                     BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {

@@ -205,7 +205,7 @@ class UnixSocketTest {
     @Test
     void aPeerProcessThatDiesInsideAMessageIsAnIOException() throws Exception {
         UnixSocket listener = listener();
-        Process peer = peerProcess(List.of(), System.getProperty("java.class.path"), "half");
+        Process peer = peerProcess(List.of(), ChildJvm.classPath(), "half");
         UnixSocket accepted = track(listener.accept());
         assertThat(peer.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
@@ -300,7 +300,7 @@ class UnixSocketTest {
     @Test
     void aSecondProcessHandsOverAPtyMasterThatThisProcessThenUses() throws Exception {
         UnixSocket listener = listener();
-        Process peer = peerProcess(List.of(), System.getProperty("java.class.path"), "pty");
+        Process peer = peerProcess(List.of(), ChildJvm.classPath(), "pty");
         UnixSocket keeper = track(listener.accept());
         assertThat(keeper.peer().pid()).isEqualTo((int) peer.pid());
 
