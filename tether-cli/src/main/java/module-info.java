@@ -10,6 +10,7 @@ module dev.tether.cli {
     requires dev.tether.api;
     requires dev.tether.client;
     requires dev.tether.server;
+    requires dev.tether.pty;
     requires info.picocli;
     requires org.jline.terminal;
     requires com.fasterxml.jackson.databind;
