@@ -1,6 +1,7 @@
 package dev.tether.bench;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -158,10 +159,17 @@ final class TetherProcess implements AutoCloseable {
         return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    /** The bench's classpath: the shaded jar, or surefire's test classpath in the smoke test. */
+    /**
+     * The bench's classpath: the shaded jar, or in the smoke test surefire's test classpath plus the
+     * module path the bench's own modules are on there (the child JVM runs them all on the class path).
+     */
     static String classPath() {
         String surefire = System.getProperty("surefire.test.class.path");
-        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+        if (surefire == null || surefire.isBlank()) {
+            return System.getProperty("java.class.path");
+        }
+        String modules = System.getProperty("jdk.module.path");
+        return modules == null || modules.isBlank() ? surefire : surefire + File.pathSeparator + modules;
     }
 
     private static String tail(Path log) {

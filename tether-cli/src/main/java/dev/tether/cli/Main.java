@@ -28,6 +28,7 @@ public final class Main extends CommandGroup {
      */
     private static final List<Class<?>> COMMANDS = List.of(
             ServeCommand.class,
+            KeeperCommands.class,
             SessionCommands.class,
             ConnectionCommands.class,
             WorkspaceCommands.class,

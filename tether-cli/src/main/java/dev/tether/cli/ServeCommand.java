@@ -10,7 +10,12 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tether serve}: runs the server until SIGTERM or Ctrl-C, then closes every session and exits 0. */
+/**
+ * {@code tether serve}: runs the server until SIGTERM or Ctrl-C, then exits 0. The sessions live in
+ * the session keeper ({@code tether keeper}), which it starts when none runs for the data
+ * directory: stopping the server leaves them running, and the next {@code serve} adopts them.
+ * With {@code --no-keeper} the programs are the server's own and stopping closes them.
+ */
 @Command(name = "serve", description = "Run the Tether server (embedded SQLite in the data directory).",
         mixinStandardHelpOptions = true)
 final class ServeCommand implements Callable<Integer> {
@@ -54,6 +59,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Time a client has to send a request's headers, then its body; slower connections are closed (default: 30).")
     int requestTimeoutSeconds = (int) ServerConfig.Limits.DEFAULTS.requestReadTimeout().toSeconds();
 
+    @Option(names = "--no-keeper",
+            description = {"Run the sessions' programs in this process instead of the session keeper: they end when the server stops"
+                    + " or crashes. By default a keeper (started when none runs) keeps them through restarts and upgrades."})
+    boolean noKeeper;
+
     @Override
     public Integer call() {
         var config = ServerConfig.defaults(dataDir != null ? dataDir : ServerConfig.defaultDataDir())
@@ -78,6 +88,9 @@ final class ServeCommand implements Callable<Integer> {
             config = config.withIoThreads(ioThreads);
         }
         config = config.withSharedAccountSessions(sharedAccountSessions);
+        if (!noKeeper) {
+            config = config.withKeeper(dev.tether.pty.KeeperProcess.thisJvm());
+        }
         if (publicUrl != null) {
             try {
                 config = config.withPublicUrl(java.net.URI.create(publicUrl));
@@ -106,7 +119,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        System.out.println("Stopping: closing every session (reason: server stopped)");
+        System.out.println(noKeeper ? "Stopping: closing every session (reason: server stopped)"
+                : "Stopping: the sessions keep running in the keeper; the next 'tether serve' adopts them"
+                        + " ('tether keeper stop' logs everybody off)");
         server.close();
         System.out.println("Stopped.");
         return 0;

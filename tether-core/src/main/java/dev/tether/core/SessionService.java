@@ -266,7 +266,7 @@ public final class SessionService implements AutoCloseable {
         registry.add(s);
         Terminal terminal;
         try {
-            var spec = new TerminalSpec(r.command(), launcher.environment(r.id(), serverUrl, extra),
+            var spec = new TerminalSpec(r.id(), r.command(), launcher.environment(r.id(), serverUrl, extra),
                     Path.of(launcher.home()), r.cols(), r.rows(), settings.ringBytes());
             terminal = pty.spawn(spec, code -> exited(s, code));
         } catch (RuntimeException e) {
@@ -606,6 +606,9 @@ public final class SessionService implements AutoCloseable {
                 ended.forEach(connections::ended);
                 registry.remove(s.id);
                 s.closed.complete(closed);
+                if (e == null) {
+                    pty.release(s.id); // recorded: a keeper may forget its exit and ring
+                }
             });
         }
     }

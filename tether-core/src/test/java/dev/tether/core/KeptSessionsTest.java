@@ -99,6 +99,7 @@ class KeptSessionsTest {
         assertThat(next.registry().get(alice, id).join().exitCode()).isEqualTo(3);
         assertThat(store.sessions.get(id).state()).isEqualTo(SessionState.CLOSED);
         assertThat(store.sessions.get(id).closeReason()).isEqualTo("program exited");
+        assertThat(nextPty.released).containsExactly(id); // recorded: the keeper may forget it
     }
 
     @Test

@@ -43,15 +43,15 @@ final class Fanout {
     /** How long a full viewer may hold the others back before it is let go as too slow. */
     static final long TOO_SLOW_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
-    private final OutputRing ring;
+    private final Ring ring;
     private final Object owner;
     /** The I/O loop's clock, which the too-slow rule is measured on. */
     private final LongSupplier nanos;
     private final List<Tap> taps = new ArrayList<>(2);
     private boolean held;
 
-    Fanout(int ringBytes, Object owner, LongSupplier nanos) {
-        this.ring = new OutputRing(ringBytes);
+    Fanout(Ring ring, Object owner, LongSupplier nanos) {
+        this.ring = ring;
         this.owner = owner;
         this.nanos = nanos;
     }

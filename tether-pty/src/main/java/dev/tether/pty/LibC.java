@@ -19,7 +19,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Locale;
 
 /**
- * The few libc calls the PTY host needs, bound once through the FFM linker (glibc, Linux,
+ * The few libc calls the PTY host and {@link UnixSocket} need, bound once through the FFM linker (glibc, Linux,
  * x86_64 or aarch64; the constants below have the same values on both).
  *
  * <p>Calls that can fail take an errno capture segment (see {@link #newErrno}) as their first
@@ -31,13 +31,55 @@ final class LibC {
     static final int O_NOCTTY = 0400;
     static final int O_NONBLOCK = 04000;
     static final int O_CLOEXEC = 02000000;
+    static final int F_GETFD = 1;
+    static final int F_SETFD = 2;
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final int FD_CLOEXEC = 1;
 
     static final int EINTR = 4;
     static final int EIO = 5;
     static final int ESRCH = 3;
     static final int EAGAIN = 11;
+    static final int EBADF = 9;
+    static final int EADDRINUSE = 98;
+    static final int ECONNABORTED = 103;
+    static final int EISCONN = 106;
+    static final int ENOTCONN = 107;
+
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = O_CLOEXEC;
+    static final int SOL_SOCKET = 1;
+    static final int SO_PEERCRED = 17;
+    static final int SCM_RIGHTS = 1;
+    static final int SHUT_RD = 0;
+    static final int SHUT_RDWR = 2;
+    static final int MSG_CTRUNC = 0x8;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** The kernel's limit of fds in one SCM_RIGHTS message (include/net/scm.h). */
+    static final int SCM_MAX_FD = 253;
+    /** struct sockaddr_un: sa_family_t, then sun_path[108]. */
+    static final int SUN_PATH_BYTES = 108;
+    static final long SOCKADDR_UN_BYTES = 2 + SUN_PATH_BYTES;
+    /**
+     * struct msghdr on 64-bit Linux: {void *name; socklen_t namelen (padded to 8); struct iovec *iov;
+     * size_t iovlen; void *control; size_t controllen; int flags (padded)}.
+     */
+    static final long MSGHDR_BYTES = 56;
+    static final long MSG_IOV = 16;
+    static final long MSG_IOVLEN = 24;
+    static final long MSG_CONTROL = 32;
+    static final long MSG_CONTROLLEN = 40;
+    static final long MSG_FLAGS = 48;
+    /** struct iovec {void *base; size_t len}. */
+    static final long IOVEC_BYTES = 16;
+    /** struct cmsghdr {size_t len; int level; int type}, its data aligned to size_t. */
+    static final long CMSGHDR_BYTES = 16;
+    /** struct ucred {pid_t pid; uid_t uid; gid_t gid}. */
+    static final long UCRED_BYTES = 12;
 
     static final int SIGHUP = 1;
     static final int SIGKILL = 9;
@@ -110,6 +152,19 @@ final class LibC {
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle KILL = bind("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
     private static final MethodHandle WAITPID = bind("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle PIPE2 = bind("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle LISTEN = bind("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle ACCEPT4 = bind("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
+            ERRNO_OPT);
+    private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle SENDMSG = bind("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO_OPT);
+    private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle FCHMOD = bind("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
@@ -141,7 +196,60 @@ final class LibC {
     private static final MethodHandle FA_DUP2 = bind("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle FA_CLOSEFROM = bind("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
+    private static final MethodHandle PRCTL = bind("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_OPT);
+    private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle MEMFD_CREATE = bind("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    static final int MFD_CLOEXEC = 1;
+    static final int O_WRONLY = 01;
+    static final int O_CREAT = 0100;
+    static final int O_APPEND = 02000;
+
     private LibC() {
+    }
+
+    /** prctl with one argument (the rest zero); 0 or -errno. */
+    static int prctl(MemorySegment err, int option, long arg) {
+        try {
+            return (int) PRCTL.invokeExact(err, option, arg) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** An anonymous file in memory (memfd_create); an fd or -errno. */
+    static int memfdCreate(MemorySegment err, MemorySegment name, int flags) {
+        try {
+            int r = (int) MEMFD_CREATE.invokeExact(err, name, flags);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * Fills {@code actions} for a daemon: change to {@code dir}, /dev/null on fd 0, {@code log}
+     * (appended, created 0600) on 1 and 2, everything from 3 up closed. Returns 0 or an error number.
+     */
+    static int initDaemonFileActions(MemorySegment actions, MemorySegment dir, MemorySegment devNull, MemorySegment log) {
+        try {
+            int r = (int) FA_INIT.invokeExact(actions);
+            if (r == 0) r = (int) FA_CHDIR.invokeExact(actions, dir);
+            if (r == 0) r = (int) FA_OPEN.invokeExact(actions, 0, devNull, 0, 0);
+            if (r == 0) r = (int) FA_OPEN.invokeExact(actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (r == 0) r = (int) FA_DUP2.invokeExact(actions, 1, 2);
+            if (r == 0) r = (int) FA_CLOSEFROM.invokeExact(actions, 3);
+            return r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
@@ -342,6 +450,112 @@ final class LibC {
                     ? (int) PIDFD_OPEN.invokeExact(err, pid, 0)
                     : (long) SYSCALL.invokeExact(err, SYS_PIDFD_OPEN, (long) pid, 0L);
             return r < 0 ? fail(err) : (int) r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** A close-on-exec copy of {@code fd} (fcntl F_DUPFD_CLOEXEC), or -errno. */
+    static int dup(MemorySegment err, int fd) {
+        return fcntl(err, fd, F_DUPFD_CLOEXEC, 0);
+    }
+
+    /** Clears FD_CLOEXEC on {@code fd}, so it survives an exec (the keeper's self-upgrade); 0 or -errno. */
+    static int clearCloexec(MemorySegment err, int fd) {
+        int flags = fcntl(err, fd, F_GETFD, 0);
+        return flags < 0 ? flags : Math.min(0, fcntl(err, fd, F_SETFD, flags & ~FD_CLOEXEC));
+    }
+
+    /** pipe2 into {@code fds} (two ints: read end, write end); 0 or -errno. */
+    static int pipe2(MemorySegment err, MemorySegment fds, int flags) {
+        try {
+            return (int) PIPE2.invokeExact(err, fds, flags) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int socket(MemorySegment err, int domain, int type, int protocol) {
+        try {
+            int r = (int) SOCKET.invokeExact(err, domain, type, protocol);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int bind(MemorySegment err, int fd, MemorySegment address, int length) {
+        try {
+            return (int) BIND.invokeExact(err, fd, address, length) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int listen(MemorySegment err, int fd, int backlog) {
+        try {
+            return (int) LISTEN.invokeExact(err, fd, backlog) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** accept4 without the peer's address (a UNIX peer has none worth having); the new fd or -errno. */
+    static int accept4(MemorySegment err, int fd, int flags) {
+        try {
+            int r = (int) ACCEPT4.invokeExact(err, fd, MemorySegment.NULL, MemorySegment.NULL, flags);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int connect(MemorySegment err, int fd, MemorySegment address, int length) {
+        try {
+            return (int) CONNECT.invokeExact(err, fd, address, length) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long sendmsg(MemorySegment err, int fd, MemorySegment msghdr, int flags) {
+        try {
+            long r = (long) SENDMSG.invokeExact(err, fd, msghdr, flags);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long recvmsg(MemorySegment err, int fd, MemorySegment msghdr, int flags) {
+        try {
+            long r = (long) RECVMSG.invokeExact(err, fd, msghdr, flags);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** getsockopt into {@code value}; {@code length} holds one socklen_t, in and out. 0 or -errno. */
+    static int getsockopt(MemorySegment err, int fd, int level, int name, MemorySegment value, MemorySegment length) {
+        try {
+            return (int) GETSOCKOPT.invokeExact(err, fd, level, name, value, length) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int shutdown(MemorySegment err, int fd, int how) {
+        try {
+            return (int) SHUTDOWN.invokeExact(err, fd, how) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int fchmod(MemorySegment err, int fd, int mode) {
+        try {
+            return (int) FCHMOD.invokeExact(err, fd, mode) < 0 ? fail(err) : 0;
         } catch (Throwable t) {
             throw linkFailure(t);
         }

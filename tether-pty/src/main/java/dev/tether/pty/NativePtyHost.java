@@ -3,10 +3,12 @@ package dev.tether.pty;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.core.terminal.PtyHost;
+import dev.tether.core.terminal.Survivor;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalListener;
 import dev.tether.core.terminal.TerminalSpec;
 import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,14 @@ import org.slf4j.LoggerFactory;
  * by {@code hold} when the program exits is not flushed at the exit but on release, with the
  * usual flow control (and without SIGWINCH, there being nobody left to redraw).
  *
- * <p>{@link #close} hangs up every terminal (closes its master and sends SIGHUP to its
+ * <p><b>With a keeper</b> ({@link #withKeeper}) the programs are the keeper's children, not this
+ * process's: a spawn asks the keeper, which answers with the master and pidfd; the ring lives in
+ * a {@link SharedRing} file the keeper made; exit statuses come from the keeper; the sessions the
+ * keeper kept from an earlier server are {@link #survivors} to {@link #adopt}; and {@link #close}
+ * hands every terminal back (stops reading, closes this process's descriptors, says Bye), so the
+ * programs run on. This process still reads and writes every master itself.
+ *
+ * <p>Without a keeper, {@link #close} hangs up every terminal (closes its master and sends SIGHUP to its
  * session), waits up to a second for the programs to exit, sends SIGKILL to the rest, waits
  * another second, and stops the loop (both seconds on the loop's clock, {@code System.nanoTime}
  * unless a test gave another); listeners hear {@code exited} for every program that
@@ -63,11 +72,15 @@ public final class NativePtyHost implements PtyHost {
     /** The pending shutdown grace, once closing. Loop only. */
     private EventLoop.Deadline grace;
 
-    private NativePtyHost(LongSupplier nanos) {
+    /** The keeper's end, or null when the programs are this process's children. */
+    private final KeeperLink keeper;
+
+    private NativePtyHost(LongSupplier nanos, KeeperLink keeper) {
         // Freed by the GC rather than closed: a late submit() from another thread must never touch freed memory.
         Arena arena = Arena.ofAuto();
         this.loop = new EventLoop(arena, nanos);
         this.spawner = new PtySpawner(arena);
+        this.keeper = keeper;
     }
 
     /** Creates a host and starts its I/O loop thread. */
@@ -81,7 +94,20 @@ public final class NativePtyHost implements PtyHost {
      * followed by {@link #runDueDeadlines} after each step.
      */
     static NativePtyHost start(LongSupplier nanos) {
-        NativePtyHost host = new NativePtyHost(Objects.requireNonNull(nanos, "nanos"));
+        NativePtyHost host = new NativePtyHost(Objects.requireNonNull(nanos, "nanos"), null);
+        host.loop.start();
+        return host;
+    }
+
+    /**
+     * A host whose programs live in the keeper of the runtime folder {@code dir}; when none runs,
+     * {@code startKeeper} starts one (see {@link KeeperProcess}).
+     *
+     * @throws java.io.UncheckedIOException when no keeper answers
+     */
+    public static NativePtyHost withKeeper(Path dir, KeeperProcess startKeeper) {
+        KeeperLink link = startKeeper.connect(dir);
+        NativePtyHost host = new NativePtyHost(System::nanoTime, link);
         host.loop.start();
         return host;
     }
@@ -109,7 +135,13 @@ public final class NativePtyHost implements PtyHost {
                 throw new TetherException(ResultCode.INVALID_STATE,
                         "cannot start " + spec.command().getFirst() + ": the PTY host is closed");
             }
-            PtyTerminal terminal = new PtyTerminal(loop, spawner.spawn(spec), spec.ringBytes(), listener, this::closed, signaller);
+            PtyTerminal terminal;
+            if (keeper == null) {
+                terminal = new PtyTerminal(loop, spawner.spawn(spec), new OutputRing(spec.ringBytes()), PtyTerminal.CHILD,
+                        listener, this::closed, signaller);
+            } else {
+                terminal = kept(keeper.spawn(spec), listener);
+            }
             loop.submit(() -> {
                 open.add(terminal);
                 terminal.register();
@@ -118,6 +150,72 @@ public final class NativePtyHost implements PtyHost {
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /** A terminal over what the keeper handed over: its descriptors, its ring file, its exit from the keeper. */
+    private PtyTerminal kept(KeeperLink.Handed handed, TerminalListener listener) {
+        long id = handed.entry().sessionId();
+        SharedRing ring;
+        try {
+            ring = SharedRing.open(Path.of("/proc/self/fd/" + handed.ring())); // maps the keeper's memfd
+            LibC.close(handed.ring()); // the mapping holds it now
+        } catch (java.io.IOException e) {
+            handed.close();
+            throw new TetherException(ResultCode.INTERNAL, "session " + id + ": its ring cannot be mapped: " + e.getMessage(), e);
+        }
+        PtyTerminal.Reaper fromKeeper = (terminal, then) -> keeper.onExit(id, code -> loop.submit(() -> then.accept(code)));
+        return new PtyTerminal(loop, new PtySpawner.Spawned(handed.entry().pid(), handed.master(), handed.pidfd()), ring,
+                fromKeeper, listener, this::closed, signaller);
+    }
+
+    @Override
+    public boolean keepsSessions() {
+        return keeper != null;
+    }
+
+    @Override
+    public List<Survivor> survivors() {
+        if (keeper == null) {
+            return List.of();
+        }
+        return keeper.kept().values().stream()
+                .map(h -> new Survivor(h.entry().sessionId(), h.entry().pid(), h.entry().exitCode()))
+                .toList();
+    }
+
+    @Override
+    public Terminal adopt(long sessionId, TerminalListener listener) {
+        KeeperLink.Handed handed = keeper == null ? null : keeper.kept().get(sessionId);
+        if (handed == null || handed.master() < 0) {
+            throw new TetherException(ResultCode.NOT_FOUND, "no running session " + sessionId + " is kept to adopt");
+        }
+        keeper.kept().remove(sessionId);
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new TetherException(ResultCode.INVALID_STATE, "cannot adopt session " + sessionId + ": the PTY host is closed");
+            }
+            PtyTerminal terminal = kept(handed, listener);
+            loop.submit(() -> {
+                open.add(terminal);
+                terminal.register();
+            });
+            return terminal;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void release(long sessionId) {
+        if (keeper == null) {
+            return;
+        }
+        KeeperLink.Handed handed = keeper.kept().remove(sessionId);
+        if (handed != null) {
+            handed.close(); // handed over but never adopted: the keeper hangs it up
+        }
+        keeper.release(sessionId);
     }
 
     @Override
@@ -143,6 +241,16 @@ public final class NativePtyHost implements PtyHost {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (keeper != null) {
+            for (long id : List.copyOf(keeper.kept().keySet())) {
+                KeeperLink.Handed h = keeper.kept().remove(id);
+                if (h != null) {
+                    h.close(); // handed over, never adopted: the keeper still holds it
+                }
+            }
+            keeper.bye(); // nothing of this process reads a master any more
+            keeper.close();
+        }
     }
 
     private void closed(PtyTerminal terminal) {
@@ -157,6 +265,16 @@ public final class NativePtyHost implements PtyHost {
 
     private void shutDown() {
         closing = true;
+        if (keeper != null) {
+            if (!open.isEmpty()) {
+                log.info("handing {} terminals back to the keeper", open.size());
+            }
+            List.copyOf(open).forEach(PtyTerminal::handOver); // each leaves open; the last stops the loop
+            if (open.isEmpty()) {
+                loop.stop();
+            }
+            return;
+        }
         if (open.isEmpty()) {
             loop.stop();
             return;

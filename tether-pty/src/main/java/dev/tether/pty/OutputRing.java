@@ -7,15 +7,13 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * The last {@code capacity} bytes of a terminal's output, addressed by absolute stream offset:
- * {@link #head()} is the number of bytes ever written, {@link #tail()} the oldest offset still
- * held. Confined to the I/O loop.
+ * A {@link Ring} on the heap, for the life of the server's process. Confined to the I/O loop.
  *
  * <p>The array starts small and doubles up to the capacity as output arrives: an idle shell
  * writes a prompt, not 256 KiB, and ten thousand of them should not cost gigabytes. Until the
  * array has its full size the stream has not wrapped, so offset {@code o} is at index {@code o}.
  */
-final class OutputRing {
+final class OutputRing implements Ring {
     private static final int INITIAL_BYTES = 512; // a prompt fits; 10,000 idle sessions hold 5 MB, not 40
 
     private final int capacity;
@@ -30,21 +28,23 @@ final class OutputRing {
         this.window = ByteBuffer.wrap(bytes).asReadOnlyBuffer();
     }
 
-    /** The most bytes the ring keeps. */
-    int capacity() {
+    @Override
+    public int capacity() {
         return capacity;
     }
 
-    long head() {
+    @Override
+    public long head() {
         return head;
     }
 
-    long tail() {
+    @Override
+    public long tail() {
         return Math.max(0, head - capacity);
     }
 
-    /** Appends {@code length} bytes of {@code source}; only the last {@link #capacity()} of them survive. */
-    void append(MemorySegment source, int length) {
+    @Override
+    public void append(MemorySegment source, int length) {
         long skip = Math.max(0, length - capacity);
         head += skip;
         int remaining = (int) (length - skip);
@@ -71,12 +71,9 @@ final class OutputRing {
         window = ByteBuffer.wrap(bytes).asReadOnlyBuffer();
     }
 
-    /**
-     * The bytes from stream offset {@code from} (at least {@link #tail()}) up to {@code max}
-     * bytes, stopping at {@link #head()} and at the physical end of the array. The buffer is
-     * shared and valid until the next call.
-     */
-    ByteBuffer slice(long from, int max) {
+    /** {@inheritDoc} The physical end is the array's, which is shorter than the capacity until it has grown. */
+    @Override
+    public ByteBuffer slice(long from, int max) {
         if (from < tail() || from > head) {
             throw new IllegalArgumentException("offset " + from + " is outside the ring [" + tail() + ", " + head + ")");
         }
@@ -86,8 +83,9 @@ final class OutputRing {
         return window;
     }
 
-    /** Bytes of heap the ring holds now. */
-    int allocated() {
+    /** Bytes of heap the ring's array holds now. */
+    @Override
+    public long allocated() {
         return bytes.length;
     }
 }

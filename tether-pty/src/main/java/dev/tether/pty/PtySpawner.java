@@ -115,6 +115,36 @@ final class PtySpawner {
     }
 
     /**
+     * Starts a program with no terminal as the leader of a new session and process group (a
+     * daemon: Ctrl-C on the caller's terminal does not reach it), stdin from /dev/null, stdout and
+     * stderr appended to {@code log} (created 0600), every other descriptor closed. Returns its pid;
+     * the caller reaps it if it exits first.
+     */
+    int spawnDetached(List<String> argv, Map<String, String> environment, Path directory, Path log) {
+        String program = argv.getFirst();
+        Path executable = resolve(program, environment, directory);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment actions = arena.allocate(LibC.FILE_ACTIONS_BYTES, 16);
+            int failed = LibC.initDaemonFileActions(actions, arena.allocateFrom(directory.toAbsolutePath().toString()),
+                    arena.allocateFrom("/dev/null"), arena.allocateFrom(log.toAbsolutePath().toString()));
+            try {
+                if (failed != 0) {
+                    throw cannotStart(program, "preparing the file actions failed: " + LibC.strerror(failed));
+                }
+                MemorySegment pidOut = arena.allocate(JAVA_INT);
+                failed = LibC.posixSpawn(pidOut, arena.allocateFrom(executable.toString()), actions, attributes,
+                        strings(arena, checked(argv)), strings(arena, checked(environment(environment))));
+                if (failed != 0) {
+                    throw cannotStart(program, LibC.strerror(failed));
+                }
+                return pidOut.get(JAVA_INT, 0);
+            } finally {
+                LibC.destroyFileActions(actions);
+            }
+        }
+    }
+
+    /**
      * Whether the session's locale (LC_ALL, else LC_CTYPE, else LANG, as setlocale picks) is UTF-8 or
      * plain ASCII (none, C, POSIX), for which UTF-8 erase changes nothing. A locale naming another
      * character set, or no character set at all (glibc's {@code de_DE} is ISO-8859-1), keeps byte-wise erase.

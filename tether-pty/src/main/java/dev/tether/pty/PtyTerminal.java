@@ -33,9 +33,16 @@ import org.slf4j.LoggerFactory;
  * attached and the output only fills the ring; see {@link Fanout}.
  *
  * <p><b>Exit.</b> The pidfd turns readable: the master is drained, each viewer is sent what it
- * is owed regardless of fullness, the descriptors are closed, the process reaped and the
- * listener told — once. Signals and reaping share a lock so that a signal never reaches a
- * recycled pid.
+ * is owed regardless of fullness, the descriptors are closed, the exit status is taken from the
+ * {@link Reaper} (this process reaps its own child; a keeper's child is reaped by the keeper,
+ * which reports the status) and the listener told — once. No signal is sent once the pidfd said
+ * the program exited; for a child of this process signals and reaping share a lock, so a signal
+ * never reaches a recycled pid. (A keeper's child is reaped by the keeper the moment it exits: a
+ * signal sent in the microseconds before the pidfd is seen here reaches its pid, whose number the
+ * kernel does not hand out again while its process group lives.)
+ *
+ * <p><b>Hand-over.</b> {@link #handOver} stops reading and closes this process's copies of the
+ * descriptors without a signal: the keeper, which holds its own, keeps the program.
  *
  * <p>Fields without a note are confined to the loop.
  */
@@ -46,8 +53,19 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     /** Enough for whatever the kernel still buffers at exit, bounded in case the slave lives on in a grandchild. */
     static final int EXIT_DRAIN_LIMIT = 4 << 20;
 
+    /** How a terminal learns its program's exit status once its pidfd said the program exited. */
+    interface Reaper {
+        /** Calls {@code then} on the loop with the status (or 128 + the signal; -1 when unknown). */
+        void reap(PtyTerminal terminal, java.util.function.IntConsumer then);
+    }
+
+    /** The program is this process's child: reap it here. */
+    static final Reaper CHILD = (terminal, then) -> then.accept(terminal.waitForExit(/* block= */ false));
+
     private final EventLoop loop;
     private final int pid;
+    private final Reaper reaper;
+    private final Ring ring;
     private final TerminalListener listener;
     private final Consumer<PtyTerminal> onClosed;
     private final Fanout fanout;
@@ -75,14 +93,16 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private EventLoop.Deadline tooSlowCheck;
     private final Signaller signaller;
 
-    PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, int ringBytes, TerminalListener listener,
+    PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, Ring ring, Reaper reaper, TerminalListener listener,
                 Consumer<PtyTerminal> onClosed, Signaller signaller) {
         this.loop = loop;
+        this.ring = ring;
+        this.reaper = reaper;
         this.signaller = signaller;
         this.pid = spawned.pid();
         this.masterFd = spawned.masterFd();
         this.pidFd = spawned.pidFd();
-        this.fanout = new Fanout(ringBytes, this, loop::now);
+        this.fanout = new Fanout(ring, this, loop::now);
         this.listener = listener;
         this.onClosed = onClosed;
     }
@@ -117,7 +137,12 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         log.error("{}: cannot watch its pidfd ({}); killing it", this, LibC.strerror(-r));
         closeMaster();
         signal(LibC.SIGKILL, List.of());
-        finish(waitForExit(/* block= */ true));
+        exited = true;
+        if (reaper == CHILD) {
+            finish(waitForExit(/* block= */ true));
+        } else {
+            reaper.reap(this, this::finish);
+        }
     }
 
     @Override
@@ -275,6 +300,31 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         discardInput();
     }
 
+    /**
+     * Host shutdown with a keeper: stops reading and closes this process's descriptors, sending
+     * no signal and telling no listener; the program goes on in the keeper, which drains it until
+     * the next server takes it. Loop only.
+     */
+    void handOver() {
+        if (exited) {
+            return;
+        }
+        exited = true;
+        closeMaster();
+        discardInput();
+        loop.remove(pidFd);
+        LibC.close(pidFd);
+        pidFd = -1;
+        closeRing();
+        onClosed.accept(this);
+    }
+
+    private void closeRing() {
+        if (ring instanceof SharedRing shared) {
+            shared.close();
+        }
+    }
+
     @Override
     public void onEvent(int fd, int events) {
         if (fd == pidFd) {
@@ -422,6 +472,11 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         if (exited) {
             return;
         }
+        exited = true;
+        loop.remove(pidFd); // readable from now on: one report is enough
+        synchronized (reapLock) {
+            reaped |= reaper != CHILD; // no signal after this; a child of ours is marked when reaped
+        }
         if (masterFd >= 0) {
             if (readable) {
                 read(EXIT_DRAIN_LIMIT, /* draining= */ true);
@@ -429,13 +484,13 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             fanout.flushOwed();
             closeMaster();
         }
-        finish(waitForExit(/* block= */ false));
+        reaper.reap(this, this::finish);
     }
 
     private void finish(int exitCode) {
         exited = true;
         alive = false;
-        loop.remove(pidFd);
+        closeRing();
         LibC.close(pidFd);
         pidFd = -1;
         discardInput();
@@ -468,7 +523,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     }
 
     /** Reaps the process: its exit status, or 128 + the signal that ended it; -1 if someone else reaped it. */
-    private int waitForExit(boolean block) {
+    int waitForExit(boolean block) {
         MemorySegment status = loop.small;
         synchronized (reapLock) {
             int r;

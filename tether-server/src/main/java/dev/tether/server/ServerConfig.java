@@ -4,6 +4,7 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.core.account.PasswordChecks;
 import dev.tether.core.time.Scheduler;
+import dev.tether.pty.KeeperProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -28,6 +29,9 @@ import java.util.Objects;
  *     e.g. {@code https://tether.example.com}; null when there is none. Host and Origin headers
  *     must name the listen address, a loopback name on its port, or this URL.
  * @param limits what one client may cost the server (password checks, slow requests, connections)
+ * @param keeper how to start the session keeper when none runs for the data directory; with one,
+ *     sessions outlive the server (a restart adopts them). Null: the programs are the server's own
+ *     children and end with it (tests, benchmarks of the bare host).
  */
 public record ServerConfig(
         String host,
@@ -41,7 +45,8 @@ public record ServerConfig(
         int ioThreads,
         boolean sharedAccountSessions,
         java.net.URI publicUrl,
-        Limits limits) {
+        Limits limits,
+        KeeperProcess keeper) {
 
     public static final int DEFAULT_PORT = 7420;
     public static final int DEFAULT_RING_BYTES = 256 * 1024;
@@ -49,7 +54,7 @@ public record ServerConfig(
     /** Sessions for administrators only ({@code sharedAccountSessions} off), no public URL, the default {@link Limits}. */
     public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
                         Duration termGrace, Scheduler scheduler, int ioThreads) {
-        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, false, null, Limits.DEFAULTS);
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, false, null, Limits.DEFAULTS, null);
     }
 
     /** As above, with {@link Scheduler#system(InstantSource)} over {@code clock}. */
@@ -65,7 +70,7 @@ public record ServerConfig(
 
     /** The same server on another scheduler (and so its clock): a test's manual one. */
     public ServerConfig withScheduler(Scheduler newScheduler) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, newScheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, newScheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
     }
 
     public ServerConfig {
@@ -130,9 +135,15 @@ public record ServerConfig(
         }
     }
 
+    /** Sessions in a keeper started with {@code newKeeper} (null: in this process, ending with it). */
+    public ServerConfig withKeeper(KeeperProcess newKeeper) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
+                limits, newKeeper);
+    }
+
     public ServerConfig withLimits(Limits newLimits) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
-                newLimits);
+                newLimits, keeper);
     }
 
     /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces, an I/O thread per core. */
@@ -142,33 +153,33 @@ public record ServerConfig(
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
     }
 
     public ServerConfig withIoThreads(int newIoThreads) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, newIoThreads, sharedAccountSessions, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, newIoThreads, sharedAccountSessions, publicUrl, limits, keeper);
     }
 
     public ServerConfig withPublicUrl(java.net.URI newPublicUrl) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions,
-                newPublicUrl, limits);
+                newPublicUrl, limits, keeper);
     }
 
     /** Lets users who are not administrators start sessions, which run as the server's account. */
     public ServerConfig withSharedAccountSessions(boolean shared) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, shared, publicUrl, limits);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, shared, publicUrl, limits, keeper);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

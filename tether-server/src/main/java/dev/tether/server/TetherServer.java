@@ -49,6 +49,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 public final class TetherServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TetherServer.class);
     static final String VERSION = readVersion();
+    /** The data directory's runtime folder: the keeper's socket, lock and log. */
+    public static final String RUNTIME = "run";
     /** How often expired workspace credentials are deleted (they stop counting at once, see Workspaces). */
     static final java.time.Duration CREDENTIAL_SWEEP = java.time.Duration.ofSeconds(10);
     /** Every permission bit but the owner's: none may be set in the data directory. */
@@ -153,7 +155,7 @@ public final class TetherServer implements AutoCloseable {
             lock.announce(url);
 
             store = SqliteStore.open(dataDir.resolve("tether.db"));
-            pty = NativePtyHost.start();
+            pty = config.keeper() != null ? NativePtyHost.withKeeper(dataDir.resolve(RUNTIME), config.keeper()) : NativePtyHost.start();
             kernel = new Kernel(store, pty, scheduler, new SessionService.Settings(
                     config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
             // Two hashing threads; PasswordChecks admits at most its capacity, so this queue stays short.

@@ -58,6 +58,11 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
         this.token = server.adminToken();
     }
 
+    /** A server whose sessions live in a keeper (started for {@code dataDir} when none runs); shared-account sessions on. */
+    static ServerFixture withKeeper(Path dataDir) {
+        return new ServerFixture(dataDir, c -> c.withSharedAccountSessions(true).withKeeper(dev.tether.pty.KeeperProcess.thisJvm()));
+    }
+
     static Path newDataDir() {
         try {
             return Files.createTempDirectory("tether-test");
@@ -165,6 +170,10 @@ final class ServerFixture implements AutoCloseable, AfterAllCallback {
     @Override
     public void close() {
         server.close();
+        delete(dataDir);
+    }
+
+    static void delete(Path dataDir) {
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

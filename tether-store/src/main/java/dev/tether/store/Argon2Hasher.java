@@ -54,6 +54,10 @@ public final class Argon2Hasher implements PasswordHasher {
             "\\$argon2id\\$v=19\\$m=(\\d{1,9}),t=(\\d{1,9}),p=(\\d{1,9})\\$([A-Za-z0-9+/]{11,88})\\$([A-Za-z0-9+/]{6,88})");
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** A hasher with the fixed parameters above; it keeps no state of its own. */
+    public Argon2Hasher() {
+    }
+
     @Override
     public String hash(char[] password) {
         byte[] salt = new byte[SALT_BYTES];

@@ -1,0 +1,236 @@
+package dev.tether.pty;
+
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
+import dev.tether.core.terminal.TerminalSpec;
+import dev.tether.pty.KeeperProtocol.Entry;
+import dev.tether.pty.KeeperProtocol.Message;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's end of the keeper's socket: it says Hello and takes the sessions kept (with their
+ * masters and pidfds), asks for spawns, hears exits, releases recorded ends and says Bye when the
+ * server stops reading. One thread ({@code tether-keeper-link}) reads the keeper's messages.
+ */
+final class KeeperLink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KeeperLink.class);
+    private static final long SPAWN_SECONDS = 10;
+
+    /** A session the keeper handed over: its entry and, while it runs, its descriptors (else -1). */
+    record Handed(Entry entry, int master, int pidfd, int ring) {
+
+        /** Closes the descriptors of a session handed over and never taken. */
+        void close() {
+            if (master >= 0) {
+                LibC.close(master);
+                LibC.close(pidfd);
+                LibC.close(ring);
+            }
+        }
+    }
+
+    private final UnixSocket socket;
+    private final Map<Long, Handed> kept;
+    private final AtomicLong tags = new AtomicLong();
+    private final Map<Long, CompletableFuture<Handed>> spawning = new ConcurrentHashMap<>();
+    /** Exit codes heard and not yet asked for, and the askers waiting; guarded by {@code this}. */
+    private final Map<Long, Integer> exits = new HashMap<>();
+    private final Map<Long, IntConsumer> waiting = new HashMap<>();
+    private volatile boolean closed;
+    private final Thread reader;
+
+    private KeeperLink(UnixSocket socket, Map<Long, Handed> kept) {
+        this.socket = socket;
+        this.kept = kept;
+        this.reader = Thread.ofPlatform().name("tether-keeper-link").daemon().unstarted(this::read);
+    }
+
+    /** Connects to the keeper of the runtime folder {@code dir} and takes over what it keeps. */
+    static KeeperLink connect(Path dir) throws IOException {
+        UnixSocket socket = UnixSocket.connect(dir.resolve(Keeper.SOCKET));
+        try {
+            socket.send(KeeperProtocol.encode(new KeeperProtocol.Hello(KeeperProtocol.VERSION)), new int[0]);
+            var kept = new ConcurrentHashMap<Long, Handed>();
+            while (true) {
+                UnixSocket.Received r = socket.receive();
+                if (r == null) {
+                    throw new IOException("the keeper of " + dir + " closed the connection before handing its sessions over");
+                }
+                Message m = KeeperProtocol.decode(r.message());
+                if (m instanceof KeeperProtocol.Failed f) {
+                    throw new IOException("the keeper of " + dir + " refused this server: " + f.message());
+                }
+                if (!(m instanceof KeeperProtocol.Kept k)) {
+                    throw new IOException("the keeper of " + dir + " answered Hello with " + m);
+                }
+                int at = 0;
+                int[] fds = r.fds();
+                for (Entry e : k.entries()) {
+                    if (e.exitCode() == null) {
+                        if (at + KeeperProtocol.FDS_PER_SESSION > fds.length) {
+                            throw new IOException("the keeper sent " + fds.length + " descriptors for " + k.entries().size() + " sessions");
+                        }
+                        kept.put(e.sessionId(), new Handed(e, fds[at], fds[at + 1], fds[at + 2]));
+                        at += KeeperProtocol.FDS_PER_SESSION;
+                    } else {
+                        kept.put(e.sessionId(), new Handed(e, -1, -1, -1));
+                    }
+                }
+                if (k.last()) {
+                    break;
+                }
+            }
+            var link = new KeeperLink(socket, kept);
+            link.reader.start();
+            return link;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** What the keeper handed over at connect, by session id. */
+    Map<Long, Handed> kept() {
+        return kept;
+    }
+
+    /** Asks the keeper to start {@code spec}; blocks for its answer (about a millisecond). */
+    Handed spawn(TerminalSpec spec) {
+        if (closed) {
+            throw new TetherException(ResultCode.INVALID_STATE, "cannot start " + spec.command().getFirst()
+                    + ": the connection to the session keeper is closed");
+        }
+        long tag = tags.incrementAndGet();
+        var answer = new CompletableFuture<Handed>();
+        spawning.put(tag, answer);
+        try {
+            socket.send(KeeperProtocol.encode(new KeeperProtocol.Spawn(tag, spec)), new int[0]);
+            return answer.get(SPAWN_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw TetherException.of(e.getCause());
+        } catch (IOException | TimeoutException e) {
+            throw new TetherException(ResultCode.INTERNAL, "cannot start " + spec.command().getFirst()
+                    + ": the session keeper did not answer (" + e.getMessage() + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TetherException(ResultCode.CANCELLED, "interrupted while starting " + spec.command().getFirst());
+        } finally {
+            spawning.remove(tag);
+        }
+    }
+
+    /** Calls {@code then} with the session's exit code once the keeper has it (at once when it has). */
+    void onExit(long sessionId, IntConsumer then) {
+        Integer code;
+        synchronized (this) {
+            code = exits.remove(sessionId);
+            if (code == null) {
+                waiting.put(sessionId, then);
+                return;
+            }
+        }
+        then.accept(code);
+    }
+
+    /** The session's end is recorded (or nobody knows it): the keeper may forget it. */
+    void release(long sessionId) {
+        send(new KeeperProtocol.Release(sessionId));
+    }
+
+    /** The server stopped reading every master: the keeper drains them again. */
+    void bye() {
+        send(new KeeperProtocol.Bye());
+    }
+
+    private void send(Message m) {
+        if (closed) {
+            return;
+        }
+        try {
+            socket.send(KeeperProtocol.encode(m), new int[0]);
+        } catch (IOException e) {
+            log.warn("could not tell the keeper {}: {}", m, e.toString());
+        }
+    }
+
+    private void read() {
+        try {
+            while (!closed) {
+                UnixSocket.Received r = socket.receive();
+                if (r == null) {
+                    break;
+                }
+                Message m = KeeperProtocol.decode(r.message());
+                switch (m) {
+                    case KeeperProtocol.Spawned s -> {
+                        int[] fds = r.fds();
+                        var answer = spawning.get(s.tag());
+                        if (answer == null || fds.length != KeeperProtocol.FDS_PER_SESSION) {
+                            for (int fd : fds) {
+                                LibC.close(fd); // a spawn nobody waits for any more; the keeper keeps it
+                            }
+                            log.warn("the keeper started session {} for an answer nobody waits for", s.entry().sessionId());
+                            continue;
+                        }
+                        answer.complete(new Handed(s.entry(), fds[0], fds[1], fds[2]));
+                    }
+                    case KeeperProtocol.Failed f -> {
+                        var answer = spawning.get(f.tag());
+                        if (answer != null) {
+                            answer.completeExceptionally(new TetherException(ResultCode.INVALID_PARAMETER, f.message()));
+                        }
+                    }
+                    case KeeperProtocol.Exited e -> exited(e.sessionId(), e.exitCode());
+                    default -> log.warn("the keeper sent {}, which a server does not expect", m);
+                }
+            }
+        } catch (IOException e) {
+            if (!closed) {
+                log.error("the connection to the session keeper failed: {}", e.toString());
+            }
+        }
+        if (!closed) {
+            log.error("the session keeper closed its connection: sessions go on in it, but no new one can start"
+                    + " and exits are not heard until the server restarts");
+        }
+        closed = true;
+        spawning.values().forEach(f -> f.completeExceptionally(new TetherException(ResultCode.INTERNAL,
+                "the session keeper closed its connection")));
+    }
+
+    private void exited(long sessionId, int code) {
+        IntConsumer then;
+        synchronized (this) {
+            then = waiting.remove(sessionId);
+            if (then == null) {
+                exits.put(sessionId, code);
+                return;
+            }
+        }
+        then.accept(code);
+    }
+
+    /** Closes the connection (after {@link #bye}, or at a crash the kernel does it). */
+    @Override
+    public void close() {
+        closed = true;
+        socket.close();
+        try {
+            reader.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.tether.pty;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a server finds its keeper: it connects to the one running for the runtime folder, and when
+ * none runs it starts one with {@code command} + the folder — detached, in its own session and
+ * process group (so Ctrl-C on {@code serve} does not reach it), output appended to
+ * {@code keeper.log} in the folder — and waits up to {@code patience} for it to listen.
+ */
+public record KeeperProcess(List<String> command, Duration patience) {
+    private static final Logger log = LoggerFactory.getLogger(KeeperProcess.class);
+    public static final String LOG = "keeper.log";
+
+    public KeeperProcess {
+        command = List.copyOf(command);
+    }
+
+    /**
+     * A keeper in a JVM like this one, from the same class path: small heap, serial GC, no JIT
+     * beyond C1 (it does little, and little of it often).
+     */
+    public static KeeperProcess thisJvm() {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        var command = new ArrayList<>(List.of(java, "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
+                "-cp", classPath(), KeeperMain.class.getName()));
+        return new KeeperProcess(command, Duration.ofSeconds(15));
+    }
+
+    /** This JVM's class path, with its module path in front when it has one (a test run on the module path). */
+    static String classPath() {
+        String modules = System.getProperty("jdk.module.path", "");
+        String classes = System.getProperty("java.class.path", "");
+        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + java.io.File.pathSeparator + classes;
+    }
+
+    /** Connects to the keeper of {@code dir}, starting one if none answers. */
+    KeeperLink connect(Path dir) {
+        IOException last;
+        try {
+            return KeeperLink.connect(dir);
+        } catch (IOException e) {
+            last = e;
+            if (!absent(e)) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        int pid = start(dir);
+        long until = System.nanoTime() + patience.toNanos();
+        while (System.nanoTime() - until < 0) {
+            try {
+                KeeperLink link = KeeperLink.connect(dir);
+                log.info("started the session keeper (pid {}) for {}", pid, dir);
+                return link;
+            } catch (IOException e) {
+                last = e;
+                if (!absent(e)) {
+                    throw new UncheckedIOException(e.getMessage(), e);
+                }
+            }
+            try {
+                Thread.sleep(50); // the keeper's JVM is starting; nothing to wait on but its socket
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new UncheckedIOException("the session keeper started for " + dir + " (pid " + pid + ") did not answer within "
+                + patience.toSeconds() + " s; see " + dir.resolve(LOG), last);
+    }
+
+    /** No keeper listens there (no socket file, or nobody behind it). */
+    private static boolean absent(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("No such file") || m.contains("Connection refused");
+    }
+
+    private int start(Path dir) {
+        try {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the keeper's folder " + dir + ": " + e.getMessage(), e);
+        }
+        var argv = new ArrayList<>(command);
+        argv.add(dir.toAbsolutePath().toString());
+        Map<String, String> env = new TreeMap<>(System.getenv());
+        env.keySet().removeIf(k -> k.startsWith("TETHER_")); // the master key, say, is the server's alone
+        try (Arena arena = Arena.ofConfined()) {
+            return new PtySpawner(arena).spawnDetached(argv, env, dir, dir.resolve(LOG));
+        }
+    }
+}

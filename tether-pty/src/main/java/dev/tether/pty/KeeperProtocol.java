@@ -1,0 +1,236 @@
+package dev.tether.pty;
+
+import dev.tether.core.terminal.TerminalSpec;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The keeper's own small protocol: one message per {@link UnixSocket} frame, an opcode byte and
+ * then fixed fields (big-endian numbers, strings as a length and UTF-8 bytes), file descriptors
+ * beside the bytes as SCM_RIGHTS. No JSON, no reflection: the keeper must almost never fail.
+ *
+ * <pre>
+ * server → keeper                                  keeper → server
+ * Hello(version)                                   Kept(last, entries)   fds: master, pidfd, ring of each running entry
+ * Spawn(tag, spec)                                 Spawned(tag, entry)   fds: master, pidfd, ring
+ *                                                  Failed(tag, message)
+ * Release(sessionId)                               Exited(sessionId, exitCode)   at any time
+ * Bye()          the server stopped reading: the keeper drains again
+ * Stop()         close every session and exit      Stopped(closed)
+ * </pre>
+ */
+final class KeeperProtocol {
+    static final int VERSION = 1;
+    /** Descriptors a running session comes with: its master, its pidfd and its ring (a memfd). */
+    static final int FDS_PER_SESSION = 3;
+    /** Entries per Kept message: three fds each, within SCM_MAX_FD (253). */
+    static final int ENTRIES_PER_MESSAGE = 253 / FDS_PER_SESSION;
+
+    private KeeperProtocol() {
+    }
+
+    /** A session the keeper holds and, once it ended, its exit code (else null). */
+    record Entry(long sessionId, int pid, Integer exitCode) {
+    }
+
+    sealed interface Message {
+    }
+
+    record Hello(int version) implements Message {
+    }
+
+    record Kept(boolean last, List<Entry> entries) implements Message {
+    }
+
+    record Spawn(long tag, TerminalSpec spec) implements Message {
+    }
+
+    record Spawned(long tag, Entry entry) implements Message {
+    }
+
+    record Failed(long tag, String message) implements Message {
+    }
+
+    record Exited(long sessionId, int exitCode) implements Message {
+    }
+
+    record Release(long sessionId) implements Message {
+    }
+
+    record Bye() implements Message {
+    }
+
+    record Stop() implements Message {
+    }
+
+    record Stopped(int closed) implements Message {
+    }
+
+    private static final List<Class<? extends Message>> OPCODES = List.of(Hello.class, Kept.class, Spawn.class,
+            Spawned.class, Failed.class, Exited.class, Release.class, Bye.class, Stop.class, Stopped.class);
+
+    static byte[] encode(Message m) {
+        var bytes = new ByteArrayOutputStream(64);
+        try (var out = new DataOutputStream(bytes)) {
+            out.writeByte(OPCODES.indexOf(m.getClass()));
+            switch (m) {
+                case Hello h -> out.writeInt(h.version());
+                case Kept k -> {
+                    out.writeBoolean(k.last());
+                    out.writeInt(k.entries().size());
+                    for (Entry e : k.entries()) {
+                        entry(out, e);
+                    }
+                }
+                case Spawn s -> {
+                    out.writeLong(s.tag());
+                    spec(out, s.spec());
+                }
+                case Spawned s -> {
+                    out.writeLong(s.tag());
+                    entry(out, s.entry());
+                }
+                case Failed f -> {
+                    out.writeLong(f.tag());
+                    string(out, f.message());
+                }
+                case Exited e -> {
+                    out.writeLong(e.sessionId());
+                    out.writeInt(e.exitCode());
+                }
+                case Release r -> out.writeLong(r.sessionId());
+                case Bye b -> { }
+                case Stop s -> { }
+                case Stopped s -> out.writeInt(s.closed());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Decodes one message; a malformed one is an IOException naming what is wrong. */
+    static Message decode(byte[] message) throws IOException {
+        try (var in = new DataInputStream(new ByteArrayInputStream(message))) {
+            int opcode = in.readUnsignedByte();
+            if (opcode >= OPCODES.size()) {
+                throw new IOException("unknown keeper message " + opcode);
+            }
+            Class<? extends Message> type = OPCODES.get(opcode);
+            Message m;
+            if (type == Hello.class) {
+                m = new Hello(in.readInt());
+            } else if (type == Kept.class) {
+                boolean last = in.readBoolean();
+                int n = count(in, ENTRIES_PER_MESSAGE);
+                var entries = new ArrayList<Entry>(n);
+                for (int i = 0; i < n; i++) {
+                    entries.add(entry(in));
+                }
+                m = new Kept(last, entries);
+            } else if (type == Spawn.class) {
+                m = new Spawn(in.readLong(), spec(in));
+            } else if (type == Spawned.class) {
+                m = new Spawned(in.readLong(), entry(in));
+            } else if (type == Failed.class) {
+                m = new Failed(in.readLong(), string(in));
+            } else if (type == Exited.class) {
+                m = new Exited(in.readLong(), in.readInt());
+            } else if (type == Release.class) {
+                m = new Release(in.readLong());
+            } else if (type == Bye.class) {
+                m = new Bye();
+            } else if (type == Stop.class) {
+                m = new Stop();
+            } else {
+                m = new Stopped(in.readInt());
+            }
+            if (in.available() > 0) {
+                throw new IOException("a keeper " + type.getSimpleName() + " message has " + in.available() + " bytes too many");
+            }
+            return m;
+        } catch (java.io.EOFException e) {
+            throw new IOException("a keeper message ends early", e);
+        } catch (RuntimeException e) { // a spec the record refuses
+            throw new IOException("a keeper message is malformed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void entry(DataOutputStream out, Entry e) throws IOException {
+        out.writeLong(e.sessionId());
+        out.writeInt(e.pid());
+        out.writeInt(e.exitCode() == null ? Integer.MIN_VALUE : e.exitCode());
+    }
+
+    private static Entry entry(DataInputStream in) throws IOException {
+        long id = in.readLong();
+        int pid = in.readInt();
+        int exit = in.readInt();
+        return new Entry(id, pid, exit == Integer.MIN_VALUE ? null : exit);
+    }
+
+    private static void spec(DataOutputStream out, TerminalSpec s) throws IOException {
+        out.writeLong(s.sessionId());
+        out.writeInt(s.command().size());
+        for (String arg : s.command()) {
+            string(out, arg);
+        }
+        out.writeInt(s.environment().size());
+        for (var e : s.environment().entrySet()) {
+            string(out, e.getKey());
+            string(out, e.getValue());
+        }
+        string(out, s.workingDirectory().toString());
+        out.writeInt(s.cols());
+        out.writeInt(s.rows());
+        out.writeInt(s.ringBytes());
+    }
+
+    private static TerminalSpec spec(DataInputStream in) throws IOException {
+        long id = in.readLong();
+        int argc = count(in, 4096);
+        var argv = new ArrayList<String>(argc);
+        for (int i = 0; i < argc; i++) {
+            argv.add(string(in));
+        }
+        int envc = count(in, 4096);
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < envc; i++) {
+            env.put(string(in), string(in));
+        }
+        Path cwd = Path.of(string(in));
+        return new TerminalSpec(id, argv, env, cwd, in.readInt(), in.readInt(), in.readInt());
+    }
+
+    private static int count(DataInputStream in, int max) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > max) {
+            throw new IOException("a keeper message counts " + n + " items (at most " + max + ")");
+        }
+        return n;
+    }
+
+    private static void string(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String string(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) {
+            throw new IOException("a keeper message has a string of " + n + " bytes where " + in.available() + " are left");
+        }
+        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,232 @@
+package dev.tether.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.pty.Keeper;
+import dev.tether.pty.KeeperProcess;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sessions outlive the server: real servers (in this JVM, or in a child JVM to be killed with
+ * {@code kill -9}) over a real keeper process, real programs, real sockets.
+ */
+class SessionKeeperTest {
+    /** Prints 0, 1, 2, … one number a line, every 20 ms, forever. */
+    static final String COUNTER = "i=0; while :; do echo n$i; i=$((i+1)); sleep 0.02; done";
+
+    final Path dir = ServerFixture.newDataDir();
+    final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @AfterEach
+    void stopKeeper() throws Exception {
+        for (AutoCloseable c : cleanup.reversed()) {
+            c.close();
+        }
+        try {
+            Keeper.stopRunning(dir.resolve(TetherServer.RUNTIME)); // every program it kept goes with it
+        } catch (IOException noKeeper) {
+            // nothing to stop
+        }
+        ServerFixture.delete(dir);
+    }
+
+    /** A server with a keeper on {@link #dir}; stopped (not the directory removed) after the test. */
+    ServerFixture server() {
+        var server = ServerFixture.withKeeper(dir);
+        cleanup.add(server.server);
+        return server;
+    }
+
+    /** The keeper's log, for a failure's message. */
+    String keeperLog() {
+        try {
+            return Files.readString(dir.resolve(TetherServer.RUNTIME).resolve(KeeperProcess.LOG));
+        } catch (IOException e) {
+            return "(no keeper log: " + e + ")";
+        }
+    }
+
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** The numbers of the counter in {@code text}, in order. */
+    static List<Integer> numbers(String text) {
+        var numbers = new ArrayList<Integer>();
+        Matcher m = Pattern.compile("n(\\d+)\\r?\\n").matcher(text);
+        while (m.find()) {
+            numbers.add(Integer.parseInt(m.group(1)));
+        }
+        return numbers;
+    }
+
+    static void assertContiguousFromZero(List<Integer> numbers) {
+        assertThat(numbers).isNotEmpty();
+        for (int i = 0; i < numbers.size(); i++) {
+            assertThat(numbers.get(i)).as("number %d of %s", i, numbers.size()).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void aStoppedServerLeavesItsSessionsRunning_andTheNextAdoptsThem_withTheirIdOwnerSizeAndOutput() {
+        long id;
+        long pid;
+        long lastSeen;
+        {
+            var first = ServerFixture.withKeeper(dir);
+            id = first.post("/sessions", "{\"command\":\"/bin/sh\",\"args\":[\"-c\"," + Json.write(COUNTER) + "],\"cols\":100,\"rows\":30}")
+                    .body().get("id").asLong();
+            pid = first.get("/sessions/" + id).body().get("pid").asLong();
+            var client = TestTerminal.open(first.server.url(), first.token, id, "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> numbers(client.screen()).size() > 5);
+            first.server.close();
+            assertThat(client.closedWith.join()).isEqualTo(1012); // service restart: reconnect
+            assertThat(client.control("closed").get("kind").asText()).isEqualTo("restarting");
+            lastSeen = numbers(client.screen()).getLast();
+        }
+        assertThat(alive(pid)).isTrue();
+
+        var next = server();
+        JsonNode s = next.get("/sessions/" + id).body();
+        assertThat(s.get("state").asText()).isEqualTo("DISCONNECTED");
+        assertThat(s.get("pid").asLong()).isEqualTo(pid);
+        assertThat(s.get("user").asText()).isEqualTo("admin");
+        assertThat(s.get("cols").asInt()).isEqualTo(100);
+        assertThat(s.get("rows").asInt()).isEqualTo(30);
+        var events = next.events(0);
+        assertThat(events).filteredOn(e -> e.get("type").asText().equals("SessionRecovered"))
+                .singleElement().satisfies(e -> assertThat(e.get("sessionId").asLong()).isEqualTo(id));
+        assertThat(events).filteredOn(e -> e.get("type").asText().equals("ServerStopped")).last()
+                .satisfies(e -> assertThat(e.get("data").get("keptSessions").asInt()).isEqualTo(1));
+
+        var again = TestTerminal.open(next.server.url(), next.token, id, "");
+        // The ring kept everything: what was printed while no server ran is replayed, nothing lost.
+        await().atMost(Duration.ofSeconds(10)).until(() -> numbers(again.screen()).size() > lastSeen + 20);
+        assertContiguousFromZero(numbers(again.screen()));
+    }
+
+    @Test
+    void aSessionSurvivesKillMinus9OfTheServer_andTheNextServerAdoptsItWithNothingLost() throws Exception {
+        Process crashed = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                KeeperServerMain.class.getName(), dir.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        cleanup.add(crashed::destroyForcibly);
+        long id;
+        long pid;
+        try (var out = new BufferedReader(new InputStreamReader(crashed.getInputStream(), StandardCharsets.UTF_8))) {
+            String url = out.readLine();
+            String token = Files.readString(dir.resolve("admin.token")).strip();
+            var http = java.net.http.HttpClient.newHttpClient();
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/api/v1/sessions"))
+                    .header("Authorization", "Bearer " + token)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"command\":\"/bin/sh\",\"args\":[\"-c\"," + Json.write(COUNTER) + "]}"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            JsonNode created = Json.MAPPER.readTree(r.body());
+            id = created.get("id").asLong();
+            pid = created.get("pid").asLong();
+            var client = TestTerminal.open(java.net.URI.create(url), token, id, "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> numbers(client.screen()).size() > 5);
+            crashed.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9: the server records nothing
+            client.closedWith.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(alive(pid)).isTrue();
+
+        var next = server();
+        JsonNode s = next.get("/sessions/" + id).body();
+        assertThat(s.get("state").asText()).as(keeperLog()).isEqualTo("DISCONNECTED");
+        assertThat(s.get("pid").asLong()).isEqualTo(pid);
+        var again = TestTerminal.open(next.server.url(), next.token, id, "");
+        await().atMost(Duration.ofSeconds(10)).until(() -> numbers(again.screen()).size() > 40);
+        assertContiguousFromZero(numbers(again.screen()));
+        // The connection the crash cut is recorded ended; only the new one is live.
+        assertThat(next.get("/connections?allStates=true").body()).filteredOn(c -> c.get("id").asLong() == 1)
+                .singleElement().satisfies(c -> {
+                    assertThat(c.get("state").asText()).isEqualTo("DEACTIVATED");
+                    assertThat(c.get("disconnectReason").asText()).isEqualTo("server crashed");
+                });
+    }
+
+    @Test
+    void aProgramThatExitsWhileNoServerRuns_isRecordedClosedWithItsRealExitCode() throws Exception {
+        Path go = dir.resolve("go");
+        long id;
+        long pid;
+        {
+            var first = ServerFixture.withKeeper(dir);
+            id = first.shell("while [ ! -e " + go + " ]; do sleep 0.02; done; exit 7");
+            pid = first.get("/sessions/" + id).body().get("pid").asLong();
+            first.server.close();
+        }
+        Files.createFile(go);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !alive(pid));
+
+        var next = server();
+        JsonNode s = next.get("/sessions/" + id).body();
+        assertThat(s.get("state").asText()).isEqualTo("CLOSED");
+        assertThat(s.get("exitCode").asInt()).isEqualTo(7);
+        assertThat(s.get("closeReason").asText()).isEqualTo("program exited while the server was down");
+    }
+
+    @Test
+    void aSessionThatExitsUnderAServerWithAKeeper_isClosedWithItsExitCode_asWithout() {
+        var server = server();
+        long id = server.shell("exit 5");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.get("/sessions/" + id).body().get("state").asText().equals("CLOSED"));
+        JsonNode s = server.get("/sessions/" + id).body();
+        assertThat(s.get("exitCode").asInt()).isEqualTo(5);
+        assertThat(s.get("closeReason").asText()).isEqualTo("program exited");
+    }
+
+    @Test
+    void aSecondKeeperOnTheSameDataDirectoryRefusesToStart_namingTheFirst() throws Exception {
+        server(); // starts the keeper
+        var keeper = KeeperProcess.thisJvm();
+        var command = new ArrayList<>(keeper.command());
+        command.add(dir.resolve(TetherServer.RUNTIME).toString());
+        Process second = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String said = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(second.exitValue()).isEqualTo(2);
+        assertThat(said).contains("another keeper runs for " + dir.resolve(TetherServer.RUNTIME)).contains("(pid ");
+    }
+
+    @Test
+    void keeperStop_closesEverySession_andTheServerRecordsThemClosed() throws IOException {
+        var server = server();
+        long id = server.shell("exec sleep 600");
+        long pid = server.get("/sessions/" + id).body().get("pid").asLong();
+
+        assertThat(Keeper.stopRunning(dir.resolve(TetherServer.RUNTIME))).isEqualTo(1);
+
+        assertThat(alive(pid)).isFalse();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.get("/sessions/" + id).body().get("state").asText().equals("CLOSED"));
+        assertThat(server.get("/sessions/" + id).body().get("exitCode").asInt()).isEqualTo(128 + 1); // SIGHUP
+    }
+
+    /** A server with a keeper in its own JVM, so the test can kill it without warning. Prints its URL. */
+    public static final class KeeperServerMain {
+        public static void main(String[] args) throws Exception {
+            var server = TetherServer.start(ServerConfig.defaults(Path.of(args[0])).withListen("127.0.0.1", 0).withName("crashy")
+                    .withKeeper(KeeperProcess.thisJvm()));
+            System.out.println(server.url());
+            System.out.flush();
+            new java.util.concurrent.CountDownLatch(1).await(); // serves until the test kills this JVM
+        }
+    }
+}
