@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * attached, nobody is sent anything, checked for loss or replayed on attach. A viewer keeps its
  * position; {@code live} then only says whether its transport will take bytes (it signalled
  * writable, or never refused any). On release each position is moved up to the ring's tail if
- * the ring has passed it — what was lost while held is skipped, not held against the viewer —
+ * the ring has passed it — what was lost while held is skipped (the viewer is told how much), not held against it —
  * and every viewer whose transport takes bytes is caught up from there; the others are caught
  * up when they signal writable, as usual.
  */
@@ -59,6 +59,11 @@ final class Fanout {
     /** Total bytes of output so far. */
     long head() {
         return ring.head();
+    }
+
+    /** The offset of the oldest byte the ring still holds. */
+    long tail() {
+        return ring.tail();
     }
 
     /**
@@ -124,24 +129,36 @@ final class Fanout {
     }
 
     /**
-     * Attaches and replays the ring as far as the viewer takes it — while held, the replay waits
-     * for the release. Returns true when the ring was replayed to a viewer still attached, so the
-     * screen should be redrawn.
+     * Attaches at stream offset {@code from} and replays the ring from there as far as the viewer
+     * takes it — while held, the replay waits for the release. When the ring has passed
+     * {@code from} the viewer is told what it lost and replayed from the tail. Returns true when
+     * the ring was replayed to a viewer still attached, so the screen should be redrawn.
      */
-    boolean attach(Tap tap) {
+    boolean attach(Tap tap, long from) {
         if (tap.detached) {
             return false;
         }
         guard(tap, "onWritable", () -> tap.viewer.onWritable(tap.writable));
         taps.add(tap);
-        tap.position = ring.tail();
+        tap.position = Math.min(from, ring.head());
         if (held) {
             tap.live = true; // nothing refused yet: replayed on release
             return false;
         }
+        skipLost(tap);
         catchUp(tap, /* ignoreFull= */ false);
         forgetDetached();
         return !tap.detached;
+    }
+
+    /** Moves a position the ring has passed up to its tail, telling the viewer how many bytes it lost. */
+    private void skipLost(Tap tap) {
+        long tail = ring.tail();
+        if (tap.position < tail) {
+            long lost = tail - tap.position;
+            tap.position = tail;
+            guard(tap, "lost", () -> tap.viewer.lost(lost));
+        }
     }
 
     void detach(Tap tap) {
@@ -229,13 +246,12 @@ final class Fanout {
         }
         held = hold;
         if (!hold) {
-            long tail = ring.tail();
             for (int i = 0; i < taps.size(); i++) {
                 Tap tap = taps.get(i);
                 if (tap.detached) {
                     continue;
                 }
-                tap.position = Math.max(tap.position, tail);
+                skipLost(tap);
                 if (tap.live) {
                     catchUp(tap, /* ignoreFull= */ false);
                 }

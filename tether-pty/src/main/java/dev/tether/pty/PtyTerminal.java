@@ -74,6 +74,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
 
     private volatile boolean alive = true; // any thread
     private volatile long outputBytes; // any thread
+    private volatile long outputTail; // any thread
     private final InputQueue input = new InputQueue(); // any thread offers, the loop writes
     /** Orders writes to the master (the loop's, and {@link #writeNow}'s from other threads) and its closing. */
     private final Object writing = new Object();
@@ -103,6 +104,8 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         this.masterFd = spawned.masterFd();
         this.pidFd = spawned.pidFd();
         this.fanout = new Fanout(ring, this, loop::now);
+        this.outputBytes = ring.head(); // an adopted session's ring continues its stream
+        this.outputTail = ring.tail();
         this.listener = listener;
         this.onClosed = onClosed;
     }
@@ -120,6 +123,11 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     @Override
     public long outputBytes() {
         return outputBytes;
+    }
+
+    @Override
+    public long outputTail() {
+        return outputTail;
     }
 
     @Override
@@ -146,10 +154,13 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     }
 
     @Override
-    public Attachment attach(Viewer viewer) {
+    public Attachment attach(Viewer viewer, long from) {
+        if (from < 0 || from > outputBytes) {
+            throw new IllegalArgumentException("offset " + from + " is outside 0.." + outputBytes + " for " + this);
+        }
         Tap tap = new Tap(this, Objects.requireNonNull(viewer, "viewer"));
         onLoop(() -> {
-            if (fanout.attach(tap) && masterFd >= 0) {
+            if (fanout.attach(tap, from) && masterFd >= 0) {
                 redraw();
             }
             settle();
@@ -386,6 +397,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
 
     private void deliver(int n) {
         fanout.deliver(loop.readBuffer, loop.readView, n);
+        outputTail = fanout.tail();
         outputBytes = fanout.head();
     }
 

@@ -17,6 +17,8 @@ class RecordingViewer implements Viewer {
     final AtomicInteger tooSlow = new AtomicInteger();
     final AtomicInteger paused = new AtomicInteger();
     final AtomicInteger resumed = new AtomicInteger();
+    /** Bytes the terminal said this viewer lost (the ring had passed them). */
+    final AtomicLong lost = new AtomicLong();
     /** When true, every send reports a full transport (the bytes are still accepted). */
     final AtomicBoolean full = new AtomicBoolean();
     private volatile Runnable writable;
@@ -63,6 +65,11 @@ class RecordingViewer implements Viewer {
     @Override
     public void resumeInput() {
         resumed.incrementAndGet();
+    }
+
+    @Override
+    public void lost(long bytes) {
+        lost.addAndGet(bytes);
     }
 
     @Override

@@ -38,6 +38,7 @@ final class Attach {
         if ((cols == null) != (rows == null)) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "give both cols and rows, or neither");
         }
+        Long offset = offset(ctx);
         String client = ctx.queryParams().get("client");
         if (client != null && client.length() > 64) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "the client name is longer than 64 characters");
@@ -53,14 +54,23 @@ final class Attach {
                         "session " + id + " is closed (" + found.result().closeReason() + "); start a new one"));
                 return;
             }
+            if (offset != null) {
+                try {
+                    kernel.connections().checkOffset(id, offset);
+                } catch (TetherException e) {
+                    request.resume();
+                    Errors.reply(ctx.response(), e);
+                    return;
+                }
+            }
             request.resume();
-            request.toWebSocket().onSuccess(ws -> attach(request.connection(), ws, caller, issuer, id, cols, rows, client))
+            request.toWebSocket().onSuccess(ws -> attach(request.connection(), ws, caller, issuer, id, cols, rows, client, offset))
                     .onFailure(e -> Errors.reply(ctx.response(), e));
         });
     }
 
     private void attach(io.vertx.core.http.HttpConnection connection, ServerWebSocket ws, Caller caller, String issuer, long id,
-                        Integer cols, Integer rows, String client) {
+                        Integer cols, Integer rows, String client, Long offset) {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
         connections.upgraded(connection, transport.closed()); // it counts against its address until it closes
@@ -82,7 +92,7 @@ final class Attach {
             }
         });
         String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
-        Future.fromCompletionStage(kernel.connections().attach(caller, id, transport, cols, rows, client, remote),
+        Future.fromCompletionStage(kernel.connections().attach(caller, id, transport, cols, rows, client, remote, offset),
                 io.vertx.core.Vertx.currentContext()).onComplete(result -> {
             if (result.failed()) {
                 TetherException e = Errors.toTether(result.cause());
@@ -163,6 +173,22 @@ final class Attach {
             case ControlMessage.Ack a ->
                     transport.error(ResultCode.INVALID_PARAMETER, "an ack needs the 'messageId' of the message it answers");
         }
+    }
+
+    /**
+     * {@code offset}: the absolute output offset the client has (bytes of the session's output it
+     * received in all), ASCII digits, at most 18 of them; null when not given.
+     */
+    private static Long offset(RoutingContext ctx) {
+        String v = ctx.queryParams().get("offset");
+        if (v == null) {
+            return null;
+        }
+        if (!v.isEmpty() && v.length() <= 18 && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return Long.parseLong(v);
+        }
+        throw new TetherException(ResultCode.INVALID_PARAMETER, "the query parameter offset=" + v
+                + " must be a whole number of bytes from 0 up to the session's output so far");
     }
 
     private static Integer optionalSize(RoutingContext ctx, String name) {

@@ -114,8 +114,14 @@ final class WebSocketClient implements ClientTransport {
     }
 
     @Override
-    public void activated(long connectionId, long requestId, int cols, int rows) {
-        send(new ControlMessage.Attached(sessionId, connectionId, requestId, cols, rows));
+    public void activated(long connectionId, long requestId, int cols, int rows, long offset) {
+        send(new ControlMessage.Attached(sessionId, connectionId, requestId, cols, rows, offset));
+    }
+
+    /** Sent from the PTY loop before the next binary frame, so it lands between the right bytes. */
+    @Override
+    public void lost(long bytes) {
+        send(new ControlMessage.Lost(bytes));
     }
 
     @Override

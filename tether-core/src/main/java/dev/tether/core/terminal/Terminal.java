@@ -37,6 +37,11 @@ public interface Terminal {
      */
     Attachment attach(Viewer viewer, long from);
 
+    /** Attaches a viewer at the ring's tail: it is replayed all the ring holds, as a first attach is. */
+    default Attachment attach(Viewer viewer) {
+        return attach(viewer, outputTail());
+    }
+
     /** Queues input for the program (copied). Input queued beyond 1 MiB is refused with TOO_LARGE. */
     void write(ByteBuffer input);
 
