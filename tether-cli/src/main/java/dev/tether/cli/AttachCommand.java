@@ -28,7 +28,9 @@ import picocli.CommandLine.Parameters;
             "Window size is sent at attach and on every resize. Exits 0 when detached, disconnected or the session ends.",
             "A locked session shows a lock screen and takes no keys until unlocked.",
             "A message shows as a banner; the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session.",
-            "When it ends, the terminal's modes are put back as they were before the attach."})
+            "When it ends, the terminal's modes are put back as they were before the attach.",
+            "When the server restarts or the network drops, it reconnects by itself (for up to 10 minutes) and the output",
+            "resumes where it stopped; keys typed while reconnecting are not sent (the status line counts them)."})
 final class AttachCommand extends ClientCommand {
     /** Ctrl-], as telnet and docker use it. */
     static final byte DETACH_KEY = 0x1d;
@@ -90,18 +92,34 @@ final class AttachCommand extends ClientCommand {
                 int detachAt = indexOf(buffer, n, DETACH_KEY);
                 if (detachAt >= 0) {
                     if (detachAt > 0 && !screen.takesKeyPress(connection)) {
-                        connection.send(buffer, 0, detachAt).join();
+                        send(connection, screen, buffer, detachAt);
                     }
                     break;
                 }
                 if (!screen.takesKeyPress(connection)) {
-                    connection.send(buffer, 0, n).join();
+                    send(connection, screen, buffer, n);
                 }
             }
         } catch (IOException | RuntimeException e) {
             // the connection or the terminal is gone: detach below, which is idempotent
         }
         connection.detach();
+    }
+
+    /** Sends keys; while the connection is re-established they are not sent, and the screen says so. */
+    private static void send(TerminalConnection connection, AttachScreen screen, byte[] buffer, int n) {
+        if (connection.isReconnecting()) {
+            screen.keysNotSent(n);
+            return;
+        }
+        try {
+            connection.send(buffer, 0, n).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!connection.isReconnecting()) {
+                throw e;
+            }
+            screen.keysNotSent(n); // the socket went between the check and the send
+        }
     }
 
     private static int indexOf(byte[] buffer, int length, byte value) {

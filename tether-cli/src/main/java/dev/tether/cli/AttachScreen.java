@@ -32,6 +32,14 @@ import java.util.Deque;
  * acknowledged the session is asked to redraw (its window is resized and set back, so the program gets
  * SIGWINCH). A line-oriented program's banner is a line of output of its own, as {@code wall}'s is.
  *
+ * <p><b>Reconnecting.</b> When the connection to the server is lost and being re-established (see
+ * {@link TerminalConnection}) one status line says so: {@code [reconnecting to session N … (why; try K
+ * in T s)]}, drawn like a banner (over a full-screen program's bottom line, else as a line of its own
+ * that each try rewrites in place, ending as {@code [reconnected to session N]}). Nothing else of the
+ * terminal changes: raw mode stays, the screen is not cleared, the program's modes stay set, and the
+ * output resumes where it stopped. Keys typed meanwhile are not sent (they would reach a program whose
+ * screen the user cannot see); the status line counts them, so nobody types into the void unawares.
+ *
  * <p><b>Leaving.</b> {@link #finish()} puts back the terminal modes the program changed (see
  * {@link TerminalModes}) and ends the line, so what is printed next starts on a fresh line of the screen
  * the user had before attaching. Output arriving after that is dropped.
@@ -60,6 +68,10 @@ final class AttachScreen implements AttachListener {
     /** A banner covers the program's bottom line: a redraw is owed once no message is left. */
     private boolean overlaid;
     private boolean finished;
+    /** The reconnect status is on the screen. */
+    private boolean reconnecting;
+    private String reconnectStatus;
+    private int keysNotSent;
 
     AttachScreen(RawTerminal terminal, PrintWriter err, long sessionId) {
         this.terminal = terminal;
@@ -101,6 +113,65 @@ final class AttachScreen implements AttachListener {
             case ControlMessage.Message m -> banner(m);
             default -> {
             }
+        }
+    }
+
+    @Override
+    public synchronized void onReconnecting(int attempt, java.time.Duration delay, String why) {
+        if (finished) {
+            return;
+        }
+        boolean first = !reconnecting;
+        reconnecting = true;
+        if (first) {
+            keysNotSent = 0;
+        }
+        reconnectStatus = "[reconnecting to session " + sessionId + " \u2026 (" + oneLine(why) + "; try " + attempt + " in "
+                + String.format(java.util.Locale.ROOT, "%.1f", delay.toMillis() / 1000.0) + " s)";
+        showReconnectStatus(first);
+    }
+
+    @Override
+    public synchronized void onReconnected(ControlMessage.Attached attached) {
+        if (finished || !reconnecting) {
+            return;
+        }
+        reconnecting = false;
+        hideLock(); // the server says "lock" again right after, if the session is still locked
+        if (!terminal.isTerminal()) {
+            notice("[reconnected to session " + sessionId + "]");
+        } else if (!modes.alternateScreen()) {
+            write(("\r" + REVERSE + "[reconnected to session " + sessionId + "]" + PLAIN + "\u001b[K\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        // On the alternate screen the program repaints: the server signals it after every attach.
+    }
+
+    /** Keys read while reconnecting, not sent: counted on the status line. */
+    synchronized void keysNotSent(int bytes) {
+        if (reconnecting && !finished) {
+            keysNotSent += bytes;
+            showReconnectStatus(false);
+        }
+    }
+
+    private void showReconnectStatus(boolean first) {
+        String line = reconnectStatus + (keysNotSent > 0 ? "; " + keysNotSent + " typed bytes not sent" : "") + "]";
+        if (!terminal.isTerminal()) {
+            if (first) {
+                notice(line);
+            }
+            return;
+        }
+        int width = terminal.cols();
+        if (width > 10 && line.length() > width) {
+            line = line.substring(0, width - 4) + "\u2026]";
+        }
+        if (modes.alternateScreen() && terminal.rows() > 1) {
+            write(("\u001b7\u001b[" + terminal.rows() + ";1H" + PLAIN + REVERSE + line + PLAIN + "\u001b[K\u001b8")
+                    .getBytes(StandardCharsets.UTF_8));
+        } else {
+            // A line of its own, rewritten in place by each try: no output arrives meanwhile.
+            write(((first ? "\r\n" : "\r") + REVERSE + line + PLAIN + "\u001b[K").getBytes(StandardCharsets.UTF_8));
         }
     }
 

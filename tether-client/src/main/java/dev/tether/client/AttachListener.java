@@ -16,6 +16,18 @@ public interface AttachListener {
     default void onControl(ControlMessage message) {
     }
 
+    /**
+     * The connection to the server was lost (the server restarted, crashed or the network failed) and
+     * the connection tries again in {@code delay}: attempt {@code attempt} since the loss. Output resumes
+     * where it stopped; nothing is lost or repeated unless a {@link ControlMessage.Lost} says so.
+     */
+    default void onReconnecting(int attempt, java.time.Duration delay, String why) {
+    }
+
+    /** Attached again after {@link #onReconnecting}: output continues from {@code attached.offset()}. */
+    default void onReconnected(ControlMessage.Attached attached) {
+    }
+
     /** The attachment is over: called exactly once, with the server's reason when it gave one. */
     default void onClosed(ControlMessage.Closed closed) {
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -37,45 +38,73 @@ import java.util.function.Function;
  *
  * <p>Sends are queued in order, one on the wire at a time (the JDK's WebSocket allows no more), and
  * split into frames of at most {@value #MAX_FRAME} bytes, the server's limit.
+ *
+ * <p><b>Reconnect.</b> When the socket is lost after the connection was ACTIVATED — the server
+ * restarted (close code 1012), crashed or the network broke (1006, a reset, connection refused) — the
+ * connection attaches again by itself, waiting 0.5 s, then twice as long each time up to 30 s (each wait
+ * ±20 % at random, so that many clients do not come back at once), for as long as
+ * {@link TetherClient.Builder#reconnectFor} allows (10 minutes by default). It asks to resume at its
+ * {@link #offset()}, so the output continues with no gap and no duplicate; when the session's ring no
+ * longer holds what was missed, a {@link ControlMessage.Lost} says how much was skipped. The listener
+ * hears {@link AttachListener#onReconnecting} before each try and {@link AttachListener#onReconnected}
+ * after. A definitive end is not retried: the session ended, an administrator disconnected the
+ * connection, the server refused the attach (an HTTP 4xx, a policy close), or {@link #detach()}.
+ *
+ * <p><b>Input while reconnecting is refused, not queued:</b> {@link #send} fails with INVALID_STATE
+ * at once, saying so, because keys typed blind and delivered later could run commands the user never
+ * saw a prompt for. A {@link #resize} meanwhile is kept and applied on the reconnect.
  */
 public final class TerminalConnection implements AutoCloseable {
     static final int MAX_FRAME = 64 * 1024;
     private static final System.Logger LOG = System.getLogger(TerminalConnection.class.getName());
 
+    private static final Duration FIRST_WAIT = Duration.ofMillis(500);
+    private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
+
     private final long sessionId;
     private final AttachListener listener;
+    private final Http http;
+    private final Sessions sessions;
+    private final String clientName;
+    private final Duration reconnectFor;
+    private volatile int cols;
+    private volatile int rows;
+    /** The output offset of the next byte: {@link ControlMessage.Attached#offset()}, plus every byte and every lost byte since. */
+    private volatile long offset = -1;
+    /** Set while the socket is lost and another is being tried; guarded by {@code this} for changes. */
+    private volatile boolean reconnecting;
+    private int attempt; // guarded by this
+    private long giveUpAt; // System.nanoTime(); guarded by this
+    private volatile String lostBecause;
     private final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
     private final CompletableFuture<ControlMessage.Connecting> connecting = new CompletableFuture<>();
     private final CompletableFuture<ControlMessage.Attached> activated = new CompletableFuture<>();
     private volatile boolean locked;
+    private volatile ControlMessage.Attached current;
     private final AtomicBoolean detaching = new AtomicBoolean();
     private volatile ControlMessage.Closed serverReason;
     private volatile ControlMessage.Error lastError;
     private volatile WebSocket socket;
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
-    private TerminalConnection(long sessionId, AttachListener listener) {
+    private TerminalConnection(Http http, Sessions sessions, long sessionId, int cols, int rows, String clientName,
+                               Duration reconnectFor, AttachListener listener) {
+        this.http = http;
+        this.sessions = sessions;
         this.sessionId = sessionId;
+        this.cols = cols;
+        this.rows = rows;
+        this.clientName = clientName;
+        this.reconnectFor = reconnectFor;
         this.listener = listener;
     }
 
     static TerminalConnection open(Http http, Sessions sessions, long sessionId, int cols, int rows, String clientName,
-                                   AttachListener listener) {
+                                   Duration reconnectFor, AttachListener listener) {
         Ids.check("session", sessionId);
-        var query = new StringBuilder();
-        if (cols > 0 && rows > 0) {
-            query.append("cols=").append(cols).append("&rows=").append(rows);
-        }
-        if (clientName != null && !clientName.isBlank()) {
-            query.append(query.isEmpty() ? "" : "&").append("client=").append(URLEncoder.encode(clientName, StandardCharsets.UTF_8));
-        }
-        URI http1 = http.uri("/sessions/" + sessionId + "/attach" + (query.isEmpty() ? "" : "?" + query));
-        URI uri = URI.create(http1.toString().replaceFirst("^http", "ws"));
-        var connection = new TerminalConnection(sessionId, listener);
-        var builder = http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-        http.authHeaders().forEach(builder::header);
+        var connection = new TerminalConnection(http, sessions, sessionId, cols, rows, clientName, reconnectFor, listener);
         try {
-            connection.socket = builder.buildAsync(uri, connection.new Receiver()).get(30, TimeUnit.SECONDS);
+            connection.socket = connection.connect().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw connection.refused(http, sessions, e.getCause());
         } catch (TimeoutException e) {
@@ -87,6 +116,27 @@ public final class TerminalConnection implements AutoCloseable {
         }
         connection.awaitConnecting(http);
         return connection;
+    }
+
+    /** Opens a socket to the attach endpoint, resuming at {@link #offset} once there is one. */
+    private CompletableFuture<WebSocket> connect() {
+        var query = new StringBuilder();
+        int c = cols;
+        int r = rows;
+        if (c > 0 && r > 0) {
+            query.append("cols=").append(c).append("&rows=").append(r);
+        }
+        if (clientName != null && !clientName.isBlank()) {
+            query.append(query.isEmpty() ? "" : "&").append("client=").append(URLEncoder.encode(clientName, StandardCharsets.UTF_8));
+        }
+        if (offset >= 0) {
+            query.append(query.isEmpty() ? "" : "&").append("offset=").append(offset);
+        }
+        URI http1 = http.uri("/sessions/" + sessionId + "/attach" + (query.isEmpty() ? "" : "?" + query));
+        URI uri = URI.create(http1.toString().replaceFirst("^http", "ws"));
+        var builder = http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        http.authHeaders().forEach(builder::header);
+        return builder.buildAsync(uri, new Receiver());
     }
 
     /** Waits for the server's first word: "connecting" (the connect request exists), or a refusal. */
@@ -145,9 +195,23 @@ public final class TerminalConnection implements AutoCloseable {
         return sessionId;
     }
 
-    /** This connection's id (see {@code /connections/{id}}). */
+    /** This connection's id (see {@code /connections/{id}}); after a reconnect, the new connection's. */
     public long connectionId() {
-        return connecting.join().connectionId();
+        ControlMessage.Attached now = current;
+        return now != null ? now.connectionId() : connecting.join().connectionId();
+    }
+
+    /**
+     * The output offset this connection has reached: the number of bytes of the session's output
+     * stream before the next one it will receive (-1 until ACTIVATED). A reconnect resumes there.
+     */
+    public long offset() {
+        return offset;
+    }
+
+    /** True while the socket is lost and the connection is trying to attach again. */
+    public boolean isReconnecting() {
+        return reconnecting;
     }
 
     /** The connect request's id, known at once; ConnectComplete carries it when the connect finishes. */
@@ -194,6 +258,13 @@ public final class TerminalConnection implements AutoCloseable {
 
     /** Sets the session's size (the most recent size wins among its clients). */
     public CompletableFuture<Void> resize(int cols, int rows) {
+        if (cols >= 1 && cols <= 65535 && rows >= 1 && rows <= 65535) {
+            this.cols = cols;
+            this.rows = rows;
+            if (reconnecting) {
+                return CompletableFuture.completedFuture(null); // sent with the reconnect
+            }
+        }
         return control(new ControlMessage.Resize(cols, rows));
     }
 
@@ -212,13 +283,15 @@ public final class TerminalConnection implements AutoCloseable {
         if (closed.isDone() || !detaching.compareAndSet(false, true)) {
             return;
         }
-        enqueue(ws -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "detached"));
-        try {
-            closed.get(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // the server did not answer the close in time; drop the socket instead
+        if (!reconnecting) {
+            enqueue(ws -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "detached"));
+            try {
+                closed.get(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // the server did not answer the close in time; drop the socket instead
+            }
         }
         WebSocket ws = socket;
         if (ws != null) {
@@ -237,6 +310,11 @@ public final class TerminalConnection implements AutoCloseable {
                 .handle((ignored, previousFailure) -> null)
                 .thenCompose(ignored -> {
                     WebSocket ws = socket;
+                    if (reconnecting && !detaching.get()) {
+                        return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE,
+                                "not sent to session " + sessionId + ": the connection to Tether at " + http.base()
+                                        + " is lost and being re-established (" + lostBecause + ")"));
+                    }
                     if (ws == null || ws.isOutputClosed()) {
                         return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE,
                                 "no longer attached to session " + sessionId));
@@ -248,7 +326,99 @@ public final class TerminalConnection implements AutoCloseable {
         return next;
     }
 
+    /**
+     * The socket {@code ws} is gone: try again when the loss is one a reconnect can mend, else the
+     * attachment is over with {@code why}. A socket given up already (not the current one) is ignored.
+     */
+    private void socketLost(WebSocket ws, int statusCode, ControlMessage.Closed why) {
+        if (ws != socket || closed.isDone()) {
+            return;
+        }
+        if (resumable(statusCode)) {
+            retry(why.reason());
+        } else {
+            finish(why);
+        }
+    }
+
+    /** Whether a loss with {@code statusCode} (-1: no close frame) is retried; see the class comment. */
+    private boolean resumable(int statusCode) {
+        if (detaching.get() || reconnectFor.isZero() || offset < 0) {
+            return false;
+        }
+        ControlMessage.Closed server = serverReason;
+        if (server != null) {
+            return ControlMessage.Closed.RESTARTING.equals(server.kind());
+        }
+        return lastError == null && (statusCode == -1 || statusCode == 1001 || statusCode == 1006 || statusCode == 1012);
+    }
+
+    /** Schedules the next try, or gives up once {@link TetherClient.Builder#reconnectFor} has passed since the loss. */
+    private void retry(String why) {
+        int n;
+        Duration delay;
+        synchronized (this) {
+            if (closed.isDone() || detaching.get()) {
+                return;
+            }
+            if (!reconnecting) {
+                reconnecting = true;
+                attempt = 0;
+                giveUpAt = System.nanoTime() + reconnectFor.toNanos();
+            }
+            lostBecause = why;
+            if (System.nanoTime() - giveUpAt >= 0) {
+                n = -1;
+                delay = null;
+            } else {
+                n = ++attempt;
+                delay = backoff(n);
+            }
+        }
+        if (n < 0) {
+            finish(new ControlMessage.Closed(ControlMessage.Closed.LOST, "gave up reconnecting to session " + sessionId + " after "
+                    + reconnectFor.toSeconds() + " s: " + why, null));
+            return;
+        }
+        try {
+            listener.onReconnecting(n, delay, why);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "attach listener failed in onReconnecting for session " + sessionId, e);
+        }
+        CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(this::tryAgain);
+    }
+
+    /** 0.5 s doubling up to 30 s, each ±20 % at random. */
+    static Duration backoff(int attempt) {
+        long base = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attempt - 1, 16));
+        return Duration.ofMillis(Math.round(base * ThreadLocalRandom.current().nextDouble(0.8, 1.2)));
+    }
+
+    private void tryAgain() {
+        if (closed.isDone() || detaching.get()) {
+            return;
+        }
+        serverReason = null;
+        lastError = null;
+        connect().whenCompleteAsync((ws, failure) -> {
+            if (failure == null) {
+                if (closed.isDone() || detaching.get()) {
+                    ws.abort();
+                }
+                return; // the server's "attached" ends the reconnect
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+            if (cause instanceof WebSocketHandshakeException h && h.getResponse().statusCode() / 100 == 4) {
+                TetherException why = refused(http, sessions, cause);
+                finish(new ControlMessage.Closed(ControlMessage.Closed.REFUSED, why.getMessage(), null));
+            } else {
+                retry(Http.reason(cause));
+            }
+        });
+    }
+
     private void finish(ControlMessage.Closed reason) {
+        reconnecting = false;
         if (!connecting.isDone() || !activated.isDone()) {
             TetherException why = endedBeforeActivation(reason);
             connecting.completeExceptionally(why);
@@ -297,9 +467,24 @@ public final class TerminalConnection implements AutoCloseable {
             case ControlMessage.Error error -> lastError = error; // the reason, should the server close the socket next
             case ControlMessage.Connecting c -> connecting.complete(c);
             case ControlMessage.Attached a -> {
+                offset = a.offset();
+                current = a;
                 connecting.complete(new ControlMessage.Connecting(a.connectionId(), a.requestId()));
                 activated.complete(a);
+                if (reconnecting) {
+                    synchronized (this) {
+                        reconnecting = false;
+                        attempt = 0;
+                    }
+                    locked = false; // a session still locked says so again next
+                    try {
+                        listener.onReconnected(a);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "attach listener failed in onReconnected for session " + sessionId, e);
+                    }
+                }
             }
+            case ControlMessage.Lost l -> offset += l.bytes();
             case ControlMessage.Lock lock -> locked = true;
             case ControlMessage.Unlock unlock -> locked = false;
             default -> {
@@ -336,6 +521,7 @@ public final class TerminalConnection implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            offset += data.remaining(); // only this thread writes it while frames flow
             try {
                 listener.onOutput(data);
             } catch (RuntimeException e) {
@@ -358,14 +544,14 @@ public final class TerminalConnection implements AutoCloseable {
                 why = new ControlMessage.Closed(ControlMessage.Closed.LOST, "the server closed the connection (code "
                         + statusCode + (reason == null || reason.isBlank() ? "" : ": " + reason) + ")", null);
             }
-            finish(why);
+            socketLost(webSocket, statusCode, why);
             return null;
         }
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
             ControlMessage.Closed why = serverReason;
-            finish(why != null ? why : new ControlMessage.Closed(ControlMessage.Closed.LOST,
+            socketLost(webSocket, -1, why != null ? why : new ControlMessage.Closed(ControlMessage.Closed.LOST,
                     "connection lost: " + Http.reason(error), null));
         }
     }

@@ -39,8 +39,10 @@ public final class TetherClient implements AutoCloseable {
     private final Connections connections;
     private final Workspaces workspaces;
     private final Tokens tokens;
+    private final Duration reconnectFor;
 
     private TetherClient(Builder builder) {
+        this.reconnectFor = builder.reconnectFor;
         this.http = new Http(builder.server, builder.token, builder.ownSessionId, builder.connectTimeout, builder.timeout);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tether-client-watchdog").factory());
         this.requests = new Requests(http);
@@ -126,7 +128,7 @@ public final class TetherClient implements AutoCloseable {
      */
     public TerminalConnection attach(long sessionId, int cols, int rows, String clientName, AttachListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return TerminalConnection.open(http, sessions, sessionId, cols, rows, clientName, listener);
+        return TerminalConnection.open(http, sessions, sessionId, cols, rows, clientName, reconnectFor, listener);
     }
 
     /** The server's base URL as given. */
@@ -148,6 +150,7 @@ public final class TetherClient implements AutoCloseable {
         private long ownSessionId;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration timeout = Duration.ofSeconds(30);
+        private Duration reconnectFor = Duration.ofMinutes(10);
 
         private Builder(URI server) {
             this.server = checkAddress(server);
@@ -195,6 +198,18 @@ public final class TetherClient implements AutoCloseable {
         /** How long an ordinary call may take (waits are bounded separately). Default 30 s. */
         public Builder timeout(Duration value) {
             this.timeout = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * How long an attached {@link TerminalConnection} keeps trying to reconnect after its socket is
+         * lost (see there). Default 10 minutes; {@link Duration#ZERO} turns reconnecting off.
+         */
+        public Builder reconnectFor(Duration value) {
+            if (Objects.requireNonNull(value).isNegative()) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "reconnectFor " + value + " is negative");
+            }
+            this.reconnectFor = value;
             return this;
         }
 
