@@ -35,16 +35,29 @@ final class RawHttp {
         }
     }
 
+    /** Reads until the server closes, or until an answer with a Content-Length is whole (a kept-alive connection). */
     private static byte[] readAll(InputStream in) throws IOException {
         var out = new ByteArrayOutputStream();
         byte[] b = new byte[8192];
         try {
             for (int n; (n = in.read(b)) > 0; ) {
                 out.write(b, 0, n);
+                if (whole(out.toString(StandardCharsets.ISO_8859_1))) {
+                    break;
+                }
             }
         } catch (SocketTimeoutException | java.net.SocketException e) {
             // the server kept the connection open, or reset it after answering: what came is the answer
         }
         return out.toByteArray();
+    }
+
+    private static boolean whole(String text) {
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        var m = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)\\s*$").matcher(text.substring(0, end));
+        return m.find() && text.length() - end - 4 >= Long.parseLong(m.group(1));
     }
 }
