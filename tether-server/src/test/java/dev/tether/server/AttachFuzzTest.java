@@ -269,7 +269,8 @@ class AttachFuzzTest {
     }
 
     static final Gen<Upgrade> BAD_UPGRADES = r -> {
-        String wrong = Gen.oneOf("id", "no such session", "cols", "rows alone", "client", "token", "session header", "escape").next(r);
+        String wrong = Gen.oneOf("id", "no such session", "cols", "rows alone", "client", "token", "session header", "escape", "offset")
+                .next(r);
         String id = switch (wrong) {
             case "id" -> FuzzInputs.encode(FuzzInputs.BAD_PATH_ID.next(r));
             case "no such session" -> String.valueOf(Gen.longs(session + 1000, 0xFFFF_FFFFL).next(r));
@@ -280,6 +281,9 @@ class AttachFuzzTest {
             case "rows alone" -> "?rows=24";
             case "client" -> "?client=" + "c".repeat(65 + r.nextInt(50));
             case "escape" -> "?client=" + FuzzInputs.BAD_ESCAPE.next(r);
+            case "offset" -> "?offset=" + FuzzInputs.encode(r.nextBoolean()
+                    ? Gen.oneOf("-1", "x", "1.5", "", "+3", "0x10", " 1", "1e3", "\u0661", "99999999999999999999").next(r)
+                    : String.valueOf(Gen.longs(1L << 40, 999_999_999_999_999_999L).next(r))); // beyond any output here
             default -> "";
         };
         String auth = wrong.equals("token") ? Gen.oneOf("", "Authorization: Bearer nope\r\n", "Authorization: Bearer " + server.token + "x\r\n")

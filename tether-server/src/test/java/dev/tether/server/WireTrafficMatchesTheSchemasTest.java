@@ -85,7 +85,14 @@ class WireTrafficMatchesTheSchemasTest {
             server.post("/workspaces", "{\"id\":\"ws-wire\",\"userName\":\"admin\",\"password\":\"" + PASSWORD + "\"}");
             server.call("DELETE", "/workspaces/ws-wire/credential", null, server.token, null);
 
-            for (TestTerminal t : List.of(plain, named, leaving, inWorkspace)) {
+            // A resume from an offset the ring (64 KiB here) no longer holds: "lost".
+            long wrapped = server.shell("seq 1 30000; exec sleep 60");
+            TestTerminal watcher = server.attach(wrapped);
+            await().atMost(Duration.ofSeconds(20)).until(() -> watcher.screen().endsWith("\n30000\r\n"));
+            TestTerminal late = TestTerminal.open(server.url(), server.token, wrapped, "offset=0");
+            late.control("lost");
+
+            for (TestTerminal t : List.of(plain, named, leaving, inWorkspace, watcher, late)) {
                 toClient.addAll(t.received);
             }
             server.server.close(); // ServerStopped, and the next start's ServerStarted
