@@ -21,6 +21,8 @@ final class DroppingProxy implements AutoCloseable {
     private final URI target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     final AtomicInteger accepted = new AtomicInteger();
+    /** While set, each new connection is closed at once, as a server that is down refuses it. */
+    private volatile boolean refusing;
 
     DroppingProxy(URI target) throws IOException {
         this.target = target;
@@ -30,6 +32,11 @@ final class DroppingProxy implements AutoCloseable {
 
     URI url() {
         return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    }
+
+    /** While {@code refuse}, new connections are closed as soon as they are accepted. */
+    void refuse(boolean refuse) {
+        refusing = refuse;
     }
 
     /** Cuts every open connection; new ones are accepted as before. */
@@ -48,6 +55,11 @@ final class DroppingProxy implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                if (refusing) {
+                    client.setSoLinger(true, 0); // a reset, as a closed port gives
+                    client.close();
+                    continue;
+                }
                 Socket server = new Socket(target.getHost(), target.getPort());
                 accepted.incrementAndGet();
                 sockets.add(client);

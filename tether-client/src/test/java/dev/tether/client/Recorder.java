@@ -13,6 +13,9 @@ public final class Recorder implements AttachListener {
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
     public final List<ControlMessage> control = new CopyOnWriteArrayList<>();
     public final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
+    /** The reason of each {@link #onReconnecting} call, and each reconnect's {@code attached}. */
+    public final List<String> reconnecting = new CopyOnWriteArrayList<>();
+    public final List<ControlMessage.Attached> reconnected = new CopyOnWriteArrayList<>();
 
     @Override
     public synchronized void onOutput(ByteBuffer bytes) {
@@ -24,6 +27,16 @@ public final class Recorder implements AttachListener {
     @Override
     public void onControl(ControlMessage message) {
         control.add(message);
+    }
+
+    @Override
+    public void onReconnecting(int attempt, java.time.Duration delay, String why) {
+        reconnecting.add(why);
+    }
+
+    @Override
+    public void onReconnected(ControlMessage.Attached attached) {
+        reconnected.add(attached);
     }
 
     @Override

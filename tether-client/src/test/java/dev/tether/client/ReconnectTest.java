@@ -1,0 +1,161 @@
+package dev.tether.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.api.ControlMessage;
+import dev.tether.api.NewSession;
+import dev.tether.api.ResultCode;
+import dev.tether.api.TetherException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A {@link TerminalConnection} whose socket is lost attaches again by itself and resumes at its
+ * offset: a real server, a real TCP proxy that cuts and refuses connections as a network or a
+ * stopped server does, real programs.
+ */
+class ReconnectTest {
+    /** Prints n0, n1, n2, … one a line, every 10 ms, forever. */
+    static final String COUNTER = "i=0; while :; do echo n$i; i=$((i+1)); sleep 0.01; done";
+
+    static TestServer server;
+    static TetherClient admin;
+
+    @BeforeAll
+    static void start() {
+        server = new TestServer("reconnect-test");
+        admin = server.admin();
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        server.close();
+    }
+
+    static List<Integer> numbers(String text) {
+        var numbers = new ArrayList<Integer>();
+        Matcher m = Pattern.compile("n(\\d+)\\r\\n").matcher(text);
+        while (m.find()) {
+            numbers.add(Integer.parseInt(m.group(1)));
+        }
+        return numbers;
+    }
+
+    static void assertContiguousFromZero(List<Integer> numbers) {
+        assertThat(numbers).isNotEmpty();
+        for (int i = 0; i < numbers.size(); i++) {
+            assertThat(numbers.get(i)).as("number %d of %d", i, numbers.size()).isEqualTo(i);
+        }
+    }
+
+    static TetherClient through(DroppingProxy proxy, Duration reconnectFor) {
+        return TetherClient.builder(proxy.url()).token(server.adminToken()).reconnectFor(reconnectFor).build();
+    }
+
+    @Test
+    void aConnectionTheNetworkCuts_reconnectsByItself_andItsStreamHasNoGapAndNoDuplicate() throws Exception {
+        long id = admin.sessions().create(new NewSession("sh", List.of("-c", COUNTER), null, null, null)).id();
+        var recorder = new Recorder();
+        try (var proxy = new DroppingProxy(server.url()); var client = through(proxy, Duration.ofMinutes(1));
+             var terminal = client.attach(id, 0, 0, "flaky", recorder)) {
+            long firstConnection = terminal.activated().join().connectionId();
+            await().until(() -> numbers(recorder.text()).size() > 20);
+
+            proxy.dropAll();
+            await().until(() -> recorder.reconnected.size() == 1);
+            int cut = numbers(recorder.text()).size();
+            await().until(() -> numbers(recorder.text()).size() > cut + 20);
+
+            assertContiguousFromZero(numbers(recorder.text()));
+            assertThat(recorder.reconnecting).isNotEmpty();
+            assertThat(terminal.connectionId()).isNotEqualTo(firstConnection); // a new connection of the same session
+            assertThat(recorder.reconnected.getFirst().offset()).isPositive();
+            assertThat(recorder.control(ControlMessage.Lost.class)).isEmpty();
+            assertThat(recorder.closed).isNotDone();
+        }
+    }
+
+    @Test
+    void inputWhileReconnecting_isRefusedWithASentence_notQueued_andInputAfterTheReconnectArrives() throws Exception {
+        long id = admin.sessions().create(NewSession.of("cat")).id();
+        var recorder = new Recorder();
+        try (var proxy = new DroppingProxy(server.url()); var client = through(proxy, Duration.ofMinutes(1));
+             var terminal = client.attach(id, 0, 0, "flaky", recorder)) {
+            terminal.activated().join();
+            terminal.send("first\n".getBytes(StandardCharsets.US_ASCII)).join();
+            await().until(() -> recorder.text().contains("first"));
+
+            proxy.refuse(true); // the server is down: every try is refused
+            proxy.dropAll();
+            await().until(terminal::isReconnecting);
+            await().until(() -> recorder.reconnecting.size() >= 2); // tried, refused, trying again
+            assertThatThrownBy(() -> terminal.send("typed-blind\n".getBytes(StandardCharsets.US_ASCII)).join())
+                    .isInstanceOf(CompletionException.class).cause().isInstanceOfSatisfying(TetherException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ResultCode.INVALID_STATE);
+                        assertThat(e.getMessage()).contains("not sent to session " + id).contains("re-established");
+                    });
+
+            proxy.refuse(false);
+            await().atMost(Duration.ofSeconds(20)).until(() -> recorder.reconnected.size() == 1);
+            terminal.send("second\n".getBytes(StandardCharsets.US_ASCII)).join();
+            await().until(() -> recorder.text().contains("second"));
+            assertThat(recorder.text()).doesNotContain("typed-blind");
+        }
+    }
+
+    @Test
+    void aConnectionAnAdministratorDisconnects_endsAndIsNotRetried() {
+        long id = admin.sessions().create(NewSession.of("cat")).id();
+        var recorder = new Recorder();
+        var terminal = admin.attach(id, 0, 0, "office", recorder);
+        long connection = terminal.activated().join().connectionId();
+
+        admin.connections().disconnect(connection);
+
+        assertThat(recorder.closed.join().kind()).isEqualTo(ControlMessage.Closed.DISCONNECTED);
+        assertThat(recorder.reconnecting).isEmpty();
+        assertThat(terminal.isReconnecting()).isFalse();
+    }
+
+    @Test
+    void reconnectingGivesUpAfterReconnectFor_andSaysSo() throws Exception {
+        long id = admin.sessions().create(NewSession.of("cat")).id();
+        var recorder = new Recorder();
+        try (var proxy = new DroppingProxy(server.url()); var client = through(proxy, Duration.ofSeconds(2))) {
+            var terminal = client.attach(id, 0, 0, "flaky", recorder);
+            terminal.activated().join();
+            proxy.refuse(true);
+            proxy.dropAll();
+
+            ControlMessage.Closed closed = recorder.closed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(closed.kind()).isEqualTo(ControlMessage.Closed.LOST);
+            assertThat(closed.reason()).startsWith("gave up reconnecting to session " + id + " after 2 s");
+            assertThat(recorder.reconnecting).isNotEmpty();
+            assertThat(terminal.isReconnecting()).isFalse();
+        }
+    }
+
+    @Test
+    void theBackOffStartsAtHalfASecond_doubles_andStopsAtThirtySeconds_eachWithinTwentyPercent() {
+        long[] bases = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
+        for (int attempt = 1; attempt <= bases.length; attempt++) {
+            long base = bases[attempt - 1];
+            for (int i = 0; i < 50; i++) {
+                assertThat(TerminalConnection.backoff(attempt).toMillis()).as("attempt %d", attempt)
+                        .isBetween(Math.round(base * 0.8), Math.round(base * 1.2));
+            }
+        }
+        assertThat(TerminalConnection.backoff(1000).toMillis()).isBetween(24_000L, 36_000L);
+    }
+}
