@@ -87,7 +87,7 @@ class HoldTest {
     }
 
     @Test
-    void onReleaseAViewerThatMissedMoreThanTheRingGetsTheRingThenTheProgramIsSentSigwinch(@TempDir Path dir)
+    void onReleaseAViewerThatMissedMoreThanTheRingIsToldWhatItLost_getsTheRing_thenTheProgramIsSentSigwinch(@TempDir Path dir)
             throws Exception {
         int total = 10 * RING;
         Exits exits = new Exits();
@@ -112,6 +112,8 @@ class HoldTest {
 
         String replay = "a".repeat(RING - "done\r\n".length()) + "done\r\n";
         await().atMost(Exits.TIMEOUT).until(() -> viewer.text().equals(beforeHold + replay + "WINCH\r\n"));
+        assertThat(viewer.lost).hasValue(expected - beforeHold.length() - RING); // its position stays true: received + lost
+        assertThat(terminal.outputTail()).isEqualTo(terminal.outputBytes() - RING); // the redraw's WINCH came after
         assertThat(viewer.tooSlow).hasValue(0);
         terminal.signal(LibC.SIGKILL);
         assertThat(exits.await()).isEqualTo(128 + LibC.SIGKILL);
