@@ -219,11 +219,82 @@ class SessionKeeperTest {
         assertThat(server.get("/sessions/" + id).body().get("exitCode").asInt()).isEqualTo(128 + 1); // SIGHUP
     }
 
+    /**
+     * {@code kill -9} of the server while a {@code disconnect --all} over 500 attached sessions is
+     * under way: the next server completes the request with each target's true outcome, and every
+     * session and connection it records is what the processes say (all 500 programs run on in the
+     * keeper, DISCONNECTED with no client; every connection DEACTIVATED).
+     */
+    @Test
+    void killMinus9DuringDisconnectAllOver500AttachedSessions_everyAcceptedRequestEndsFinal_andNoRecordedStateIsFalse() throws Exception {
+        int count = 500;
+        Process crashed = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                KeeperServerMain.class.getName(), dir.toString(), "1000") // 500 clients from one address: above the default 256
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        cleanup.add(crashed::destroyForcibly);
+        var ids = new ArrayList<Long>();
+        var pids = new ArrayList<Long>();
+        long request;
+        var http = java.net.http.HttpClient.newHttpClient();
+        try (var out = new BufferedReader(new InputStreamReader(crashed.getInputStream(), StandardCharsets.UTF_8))) {
+            var url = java.net.URI.create(out.readLine());
+            String token = Files.readString(dir.resolve("admin.token")).strip();
+            java.util.function.BiFunction<String, String, JsonNode> post = (path, body) -> {
+                try {
+                    var r = http.send(java.net.http.HttpRequest.newBuilder(url.resolve("/api/v1" + path))
+                            .header("Authorization", "Bearer " + token).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    return Json.MAPPER.readTree(r.body());
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(path + ": " + e, e);
+                }
+            };
+            for (int i = 0; i < count; i++) {
+                JsonNode created = post.apply("/sessions", "{\"command\":\"/bin/sh\",\"args\":[\"-c\",\"exec sleep 600\"]}");
+                ids.add(created.get("id").asLong());
+                pids.add(created.get("pid").asLong());
+            }
+            var clients = new ArrayList<TestTerminal>();
+            for (long id : ids) {
+                clients.add(TestTerminal.open(http, url, token, id, null, true));
+            }
+            for (TestTerminal client : clients) {
+                client.control("attached");
+            }
+            request = post.apply("/sessions/disconnect", "{\"all\":true}").get("id").asLong();
+            crashed.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9 while the clients are being let go
+        }
+        assertThat(pids).allMatch(SessionKeeperTest::alive);
+
+        var next = server();
+        JsonNode done = next.get("/requests/" + request + "?wait=true&timeout=30").body();
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("COMPLETED");
+        assertThat(done.get("targets")).hasSize(count).allSatisfy(t -> assertThat(t.get("status").asText()).isIn("DONE", "FAILED"));
+        for (long id : ids) {
+            JsonNode s = next.get("/sessions/" + id).body();
+            assertThat(s.get("state").asText()).as("session %d", id).isEqualTo("DISCONNECTED");
+            assertThat(s.get("connections").asInt()).as("session %d", id).isZero();
+        }
+        // Each let go by the request before the crash, or by the crash itself: nothing recorded as still attached.
+        JsonNode connections = next.get("/connections?allStates=true").body();
+        assertThat(connections.size()).isEqualTo(count);
+        for (JsonNode c : connections) {
+            assertThat(c.get("state").asText()).as("connection %s", c.get("id")).isEqualTo("DEACTIVATED");
+            assertThat(c.get("disconnectReason").asText()).as("connection %s", c.get("id")).isIn("disconnected by admin", "server crashed");
+        }
+    }
+
     /** A server with a keeper in its own JVM, so the test can kill it without warning. Prints its URL. */
     public static final class KeeperServerMain {
         public static void main(String[] args) throws Exception {
-            var server = TetherServer.start(ServerConfig.defaults(Path.of(args[0])).withListen("127.0.0.1", 0).withName("crashy")
-                    .withKeeper(KeeperProcess.thisJvm()));
+            var config = ServerConfig.defaults(Path.of(args[0])).withListen("127.0.0.1", 0).withName("crashy")
+                    .withKeeper(KeeperProcess.thisJvm());
+            if (args.length > 1) { // the most connections from one address
+                config = config.withLimits(new ServerConfig.Limits(ServerConfig.Limits.DEFAULTS.passwords(),
+                        ServerConfig.Limits.DEFAULTS.requestReadTimeout(), Integer.parseInt(args[1])));
+            }
+            var server = TetherServer.start(config);
             System.out.println(server.url());
             System.out.flush();
             new java.util.concurrent.CountDownLatch(1).await(); // serves until the test kills this JVM

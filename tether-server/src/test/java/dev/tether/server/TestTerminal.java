@@ -44,10 +44,15 @@ final class TestTerminal implements WebSocket.Listener {
     }
 
     static TestTerminal open(URI server, String token, long sessionId, String query, boolean reading) {
+        return open(HttpClient.newHttpClient(), server, token, sessionId, query, reading);
+    }
+
+    /** With an HttpClient of the caller's, shared by many terminals (each client has its own selector thread). */
+    static TestTerminal open(HttpClient http, URI server, String token, long sessionId, String query, boolean reading) {
         var t = new TestTerminal(reading);
         URI uri = URI.create("ws://" + server.getAuthority() + "/api/v1/sessions/" + sessionId + "/attach"
                 + (query == null ? "" : "?" + query));
-        var builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        var builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         if (token != null) { // null: the query carries a ticket instead
             builder.header("Authorization", "Bearer " + token);
         }
