@@ -311,6 +311,35 @@ class SessionKeeperTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> typing.screen().contains("got:ping"));
     }
 
+    /**
+     * The program exits the moment its parent's command line changes, which is the execve: while
+     * the new JVM starts, before it has read its state. It is a zombie child of the keeper's pid
+     * then, and the new image must reap it and keep its exit code for the next server.
+     */
+    @Test
+    void aProgramThatExitsDuringTheReExec_isReapedByTheNewImage_andRecordedClosedWithItsExitCode() throws Exception {
+        long id;
+        long pid;
+        {
+            var first = ServerFixture.withKeeper(dir);
+            id = first.shell("while ! grep -q upgrade-zombie /proc/$PPID/cmdline; do sleep 0.01; done; exit 7");
+            pid = first.get("/sessions/" + id).body().get("pid").asLong();
+            first.server.close();
+        }
+        assertThat(alive(pid)).isTrue();
+
+        Keeper.Upgraded upgraded = Keeper.upgrade(runtime(), keeperCommand("upgrade-zombie"), Duration.ofSeconds(60));
+
+        assertThat(upgraded.sessions()).as(keeperLog()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> keeperLog().contains("session " + id + " (pid " + pid + ") exited with 7"));
+        assertThat(Files.exists(Path.of("/proc/" + pid))).as("reaped, not a zombie").isFalse();
+        var next = server();
+        JsonNode s = next.get("/sessions/" + id).body();
+        assertThat(s.get("state").asText()).isEqualTo("CLOSED");
+        assertThat(s.get("exitCode").asInt()).isEqualTo(7);
+        assertThat(s.get("closeReason").asText()).isEqualTo("program exited while the server was down");
+    }
+
     @Test
     void aKeeperUpgradeIsRefusedWhileAServerIsAttached_andTheKeeperGoesOnAsItWas() throws Exception {
         var server = server();
