@@ -482,8 +482,8 @@ public final class Keeper implements AutoCloseable {
             } else {
                 var argv = new ArrayList<>(command);
                 argv.add(dir.toAbsolutePath().toString());
-                log.info("pid {} asked for an upgrade from build {}: re-executing with {} session(s) as {}", who.pid(), build,
-                        sessions.size(), argv);
+                log.info("pid {} asked for an upgrade from build {}: re-executing with {} session(s) as {} … {}", who.pid(), build,
+                        sessions.size(), argv.getFirst(), argv.subList(Math.max(1, argv.size() - 2), argv.size()));
                 why = KeeperUpgrade.exec(argv, state());
                 log.error("the upgrade failed: {}; this keeper goes on as build {}", why, build);
             }
