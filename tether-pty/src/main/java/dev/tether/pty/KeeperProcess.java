@@ -76,11 +76,21 @@ public record KeeperProcess(List<String> command, Duration patience) {
         }
     }
 
-    /** This JVM's class path, with its module path in front when it has one (a test run on the module path). */
+    /**
+     * This JVM's class path, with its module path in front when it has one (a test run on the module
+     * path), every entry made absolute: the keeper runs in its own folder.
+     */
     static String classPath() {
         String modules = System.getProperty("jdk.module.path", "");
         String classes = System.getProperty("java.class.path", "");
-        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + java.io.File.pathSeparator + classes;
+        return absolute(modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + java.io.File.pathSeparator + classes);
+    }
+
+    /** {@code classPath} with each entry resolved against this JVM's working directory. */
+    static String absolute(String classPath) {
+        return java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator)).filter(e -> !e.isEmpty())
+                .map(e -> Path.of(e).toAbsolutePath().normalize().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
     /** Connects to the keeper of {@code dir}, starting one if none answers. */

@@ -52,6 +52,20 @@ class KeeperUpgradeTest {
         assertThat(KeeperUpgrade.refusal(KeeperProcess.thisJvm().command())).isNull();
     }
 
+    /**
+     * Reproduction: {@code java -jar tether.jar serve}, run in the jar's folder, started a keeper with
+     * {@code -cp tether.jar}; the keeper runs in its runtime folder, where no tether.jar is, so its JVM
+     * found no main class and serve gave up after 15 s. An upgrade asked that way was refused for the
+     * same reason. Every entry of the keeper's class path is absolute now.
+     */
+    @Test
+    void theKeepersClassPathIsAbsolute_soItStartsInItsOwnFolder() {
+        String cwd = Path.of("").toAbsolutePath().toString();
+        assertThat(KeeperProcess.absolute("tether.jar:/opt/x/lib.jar:../y/classes:"))
+                .isEqualTo(cwd + "/tether.jar:/opt/x/lib.jar:" + Path.of(cwd).getParent() + "/y/classes");
+        assertThat(KeeperProcess.classPath().split(":")).allSatisfy(e -> assertThat(Path.of(e)).isAbsolute());
+    }
+
     /** A newer CLI upgrades an older keeper and asks the new one for its Status: these bytes are frozen. */
     @Test
     void helloStatusUpgradeAndInfo_keepTheirOpcodesAndLayouts() throws IOException {
