@@ -56,6 +56,28 @@ class KeeperCommandsTest {
     }
 
     @Test
+    void keeperUpgrade_whileServeIsAttached_exitsNonZero_sayingToStopTheServerFirst_andChangesNothing(@TempDir Path data)
+            throws Exception {
+        Path runtime = data.resolve(TetherServer.RUNTIME);
+        Process serve = Cli.tether().processBuilder("serve", "--data-dir", data.toString(), "--listen", "127.0.0.1:0")
+                .redirectErrorStream(true).redirectOutput(data.resolve("serve.log").toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Keeper.status(runtime, Duration.ofSeconds(5)).attached());
+            Keeper.Running before = Keeper.status(runtime, Duration.ofSeconds(5));
+
+            var result = Cli.tether().run("keeper", "upgrade", "--data-dir", data.toString());
+
+            assertThat(result.exit()).as(result.toString()).isEqualTo(ExitCodes.FAILED);
+            assertThat(result.err()).contains("INVALID_STATE: cannot upgrade the keeper of " + runtime + ": a server (pid " + serve.pid()
+                    + ") is attached and reads the sessions' terminals; stop it first (its sessions keep running), upgrade, then start it again");
+            assertThat(Keeper.status(runtime, Duration.ofSeconds(5))).isEqualTo(before);
+        } finally {
+            serve.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            Keeper.stopRunning(runtime);
+        }
+    }
+
+    @Test
     void keeperUpgrade_withNoKeeperRunning_exitsNonZero_namingTheDirectory(@TempDir Path data) {
         var result = Cli.tether().run("keeper", "upgrade", "--data-dir", data.toString());
 
