@@ -4,10 +4,13 @@ import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.pty.Keeper;
 import dev.tether.pty.KeeperMain;
+import dev.tether.pty.KeeperProcess;
 import dev.tether.server.ServerConfig;
 import dev.tether.server.TetherServer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,11 +26,94 @@ import picocli.CommandLine.Spec;
 @Command(name = "keeper", mixinStandardHelpOptions = true,
         description = {"The session keeper, which keeps every session running while the server stops, crashes or is upgraded.",
             "'tether serve' starts one when none runs for its data directory."},
-        subcommands = {KeeperCommands.Run.class, KeeperCommands.Stop.class})
+        subcommands = {KeeperCommands.Run.class, KeeperCommands.Status.class, KeeperCommands.Upgrade.class,
+            KeeperCommands.Stop.class})
 final class KeeperCommands extends CommandGroup {
+
+    /** How long a keeper may take to answer, a re-executed one (a JVM start) included. */
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     static Path runtime(Path dataDir) {
         return (dataDir != null ? dataDir : ServerConfig.defaultDataDir()).resolve(TetherServer.RUNTIME);
+    }
+
+    static Keeper.Running running(Path dir) {
+        try {
+            return Keeper.status(dir, PATIENCE);
+        } catch (IOException e) {
+            throw new TetherException(ResultCode.NOT_FOUND, "no keeper runs for " + dir + " (" + e.getMessage() + ")");
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show the keeper of the data directory: its pid, its build, how many sessions it holds and whether a server is attached.")
+    static final class Status implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data directory (default: as for serve).")
+        Path dataDir;
+
+        @Override
+        public Integer call() {
+            Main global = (Main) spec.root().userObject();
+            Path dir = runtime(dataDir);
+            Keeper.Running k = running(dir);
+            var out = spec.commandLine().getOut();
+            if (global.json) {
+                var json = new LinkedHashMap<String, Object>();
+                json.put("keeper", dir.toString());
+                json.put("pid", k.pid());
+                json.put("build", k.build());
+                json.put("sessions", k.sessions());
+                json.put("serverAttached", k.attached());
+                JsonOut.print(out, json);
+            } else {
+                out.println("keeper pid " + k.pid() + " (build " + k.build() + ") holds " + k.sessions() + " session(s); "
+                        + (k.attached() ? "a server is attached" : "no server is attached"));
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "upgrade", mixinStandardHelpOptions = true,
+            description = {"Have the keeper re-execute itself with this installation's Java and jar: same pid, every session"
+                    + " kept (its program, terminal and output).",
+                "Refused while a server is attached: stop 'tether serve' first (its sessions keep running), upgrade the keeper,"
+                        + " then start serve again. When the re-exec fails, the keeper goes on as it was."})
+    static final class Upgrade implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data directory (default: as for serve).")
+        Path dataDir;
+
+        @Override
+        public Integer call() {
+            Main global = (Main) spec.root().userObject();
+            Path dir = runtime(dataDir);
+            running(dir); // no keeper is NOT_FOUND, not a failed upgrade
+            Keeper.Upgraded u;
+            try {
+                u = Keeper.upgrade(dir, KeeperProcess.thisJvm().command(), PATIENCE);
+            } catch (IOException e) {
+                throw new TetherException(ResultCode.INVALID_STATE, e.getMessage());
+            }
+            var out = spec.commandLine().getOut();
+            if (global.json) {
+                var json = new LinkedHashMap<String, Object>();
+                json.put("keeper", dir.toString());
+                json.put("pid", u.pid());
+                json.put("fromBuild", u.fromBuild());
+                json.put("toBuild", u.toBuild());
+                json.put("keptSessions", u.sessions());
+                JsonOut.print(out, json);
+            } else {
+                out.println("keeper pid " + u.pid() + " upgraded from build " + u.fromBuild() + " to " + u.toBuild() + "; "
+                        + u.sessions() + " session(s) kept");
+            }
+            return ExitCodes.OK;
+        }
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,

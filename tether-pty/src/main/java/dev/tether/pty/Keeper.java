@@ -7,18 +7,17 @@ import dev.tether.pty.KeeperProtocol.Message;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * {@code tether-keeper-loop} waits in epoll for exits (pidfds, always) and output (masters, while
  * draining), and sweeps orphans every second (as a subreaper it inherits the sessions'
  * grandchildren). The state below is guarded by {@code this}.
+ *
+ * <p><b>Upgrade</b> ({@link #upgrade}, {@link KeeperUpgrade}): while no server is attached, the
+ * keeper execve(2)s itself with a new command line under its monitor (so no master is read and no
+ * ring written meanwhile), keeping its pid, children, lock (an flock on {@value #LOCK}, which
+ * lives with its fd), listening socket and every master, pidfd and ring; the new image finds the
+ * state in {@code TETHER_KEEPER_STATE} and carries on. A failed execve changes nothing.
  *
  * <p>No network, no database, no JSON; memory is the sessions' table and one read buffer.
  */
@@ -89,9 +94,10 @@ public final class Keeper implements AutoCloseable {
     }
 
     private final Path dir;
-    private final FileChannel lockFile;
-    private final FileLock lock;
+    /** The open lock file, flock'ed: the lock goes with the fd, which an upgrade keeps. */
+    private final int lockFd;
     private final UnixSocket listener;
+    private final String build = KeeperProcess.build();
     private final PtySpawner spawner;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment loopErr;
@@ -103,15 +109,16 @@ public final class Keeper implements AutoCloseable {
     private final Map<Long, Kept> sessions = new LinkedHashMap<>();
     private final Map<Integer, Kept> byFd = new HashMap<>();
     private UnixSocket server;
+    private int serverPid;
     private volatile boolean stopping;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread loop;
     private final Thread acceptor;
 
-    private Keeper(Path dir, FileChannel lockFile, FileLock lock) throws IOException {
+    private Keeper(Path dir, int lockFd, UnixSocket listener) throws IOException {
         this.dir = dir;
-        this.lockFile = lockFile;
-        this.lock = lock;
+        this.lockFd = lockFd;
+        this.listener = listener;
         this.spawner = new PtySpawner(arena);
         this.loopErr = LibC.newErrno(arena);
         this.ctlEvent = arena.allocate(LibC.EPOLL_EVENT_BYTES, 8);
@@ -127,9 +134,6 @@ public final class Keeper implements AutoCloseable {
         if (r < 0) {
             log.warn("cannot become a child subreaper ({}): orphaned grandchildren of sessions go to init", LibC.strerror(-r));
         }
-        Path socket = dir.resolve(SOCKET);
-        Files.deleteIfExists(socket); // a dead keeper's; the lock says none runs
-        this.listener = UnixSocket.listen(socket);
         this.loop = Thread.ofPlatform().name("tether-keeper-loop").unstarted(this::runLoop);
         this.acceptor = Thread.ofPlatform().name("tether-keeper-accept").unstarted(this::accept);
     }
@@ -141,37 +145,99 @@ public final class Keeper implements AutoCloseable {
      *     socket cannot be made
      */
     public static Keeper start(Path dir) throws IOException {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        FileLock lock;
+        KeeperUpgrade.State inherited;
         try {
-            lock = channel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            lock = null; // this very process runs one (a test)
+            inherited = KeeperUpgrade.inherited();
         } catch (IOException e) {
-            channel.close();
-            throw e;
+            // The fds of the image before stay open, unused; the lock refuses a fresh start if it is among them.
+            log.error("this keeper was exec'd with an upgrade state it cannot read ({}); starting afresh", e.getMessage());
+            inherited = null;
         }
-        if (lock == null) {
-            String pid = new String(Files.readAllBytes(dir.resolve(LOCK)), StandardCharsets.US_ASCII).strip();
-            channel.close();
-            throw new IOException("another keeper runs for " + dir + (pid.isEmpty() ? "" : " (pid " + pid + ")")
-                    + "; one keeper serves a data directory");
+        if (inherited != null) {
+            return restore(dir, inherited);
         }
-        channel.truncate(0);
-        channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        int lockFd = lock(dir);
         Keeper keeper;
         try {
-            keeper = new Keeper(dir, channel, lock);
+            Path socket = dir.resolve(SOCKET);
+            Files.deleteIfExists(socket); // a dead keeper's; the lock says none runs
+            keeper = new Keeper(dir, lockFd, UnixSocket.listen(socket));
         } catch (IOException | RuntimeException e) {
-            lock.release();
-            channel.close();
+            LibC.close(lockFd);
             throw e;
         }
         keeper.loop.start();
         keeper.acceptor.start();
-        log.info("keeper {} serves {}", ProcessHandle.current().pid(), dir);
+        log.info("keeper {} (build {}) serves {}", ProcessHandle.current().pid(), keeper.build, dir);
+        return keeper;
+    }
+
+    /** Opens and flocks {@value #LOCK} in {@code dir}, writing this pid into it; returns the fd. */
+    private static int lock(Path dir) throws IOException {
+        Path file = dir.resolve(LOCK);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment err = LibC.newErrno(a);
+            int fd = LibC.open(err, a.allocateFrom(file.toString()), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0600);
+            if (fd < 0) {
+                throw new IOException("cannot open the keeper's lock " + file + ": " + LibC.strerror(-fd));
+            }
+            int r = LibC.flock(err, fd, LibC.LOCK_EX | LibC.LOCK_NB);
+            if (r < 0) {
+                LibC.close(fd);
+                if (r != -LibC.EWOULDBLOCK) {
+                    throw new IOException("cannot lock " + file + ": " + LibC.strerror(-r));
+                }
+                String pid = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).strip();
+                throw new IOException("another keeper runs for " + dir + (pid.isEmpty() ? "" : " (pid " + pid + ")")
+                        + "; one keeper serves a data directory");
+            }
+            try {
+                Files.writeString(file, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII); // the lock is on the fd, not this open
+            } catch (IOException e) {
+                LibC.close(fd);
+                throw e;
+            }
+            return fd;
+        }
+    }
+
+    /** Carries on as the image before this one left off ({@link KeeperUpgrade}): same lock, socket and sessions. */
+    private static Keeper restore(Path dir, KeeperUpgrade.State state) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment err = LibC.newErrno(a);
+            for (int fd : state.fds()) {
+                LibC.setCloexec(err, fd); // kept for this exec only: a session's program must not inherit them
+            }
+        }
+        var keeper = new Keeper(dir, state.lockFd(), UnixSocket.adoptListener(state.listenerFd(), dir.resolve(SOCKET)));
+        synchronized (keeper) {
+            for (KeeperUpgrade.Session s : state.sessions()) {
+                SharedRing ring;
+                int ringFd = s.ringFd();
+                try {
+                    ring = SharedRing.open(Path.of("/proc/self/fd/" + ringFd));
+                } catch (IOException e) {
+                    log.error("session {}: its ring cannot be mapped again ({}); its output so far is lost, a new ring takes what follows",
+                            s.id(), e.getMessage());
+                    LibC.close(ringFd);
+                    ringFd = keeper.memfd("tether-ring-" + s.id());
+                    ring = SharedRing.format(Path.of("/proc/self/fd/" + ringFd), s.id(), 256 * 1024);
+                }
+                var k = new Kept(s.id(), s.pid(), s.master(), s.pidfd(), ring, ringFd);
+                k.exitCode = s.exitCode();
+                k.released = s.released();
+                keeper.sessions.put(k.id, k);
+                if (k.pidfd >= 0) {
+                    keeper.watch(k.pidfd, k); // one that exited during the exec is a zombie of ours: the loop reaps it
+                }
+            }
+            keeper.startReading();
+        }
+        keeper.loop.start();
+        keeper.acceptor.start();
+        log.info("keeper pid {} upgraded from build {} to {}; {} session(s) kept", state.pid(), state.build(), keeper.build,
+                state.sessions().size());
         return keeper;
     }
 
@@ -194,6 +260,92 @@ public final class Keeper implements AutoCloseable {
             }
             throw new IOException(m instanceof KeeperProtocol.Failed f ? f.message() : "the keeper answered " + m);
         }
+    }
+
+    /** A running keeper as it describes itself: pid, build, sessions held, whether a server is attached. */
+    public record Running(long pid, String build, int sessions, boolean attached) {
+    }
+
+    /** A finished upgrade: the keeper's pid (unchanged), the builds before and after, the sessions it kept. */
+    public record Upgraded(long pid, String fromBuild, String toBuild, int sessions) {
+    }
+
+    /**
+     * Asks the keeper of {@code dir} how it runs ({@code tether keeper status}).
+     *
+     * @throws IOException when no keeper answers there within {@code patience}
+     */
+    public static Running status(Path dir, Duration patience) throws IOException {
+        try (UnixSocket socket = UnixSocket.connect(dir.resolve(SOCKET))) {
+            Message m = ask(socket, new KeeperProtocol.Status(), patience);
+            if (m instanceof KeeperProtocol.Info(long pid, String build, int sessions, boolean attached)) {
+                return new Running(pid, build, sessions, attached);
+            }
+            throw new IOException("the keeper of " + dir + " answered Status with " + (m == null ? "nothing" : m));
+        }
+    }
+
+    /**
+     * Has the keeper of {@code dir} re-execute itself as {@code command} (a keeper's command line
+     * without the folder, as {@link KeeperProcess#command()}) and waits, up to {@code patience},
+     * until it answers again from the same pid with the build {@code command} names
+     * ({@code -Dtether.build=}), if it names one.
+     *
+     * @throws IOException naming the reason: no keeper, a server attached, the exec failed (the
+     *     keeper goes on as before), or the new image did not answer (see keeper.log)
+     */
+    public static Upgraded upgrade(Path dir, List<String> command, Duration patience) throws IOException {
+        Running before = status(dir, patience);
+        try (UnixSocket socket = UnixSocket.connect(dir.resolve(SOCKET))) {
+            Message m = ask(socket, new KeeperProtocol.Upgrade(command), patience);
+            if (m != null) { // the exec closes this connection; an answer is a refusal
+                throw new IOException(m instanceof KeeperProtocol.Failed f ? f.message() : "the keeper answered Upgrade with " + m);
+            }
+        }
+        Running after;
+        try {
+            after = status(dir, patience); // the listening socket survived the exec: this waits in its backlog
+        } catch (IOException e) {
+            throw new IOException("the keeper of " + dir + " (pid " + before.pid() + ") re-executed but does not answer ("
+                    + e.getMessage() + "); see " + dir.resolve(KeeperProcess.LOG), e);
+        }
+        if (after.pid() != before.pid()) {
+            throw new IOException("the keeper of " + dir + " answers as pid " + after.pid() + " now, not " + before.pid()
+                    + ": the upgraded image did not start; see " + dir.resolve(KeeperProcess.LOG));
+        }
+        String expected = command.stream().filter(a -> a.startsWith("-D" + KeeperProcess.BUILD_PROPERTY + "="))
+                .map(a -> a.substring(a.indexOf('=') + 1)).reduce((x, y) -> y).orElse(null);
+        if (expected != null && !expected.equals(after.build())) {
+            throw new IOException("the keeper of " + dir + " (pid " + after.pid() + ") runs build " + after.build()
+                    + " after the upgrade, not " + expected);
+        }
+        return new Upgraded(after.pid(), before.build(), after.build(), after.sessions());
+    }
+
+    /** Sends {@code m} and waits for the answer, null when the keeper closed the connection instead. */
+    private static Message ask(UnixSocket socket, Message m, Duration patience) throws IOException {
+        socket.send(KeeperProtocol.encode(m), new int[0]);
+        var done = new java.util.concurrent.atomic.AtomicBoolean();
+        var timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        CompletableFuture.delayedExecutor(patience.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (done.compareAndSet(false, true)) {
+                timedOut.set(true);
+                socket.close(); // wakes the receive below
+            }
+        });
+        UnixSocket.Received r;
+        try {
+            r = socket.receive();
+        } catch (IOException e) {
+            throw timedOut.get() ? new IOException("no answer within " + patience.toSeconds() + " s", e) : e;
+        } finally {
+            done.set(true);
+        }
+        if (r == null) {
+            return null;
+        }
+        closeAll(r.fds());
+        return KeeperProtocol.decode(r.message());
     }
 
     /** Waits until the keeper stopped (a {@code Stop} closed every session, or {@link #close}). */
@@ -249,6 +401,14 @@ public final class Keeper implements AutoCloseable {
             }
             closeAll(first.fds());
             Message hello = KeeperProtocol.decode(first.message());
+            if (hello instanceof KeeperProtocol.Status) {
+                peer.send(KeeperProtocol.encode(info()), new int[0]);
+                return;
+            }
+            if (hello instanceof KeeperProtocol.Upgrade(List<String> command)) {
+                upgrade(peer, who, command);
+                return;
+            }
             if (hello instanceof KeeperProtocol.Stop) {
                 int closed = stopAll();
                 peer.send(KeeperProtocol.encode(new KeeperProtocol.Stopped(closed)), new int[0]);
@@ -267,6 +427,7 @@ public final class Keeper implements AutoCloseable {
                 stopReading();
                 sendKept(peer);
                 server = peer;
+                serverPid = who.pid();
                 attached = true;
             }
             log.info("server pid {} attached; {} session(s) handed over", who.pid(), sessions.size());
@@ -301,6 +462,42 @@ public final class Keeper implements AutoCloseable {
             }
             peer.close();
         }
+    }
+
+    private synchronized KeeperProtocol.Info info() {
+        return new KeeperProtocol.Info(ProcessHandle.current().pid(), build, sessions.size(), server != null);
+    }
+
+    /**
+     * Re-executes this keeper as {@code command} + its folder, unless a server is attached (it reads
+     * the masters: exactly one reader per master, and the new image would drain them). Returns
+     * only when it did not, having told the peer why.
+     */
+    private void upgrade(UnixSocket peer, UnixSocket.Credentials who, List<String> command) throws IOException {
+        String why;
+        synchronized (this) {
+            if (server != null) {
+                why = "a server (pid " + serverPid + ") is attached and reads the sessions' terminals; stop it first"
+                        + " (its sessions keep running), upgrade, then start it again";
+            } else {
+                var argv = new ArrayList<>(command);
+                argv.add(dir.toAbsolutePath().toString());
+                log.info("pid {} asked for an upgrade from build {}: re-executing with {} session(s) as {} … {}", who.pid(), build,
+                        sessions.size(), argv.getFirst(), argv.subList(Math.max(1, argv.size() - 2), argv.size()));
+                why = KeeperUpgrade.exec(argv, state());
+                log.error("the upgrade failed: {}; this keeper goes on as build {}", why, build);
+            }
+        }
+        peer.send(KeeperProtocol.encode(new KeeperProtocol.Failed(0, "cannot upgrade the keeper of " + dir + ": " + why)),
+                new int[0]);
+    }
+
+    /** What the next image needs. Holding the lock. */
+    private KeeperUpgrade.State state() {
+        var kept = sessions.values().stream()
+                .map(k -> new KeeperUpgrade.Session(k.id, k.pid, k.master, k.pidfd, k.ringFd, k.exitCode, k.released))
+                .toList();
+        return new KeeperUpgrade.State((int) ProcessHandle.current().pid(), build, lockFd, listener.fd(), kept);
     }
 
     /** Sends every session, running ones with their master, pidfd and ring, in messages of at most 84. Holding the lock. */
@@ -593,11 +790,10 @@ public final class Keeper implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(dir.resolve(SOCKET));
-            lock.release();
-            lockFile.close();
         } catch (IOException e) {
             log.warn("could not clean up {}: {}", dir, e.toString());
         }
+        LibC.close(lockFd); // the flock goes with it
         log.info("keeper {} stopped", ProcessHandle.current().pid());
         stopped.countDown();
     }

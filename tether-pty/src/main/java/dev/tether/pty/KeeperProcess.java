@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 public record KeeperProcess(List<String> command, Duration patience) {
     private static final Logger log = LoggerFactory.getLogger(KeeperProcess.class);
     public static final String LOG = "keeper.log";
+    /** The system property that names a build; {@link #thisJvm} passes it to the keeper. */
+    public static final String BUILD_PROPERTY = "tether.build";
+    private static volatile String computedBuild;
 
     public KeeperProcess {
         command = List.copyOf(command);
@@ -29,21 +32,65 @@ public record KeeperProcess(List<String> command, Duration patience) {
 
     /**
      * A keeper in a JVM like this one, from the same class path: small heap, serial GC, no JIT
-     * beyond C1 (it does little, and little of it often).
+     * beyond C1 (it does little, and little of it often), told this JVM's {@link #build}.
      */
     public static KeeperProcess thisJvm() {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         var command = new ArrayList<>(List.of(java, "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
+                "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED", "-D" + BUILD_PROPERTY + "=" + build(),
                 "-cp", classPath(), KeeperMain.class.getName()));
         return new KeeperProcess(command, Duration.ofSeconds(15));
     }
 
-    /** This JVM's class path, with its module path in front when it has one (a test run on the module path). */
+    /**
+     * Which build of Tether this JVM runs: the system property {@code tether.build} when set (a
+     * keeper is started with it), else the size and modification time of the jar this class came
+     * from ({@code jar-SIZE-MTIME}), or {@code dev} for a classes directory. A replaced jar is
+     * another build; that is all the keeper's upgrade needs to tell them apart.
+     */
+    public static String build() {
+        String named = System.getProperty(BUILD_PROPERTY);
+        if (named != null && !named.isBlank()) {
+            return named;
+        }
+        String build = computedBuild;
+        if (build == null) {
+            computedBuild = build = codeSourceBuild();
+        }
+        return build;
+    }
+
+    private static String codeSourceBuild() {
+        try {
+            var source = KeeperProcess.class.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                return "dev";
+            }
+            Path where = Path.of(source.getLocation().toURI());
+            if (!Files.isRegularFile(where)) {
+                return "dev";
+            }
+            return "jar-" + Files.size(where) + "-" + Files.getLastModifiedTime(where).toMillis();
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * This JVM's class path, with its module path in front when it has one (a test run on the module
+     * path), every entry made absolute: the keeper runs in its own folder.
+     */
     static String classPath() {
         String modules = System.getProperty("jdk.module.path", "");
         String classes = System.getProperty("java.class.path", "");
-        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + java.io.File.pathSeparator + classes;
+        return absolute(modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + java.io.File.pathSeparator + classes);
+    }
+
+    /** {@code classPath} with each entry resolved against this JVM's working directory. */
+    static String absolute(String classPath) {
+        return java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator)).filter(e -> !e.isEmpty())
+                .map(e -> Path.of(e).toAbsolutePath().normalize().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
     /** Connects to the keeper of {@code dir}, starting one if none answers. */

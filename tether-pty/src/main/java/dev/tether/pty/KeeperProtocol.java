@@ -27,7 +27,17 @@ import java.util.Map;
  * Release(sessionId)                               Exited(sessionId, exitCode)   at any time
  * Bye()          the server stopped reading: the keeper drains again
  * Stop()         close every session and exit      Stopped(closed)
+ * Status()                                         Info(pid, build, sessions, attached)
+ * Upgrade(argv)  re-exec with argv + the folder    Failed(0, message) if it cannot; else the
+ *                                                  connection ends at the execve
  * </pre>
+ *
+ * <p>Stop, Status and Upgrade are first messages of a connection of their own ({@code tether
+ * keeper stop|status|upgrade}), not a server's. <b>Hello, Status, Upgrade and their answers
+ * (Kept's framing aside) must keep their opcodes and layouts across versions</b>: an upgrade is
+ * asked of an older keeper by a newer CLI, which then asks the new keeper for its Status. New
+ * messages take new opcodes at the end of {@link #OPCODES}; a changed layout is a new
+ * {@link #VERSION} of Hello.
  */
 final class KeeperProtocol {
     static final int VERSION = 1;
@@ -76,8 +86,24 @@ final class KeeperProtocol {
     record Stopped(int closed) implements Message {
     }
 
+    /** Re-exec the keeper with {@code argv} (a java command line that starts a keeper) and its own folder appended. */
+    record Upgrade(List<String> argv) implements Message {
+        Upgrade {
+            argv = List.copyOf(argv);
+        }
+    }
+
+    record Status() implements Message {
+    }
+
+    /** The keeper's pid, its build, how many sessions it holds and whether a server is attached. */
+    record Info(long pid, String build, int sessions, boolean attached) implements Message {
+    }
+
+    /** Opcodes are positions in this list: append only (see the class comment). */
     private static final List<Class<? extends Message>> OPCODES = List.of(Hello.class, Kept.class, Spawn.class,
-            Spawned.class, Failed.class, Exited.class, Release.class, Bye.class, Stop.class, Stopped.class);
+            Spawned.class, Failed.class, Exited.class, Release.class, Bye.class, Stop.class, Stopped.class,
+            Upgrade.class, Status.class, Info.class);
 
     static byte[] encode(Message m) {
         var bytes = new ByteArrayOutputStream(64);
@@ -112,6 +138,19 @@ final class KeeperProtocol {
                 case Bye b -> { }
                 case Stop s -> { }
                 case Stopped s -> out.writeInt(s.closed());
+                case Upgrade u -> {
+                    out.writeInt(u.argv().size());
+                    for (String arg : u.argv()) {
+                        string(out, arg);
+                    }
+                }
+                case Status s -> { }
+                case Info i -> {
+                    out.writeLong(i.pid());
+                    string(out, i.build());
+                    out.writeInt(i.sessions());
+                    out.writeBoolean(i.attached());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
@@ -152,8 +191,19 @@ final class KeeperProtocol {
                 m = new Bye();
             } else if (type == Stop.class) {
                 m = new Stop();
-            } else {
+            } else if (type == Stopped.class) {
                 m = new Stopped(in.readInt());
+            } else if (type == Upgrade.class) {
+                int argc = count(in, 4096);
+                var argv = new ArrayList<String>(argc);
+                for (int i = 0; i < argc; i++) {
+                    argv.add(string(in));
+                }
+                m = new Upgrade(argv);
+            } else if (type == Status.class) {
+                m = new Status();
+            } else {
+                m = new Info(in.readLong(), string(in), in.readInt(), in.readBoolean());
             }
             if (in.available() > 0) {
                 throw new IOException("a keeper " + type.getSimpleName() + " message has " + in.available() + " bytes too many");

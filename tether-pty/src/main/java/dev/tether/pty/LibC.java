@@ -200,6 +200,19 @@ final class LibC {
     private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle MEMFD_CREATE = bind("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
     static final int MFD_CLOEXEC = 1;
+
+    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            ERRNO_OPT, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FLOCK = bind("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle EXECVE = bind("execve", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO_OPT);
+    private static final MethodHandle CLOSE_RANGE = bind("close_range", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            ERRNO_OPT);
+    private static final MethodHandle PTHREAD_SIGMASK = bind("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
+    static final int EWOULDBLOCK = EAGAIN;
+    static final int CLOSE_RANGE_CLOEXEC = 4;
+    static final int SIG_SETMASK = 2;
     static final int O_WRONLY = 01;
     static final int O_CREAT = 0100;
     static final int O_APPEND = 02000;
@@ -221,6 +234,66 @@ final class LibC {
         try {
             int r = (int) MEMFD_CREATE.invokeExact(err, name, flags);
             return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** open(2) with a mode (used only with O_CREAT); an fd or -errno. */
+    static int open(MemorySegment err, MemorySegment path, int flags, int mode) {
+        try {
+            int r = (int) OPEN.invokeExact(err, path, flags, mode);
+            return r < 0 ? fail(err) : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** flock(2): a lock on the open file, which lives as long as the fd, across an execve too; 0 or -errno. */
+    static int flock(MemorySegment err, int fd, int operation) {
+        try {
+            return (int) FLOCK.invokeExact(err, fd, operation) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** execve(2): returns only when it failed, with -errno. */
+    static int execve(MemorySegment err, MemorySegment path, MemorySegment argv, MemorySegment envp) {
+        try {
+            int ignored = (int) EXECVE.invokeExact(err, path, argv, envp);
+            return fail(err);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** close_range(2) over [first, last] (unsigned; -1 is ~0U) with {@code flags}; 0 or -errno. */
+    static int closeRange(MemorySegment err, int first, int last, int flags) {
+        try {
+            return (int) CLOSE_RANGE.invokeExact(err, first, last, flags) < 0 ? fail(err) : 0;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * Replaces the calling thread's signal mask with the empty set, the old one stored in
+     * {@code old} (of {@link #SIGSET_BYTES}); 0 or an error number (pthread_sigmask reports by
+     * return value). {@link #restoreSignalMask} puts it back.
+     */
+    static int emptySignalMask(MemorySegment empty, MemorySegment old) {
+        try {
+            int ignored = (int) SIGEMPTYSET.invokeExact(empty); // fails only for a NULL set
+            return (int) PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, empty, old);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static int restoreSignalMask(MemorySegment old) {
+        try {
+            return (int) PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, old, MemorySegment.NULL);
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -464,6 +537,12 @@ final class LibC {
     static int clearCloexec(MemorySegment err, int fd) {
         int flags = fcntl(err, fd, F_GETFD, 0);
         return flags < 0 ? flags : Math.min(0, fcntl(err, fd, F_SETFD, flags & ~FD_CLOEXEC));
+    }
+
+    /** Sets FD_CLOEXEC on {@code fd} again; 0 or -errno. */
+    static int setCloexec(MemorySegment err, int fd) {
+        int flags = fcntl(err, fd, F_GETFD, 0);
+        return flags < 0 ? flags : Math.min(0, fcntl(err, fd, F_SETFD, flags | FD_CLOEXEC));
     }
 
     /** pipe2 into {@code fds} (two ints: read end, write end); 0 or -errno. */

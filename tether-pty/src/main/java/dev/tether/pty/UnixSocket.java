@@ -91,6 +91,14 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The listening socket {@code fd} on {@code path}, made by an earlier image of this process
+     * (the keeper's re-exec keeps it open): peers that connected meanwhile wait in its backlog.
+     */
+    static UnixSocket adoptListener(int fd, Path path) {
+        return new UnixSocket(fd, path.toString(), null);
+    }
+
     /** Connects to the socket at {@code path}. */
     public static UnixSocket connect(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {

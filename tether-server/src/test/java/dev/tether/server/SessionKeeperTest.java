@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -283,6 +284,175 @@ class SessionKeeperTest {
             assertThat(c.get("state").asText()).as("connection %s", c.get("id")).isEqualTo("DEACTIVATED");
             assertThat(c.get("disconnectReason").asText()).as("connection %s", c.get("id")).isIn("disconnected by admin", "server crashed");
         }
+    }
+
+    Path runtime() {
+        return dir.resolve(TetherServer.RUNTIME);
+    }
+
+    /** The command that starts a keeper like this JVM's, but calling itself build {@code build}. */
+    static List<String> keeperCommand(String build) {
+        var command = new ArrayList<>(KeeperProcess.thisJvm().command());
+        command.replaceAll(a -> a.startsWith("-D" + KeeperProcess.BUILD_PROPERTY + "=") ? "-D" + KeeperProcess.BUILD_PROPERTY + "=" + build : a);
+        return command;
+    }
+
+    static String cmdline(long pid) throws IOException {
+        return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+    }
+
+    /** The fds from 3 up of process {@code pid} that are not close-on-exec, with what they are. */
+    static List<String> inheritableFds(long pid) throws IOException {
+        var open = new ArrayList<String>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fdinfo"))) {
+            for (Path info : fds.toList()) {
+                int fd = Integer.parseInt(info.getFileName().toString());
+                String flags;
+                try {
+                    flags = Files.readAllLines(info).stream().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow();
+                } catch (IOException closedMeanwhile) {
+                    continue;
+                }
+                int bits = Integer.parseInt(flags.substring("flags:".length()).strip(), 8);
+                if (fd > 2 && (bits & 02000000) == 0) {
+                    open.add(fd + " -> " + Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd)));
+                }
+            }
+        }
+        return open;
+    }
+
+    @Test
+    void aKeeperUpgradeKeepsItsPidAndEverySession_andTheNextServerAdoptsThemWithIdOwnerSizeAndOutput_andTheyStillRun()
+            throws Exception {
+        long counter;
+        long echo;
+        long counterPid;
+        long lastSeen;
+        {
+            var first = ServerFixture.withKeeper(dir);
+            counter = first.post("/sessions", "{\"command\":\"/bin/sh\",\"args\":[\"-c\"," + Json.write(COUNTER)
+                    + "],\"cols\":100,\"rows\":30}").body().get("id").asLong();
+            echo = first.shell("while read line; do echo got:$line; done");
+            counterPid = first.get("/sessions/" + counter).body().get("pid").asLong();
+            var client = TestTerminal.open(first.server.url(), first.token, counter, "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> numbers(client.screen()).size() > 5);
+            first.server.close();
+            lastSeen = numbers(client.screen()).getLast();
+        }
+        Keeper.Running before = Keeper.status(runtime(), Duration.ofSeconds(10));
+        assertThat(before.attached()).isFalse();
+        assertThat(before.sessions()).isEqualTo(2);
+
+        Keeper.Upgraded upgraded = Keeper.upgrade(runtime(), keeperCommand("upgrade-test"), Duration.ofSeconds(60));
+
+        assertThat(upgraded.pid()).as(keeperLog()).isEqualTo(before.pid());
+        assertThat(upgraded.fromBuild()).isEqualTo(before.build());
+        assertThat(upgraded.toBuild()).isEqualTo("upgrade-test");
+        assertThat(upgraded.sessions()).isEqualTo(2);
+        assertThat(cmdline(before.pid())).contains("-Dtether.build=upgrade-test").doesNotContain("-Dtether.build=" + before.build());
+        assertThat(keeperLog()).contains("keeper pid " + before.pid() + " upgraded from build " + before.build()
+                + " to upgrade-test; 2 session(s) kept");
+        assertThat(ProcessHandle.of(counterPid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+                .as("the keeper is still the program's parent").contains(before.pid());
+        // The kept fds are close-on-exec again (the JVM's own jars are not: it opens them so, and the next exec marks them).
+        assertThat(inheritableFds(before.pid())).as("the kept fds are close-on-exec again")
+                .noneMatch(fd -> fd.contains("ptmx") || fd.contains("pidfd") || fd.contains("memfd") || fd.contains("socket:")
+                        || fd.contains(Keeper.LOCK));
+
+        var next = server();
+        JsonNode s = next.get("/sessions/" + counter).body();
+        assertThat(s.get("state").asText()).as(keeperLog()).isEqualTo("DISCONNECTED");
+        assertThat(s.get("pid").asLong()).isEqualTo(counterPid);
+        assertThat(s.get("user").asText()).isEqualTo("admin");
+        assertThat(s.get("cols").asInt()).isEqualTo(100);
+        assertThat(s.get("rows").asInt()).isEqualTo(30);
+        assertThat(next.get("/sessions/" + echo).body().get("state").asText()).isEqualTo("DISCONNECTED");
+        var again = TestTerminal.open(next.server.url(), next.token, counter, "");
+        // The ring went through the exec: what was printed before, during and after it is replayed, nothing lost.
+        await().atMost(Duration.ofSeconds(10)).until(() -> numbers(again.screen()).size() > lastSeen + 20);
+        assertContiguousFromZero(numbers(again.screen()));
+        var typing = TestTerminal.open(next.server.url(), next.token, echo, "");
+        typing.type("ping\r");
+        await().atMost(Duration.ofSeconds(10)).until(() -> typing.screen().contains("got:ping"));
+    }
+
+    /**
+     * The program exits the moment its parent's command line changes, which is the execve: while
+     * the new JVM starts, before it has read its state. It is a zombie child of the keeper's pid
+     * then, and the new image must reap it and keep its exit code for the next server.
+     */
+    @Test
+    void aProgramThatExitsDuringTheReExec_isReapedByTheNewImage_andRecordedClosedWithItsExitCode() throws Exception {
+        long id;
+        long pid;
+        {
+            var first = ServerFixture.withKeeper(dir);
+            id = first.shell("while ! grep -q upgrade-zombie /proc/$PPID/cmdline; do sleep 0.01; done; exit 7");
+            pid = first.get("/sessions/" + id).body().get("pid").asLong();
+            first.server.close();
+        }
+        assertThat(alive(pid)).isTrue();
+
+        Keeper.Upgraded upgraded = Keeper.upgrade(runtime(), keeperCommand("upgrade-zombie"), Duration.ofSeconds(60));
+
+        assertThat(upgraded.sessions()).as(keeperLog()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> keeperLog().contains("session " + id + " (pid " + pid + ") exited with 7"));
+        assertThat(Files.exists(Path.of("/proc/" + pid))).as("reaped, not a zombie").isFalse();
+        var next = server();
+        JsonNode s = next.get("/sessions/" + id).body();
+        assertThat(s.get("state").asText()).isEqualTo("CLOSED");
+        assertThat(s.get("exitCode").asInt()).isEqualTo(7);
+        assertThat(s.get("closeReason").asText()).isEqualTo("program exited while the server was down");
+    }
+
+    @Test
+    void aKeeperUpgradeIsRefusedWhileAServerIsAttached_andTheKeeperGoesOnAsItWas() throws Exception {
+        var server = server();
+        long id = server.shell("exec sleep 600");
+        Keeper.Running before = Keeper.status(runtime(), Duration.ofSeconds(10));
+        assertThat(before.attached()).isTrue();
+
+        assertThatThrownBy(() -> Keeper.upgrade(runtime(), keeperCommand("refused"), Duration.ofSeconds(30)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot upgrade the keeper of " + runtime())
+                .hasMessageContaining("a server (pid " + ProcessHandle.current().pid() + ") is attached")
+                .hasMessageContaining("stop it first");
+
+        assertThat(Keeper.status(runtime(), Duration.ofSeconds(10))).isEqualTo(before);
+        assertThat(cmdline(before.pid())).doesNotContain("-Dtether.build=refused");
+        assertThat(server.get("/sessions/" + id).body().get("state").asText()).isNotEqualTo("CLOSED");
+    }
+
+    @Test
+    void aReExecThatFails_leavesTheKeeperAsItWas_itsFdsCloseOnExecAgain_andItsSessionsKept() throws Exception {
+        long id;
+        long pid;
+        {
+            var first = ServerFixture.withKeeper(dir);
+            id = first.shell(COUNTER);
+            pid = first.get("/sessions/" + id).body().get("pid").asLong();
+            first.server.close();
+        }
+        Keeper.Running before = Keeper.status(runtime(), Duration.ofSeconds(10));
+        Path notAProgram = dir.resolve("not-a-program");
+        Files.writeString(notAProgram, "neither ELF nor #!\n");
+        Files.setPosixFilePermissions(notAProgram, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        var command = keeperCommand("never");
+        command.set(0, notAProgram.toString());
+
+        assertThatThrownBy(() -> Keeper.upgrade(runtime(), command, Duration.ofSeconds(30)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot upgrade the keeper of " + runtime() + ": execve(" + notAProgram + ") failed: Exec format error");
+
+        assertThat(Keeper.status(runtime(), Duration.ofSeconds(10))).isEqualTo(before);
+        assertThat(inheritableFds(before.pid())).isEmpty();
+        assertThat(alive(pid)).isTrue();
+        var next = server();
+        assertThat(next.get("/sessions/" + id).body().get("state").asText()).isEqualTo("DISCONNECTED");
+        var again = TestTerminal.open(next.server.url(), next.token, id, "");
+        await().atMost(Duration.ofSeconds(10)).until(() -> numbers(again.screen()).size() > 20);
+        assertContiguousFromZero(numbers(again.screen()));
     }
 
     /** A server with a keeper in its own JVM, so the test can kill it without warning. Prints its URL. */
