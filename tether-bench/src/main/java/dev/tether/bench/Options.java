@@ -12,7 +12,7 @@ import java.util.Map;
  * {@link #tiny()} is the smoke run's.
  *
  * @param trials trials per figure (0: each scenario's default)
- * @param sessions session counts for density, mass-disconnect and api (empty: each scenario's default)
+ * @param sessions session counts for density, mass-disconnect, api and restart (empty: each scenario's default)
  * @param big add 10,000 sessions to density and mass-disconnect
  * @param mib throughput: MiB the program writes
  * @param roundTrips latency: measured round trips per trial (after {@code roundTrips / 10} to warm up)
@@ -47,19 +47,19 @@ record Options(
         boolean profile,
         List<String> serverOpts) {
 
-    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli");
+    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli", "restart");
 
     static final String USAGE = """
             usage: bin/tether-bench SCENARIO|all [options]
-              scenarios: density, throughput, latency, fanout, mass-disconnect, api, cli (or several, comma-separated)
+              scenarios: density, throughput, latency, fanout, mass-disconnect, api, cli, restart (or several, comma-separated)
               --trials N            trials per figure (default 3; throughput 5)
-              --sessions N[,N...]   sessions for density (100,1000), mass-disconnect (1000) and api (1000)
+              --sessions N[,N...]   sessions for density (100,1000), mass-disconnect, api and restart (1000)
               --big                 add 10,000 sessions to density and mass-disconnect (raise kernel.pty.max and ulimit -n)
               --mib N               throughput: MiB written by the program (256)
               --round-trips N       latency: round trips per trial (10000)
               --clients N[,N...]    fanout: attached clients (1,10,100)
               --fanout-mib N        fanout: MiB written by the program (32)
-              --parallel N          density: sessions started at once (4)
+              --parallel N          density, restart: sessions started at once (4)
               --cycles N            api: disconnect + reattach cycles per trial (1000)
               --lists N             api: list calls per trial (200)
               --calls N             cli: runs of each command per trial (20)
@@ -162,6 +162,11 @@ record Options(
                 m.put("mib", fanoutMib);
             }
             case "mass-disconnect" -> m.put("sessions", sessionsFor(scenario));
+            case "restart" -> {
+                m.put("sessions", sessionsFor(scenario));
+                m.put("parallel", parallel);
+                m.put("reattachedSample", Restart.SAMPLE);
+            }
             case "api" -> {
                 m.put("sessions", sessionsFor(scenario));
                 m.put("cycles", cycles);
