@@ -53,11 +53,12 @@ final class Restart implements Scenario {
     private static void trial(Bench bench, Report report, String group, int n, int trial) throws Exception {
         TetherProcess first = bench.startTether("restart");
         Rest rest = first.rest();
+        long keeper = first.keeperPid();
+        long keeperRss0 = Proc.rss(keeper);
         var ids = Collections.synchronizedSet(new TreeSet<Long>());
         Scenario.parallel(n, bench.options.parallel(), 600, i -> ids.add(rest.createSession(List.of(SHELL))));
-        long keeper = first.keeperPid();
         report.add(group, "keeper memory per session (RSS)", "KiB", Report.Better.LOWER, Report.TETHER,
-                Proc.rss(keeper) / 1024.0 / n);
+                (Proc.rss(keeper) - keeperRss0) / 1024.0 / n);
 
         long t0 = System.nanoTime();
         first.kill();
