@@ -53,15 +53,18 @@ final class Density implements Scenario {
             rest.createSession(List.of(SHELL));
             Proc.sleep(500);
             long rss0 = server.rss();
-            long keeperRss0 = server.keeperRss();
+            boolean kept = server.hasKeeper();
+            long keeperRss0 = kept ? server.keeperRss() : 0;
             long threads0 = server.threads();
             long t0 = System.nanoTime();
             Scenario.parallel(n, parallel, 600, i -> rest.createSession(List.of(SHELL)));
             double seconds = (System.nanoTime() - t0) / 1e9;
             Proc.sleep(500);
             record(report, group, Report.TETHER, n, seconds, server.rss() - rss0, server.threads());
-            report.add(group, "keeper memory per session (RSS)", "KiB", Report.Better.LOWER, Report.TETHER,
-                    (server.keeperRss() - keeperRss0) / 1024.0 / n);
+            if (kept) {
+                report.add(group, "keeper memory per session (RSS)", "KiB", Report.Better.LOWER, Report.TETHER,
+                        (server.keeperRss() - keeperRss0) / 1024.0 / n);
+            }
             report.add(group, "server threads added", "threads", Report.Better.LOWER, Report.TETHER, server.threads() - threads0);
             int live = rest.get("/sessions").size();
             if (live != n + 1) {

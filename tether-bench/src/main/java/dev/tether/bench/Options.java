@@ -27,6 +27,7 @@ import java.util.Map;
  * @param installPeers install tmux and dtach with apt-get first
  * @param profile record the server with JFR into {@code out/<scenario>-tether.jfr}
  * @param serverOpts extra JVM options for the server
+ * @param serveArgs extra arguments of {@code tether serve} (such as {@code --no-keeper}, to compare)
  */
 record Options(
         List<String> scenarios,
@@ -45,7 +46,8 @@ record Options(
         boolean peers,
         boolean installPeers,
         boolean profile,
-        List<String> serverOpts) {
+        List<String> serverOpts,
+        List<String> serveArgs) {
 
     static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli", "restart");
 
@@ -68,16 +70,17 @@ record Options(
               --install-peers       apt-get install tmux dtach first
               --profile             record the server with JFR into DIR/<scenario>-tether.jfr
               --server-opts "..."   extra JVM options for the server
+              --serve-args "..."    extra 'tether serve' arguments (--no-keeper: the sessions in the server, to compare)
             """;
 
     static Options defaults() {
         return new Options(ALL, 0, List.of(), false, 256, 10_000, List.of(1, 10, 100), 32, 4, 1000, 200, 20,
-                Path.of("bench-results"), true, false, false, List.of());
+                Path.of("bench-results"), true, false, false, List.of(), List.of());
     }
 
     /** The smoke run: every scenario, tiny, one trial of each. */
     static Options tiny(Path out) {
-        return new Options(ALL, 1, List.of(4), false, 2, 200, List.of(1, 3), 1, 2, 20, 20, 3, out, true, false, false, List.of());
+        return new Options(ALL, 1, List.of(4), false, 2, 200, List.of(1, 3), 1, 2, 20, 20, 3, out, true, false, false, List.of(), List.of());
     }
 
     static Options parse(String... args) {
@@ -101,6 +104,7 @@ record Options(
         boolean big = false, peers = true, installPeers = false, profile = false;
         Path out = d.out();
         List<String> serverOpts = d.serverOpts();
+        List<String> serveArgs = d.serveArgs();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -119,13 +123,18 @@ record Options(
                 case "--sessions" -> sessions = list(a, value(args, ++i, a));
                 case "--clients" -> clients = list(a, value(args, ++i, a));
                 case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--serve-args" -> serveArgs = words(value(args, ++i, a));
                 case "--server-opts" -> serverOpts = Arrays.stream(value(args, ++i, a).trim().split("\\s+"))
                         .filter(s -> !s.isEmpty()).toList();
                 default -> throw new BenchException("unknown option " + a + "\n" + USAGE);
             }
         }
         return new Options(List.copyOf(scenarios), trials, sessions, big, mib, roundTrips, clients, fanoutMib, parallel,
-                cycles, lists, calls, out, peers, installPeers, profile, serverOpts);
+                cycles, lists, calls, out, peers, installPeers, profile, serverOpts, serveArgs);
+    }
+
+    private static List<String> words(String s) {
+        return Arrays.stream(s.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
     }
 
     int trialsFor(String scenario) {
@@ -178,6 +187,7 @@ record Options(
         m.put("peers", peers);
         m.put("profile", profile);
         m.put("serverOpts", serverOpts);
+        m.put("serveArgs", serveArgs);
         return m;
     }
 

@@ -76,6 +76,7 @@ final class TetherProcess implements AutoCloseable {
         // close the thousands of attachments a scenario opens, so it is raised to its maximum.
         cmd.addAll(List.of("-cp", classPath(), "dev.tether.cli.Main", "serve", "--listen", "127.0.0.1:0",
                 "--data-dir", dataDir.toString(), "--max-connections-per-address", "1000000"));
+        cmd.addAll(bench.options.serveArgs());
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(log.toFile())
@@ -136,6 +137,11 @@ final class TetherProcess implements AutoCloseable {
     /** The runtime folder of the data directory: the keeper's socket, lock (with its pid) and log. */
     Path runtime() {
         return dataDir.resolve(TetherServer.RUNTIME);
+    }
+
+    /** Whether a session keeper holds the sessions (not so with {@code --serve-args --no-keeper}). */
+    boolean hasKeeper() {
+        return Files.exists(runtime().resolve(Keeper.LOCK));
     }
 
     /** The pid of the session keeper of the data directory, from its lock file. */
