@@ -69,6 +69,10 @@ class SystemdUnitsTest {
         Path dataDir = Path.of(option(command(service, "ExecStart"), "--data-dir"));
         Path socket = dataDir.resolve(TetherServer.RUNTIME).resolve(Keeper.SOCKET);
         assertThat(service.get("ExecStartPost")).singleElement().asString().contains("[ -S " + socket + " ]");
+        // systemd expands $NAME in command lines itself: a shell variable there would be emptied.
+        for (String line : service.get("ExecStartPost")) {
+            assertThat(line.replace("$$", "")).doesNotContain("$");
+        }
     }
 
     @Test
