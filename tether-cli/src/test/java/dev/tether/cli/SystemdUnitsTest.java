@@ -69,9 +69,23 @@ class SystemdUnitsTest {
         Path dataDir = Path.of(option(command(service, "ExecStart"), "--data-dir"));
         Path socket = dataDir.resolve(TetherServer.RUNTIME).resolve(Keeper.SOCKET);
         assertThat(service.get("ExecStartPost")).singleElement().asString().contains("[ -S " + socket + " ]");
-        // systemd expands $NAME in command lines itself: a shell variable there would be emptied.
-        for (String line : service.get("ExecStartPost")) {
-            assertThat(line.replace("$$", "")).doesNotContain("$");
+    }
+
+    /**
+     * Regression: the first unit waited with {@code sh -c 'i=0; until …; do i=$((i+1)); [ $i -gt
+     * 300 ] && exit 1; …'}. systemd expands {@code $i} in a command line from the unit's own
+     * environment before the shell sees it, so the test became {@code [ -gt 300 ]}, an error on
+     * every turn; {@code systemd-analyze verify} says nothing about it. The wait now has no
+     * {@code $} at all ({@code timeout 30 sh -c 'until [ -S … ]; do sleep 0.1; done'}).
+     */
+    @Test
+    void noCommandLineHoldsADollarSign_whichSystemdWouldExpandBeforeTheShellSeesIt() throws IOException {
+        for (String name : List.of("tether-keeper.service", "tether.service")) {
+            unit(name).get("Service").forEach((key, values) -> {
+                if (key.startsWith("Exec")) {
+                    values.forEach(line -> assertThat(line.replace("$$", "")).as(name + " " + key).doesNotContain("$"));
+                }
+            });
         }
     }
 
