@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * {@code density}: start N idle sessions ({@code /bin/sh} waiting on input), P at a time, and
  * measure sessions started per second, the server's memory per session (its RSS growth over N;
- * the shells are other processes and not counted) and its threads.
+ * the shells are other processes and not counted), the session keeper's (the same, of the keeper's
+ * JVM, which holds the programs, masters and rings) and the server's threads.
  *
  * <p>Each trial starts from a fresh server with one session already running, the baseline. tmux:
  * {@code new-session -d}, the tmux server's RSS. dtach: {@code dtach -n}, one daemon per
@@ -52,12 +53,18 @@ final class Density implements Scenario {
             rest.createSession(List.of(SHELL));
             Proc.sleep(500);
             long rss0 = server.rss();
+            boolean kept = server.hasKeeper();
+            long keeperRss0 = kept ? server.keeperRss() : 0;
             long threads0 = server.threads();
             long t0 = System.nanoTime();
             Scenario.parallel(n, parallel, 600, i -> rest.createSession(List.of(SHELL)));
             double seconds = (System.nanoTime() - t0) / 1e9;
             Proc.sleep(500);
             record(report, group, Report.TETHER, n, seconds, server.rss() - rss0, server.threads());
+            if (kept) {
+                report.add(group, "keeper memory per session (RSS)", "KiB", Report.Better.LOWER, Report.TETHER,
+                        (server.keeperRss() - keeperRss0) / 1024.0 / n);
+            }
             report.add(group, "server threads added", "threads", Report.Better.LOWER, Report.TETHER, server.threads() - threads0);
             int live = rest.get("/sessions").size();
             if (live != n + 1) {

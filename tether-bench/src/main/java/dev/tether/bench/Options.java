@@ -12,7 +12,7 @@ import java.util.Map;
  * {@link #tiny()} is the smoke run's.
  *
  * @param trials trials per figure (0: each scenario's default)
- * @param sessions session counts for density, mass-disconnect and api (empty: each scenario's default)
+ * @param sessions session counts for density, mass-disconnect, api and restart (empty: each scenario's default)
  * @param big add 10,000 sessions to density and mass-disconnect
  * @param mib throughput: MiB the program writes
  * @param roundTrips latency: measured round trips per trial (after {@code roundTrips / 10} to warm up)
@@ -27,6 +27,7 @@ import java.util.Map;
  * @param installPeers install tmux and dtach with apt-get first
  * @param profile record the server with JFR into {@code out/<scenario>-tether.jfr}
  * @param serverOpts extra JVM options for the server
+ * @param serveArgs extra arguments of {@code tether serve} (such as {@code --no-keeper}, to compare)
  */
 record Options(
         List<String> scenarios,
@@ -45,21 +46,22 @@ record Options(
         boolean peers,
         boolean installPeers,
         boolean profile,
-        List<String> serverOpts) {
+        List<String> serverOpts,
+        List<String> serveArgs) {
 
-    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli");
+    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli", "restart");
 
     static final String USAGE = """
             usage: bin/tether-bench SCENARIO|all [options]
-              scenarios: density, throughput, latency, fanout, mass-disconnect, api, cli (or several, comma-separated)
+              scenarios: density, throughput, latency, fanout, mass-disconnect, api, cli, restart (or several, comma-separated)
               --trials N            trials per figure (default 3; throughput 5)
-              --sessions N[,N...]   sessions for density (100,1000), mass-disconnect (1000) and api (1000)
+              --sessions N[,N...]   sessions for density (100,1000), mass-disconnect, api and restart (1000)
               --big                 add 10,000 sessions to density and mass-disconnect (raise kernel.pty.max and ulimit -n)
               --mib N               throughput: MiB written by the program (256)
               --round-trips N       latency: round trips per trial (10000)
               --clients N[,N...]    fanout: attached clients (1,10,100)
               --fanout-mib N        fanout: MiB written by the program (32)
-              --parallel N          density: sessions started at once (4)
+              --parallel N          density, restart: sessions started at once (4)
               --cycles N            api: disconnect + reattach cycles per trial (1000)
               --lists N             api: list calls per trial (200)
               --calls N             cli: runs of each command per trial (20)
@@ -68,16 +70,17 @@ record Options(
               --install-peers       apt-get install tmux dtach first
               --profile             record the server with JFR into DIR/<scenario>-tether.jfr
               --server-opts "..."   extra JVM options for the server
+              --serve-args "..."    extra 'tether serve' arguments (--no-keeper: the sessions in the server, to compare)
             """;
 
     static Options defaults() {
         return new Options(ALL, 0, List.of(), false, 256, 10_000, List.of(1, 10, 100), 32, 4, 1000, 200, 20,
-                Path.of("bench-results"), true, false, false, List.of());
+                Path.of("bench-results"), true, false, false, List.of(), List.of());
     }
 
     /** The smoke run: every scenario, tiny, one trial of each. */
     static Options tiny(Path out) {
-        return new Options(ALL, 1, List.of(4), false, 2, 200, List.of(1, 3), 1, 2, 20, 20, 3, out, true, false, false, List.of());
+        return new Options(ALL, 1, List.of(4), false, 2, 200, List.of(1, 3), 1, 2, 20, 20, 3, out, true, false, false, List.of(), List.of());
     }
 
     static Options parse(String... args) {
@@ -101,6 +104,7 @@ record Options(
         boolean big = false, peers = true, installPeers = false, profile = false;
         Path out = d.out();
         List<String> serverOpts = d.serverOpts();
+        List<String> serveArgs = d.serveArgs();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -119,13 +123,18 @@ record Options(
                 case "--sessions" -> sessions = list(a, value(args, ++i, a));
                 case "--clients" -> clients = list(a, value(args, ++i, a));
                 case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--serve-args" -> serveArgs = words(value(args, ++i, a));
                 case "--server-opts" -> serverOpts = Arrays.stream(value(args, ++i, a).trim().split("\\s+"))
                         .filter(s -> !s.isEmpty()).toList();
                 default -> throw new BenchException("unknown option " + a + "\n" + USAGE);
             }
         }
         return new Options(List.copyOf(scenarios), trials, sessions, big, mib, roundTrips, clients, fanoutMib, parallel,
-                cycles, lists, calls, out, peers, installPeers, profile, serverOpts);
+                cycles, lists, calls, out, peers, installPeers, profile, serverOpts, serveArgs);
+    }
+
+    private static List<String> words(String s) {
+        return Arrays.stream(s.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
     }
 
     int trialsFor(String scenario) {
@@ -162,6 +171,11 @@ record Options(
                 m.put("mib", fanoutMib);
             }
             case "mass-disconnect" -> m.put("sessions", sessionsFor(scenario));
+            case "restart" -> {
+                m.put("sessions", sessionsFor(scenario));
+                m.put("parallel", parallel);
+                m.put("reattachedSample", Restart.SAMPLE);
+            }
             case "api" -> {
                 m.put("sessions", sessionsFor(scenario));
                 m.put("cycles", cycles);
@@ -173,6 +187,7 @@ record Options(
         m.put("peers", peers);
         m.put("profile", profile);
         m.put("serverOpts", serverOpts);
+        m.put("serveArgs", serveArgs);
         return m;
     }
 

@@ -27,6 +27,7 @@ interface Scenario {
             case "mass-disconnect" -> new MassDisconnect();
             case "api" -> new ApiScenario();
             case "cli" -> new CliScenario();
+            case "restart" -> new Restart();
             default -> throw new BenchException("unknown scenario " + name);
         };
     }

@@ -1,5 +1,7 @@
 package dev.tether.bench;
 
+import dev.tether.pty.Keeper;
+import dev.tether.server.TetherServer;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -18,7 +20,10 @@ import java.util.regex.Pattern;
 /**
  * A Tether server under test: {@code tether serve --listen 127.0.0.1:0 --data-dir DIR} in its own
  * JVM, with the JVM options {@code bin/tether serve} uses, so its RSS and threads are the
- * server's alone. Stopping it is SIGTERM, which closes every session, as Ctrl-C does.
+ * server's alone. The sessions live in the session keeper {@code serve} starts for the data
+ * directory (another JVM, whose RSS {@link #keeperRss} reads). {@link #close} is SIGTERM, as Ctrl-C,
+ * which leaves the sessions in the keeper, then {@code tether keeper stop}, which closes them, so
+ * that a scenario leaves nothing running; {@link #kill} is {@code kill -9} of the server alone.
  */
 final class TetherProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
@@ -27,13 +32,15 @@ final class TetherProcess implements AutoCloseable {
     private final URI url;
     private final String token;
     private final Path log;
+    private final Path dataDir;
     private final Rest rest;
 
-    private TetherProcess(Process process, URI url, String token, Path log) {
+    private TetherProcess(Process process, URI url, String token, Path log, Path dataDir) {
         this.process = process;
         this.url = url;
         this.token = token;
         this.log = log;
+        this.dataDir = dataDir;
         this.rest = new Rest(url, token);
     }
 
@@ -41,7 +48,11 @@ final class TetherProcess implements AutoCloseable {
     static final List<String> SERVE_OPTS = List.of("-XX:+UseG1GC", "-Xms16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:G1PeriodicGCInterval=5000");
 
     static TetherProcess start(Bench bench, String label) {
-        Path dataDir = bench.newDir("data-" + label + "-");
+        return start(bench, label, bench.newDir("data-" + label + "-"));
+    }
+
+    /** A server on {@code dataDir}: a fresh one, or the data directory of a server that was killed (it adopts its sessions). */
+    static TetherProcess start(Bench bench, String label, Path dataDir) {
         Path log = bench.workDir.resolve(label + ".log");
         var cmd = new ArrayList<String>();
         cmd.add(javaBinary());
@@ -65,6 +76,7 @@ final class TetherProcess implements AutoCloseable {
         // close the thousands of attachments a scenario opens, so it is raised to its maximum.
         cmd.addAll(List.of("-cp", classPath(), "dev.tether.cli.Main", "serve", "--listen", "127.0.0.1:0",
                 "--data-dir", dataDir.toString(), "--max-connections-per-address", "1000000"));
+        cmd.addAll(bench.options.serveArgs());
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(log.toFile())
@@ -90,7 +102,7 @@ final class TetherProcess implements AutoCloseable {
         try {
             URI u = url.get(90, TimeUnit.SECONDS);
             String token = Files.readString(dataDir.resolve("admin.token")).strip();
-            return new TetherProcess(p, u, token, log);
+            return new TetherProcess(p, u, token, log, dataDir);
         } catch (Exception e) {
             p.destroyForcibly();
             String tail = tail(log);
@@ -118,6 +130,47 @@ final class TetherProcess implements AutoCloseable {
         return Proc.rss(pid());
     }
 
+    Path dataDir() {
+        return dataDir;
+    }
+
+    /** The runtime folder of the data directory: the keeper's socket, lock (with its pid) and log. */
+    Path runtime() {
+        return dataDir.resolve(TetherServer.RUNTIME);
+    }
+
+    /** Whether a session keeper holds the sessions (not so with {@code --serve-args --no-keeper}). */
+    boolean hasKeeper() {
+        return Files.exists(runtime().resolve(Keeper.LOCK));
+    }
+
+    /** The pid of the session keeper of the data directory, from its lock file. */
+    long keeperPid() {
+        try {
+            return Long.parseLong(Files.readString(runtime().resolve(Keeper.LOCK)).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new BenchException("no keeper pid in " + runtime().resolve(Keeper.LOCK) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The RSS of the session keeper, which holds every session's program, master and ring. */
+    long keeperRss() {
+        return Proc.rss(keeperPid());
+    }
+
+    /** {@code kill -9} of the server (not of its keeper); returns once it is gone. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new BenchException("the Tether server (pid " + pid() + ") did not die of SIGKILL in 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted while killing the Tether server", e);
+        }
+    }
+
     /** CPU seconds the server has used so far (user + system). */
     double cpuSeconds() {
         return Proc.cpuSeconds(pid());
@@ -140,7 +193,7 @@ final class TetherProcess implements AutoCloseable {
     @Override
     public void close() {
         if (!process.isAlive()) {
-            return;
+            return; // killed: its keeper and sessions are the next server's
         }
         process.destroy();
         try {
@@ -151,6 +204,11 @@ final class TetherProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        try {
+            Keeper.stopRunning(runtime()); // the sessions outlive the server: log them off, as 'tether keeper stop' does
+        } catch (IOException e) {
+            // no keeper answers there (it died, or the server ran without one): nothing to stop
         }
     }
 

@@ -63,6 +63,11 @@ class SmokeTest {
         assertThat(mass.median("N=4", "last DisconnectComplete", Report.TETHER)).isBetween(0.0, 120_000.0);
         Report api = reports.get(Options.ALL.indexOf("api"));
         assertThat(api.median("N=4", "cycles, one at a time", Report.TETHER)).isPositive();
+        assertThat(density.median("N=4", "keeper memory per session (RSS)", Report.TETHER)).isBetween(-100_000.0, 100_000.0);
+        Report restart = reports.get(Options.ALL.indexOf("restart"));
+        double adopted = restart.median("N=4", "all adopted (listed DISCONNECTED)", Report.TETHER);
+        assertThat(adopted).isGreaterThanOrEqualTo(restart.median("N=4", "new server listening", Report.TETHER));
+        assertThat(restart.median("N=4", "sample reattached", Report.TETHER)).isGreaterThanOrEqualTo(adopted).isLessThan(120_000.0);
         Report cli = reports.get(Options.ALL.indexOf("cli"));
         for (String group : List.of("sessions, live server", "sessions, no server", "attach, first byte", "attach, session output shown")) {
             assertThat(cli.median(group, "p50", Report.TETHER)).as(group).isBetween(1.0, 60_000.0);
