@@ -385,7 +385,16 @@ public final class TerminalConnection implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "attach listener failed in onReconnecting for session " + sessionId, e);
         }
-        CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(this::tryAgain);
+        // A virtual thread of its own: no shared pool that a blocked task elsewhere could starve
+        // (the common pool has one thread on a 2-core machine), and plain blocking code.
+        Thread.ofVirtual().name("tether-reconnect-" + sessionId).start(() -> {
+            try {
+                Thread.sleep(delay);
+                tryAgain();
+            } catch (InterruptedException e) {
+                finish(new ControlMessage.Closed(ControlMessage.Closed.LOST, "interrupted while reconnecting to session " + sessionId, null));
+            }
+        });
     }
 
     /** 0.5 s doubling up to 30 s, each ±20 % at random. */
@@ -394,27 +403,39 @@ public final class TerminalConnection implements AutoCloseable {
         return Duration.ofMillis(Math.round(base * ThreadLocalRandom.current().nextDouble(0.8, 1.2)));
     }
 
-    private void tryAgain() {
+    /** One try, on the reconnect thread: the server's "attached" ends the reconnect; a failure tries again or ends it. */
+    private void tryAgain() throws InterruptedException {
         if (closed.isDone() || detaching.get()) {
             return;
         }
         serverReason = null;
         lastError = null;
-        connect().whenCompleteAsync((ws, failure) -> {
-            if (failure == null) {
-                if (closed.isDone() || detaching.get()) {
-                    ws.abort();
-                }
-                return; // the server's "attached" ends the reconnect
+        // A handshake may hang (a peer that took the connection and never answers; the JDK's client
+        // has been seen to wait on a reset one): wait at most 10 s, and not much past the give-up time.
+        long left;
+        synchronized (this) {
+            left = giveUpAt - System.nanoTime();
+        }
+        long waitMillis = Math.clamp(TimeUnit.NANOSECONDS.toMillis(left), 1_000, 10_000);
+        CompletableFuture<WebSocket> opening = connect();
+        try {
+            WebSocket ws = opening.get(waitMillis, TimeUnit.MILLISECONDS);
+            if (closed.isDone() || detaching.get()) {
+                ws.abort();
             }
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
             if (cause instanceof WebSocketHandshakeException h && h.getResponse().statusCode() / 100 == 4) {
                 TetherException why = refused(http, sessions, cause);
                 finish(new ControlMessage.Closed(ControlMessage.Closed.REFUSED, why.getMessage(), null));
             } else {
                 retry(Http.reason(cause));
             }
-        });
+        } catch (TimeoutException e) {
+            opening.cancel(true);
+            opening.thenAccept(WebSocket::abort); // should it open after all
+            retry("Tether at " + http.base() + " did not answer the attach within " + waitMillis / 1000.0 + " s");
+        }
     }
 
     private void finish(ControlMessage.Closed reason) {

@@ -51,10 +51,20 @@ final class DroppingProxy implements AutoCloseable {
         sockets.clear();
     }
 
+    /**
+     * Accepts until closed. One connection's failure (a client that reset first, a server that
+     * refused) ends that connection only; an earlier version returned, and every later connection
+     * then waited in the backlog unanswered (ReconnectTest's give-up timed out, one run in two).
+     */
     private void acceptLoop() {
         while (!listener.isClosed()) {
+            Socket client;
             try {
-                Socket client = listener.accept();
+                client = listener.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            try {
                 if (refusing) {
                     client.setSoLinger(true, 0); // a reset, as a closed port gives
                     client.close();
@@ -67,7 +77,11 @@ final class DroppingProxy implements AutoCloseable {
                 Thread.ofVirtual().start(() -> pump(client, server, true));
                 Thread.ofVirtual().start(() -> pump(server, client, false));
             } catch (IOException e) {
-                return;
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // gone already
+                }
             }
         }
     }
