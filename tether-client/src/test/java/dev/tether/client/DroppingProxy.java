@@ -34,6 +34,14 @@ final class DroppingProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + listener.getLocalPort());
     }
 
+    /** While set, each new connection is accepted and never answered, as a hung server does. */
+    private volatile boolean silent;
+
+    /** While {@code silent}, new connections are held open and nothing is read from them or sent. */
+    void silent(boolean value) {
+        silent = value;
+    }
+
     /** While {@code refuse}, new connections are closed as soon as they are accepted. */
     void refuse(boolean refuse) {
         refusing = refuse;
@@ -65,6 +73,10 @@ final class DroppingProxy implements AutoCloseable {
                 return; // closed
             }
             try {
+                if (silent) {
+                    sockets.add(client);
+                    continue;
+                }
                 if (refusing) {
                     client.setSoLinger(true, 0); // a reset, as a closed port gives
                     client.close();

@@ -146,6 +146,26 @@ class ReconnectTest {
         }
     }
 
+    /**
+     * A reconnect whose handshake is never answered waited 30 s per try, past the give-up time.
+     * Reproduction: a proxy that accepts and never answers, reconnectFor 2 s: closed came after 30 s.
+     * Now a try waits at most 10 s, and not much past the give-up time.
+     */
+    @Test
+    void aHandshakeThatIsNeverAnswered_doesNotHoldTheReconnectPastItsLimit() throws Exception {
+        long id = admin.sessions().create(NewSession.of("cat")).id();
+        var recorder = new Recorder();
+        try (var proxy = new DroppingProxy(server.url()); var client = through(proxy, Duration.ofSeconds(2))) {
+            var terminal = client.attach(id, 0, 0, "hung", recorder);
+            terminal.activated().join();
+            proxy.silent(true);
+            proxy.dropAll();
+
+            ControlMessage.Closed closed = recorder.closed.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(closed.reason()).startsWith("gave up reconnecting to session " + id + " after 2 s").contains("did not answer the attach");
+        }
+    }
+
     @Test
     void theBackOffStartsAtHalfASecond_doubles_andStopsAtThirtySeconds_eachWithinTwentyPercent() {
         long[] bases = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
