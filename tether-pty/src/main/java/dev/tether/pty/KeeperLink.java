@@ -49,6 +49,8 @@ final class KeeperLink implements AutoCloseable {
     private final Map<Long, Integer> exits = new HashMap<>();
     private final Map<Long, IntConsumer> waiting = new HashMap<>();
     private volatile boolean closed;
+    /** Bye was said: the keeper closing the connection now is the hand-over, not a failure. */
+    private volatile boolean leaving;
     private final Thread reader;
 
     private KeeperLink(UnixSocket socket, Map<Long, Handed> kept) {
@@ -151,6 +153,7 @@ final class KeeperLink implements AutoCloseable {
 
     /** The server stopped reading every master: the keeper drains them again. */
     void bye() {
+        leaving = true;
         send(new KeeperProtocol.Bye());
     }
 
@@ -197,11 +200,11 @@ final class KeeperLink implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            if (!closed) {
+            if (!closed && !leaving) {
                 log.error("the connection to the session keeper failed: {}", e.toString());
             }
         }
-        if (!closed) {
+        if (!closed && !leaving) {
             log.error("the session keeper closed its connection: sessions go on in it, but no new one can start"
                     + " and exits are not heard until the server restarts");
         }
@@ -220,6 +223,11 @@ final class KeeperLink implements AutoCloseable {
             }
         }
         then.accept(code);
+    }
+
+    /** Whether the thread reading the keeper's messages still runs (tests). */
+    boolean readerAlive() {
+        return reader.isAlive();
     }
 
     /** Closes the connection (after {@link #bye}, or at a crash the kernel does it). */
