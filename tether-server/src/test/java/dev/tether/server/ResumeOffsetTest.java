@@ -6,10 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -20,17 +17,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * server (64 KiB rings), real programs, real sockets.
  */
 class ResumeOffsetTest {
+    static List<Integer> numbers(String text) {
+        return SessionKeeperTest.numbers(text);
+    }
+
     @RegisterExtension
     static final ServerFixture server = new ServerFixture();
-
-    static List<Integer> numbers(String text) {
-        var numbers = new ArrayList<Integer>();
-        Matcher m = Pattern.compile("n(\\d+)\\r\\n").matcher(text);
-        while (m.find()) {
-            numbers.add(Integer.parseInt(m.group(1)));
-        }
-        return numbers;
-    }
 
     /** Prints n0..n199, waits for a line, prints n200..n399, then waits. */
     static final String TWO_BATCHES = "i=0; while [ $i -lt 200 ]; do echo n$i; i=$((i+1)); done; read go;"
