@@ -76,6 +76,12 @@ public final class TerminalConnection implements AutoCloseable {
     private int attempt; // guarded by this
     private long giveUpAt; // System.nanoTime(); guarded by this
     private volatile String lostBecause;
+    /** The socket whose loss was handled: a second report of it (abort, then onError) is ignored. */
+    private WebSocket givenUp; // guarded by this
+    /** System.nanoTime() when the server was last heard (any frame, a pong included). */
+    private volatile long lastHeard = System.nanoTime();
+    static final Duration PING_AFTER = Duration.ofSeconds(10);
+    static final Duration SILENT_LIMIT = Duration.ofSeconds(20);
     private final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
     private final CompletableFuture<ControlMessage.Connecting> connecting = new CompletableFuture<>();
     private final CompletableFuture<ControlMessage.Attached> activated = new CompletableFuture<>();
@@ -115,6 +121,7 @@ public final class TerminalConnection implements AutoCloseable {
             throw new TetherException(ResultCode.CANCELLED, "interrupted while attaching to session " + sessionId);
         }
         connection.awaitConnecting(http);
+        Thread.ofVirtual().name("tether-heartbeat-" + sessionId).start(connection::heartbeat);
         return connection;
     }
 
@@ -331,8 +338,11 @@ public final class TerminalConnection implements AutoCloseable {
      * attachment is over with {@code why}. A socket given up already (not the current one) is ignored.
      */
     private void socketLost(WebSocket ws, int statusCode, ControlMessage.Closed why) {
-        if (ws != socket || closed.isDone()) {
-            return;
+        synchronized (this) {
+            if (ws != socket || ws == givenUp || closed.isDone()) {
+                return; // not the current socket, or its loss is handled already
+            }
+            givenUp = ws;
         }
         if (resumable(statusCode)) {
             retry(why.reason());
@@ -395,6 +405,38 @@ public final class TerminalConnection implements AutoCloseable {
                 finish(new ControlMessage.Closed(ControlMessage.Closed.LOST, "interrupted while reconnecting to session " + sessionId, null));
             }
         });
+    }
+
+    /**
+     * Finds a socket that died without a word (the server's host gone, a NAT that forgot the
+     * connection, a FIN that never came): after {@link #PING_AFTER} without a frame from the server
+     * it sends a ping (Vert.x answers with a pong), and after {@link #SILENT_LIMIT} it gives the socket
+     * up, which reconnects as any loss does. Runs until the attachment is over.
+     */
+    private void heartbeat() {
+        try {
+            while (!closed.isDone()) {
+                Thread.sleep(PING_AFTER.toMillis() / 2);
+                WebSocket ws = socket;
+                if (reconnecting || ws == null) {
+                    continue;
+                }
+                long silent = System.nanoTime() - lastHeard;
+                if (silent > SILENT_LIMIT.toNanos()) {
+                    ws.abort();
+                    socketLost(ws, -1, new ControlMessage.Closed(ControlMessage.Closed.LOST,
+                            "the server did not answer for " + SILENT_LIMIT.toSeconds() + " s", null));
+                } else if (silent > PING_AFTER.toNanos()) {
+                    try {
+                        ws.sendPing(ByteBuffer.allocate(0)); // outside the send queue: a stuck send must not hold it
+                    } catch (RuntimeException pingStillPending) {
+                        // the last ping is not out yet: the silence limit decides
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the JVM is going away
+        }
     }
 
     /** 0.5 s doubling up to 30 s, each ±20 % at random. */
@@ -523,13 +565,22 @@ public final class TerminalConnection implements AutoCloseable {
         private final StringBuilder text = new StringBuilder();
 
         @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            lastHeard = System.nanoTime();
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
         public void onOpen(WebSocket webSocket) {
+            lastHeard = System.nanoTime();
             socket = webSocket;
             webSocket.request(1);
         }
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            lastHeard = System.nanoTime();
             text.append(data);
             if (last) {
                 String message = text.toString();
@@ -542,6 +593,7 @@ public final class TerminalConnection implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            lastHeard = System.nanoTime();
             offset += data.remaining(); // only this thread writes it while frames flow
             try {
                 listener.onOutput(data);

@@ -42,6 +42,14 @@ final class DroppingProxy implements AutoCloseable {
         silent = value;
     }
 
+    /** While set, no byte is passed on either way; the connections stay open. */
+    private volatile boolean frozen;
+
+    /** While {@code freeze}, bytes are read and dropped, so both ends see an open connection that says nothing. */
+    void freeze(boolean value) {
+        frozen = value;
+    }
+
     /** While {@code refuse}, new connections are closed as soon as they are accepted. */
     void refuse(boolean refuse) {
         refusing = refuse;
@@ -105,6 +113,9 @@ final class DroppingProxy implements AutoCloseable {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                if (frozen) {
+                    continue; // read and dropped
+                }
                 // A request head arrives in one read here (the client writes it at once): rewrite it whole.
                 int at = toServer ? indexOf(buffer, n, ownHost) : -1;
                 if (at >= 0) {
