@@ -156,6 +156,39 @@ class SessionServiceTest {
     }
 
     @Test
+    void anAttachWithoutAnOffsetStartsAtTheRingsTail_andOneWithAnOffsetResumesThere() {
+        SessionInfo s = newSession(alice);
+        ScriptedPty.Program program = pty.last();
+        program.outputBytes = 5000;
+        program.outputTail = 1000;
+        var first = new TestClient();
+        kernel.connections().attach(alice, s.id(), first, null, null, "a", "x").join();
+        var resumed = new TestClient();
+        kernel.connections().attach(alice, s.id(), resumed, null, null, "b", "x", 4200L).join();
+
+        assertThat(program.attachedFrom).containsExactly(1000L, 4200L);
+        assertThat(first.offset).isEqualTo(1000);
+        assertThat(resumed.offset).isEqualTo(4200);
+    }
+
+    @Test
+    void anOffsetBeyondTheOutputOrNegative_isInvalidParameter_andNothingIsRecorded() {
+        SessionInfo s = newSession(alice);
+        pty.last().outputBytes = 5000;
+        int events = store.events.size();
+        for (long bad : new long[] {5001, -1}) {
+            assertThatThrownBy(() -> kernel.connections().attach(alice, s.id(), new TestClient(), null, null, "a", "x", bad).join())
+                    .cause().isInstanceOfSatisfying(TetherException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ResultCode.INVALID_PARAMETER);
+                        assertThat(e.getMessage()).contains("session " + s.id()).contains("offset " + bad);
+                    });
+        }
+        assertThat(pty.last().attachedFrom).isEmpty();
+        assertThat(store.events).hasSize(events);
+        assertThat(kernel.registry().get(alice, s.id()).join().connections()).isZero();
+    }
+
+    @Test
     void disconnectLetsEveryClientGoWithWhoDidItAndTheProgramKeepsRunning() {
         SessionInfo s = newSession(alice);
         var c1 = new TestClient();
