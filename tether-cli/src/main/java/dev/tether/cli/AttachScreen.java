@@ -162,14 +162,8 @@ final class AttachScreen implements AttachListener {
             }
             return;
         }
-        int width = terminal.cols();
-        if (width > 10 && line.length() > width) {
-            line = line.substring(0, width - 4) + "\u2026]";
-        }
-        if (modes.alternateScreen() && terminal.rows() > 1) {
-            write(("\u001b7\u001b[" + terminal.rows() + ";1H" + PLAIN + REVERSE + line + PLAIN + "\u001b[K\u001b8")
-                    .getBytes(StandardCharsets.UTF_8));
-        } else {
+        line = fit(line, "\u2026]");
+        if (!overBottomLine(line)) {
             // A line of its own, rewritten in place by each try: no output arrives meanwhile.
             write(((first ? "\r\n" : "\r") + REVERSE + line + PLAIN + "\u001b[K").getBytes(StandardCharsets.UTF_8));
         }
@@ -305,18 +299,32 @@ final class AttachScreen implements AttachListener {
      */
     private void drawBanner(ControlMessage.Message m) {
         bannerOwed = false;
-        String line = bannerText(m) + " (any key acknowledges)";
-        int width = terminal.cols();
-        if (width > 10 && line.length() > width) {
-            line = line.substring(0, width - 3) + "...";
-        }
-        if (modes.alternateScreen() && terminal.rows() > 1) {
+        String line = fit(bannerText(m) + " (any key acknowledges)", "...");
+        if (overBottomLine(line)) {
             overlaid = true;
-            write(("\u001b7\u001b[" + terminal.rows() + ";1H" + PLAIN + REVERSE + line + PLAIN + "\u001b[K\u001b8")
-                    .getBytes(StandardCharsets.UTF_8));
         } else {
             write(("\r\n" + REVERSE + line + PLAIN + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** {@code line} cut to the window's width, ending with {@code ellipsis} when cut. */
+    private String fit(String line, String ellipsis) {
+        int width = terminal.cols();
+        return width > 10 && line.length() > width ? line.substring(0, width - ellipsis.length()) + ellipsis : line;
+    }
+
+    /**
+     * On the alternate screen: draws {@code line} over the bottom line with the cursor saved and
+     * restored (DECSC/DECRC), so the program's screen does not move, and returns true. Elsewhere
+     * draws nothing and returns false.
+     */
+    private boolean overBottomLine(String line) {
+        if (!modes.alternateScreen() || terminal.rows() <= 1) {
+            return false;
+        }
+        write(("\u001b7\u001b[" + terminal.rows() + ";1H" + PLAIN + REVERSE + line + PLAIN + "\u001b[K\u001b8")
+                .getBytes(StandardCharsets.UTF_8));
+        return true;
     }
 
     private void notice(String line) {
