@@ -221,8 +221,8 @@ final class KeeperUpgrade {
             Map<String, String> env = new TreeMap<>(System.getenv());
             env.put(STATE_ENV, Integer.toString(stateFd));
             MemorySegment path = arena.allocateFrom(argv.getFirst());
-            MemorySegment args = strings(arena, argv);
-            MemorySegment envp = strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+            MemorySegment args = PtySpawner.strings(arena, argv);
+            MemorySegment envp = PtySpawner.strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
             MemorySegment empty = arena.allocate(LibC.SIGSET_BYTES, 8);
             MemorySegment oldMask = arena.allocate(LibC.SIGSET_BYTES, 8);
 
@@ -271,14 +271,5 @@ final class KeeperUpgrade {
             }
         }
         return null;
-    }
-
-    private static MemorySegment strings(Arena arena, List<String> values) {
-        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
-        for (int i = 0; i < values.size(); i++) {
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
-        }
-        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
-        return array;
     }
 }

@@ -234,8 +234,8 @@ final class PtySpawner {
         return values;
     }
 
-    /** A NULL-terminated array of C strings. */
-    private static MemorySegment strings(Arena arena, List<String> values) {
+    /** A NULL-terminated array of C strings (argv, envp). */
+    static MemorySegment strings(Arena arena, List<String> values) {
         MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
         for (int i = 0; i < values.size(); i++) {
             array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
