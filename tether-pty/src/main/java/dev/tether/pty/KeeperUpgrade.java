@@ -1,6 +1,5 @@
 package dev.tether.pty;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.io.ByteArrayInputStream;
