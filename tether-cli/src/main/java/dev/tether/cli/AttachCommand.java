@@ -29,8 +29,8 @@ import picocli.CommandLine.Parameters;
             "A locked session shows a lock screen and takes no keys until unlocked.",
             "A message shows as a banner; the next key press (any key but Ctrl-]) acknowledges it and is not sent to the session.",
             "When it ends, the terminal's modes are put back as they were before the attach.",
-            "When the server restarts or the network drops, it reconnects by itself (for up to 10 minutes) and the output",
-            "resumes where it stopped; keys typed while reconnecting are not sent (the status line counts them)."})
+            "When the server restarts or the network drops, it reconnects by itself for up to 10 minutes, and the output resumes where it stopped.",
+            "Keys typed while it reconnects are not sent; the status line counts them."})
 final class AttachCommand extends ClientCommand {
     /** Ctrl-], as telnet and docker use it. */
     static final byte DETACH_KEY = 0x1d;

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,8 +34,14 @@ final class KeeperCommands extends CommandGroup {
     /** How long a keeper may take to answer, a re-executed one (a JVM start) included. */
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
-    static Path runtime(Path dataDir) {
-        return (dataDir != null ? dataDir : ServerConfig.defaultDataDir()).resolve(TetherServer.RUNTIME);
+    /** {@code --data-dir}, which every keeper command takes: the keeper lives in its runtime folder. */
+    static final class DataDir {
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data directory (default: as for serve).")
+        Path dataDir;
+
+        Path runtime() {
+            return (dataDir != null ? dataDir : ServerConfig.defaultDataDir()).resolve(TetherServer.RUNTIME);
+        }
     }
 
     static Keeper.Running running(Path dir) {
@@ -51,13 +58,13 @@ final class KeeperCommands extends CommandGroup {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data directory (default: as for serve).")
-        Path dataDir;
+        @Mixin
+        DataDir dataDir;
 
         @Override
         public Integer call() {
             Main global = (Main) spec.root().userObject();
-            Path dir = runtime(dataDir);
+            Path dir = dataDir.runtime();
             Keeper.Running k = running(dir);
             var out = spec.commandLine().getOut();
             if (global.json) {
@@ -85,13 +92,13 @@ final class KeeperCommands extends CommandGroup {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data directory (default: as for serve).")
-        Path dataDir;
+        @Mixin
+        DataDir dataDir;
 
         @Override
         public Integer call() {
             Main global = (Main) spec.root().userObject();
-            Path dir = runtime(dataDir);
+            Path dir = dataDir.runtime();
             running(dir); // no keeper is NOT_FOUND, not a failed upgrade
             Keeper.Upgraded u;
             try {
@@ -119,12 +126,12 @@ final class KeeperCommands extends CommandGroup {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Run the keeper of the data directory in the foreground until 'tether keeper stop'.")
     static final class Run implements Callable<Integer> {
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data directory (default: as for serve).")
-        Path dataDir;
+        @Mixin
+        DataDir dataDir;
 
         @Override
         public Integer call() throws InterruptedException {
-            int code = KeeperMain.run(runtime(dataDir));
+            int code = KeeperMain.run(dataDir.runtime());
             return code == 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
     }
@@ -137,8 +144,8 @@ final class KeeperCommands extends CommandGroup {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data directory (default: as for serve).")
-        Path dataDir;
+        @Mixin
+        DataDir dataDir;
 
         @Option(names = "--yes", description = "Do not ask to confirm.")
         boolean yes;
@@ -146,7 +153,7 @@ final class KeeperCommands extends CommandGroup {
         @Override
         public Integer call() {
             Main global = (Main) spec.root().userObject();
-            Path dir = runtime(dataDir);
+            Path dir = dataDir.runtime();
             if (!yes) {
                 var console = System.console();
                 if (console == null) {
