@@ -14,6 +14,9 @@ final class Listener implements AttachListener {
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
     final List<ControlMessage> control = new CopyOnWriteArrayList<>();
     final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
+    /** Why each reconnect began, and each reconnect's {@code attached}. */
+    final List<String> reconnecting = new CopyOnWriteArrayList<>();
+    final List<ControlMessage.Attached> reconnected = new CopyOnWriteArrayList<>();
 
     @Override
     public synchronized void onOutput(ByteBuffer bytes) {
@@ -25,6 +28,16 @@ final class Listener implements AttachListener {
     @Override
     public void onControl(ControlMessage message) {
         control.add(message);
+    }
+
+    @Override
+    public void onReconnecting(int attempt, java.time.Duration delay, String why) {
+        reconnecting.add(why);
+    }
+
+    @Override
+    public void onReconnected(ControlMessage.Attached attached) {
+        reconnected.add(attached);
     }
 
     @Override

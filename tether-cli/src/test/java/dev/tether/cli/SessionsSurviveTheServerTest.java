@@ -6,21 +6,16 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.api.ControlMessage;
 import dev.tether.api.NewSession;
 import dev.tether.api.SessionState;
-import dev.tether.client.AttachListener;
 import dev.tether.client.TetherClient;
 import dev.tether.pty.Keeper;
 import dev.tether.server.TetherServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,47 +84,13 @@ class SessionsSurviveTheServerTest {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    /** What an attached SDK client heard. */
-    static final class Heard implements AttachListener {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final List<String> reconnecting = new CopyOnWriteArrayList<>();
-        final List<ControlMessage.Attached> reconnected = new CopyOnWriteArrayList<>();
-        final List<ControlMessage> control = new CopyOnWriteArrayList<>();
-
-        @Override
-        public synchronized void onOutput(ByteBuffer output) {
-            byte[] b = new byte[output.remaining()];
-            output.get(b);
-            bytes.writeBytes(b);
-        }
-
-        @Override
-        public void onControl(ControlMessage message) {
-            control.add(message);
-        }
-
-        @Override
-        public void onReconnecting(int attempt, Duration delay, String why) {
-            reconnecting.add(why);
-        }
-
-        @Override
-        public void onReconnected(ControlMessage.Attached attached) {
-            reconnected.add(attached);
-        }
-
-        synchronized String text() {
-            return bytes.toString(StandardCharsets.UTF_8);
-        }
-    }
-
     @Test
     void killMinus9OfTheServer_theProgramKeepsRunning_theNextServerAdoptsIt_andTheClientReconnectsWithNoGapAndNoDuplicate()
             throws Exception {
         URI url = serve();
         try (var sdk = TetherClient.connect(url, token())) {
             var session = sdk.sessions().create(new NewSession("sh", List.of("-c", COUNTER), null, null, null));
-            var heard = new Heard();
+            var heard = new Listener();
             var terminal = sdk.attach(session.id(), 0, 0, "laptop", heard);
             await().until(() -> numbers(heard.text()).size() > 20);
 
