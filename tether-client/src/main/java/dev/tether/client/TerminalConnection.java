@@ -80,8 +80,8 @@ public final class TerminalConnection implements AutoCloseable {
     private WebSocket givenUp; // guarded by this
     /** System.nanoTime() when the server was last heard (any frame, a pong included). */
     private volatile long lastHeard = System.nanoTime();
-    static final Duration PING_AFTER = Duration.ofSeconds(10);
-    static final Duration SILENT_LIMIT = Duration.ofSeconds(20);
+    static final Duration PING_AFTER = Duration.ofSeconds(5);
+    static final Duration SILENT_LIMIT = Duration.ofSeconds(10);
     private final CompletableFuture<ControlMessage.Closed> closed = new CompletableFuture<>();
     private final CompletableFuture<ControlMessage.Connecting> connecting = new CompletableFuture<>();
     private final CompletableFuture<ControlMessage.Attached> activated = new CompletableFuture<>();
@@ -409,14 +409,16 @@ public final class TerminalConnection implements AutoCloseable {
 
     /**
      * Finds a socket that died without a word (the server's host gone, a NAT that forgot the
-     * connection, a FIN that never came): after {@link #PING_AFTER} without a frame from the server
-     * it sends a ping (Vert.x answers with a pong), and after {@link #SILENT_LIMIT} it gives the socket
-     * up, which reconnects as any loss does. Runs until the attachment is over.
+     * connection, a FIN that never came, or one the JDK dropped: its WebSocket loses an end of
+     * stream that arrives while a listener method runs, since TransportImpl's acknowledgeReception
+     * then finds no demand and throws): after {@link #PING_AFTER} without a frame from the server it
+     * sends a ping (Vert.x answers with a pong), and after {@link #SILENT_LIMIT} it gives the socket
+     * up, which reconnects as any loss does. Looks once a second, until the attachment is over.
      */
     private void heartbeat() {
         try {
             while (!closed.isDone()) {
-                Thread.sleep(PING_AFTER.toMillis() / 2);
+                Thread.sleep(1_000);
                 WebSocket ws = socket;
                 if (reconnecting || ws == null) {
                     continue;
