@@ -83,12 +83,16 @@ final class AotTraining {
         }
     }
 
-    /** {@code tether serve} on a free port of 127.0.0.1, in its own JVM (the one running this), on a fresh data directory. */
+    /**
+     * {@code tether serve} on a free port of 127.0.0.1, in its own JVM (the one running this), on a
+     * fresh data directory, without a keeper: a keeper outlives its server by design, and each
+     * training left one running on a deleted directory.
+     */
     private static Process startServer(Path dataDir) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         var command = List.of(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString());
+                Main.class.getName(), "serve", "--no-keeper", "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString());
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     }

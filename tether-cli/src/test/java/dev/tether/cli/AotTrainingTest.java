@@ -35,6 +35,36 @@ class AotTrainingTest {
         assertThat(out.get()).contains("Usage: tether", "trained", "sh", "(administrator)");
     }
 
+    /**
+     * Reproduction: after {@code bin/tether} had trained its cache once, {@code pgrep -af KeeperMain}
+     * listed a keeper on {@code /tmp/tether-aot-training-…/run}, a directory already deleted; one
+     * more for every training.
+     */
+    @Test
+    @Timeout(120)
+    void theTrainingLeavesNoKeeperRunning() throws Exception {
+        var before = trainingKeepers();
+        var command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), AotTraining.class.getName()));
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        assertThat(p.waitFor(100, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(trainingKeepers()).isSubsetOf(before);
+    }
+
+    /** The processes whose command line names a training's data directory (a keeper, a server). */
+    private static List<Long> trainingKeepers() {
+        return ProcessHandle.allProcesses().filter(h -> {
+            try {
+                return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + h.pid() + "/cmdline")).contains("tether-aot-training-");
+            } catch (java.io.IOException | RuntimeException gone) {
+                return false;
+            }
+        }).map(ProcessHandle::pid).toList();
+    }
+
     private static String read(java.io.InputStream in) {
         try (in) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

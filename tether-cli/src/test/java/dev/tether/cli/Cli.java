@@ -55,6 +55,20 @@ final class Cli {
         return new Cli();
     }
 
+    /**
+     * Stops the keeper that a {@code serve} on {@code data} started, with every session it holds, as
+     * {@code tether keeper stop} does. Stopping {@code serve} leaves its keeper running by design,
+     * so a test that does not stop it leaks a keeper for every run (three did, one for each run of
+     * the suite, until the machine was rebooted).
+     */
+    static void stopKeeper(Path data) {
+        try {
+            dev.tether.pty.Keeper.stopRunning(data.resolve(dev.tether.server.TetherServer.RUNTIME));
+        } catch (IOException noKeeper) {
+            // none ran, or it stopped already
+        }
+    }
+
     /** The server and token every call of this CLI uses, as {@code --server} and {@code TETHER_TOKEN}. */
     static Cli against(TestServer server) {
         return new Cli().server(server.url().toString()).env("TETHER_TOKEN", server.token());

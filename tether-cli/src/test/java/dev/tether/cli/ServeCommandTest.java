@@ -57,6 +57,7 @@ class ServeCommandTest {
             assertThat(serve.exitValue()).isZero();
         } finally {
             serve.destroyForcibly();
+            Cli.stopKeeper(data);
         }
     }
 
@@ -87,6 +88,7 @@ class ServeCommandTest {
             assertThat(session.out()).as(session.toString()).contains("DISCONNECTED").doesNotContain("crashed");
         } finally {
             serve.destroyForcibly();
+            Cli.stopKeeper(data);
             serve.waitFor(30, TimeUnit.SECONDS);
         }
     }

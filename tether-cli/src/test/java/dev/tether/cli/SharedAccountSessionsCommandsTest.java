@@ -38,6 +38,7 @@ class SharedAccountSessionsCommandsTest {
             assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
         } finally {
             serve.destroyForcibly();
+            Cli.stopKeeper(data);
         }
     }
 
