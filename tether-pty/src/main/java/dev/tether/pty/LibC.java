@@ -336,6 +336,11 @@ final class LibC {
         return arena.allocate(CAPTURE);
     }
 
+    /** The errno a call captured in {@code err}. */
+    static int errno(MemorySegment err) {
+        return (int) ERRNO.get(err, 0L);
+    }
+
     private static int fail(MemorySegment err) {
         return -(int) ERRNO.get(err, 0L);
     }

@@ -75,11 +75,11 @@ public final class NativePtyHost implements PtyHost {
     /** The keeper's end, or null when the programs are this process's children. */
     private final KeeperLink keeper;
 
-    private NativePtyHost(LongSupplier nanos, KeeperLink keeper) {
+    private NativePtyHost(LongSupplier nanos, KeeperLink keeper, boolean allowRootSessions) {
         // Freed by the GC rather than closed: a late submit() from another thread must never touch freed memory.
         Arena arena = Arena.ofAuto();
         this.loop = new EventLoop(arena, nanos);
-        this.spawner = new PtySpawner(arena);
+        this.spawner = new PtySpawner(arena, allowRootSessions);
         this.keeper = keeper;
     }
 
@@ -89,12 +89,22 @@ public final class NativePtyHost implements PtyHost {
     }
 
     /**
+     * A host whose programs are this process's children; when this process is root, a log-on may
+     * be one of root or of a system account only with {@code allowRootSessions}.
+     */
+    public static NativePtyHost start(boolean allowRootSessions) {
+        NativePtyHost host = new NativePtyHost(System::nanoTime, null, allowRootSessions);
+        host.loop.start();
+        return host;
+    }
+
+    /**
      * A host whose loop measures its deadlines (the too-slow rule, the shutdown graces) on
      * {@code nanos}, a monotonic clock in nanoseconds; a clock that does not move on its own is
      * followed by {@link #runDueDeadlines} after each step.
      */
     static NativePtyHost start(LongSupplier nanos) {
-        NativePtyHost host = new NativePtyHost(Objects.requireNonNull(nanos, "nanos"), null);
+        NativePtyHost host = new NativePtyHost(Objects.requireNonNull(nanos, "nanos"), null, false);
         host.loop.start();
         return host;
     }
@@ -107,7 +117,7 @@ public final class NativePtyHost implements PtyHost {
      */
     public static NativePtyHost withKeeper(Path dir, KeeperProcess startKeeper) {
         KeeperLink link = startKeeper.connect(dir);
-        NativePtyHost host = new NativePtyHost(System::nanoTime, link);
+        NativePtyHost host = new NativePtyHost(System::nanoTime, link, false); // the keeper decides log-ons
         host.loop.start();
         return host;
     }

@@ -22,6 +22,15 @@ import java.util.Map;
  * and 2, closes every other descriptor, starts in the spec's directory with exactly the spec's
  * environment, an empty signal mask and default signal dispositions. The program is resolved
  * here, against the spec's PATH, so that a missing program is reported before anything starts.
+ *
+ * <p><b>A log-on</b> ({@link TerminalSpec#logOn}, root only) runs the program as its Linux account,
+ * as login(1) would: the account is looked up here (the request names it, nothing more), uid 0 and
+ * system accounts are refused unless {@code allowRootSessions}; the slave is the account's (group
+ * tty, mode 0620); the child is util-linux's setpriv, which sets the uid, gid and the groups of
+ * initgroups and then runs env(1) as the user, which starts the program with the login environment
+ * (HOME, USER, LOGNAME, SHELL and PATH as login sets them, over the request's) in the home
+ * directory. setpriv itself runs with an empty environment: nothing the request says (LD_PRELOAD,
+ * say) reaches a process that still is root.
  */
 final class PtySpawner {
     /** Where the kernel and glibc put a program when PATH is unset (confstr _CS_PATH). */
@@ -30,24 +39,39 @@ final class PtySpawner {
     record Spawned(int pid, int masterFd, int pidFd) {
     }
 
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private static final Path ENV = Path.of("/usr/bin/env");
+
     /** Read-only after construction, so concurrent posix_spawn calls may share it. */
     private final MemorySegment attributes;
+    private final boolean allowRootSessions;
 
     PtySpawner(Arena arena) {
+        this(arena, false);
+    }
+
+    /** @param allowRootSessions whether a log-on may be one of root or of a system account ({@code --allow-root-sessions}) */
+    PtySpawner(Arena arena, boolean allowRootSessions) {
+        this.allowRootSessions = allowRootSessions;
         attributes = arena.allocate(LibC.SPAWNATTR_BYTES, 16);
         LibC.initSpawnAttributes(attributes, arena.allocate(LibC.SIGSET_BYTES, 8), arena.allocate(LibC.SIGSET_BYTES, 8));
     }
 
+    /** A log-on as the spawn makes it: the account, the setpriv command line, and the slave's group. */
+    private record AsAccount(Accounts.Account account, List<String> argv, Path home, int ttyGroup) {
+    }
+
     Spawned spawn(TerminalSpec spec) {
         String program = spec.command().getFirst();
-        Path directory = spec.workingDirectory().toAbsolutePath();
+        AsAccount as = spec.logOn() == null ? null : logOn(spec);
+        Path directory = as != null ? as.home() : spec.workingDirectory().toAbsolutePath();
         if (!Files.isDirectory(directory)) {
             throw cannotStart(program, "the working directory " + directory
                     + (Files.exists(directory) ? " is not a directory" : " does not exist"));
         }
-        Path executable = resolve(program, spec.environment(), directory);
-        List<String> argv = checked(spec.command());
-        List<String> envp = checked(environment(spec.environment()));
+        Path executable = as != null ? SETPRIV : resolve(program, spec.environment(), directory);
+        List<String> argv = checked(as != null ? as.argv() : spec.command());
+        List<String> envp = as != null ? List.of() : checked(environment(spec.environment()));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = LibC.newErrno(arena);
             int master = LibC.posixOpenpt(err, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
@@ -56,7 +80,7 @@ final class PtySpawner {
                         + "; see kernel.pty.max)");
             }
             try {
-                return spawnOn(master, executable, argv, envp, spec, arena, err);
+                return spawnOn(master, executable, argv, envp, directory, as, spec, arena, err);
             } catch (RuntimeException e) {
                 LibC.close(master);
                 throw e;
@@ -64,8 +88,8 @@ final class PtySpawner {
         }
     }
 
-    private Spawned spawnOn(int master, Path executable, List<String> argv, List<String> envp, TerminalSpec spec,
-                            Arena arena, MemorySegment err) {
+    private Spawned spawnOn(int master, Path executable, List<String> argv, List<String> envp, Path directory, AsAccount as,
+                            TerminalSpec spec, Arena arena, MemorySegment err) {
         String program = spec.command().getFirst();
         MemorySegment slaveName = arena.allocate(128);
         int r = LibC.grantpt(err, master);
@@ -84,13 +108,15 @@ final class PtySpawner {
         if (r == 0 && utf8(spec.environment())) {
             r = setIutf8(master, arena, err);
         }
+        if (r == 0 && as != null) {
+            r = Accounts.own(Path.of(slaveName.getString(0)), as.account().uid(), as.ttyGroup(), 0620); // as login leaves it
+        }
         if (r < 0) {
             throw cannotStart(program, "setting up the pseudo-terminal failed: " + LibC.strerror(-r));
         }
 
         MemorySegment actions = arena.allocate(LibC.FILE_ACTIONS_BYTES, 16);
-        int failed = LibC.initFileActions(actions, arena.allocateFrom(spec.workingDirectory().toAbsolutePath().toString()),
-                slaveName);
+        int failed = LibC.initFileActions(actions, arena.allocateFrom(directory.toString()), slaveName);
         try {
             if (failed != 0) {
                 throw cannotStart(program, "preparing the file actions failed: " + LibC.strerror(failed));
@@ -112,6 +138,54 @@ final class PtySpawner {
         } finally {
             LibC.destroyFileActions(actions);
         }
+    }
+
+    /**
+     * Checks the log-on the spec asks for, and makes it: refuses what no log-on would be (no root,
+     * no account, a system account without {@code allowRootSessions}) with a sentence naming the
+     * account and the reason.
+     */
+    private AsAccount logOn(TerminalSpec spec) {
+        String name = spec.logOn().account();
+        if (!Accounts.validName(name)) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "'" + name + "' is not a valid Linux account name");
+        }
+        if (LibC.geteuid() != 0) {
+            throw new TetherException(ResultCode.INVALID_STATE, "cannot start a session as the Linux account " + name
+                    + ": this keeper does not run as root, so every session runs as its own account");
+        }
+        Accounts.Account account = Accounts.byName(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND,
+                "cannot start a session as the Linux account " + name + ": there is no such account on this host"));
+        int uidMin = Accounts.uidMin();
+        if (!allowRootSessions && (account.uid() == 0 || account.uid() < uidMin)) {
+            throw new TetherException(ResultCode.ACCESS_DENIED, "cannot start a session as the Linux account " + name
+                    + " (uid " + account.uid() + "): " + (account.uid() == 0 ? "root" : "system accounts (uid below UID_MIN "
+                    + uidMin + " of /etc/login.defs)") + " may not log on unless the server runs with --allow-root-sessions");
+        }
+        if (!Files.isExecutable(SETPRIV) || !Files.isExecutable(ENV)) {
+            throw new TetherException(ResultCode.INVALID_STATE, "cannot start a session as " + name + ": " + SETPRIV + " and "
+                    + ENV + " (util-linux, coreutils) are needed to start a program as another account");
+        }
+        Path home = Files.isDirectory(account.home()) ? account.home() : Path.of("/"); // as login: "No directory, logging in with HOME=/"
+        String shell = account.shell().isEmpty() ? "/bin/sh" : account.shell();
+        var env = new java.util.LinkedHashMap<>(spec.environment());
+        env.put("HOME", home.toString());
+        env.put("USER", account.name());
+        env.put("LOGNAME", account.name());
+        env.put("SHELL", shell);
+        env.put("PATH", Accounts.loginPath(account.uid()));
+        String program = spec.command().getFirst();
+        Path executable = resolve(program, env, home);
+        if (executable.toString().indexOf('=') >= 0) {
+            throw cannotStart(program, "env(1) would take a path with '=' for a variable");
+        }
+        var argv = new java.util.ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + account.uid(), "--regid=" + account.gid(),
+                "--init-groups", "--", ENV.toString(), "-i"));
+        argv.addAll(environment(env));
+        argv.add(executable.toString());
+        argv.addAll(spec.command().subList(1, spec.command().size()));
+        int tty = Accounts.groupId("tty").orElse(account.gid());
+        return new AsAccount(account, List.copyOf(argv), home, tty);
     }
 
     /**

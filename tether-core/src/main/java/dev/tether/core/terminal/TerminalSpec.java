@@ -17,6 +17,9 @@ import java.util.Map;
  * @param cols initial width in columns (1..65535)
  * @param rows initial height in rows (1..65535)
  * @param ringBytes size of the output ring buffer replayed to a client on attach
+ * @param logOn the Linux account the program runs as, a log-on of it (its uid, groups, login
+ *     environment, and its home as the working directory); null: the spawning process's own
+ *     account, with exactly this environment and directory
  */
 public record TerminalSpec(
         long sessionId,
@@ -25,12 +28,31 @@ public record TerminalSpec(
         Path workingDirectory,
         int cols,
         int rows,
-        int ringBytes) {
+        int ringBytes,
+        LogOn logOn) {
+
+    /**
+     * A session that is a log-on of a Linux account, as login(1) would make it.
+     *
+     * @param account the account's name
+     * @param host where its user is, as utmp's host: a client's name, or null
+     */
+    public record LogOn(String account, String host) {
+        public LogOn {
+            java.util.Objects.requireNonNull(account, "account");
+        }
+    }
 
     /** A terminal of no session. */
     public TerminalSpec(List<String> command, Map<String, String> environment, Path workingDirectory, int cols, int rows,
                         int ringBytes) {
-        this(0, command, environment, workingDirectory, cols, rows, ringBytes);
+        this(0, command, environment, workingDirectory, cols, rows, ringBytes, null);
+    }
+
+    /** A session that runs as the spawning process's own account. */
+    public TerminalSpec(long sessionId, List<String> command, Map<String, String> environment, Path workingDirectory,
+                        int cols, int rows, int ringBytes) {
+        this(sessionId, command, environment, workingDirectory, cols, rows, ringBytes, null);
     }
 
     public TerminalSpec {
