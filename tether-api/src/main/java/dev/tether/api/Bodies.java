@@ -18,7 +18,11 @@ public final class Bodies {
 
     /** {@code POST /users}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record AddUser(String name, Boolean admin) {
+    public record AddUser(String name, Boolean admin, String osUser) {
+    }
+
+    /** {@code PATCH /users/{name}}: what changes (only the Linux account of multi-user mode, for now). */
+    public record ChangeUser(String osUser) {
     }
 
     /** {@code POST /sessions/disconnect} and {@code /close}: {@code ids} or {@code all}, and {@code whatIf}. */
@@ -114,10 +118,12 @@ public final class Bodies {
      * @param url the server's own idea of its base URL
      * @param sharedAccountSessions whether users who are not administrators may start sessions, which
      *     then run as the server's own account ({@code serve --shared-account-sessions})
+     * @param multiUser whether each session is a log-on of its user's own Linux account (the keeper
+     *     runs as root); else every session runs as the server's account
      * @param lastEventId the last event the caller may see: where to follow events from now
      */
     public record ServerView(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions,
-                             long lastEventId, CallerView caller) {
+                             boolean multiUser, long lastEventId, CallerView caller) {
     }
 
     /** Who a token stands for. */

@@ -59,6 +59,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Time a client has to send a request's headers, then its body; slower connections are closed (default: 30).")
     int requestTimeoutSeconds = (int) ServerConfig.Limits.DEFAULTS.requestReadTimeout().toSeconds();
 
+    @Option(names = "--multi-user",
+            description = "Run each session as its user's own Linux account, a log-on of it (needs root: the session"
+                    + " keeper starts the programs as their accounts).")
+    boolean multiUser;
+
+    @Option(names = "--allow-root-sessions",
+            description = "In multi-user mode (as root), let sessions log on to root and to system accounts (uid below"
+                    + " UID_MIN of /etc/login.defs), which are refused otherwise.")
+    boolean allowRootSessions;
+
     @Option(names = "--no-keeper",
             description = {"Run the sessions' programs in this process instead of the session keeper: they end when the server stops"
                     + " or crashes. By default a keeper (started when none runs) keeps them through restarts and upgrades."})
@@ -88,8 +98,9 @@ final class ServeCommand implements Callable<Integer> {
             config = config.withIoThreads(ioThreads);
         }
         config = config.withSharedAccountSessions(sharedAccountSessions);
+        config = config.withAllowRootSessions(allowRootSessions).withMultiUser(multiUser);
         if (!noKeeper) {
-            config = config.withKeeper(dev.tether.pty.KeeperProcess.thisJvm());
+            config = config.withKeeper(dev.tether.pty.KeeperProcess.thisJvm(allowRootSessions));
         }
         if (publicUrl != null) {
             try {
@@ -108,7 +119,14 @@ final class ServeCommand implements Callable<Integer> {
         TetherServer server = TetherServer.start(config);
         System.out.println("Tether " + Main.version() + " listening on " + server.url() + " as " + config.name());
         System.out.println("Administrator token: " + server.adminTokenFile());
-        if (sharedAccountSessions) {
+        if (server.multiUser()) {
+            System.out.println("Multi-user mode: each session is a log-on of its user's own Linux account (root and system"
+                    + " accounts " + (allowRootSessions ? "allowed: --allow-root-sessions" : "refused") + ").");
+        } else {
+            System.out.println("Personal mode: every session runs as " + System.getProperty("user.name")
+                    + ", this server's account, like tmux.");
+        }
+        if (sharedAccountSessions && !server.multiUser()) {
             System.out.println("Warning: --shared-account-sessions: sessions of users who are not administrators run as "
                     + System.getProperty("user.name") + ", this server's account; such users can read " + config.dataDir()
                     + " and act as the administrator.");

@@ -95,6 +95,10 @@ final class Http {
         return call("POST", pathAndQuery, Json.tree(body), type, timeout);
     }
 
+    <T> T patch(String pathAndQuery, Object body, JavaType type) {
+        return call("PATCH", pathAndQuery, Json.tree(body), type, timeout);
+    }
+
     <T> T delete(String pathAndQuery, JavaType type) {
         return call("DELETE", pathAndQuery, null, type, timeout);
     }

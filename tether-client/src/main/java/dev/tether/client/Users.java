@@ -10,6 +10,7 @@ import java.util.List;
 public final class Users {
     private static final JavaType USERS = Json.listOf(UserRecord.class);
     private static final JavaType NEW_USER = Json.type(NewUser.class);
+    private static final JavaType USER = Json.type(UserRecord.class);
     private static final JavaType ANY = Json.type(Object.class);
 
     private final Http http;
@@ -25,7 +26,20 @@ public final class Users {
 
     /** Creates a user and returns its first token; administrators only. CONFLICT if the name is taken. */
     public NewUser add(String name, boolean admin) {
-        return http.post("/users", new Bodies.AddUser(name, admin ? true : null), NEW_USER);
+        return add(name, admin, null);
+    }
+
+    /**
+     * As {@link #add(String, boolean)}, the user's sessions logging on to the Linux account
+     * {@code osUser} in multi-user mode (null: the account of the user's name).
+     */
+    public NewUser add(String name, boolean admin, String osUser) {
+        return http.post("/users", new Bodies.AddUser(name, admin ? true : null, osUser), NEW_USER);
+    }
+
+    /** Maps the user's sessions to the Linux account {@code osUser} (null: the account of the user's name); administrators only. */
+    public UserRecord setOsUser(String name, String osUser) {
+        return http.patch("/users/" + Http.segment(name), new Bodies.ChangeUser(osUser == null ? "" : osUser), USER);
     }
 
     /**

@@ -50,6 +50,44 @@ final class Launcher {
         return List.copyOf(argv);
     }
 
+    /**
+     * The program and arguments of a log-on of the Linux account {@code account}: its login shell
+     * (from /etc/passwd; the keeper finds the program in the account's PATH) by default.
+     */
+    List<String> argvAs(String account, NewSession request) {
+        var argv = new ArrayList<String>();
+        if (request.command() == null || request.command().isBlank()) {
+            argv.add(passwdField(account, 6).filter(s -> !s.isBlank()).orElse("/bin/sh"));
+            argv.add("-l");
+        } else {
+            argv.add(request.command());
+            argv.addAll(request.args());
+        }
+        if (argv.size() > MAX_ARGS) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "more than " + MAX_ARGS + " arguments");
+        }
+        return List.copyOf(argv);
+    }
+
+    /**
+     * What a log-on's environment takes from the server: TERM, the locale and time zone, the
+     * caller's extras and Tether's variables; HOME, USER, LOGNAME, SHELL and PATH are the keeper's
+     * to set, from the account.
+     */
+    Map<String, String> environmentOfLogOn(long sessionId, String serverUrl, Map<String, String> extra) {
+        var env = new LinkedHashMap<String, String>();
+        for (String keep : List.of("LANG", "LC_ALL", "TZ")) {
+            if (serverEnv.containsKey(keep)) {
+                env.put(keep, serverEnv.get(keep));
+            }
+        }
+        env.put("TERM", "xterm-256color");
+        env.putAll(extra);
+        env.put("TETHER_SESSION_ID", Long.toString(sessionId));
+        env.put("TETHER_SERVER", serverUrl);
+        return env;
+    }
+
     /** The session's complete environment: a clean base, Tether's variables, then the caller's extras. */
     Map<String, String> environment(long sessionId, String serverUrl, Map<String, String> extra) {
         var env = new LinkedHashMap<String, String>();
@@ -91,18 +129,22 @@ final class Launcher {
         if (shell != null && Files.isExecutable(Path.of(shell))) {
             return shell;
         }
-        String user = System.getProperty("user.name");
+        return passwdField(System.getProperty("user.name"), 6).filter(s -> Files.isExecutable(Path.of(s))).orElse("/bin/sh");
+    }
+
+    /** Field {@code index} of the account's line in /etc/passwd, if it has one there. */
+    private static java.util.Optional<String> passwdField(String account, int index) {
         try {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
-                String[] f = line.split(":");
-                if (f.length >= 7 && f[0].equals(user) && Files.isExecutable(Path.of(f[6]))) {
-                    return f[6];
+                String[] f = line.split(":", -1);
+                if (f.length > index && f[0].equals(account)) {
+                    return java.util.Optional.of(f[index]);
                 }
             }
         } catch (IOException e) {
-            // fall through to /bin/sh
+            // none
         }
-        return "/bin/sh";
+        return java.util.Optional.empty();
     }
 
     private void requireRunnable(String program) {

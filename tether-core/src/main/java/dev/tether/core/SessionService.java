@@ -14,6 +14,7 @@ import dev.tether.api.SessionState;
 import dev.tether.api.TargetResult;
 import dev.tether.api.TargetStatus;
 import dev.tether.api.TetherException;
+import dev.tether.api.UserRecord;
 import dev.tether.core.account.Accounts;
 import dev.tether.core.account.Caller;
 import dev.tether.core.request.CrashRecovery;
@@ -70,14 +71,21 @@ public final class SessionService implements AutoCloseable {
     private static final int SIGTERM = 15;
 
     /**
-     * Settings of the service: the server name, ring buffer size, the two close graces, and whether
-     * users who are not administrators may start sessions, which run as the server's own account.
+     * Settings of the service: the server name, ring buffer size, the two close graces, whether
+     * users who are not administrators may start sessions, which run as the server's own account
+     * (personal mode), and whether each session is a log-on of its user's Linux account instead
+     * (multi-user mode: the PTY host must {@linkplain PtyHost#logsOnUsers run as root}).
      */
     public record Settings(String serverName, int ringBytes, Duration hangupGrace, Duration termGrace,
-                           boolean sharedAccountSessions) {
+                           boolean sharedAccountSessions, boolean multiUser) {
         /** Sessions for administrators only. */
         public Settings(String serverName, int ringBytes, Duration hangupGrace, Duration termGrace) {
-            this(serverName, ringBytes, hangupGrace, termGrace, false);
+            this(serverName, ringBytes, hangupGrace, termGrace, false, false);
+        }
+
+        /** Personal mode. */
+        public Settings(String serverName, int ringBytes, Duration hangupGrace, Duration termGrace, boolean sharedAccountSessions) {
+            this(serverName, ringBytes, hangupGrace, termGrace, sharedAccountSessions, false);
         }
     }
 
@@ -224,21 +232,36 @@ public final class SessionService implements AutoCloseable {
 
     // ---------------------------------------------------------------- sessions
 
-    /** Starts a session owned by the caller; completes once it is running (DISCONNECTED). */
+    /** Whether each session is a log-on of its user's own Linux account. */
+    public boolean multiUser() {
+        return settings.multiUser();
+    }
+
+    /**
+     * Starts a session owned by the caller; completes once it is running (DISCONNECTED). In
+     * multi-user mode ({@link Settings#multiUser}) it is a log-on of the caller's Linux account
+     * ({@link UserRecord#linuxAccount}); else it runs as the server's own account.
+     */
     public CompletableFuture<SessionInfo> create(Caller caller, NewSession request) {
         try {
             registry.refuseWhileStopping();
-            refuseUnsharedAccount(caller);
+            boolean multiUser = settings.multiUser();
+            refuseUnsharedAccount(caller, multiUser);
             int cols = request.colsOrDefault();
             int rows = request.rowsOrDefault();
             Map<String, String> extra = Launcher.checkEnvironment(request.env());
-            List<String> argv = launcher.argv(request);
-            var draft = new SessionRecord(0, settings.serverName(), caller.user(), argv, cols, rows, SessionState.INIT,
-                    false, 0, clock.instant(), null, null, null);
-            // The row reserves the id (the program's environment carries it) and nothing is announced
-            // yet: SessionCreated is recorded with the start, so a program that cannot start leaves nothing.
-            return store.write(tx -> tx.insertSession(draft))
-                    .thenComposeAsync(r -> launch(r, extra, caller.user()), workers);
+            CompletableFuture<String> account = multiUser
+                    ? store.read(tx -> tx.user(caller.user())).thenApply(u -> u.map(UserRecord::linuxAccount).orElse(caller.user()))
+                    : CompletableFuture.completedFuture(null);
+            return account.thenCompose(linux -> {
+                List<String> argv = linux != null ? launcher.argvAs(linux, request) : launcher.argv(request);
+                var draft = new SessionRecord(0, settings.serverName(), caller.user(), argv, cols, rows, SessionState.INIT,
+                        false, 0, clock.instant(), null, null, null);
+                // The row reserves the id (the program's environment carries it) and nothing is announced
+                // yet: SessionCreated is recorded with the start, so a program that cannot start leaves nothing.
+                return store.write(tx -> tx.insertSession(draft))
+                        .thenComposeAsync(r -> launch(r, extra, caller.user(), linux), workers);
+            });
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -249,25 +272,29 @@ public final class SessionService implements AutoCloseable {
      * master.key): a user's session would make them administrator, so only the operator's explicit
      * opt-in lets users who are not administrators start one.
      */
-    private void refuseUnsharedAccount(Caller caller) {
+    private void refuseUnsharedAccount(Caller caller, boolean multiUser) {
         if (caller.workspaceId() != null) {
             throw new TetherException(ResultCode.ACCESS_DENIED, "a token of workspace " + caller.workspaceId()
                     + " may not start sessions; it may attach and act on the connections of its workspace");
         }
-        if (!caller.admin() && !settings.sharedAccountSessions()) {
+        if (!multiUser && !caller.admin() && !settings.sharedAccountSessions()) {
             throw new TetherException(ResultCode.ACCESS_DENIED, "the user " + caller.user() + " may not start sessions on "
                     + settings.serverName() + ": sessions run as the server's own account, so only administrators start them"
                     + " unless the server runs with --shared-account-sessions");
         }
     }
 
-    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra, String by) {
+    /** @param linux the Linux account the session logs on to (multi-user mode), or null: the server's own */
+    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra, String by, String linux) {
         var s = new LiveSession(r);
         registry.add(s);
         Terminal terminal;
         try {
-            var spec = new TerminalSpec(r.id(), r.command(), launcher.environment(r.id(), serverUrl, extra),
-                    Path.of(launcher.home()), r.cols(), r.rows(), settings.ringBytes());
+            var spec = linux == null
+                    ? new TerminalSpec(r.id(), r.command(), launcher.environment(r.id(), serverUrl, extra),
+                            Path.of(launcher.home()), r.cols(), r.rows(), settings.ringBytes())
+                    : new TerminalSpec(r.id(), r.command(), launcher.environmentOfLogOn(r.id(), serverUrl, extra),
+                            Path.of("/"), r.cols(), r.rows(), settings.ringBytes(), new TerminalSpec.LogOn(linux, null));
             terminal = pty.spawn(spec, code -> exited(s, code));
         } catch (RuntimeException e) {
             TetherException failure = e instanceof TetherException te ? te

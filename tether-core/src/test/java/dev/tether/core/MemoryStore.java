@@ -204,6 +204,11 @@ final class MemoryStore implements Store, WriteTx {
     @Override public void setPasswordHash(long userId, String hash) { passwords.put(userId, hash); }
 
     @Override
+    public void setOsUser(long userId, String osUser) {
+        users.replaceAll(u -> u.id() == userId ? new UserRecord(u.id(), u.name(), u.admin(), u.createdAt(), osUser) : u);
+    }
+
+    @Override
     public void revokeWorkspaceTokens(long userId, String workspaceId, java.time.Instant at) {
         tokens.replaceAll(t -> t.userId() == userId && workspaceId.equals(t.workspaceId()) && t.revokedAt() == null
                 ? new TokenRecord(t.id(), t.userId(), t.hash(), t.application(), t.workspaceId(), t.createdAt(), at) : t);

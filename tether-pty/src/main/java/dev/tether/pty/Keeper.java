@@ -2,6 +2,7 @@ package dev.tether.pty;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.tether.api.TetherException;
 import dev.tether.pty.KeeperProtocol.Entry;
 import dev.tether.pty.KeeperProtocol.Message;
 import java.io.IOException;
@@ -57,6 +58,14 @@ import org.slf4j.LoggerFactory;
  * <p>No network, no database, no JSON; memory is the sessions' table and one read buffer.
  */
 public final class Keeper implements AutoCloseable {
+    /**
+     * The system property that lets a keeper running as root start sessions of root and of system
+     * accounts ({@code serve --allow-root-sessions} starts the keeper with it). Read once, at start:
+     * nothing a server says later changes it.
+     */
+    public static final String ALLOW_ROOT_PROPERTY = "tether.allowRootSessions";
+    static final boolean ALLOW_ROOT_SESSIONS = Boolean.getBoolean(ALLOW_ROOT_PROPERTY);
+
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
     public static final String SOCKET = "keeper.sock";
     public static final String LOCK = "keeper.lock";
@@ -119,7 +128,7 @@ public final class Keeper implements AutoCloseable {
         this.dir = dir;
         this.lockFd = lockFd;
         this.listener = listener;
-        this.spawner = new PtySpawner(arena);
+        this.spawner = new PtySpawner(arena, ALLOW_ROOT_SESSIONS);
         this.loopErr = LibC.newErrno(arena);
         this.ctlEvent = arena.allocate(LibC.EPOLL_EVENT_BYTES, 8);
         this.events = arena.allocate(LibC.EPOLL_EVENT_BYTES * MAX_EVENTS, 8);
@@ -481,6 +490,9 @@ public final class Keeper implements AutoCloseable {
                         + " (its sessions keep running), upgrade, then start it again";
             } else {
                 var argv = new ArrayList<>(command);
+                if (ALLOW_ROOT_SESSIONS && !argv.isEmpty()) {
+                    argv.add(1, "-D" + ALLOW_ROOT_PROPERTY + "=true"); // a policy fixed at start survives the upgrade
+                }
                 argv.add(dir.toAbsolutePath().toString());
                 log.info("pid {} asked for an upgrade from build {}: re-executing with {} session(s) as {} … {}", who.pid(), build,
                         sessions.size(), argv.getFirst(), argv.subList(Math.max(1, argv.size() - 2), argv.size()));
@@ -545,7 +557,9 @@ public final class Keeper implements AutoCloseable {
             }
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             log.info("could not start session {}: {}", spec.sessionId(), why);
-            peer.send(KeeperProtocol.encode(new KeeperProtocol.Failed(request.tag(), why)), new int[0]);
+            peer.send(KeeperProtocol.encode(e instanceof TetherException t
+                    ? new KeeperProtocol.Refused(request.tag(), t.code().name(), why)
+                    : new KeeperProtocol.Failed(request.tag(), why)), new int[0]);
             return;
         }
         synchronized (this) {

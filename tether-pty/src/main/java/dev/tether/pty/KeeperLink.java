@@ -59,6 +59,19 @@ final class KeeperLink implements AutoCloseable {
         this.reader = Thread.ofPlatform().name("tether-keeper-link").daemon().unstarted(this::read);
     }
 
+    private static ResultCode resultCode(String name) {
+        try {
+            return ResultCode.valueOf(name);
+        } catch (IllegalArgumentException newer) {
+            return ResultCode.INVALID_PARAMETER;
+        }
+    }
+
+    /** Whether the keeper runs as root, and so starts each session as its user's own log-on. */
+    boolean logsOnUsers() {
+        return socket.peer().uid() == 0;
+    }
+
     /** Connects to the keeper of the runtime folder {@code dir} and takes over what it keeps. */
     static KeeperLink connect(Path dir) throws IOException {
         UnixSocket socket = UnixSocket.connect(dir.resolve(Keeper.SOCKET));
@@ -193,6 +206,12 @@ final class KeeperLink implements AutoCloseable {
                         var answer = spawning.get(f.tag());
                         if (answer != null) {
                             answer.completeExceptionally(new TetherException(ResultCode.INVALID_PARAMETER, f.message()));
+                        }
+                    }
+                    case KeeperProtocol.Refused f -> {
+                        var answer = spawning.get(f.tag());
+                        if (answer != null) {
+                            answer.completeExceptionally(new TetherException(resultCode(f.code()), f.message()));
                         }
                     }
                     case KeeperProtocol.Exited e -> exited(e.sessionId(), e.exitCode());

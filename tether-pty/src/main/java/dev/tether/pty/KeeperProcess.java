@@ -35,10 +35,18 @@ public record KeeperProcess(List<String> command, Duration patience) {
      * beyond C1 (it does little, and little of it often), told this JVM's {@link #build}.
      */
     public static KeeperProcess thisJvm() {
+        return thisJvm(false);
+    }
+
+    /** As {@link #thisJvm()}; a keeper that, as root, also starts sessions of root and of system accounts when {@code allowRootSessions}. */
+    public static KeeperProcess thisJvm(boolean allowRootSessions) {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         var command = new ArrayList<>(List.of(java, "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED", "-D" + BUILD_PROPERTY + "=" + build(),
-                "-cp", classPath(), KeeperMain.class.getName()));
+                "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED", "-D" + BUILD_PROPERTY + "=" + build()));
+        if (allowRootSessions) {
+            command.add("-D" + Keeper.ALLOW_ROOT_PROPERTY + "=true");
+        }
+        command.addAll(List.of("-cp", classPath(), KeeperMain.class.getName()));
         return new KeeperProcess(command, Duration.ofSeconds(15));
     }
 

@@ -24,6 +24,7 @@ import java.util.Map;
  * Hello(version)                                   Kept(last, entries)   fds: master, pidfd, ring of each running entry
  * Spawn(tag, spec)                                 Spawned(tag, entry)   fds: master, pidfd, ring
  *                                                  Failed(tag, message)
+ *                                                  Refused(tag, code, message)   a spawn refused for a reason with a result code
  * Release(sessionId)                               Exited(sessionId, exitCode)   at any time
  * Bye()          the server stopped reading: the keeper drains again
  * Stop()         close every session and exit      Stopped(closed)
@@ -40,7 +41,8 @@ import java.util.Map;
  * {@link #VERSION} of Hello.
  */
 final class KeeperProtocol {
-    static final int VERSION = 1;
+    /** 2: a spec carries its log-on; Refused. */
+    static final int VERSION = 2;
     /** Descriptors a running session comes with: its master, its pidfd and its ring (a memfd). */
     static final int FDS_PER_SESSION = 3;
     /** Entries per Kept message: three fds each, within SCM_MAX_FD (253). */
@@ -100,10 +102,14 @@ final class KeeperProtocol {
     record Info(long pid, String build, int sessions, boolean attached) implements Message {
     }
 
+    /** A spawn refused with a result code (a log-on the keeper will not make, say), as the server passes it on. */
+    record Refused(long tag, String code, String message) implements Message {
+    }
+
     /** Opcodes are positions in this list: append only (see the class comment). */
     private static final List<Class<? extends Message>> OPCODES = List.of(Hello.class, Kept.class, Spawn.class,
             Spawned.class, Failed.class, Exited.class, Release.class, Bye.class, Stop.class, Stopped.class,
-            Upgrade.class, Status.class, Info.class);
+            Upgrade.class, Status.class, Info.class, Refused.class);
 
     static byte[] encode(Message m) {
         var bytes = new ByteArrayOutputStream(64);
@@ -150,6 +156,11 @@ final class KeeperProtocol {
                     string(out, i.build());
                     out.writeInt(i.sessions());
                     out.writeBoolean(i.attached());
+                }
+                case Refused r -> {
+                    out.writeLong(r.tag());
+                    string(out, r.code());
+                    string(out, r.message());
                 }
             }
         } catch (IOException e) {
@@ -202,6 +213,8 @@ final class KeeperProtocol {
                 m = new Upgrade(argv);
             } else if (type == Status.class) {
                 m = new Status();
+            } else if (type == Refused.class) {
+                m = new Refused(in.readLong(), string(in), string(in));
             } else {
                 m = new Info(in.readLong(), string(in), in.readInt(), in.readBoolean());
             }
@@ -244,6 +257,11 @@ final class KeeperProtocol {
         out.writeInt(s.cols());
         out.writeInt(s.rows());
         out.writeInt(s.ringBytes());
+        out.writeBoolean(s.logOn() != null);
+        if (s.logOn() != null) {
+            string(out, s.logOn().account());
+            string(out, s.logOn().host() == null ? "" : s.logOn().host());
+        }
     }
 
     private static TerminalSpec spec(DataInputStream in) throws IOException {
@@ -259,7 +277,16 @@ final class KeeperProtocol {
             env.put(string(in), string(in));
         }
         Path cwd = Path.of(string(in));
-        return new TerminalSpec(id, argv, env, cwd, in.readInt(), in.readInt(), in.readInt());
+        int cols = in.readInt();
+        int rows = in.readInt();
+        int ringBytes = in.readInt();
+        TerminalSpec.LogOn logOn = null;
+        if (in.readBoolean()) {
+            String account = string(in);
+            String host = string(in);
+            logOn = new TerminalSpec.LogOn(account, host.isEmpty() ? null : host);
+        }
+        return new TerminalSpec(id, argv, env, cwd, cols, rows, ringBytes, logOn);
     }
 
     private static int count(DataInputStream in, int max) throws IOException {

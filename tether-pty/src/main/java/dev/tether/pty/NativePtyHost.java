@@ -122,6 +122,11 @@ public final class NativePtyHost implements PtyHost {
         return host;
     }
 
+    @Override
+    public boolean logsOnUsers() {
+        return keeper != null ? keeper.logsOnUsers() : LibC.geteuid() == 0;
+    }
+
     /** Makes the loop run every deadline due on its clock now, and returns once they ran (or the loop has stopped). */
     void runDueDeadlines() {
         loop.ask(() -> {

@@ -55,7 +55,7 @@ final class Api {
     private final byte[] openapi;
     private final byte[] openapiJson;
 
-    record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions) {
+    record ServerInfo(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions, boolean multiUser) {
     }
 
     Api(Vertx vertx, dev.tether.core.time.Scheduler scheduler, Kernel kernel, Accounts accounts, Workspaces workspaces,
@@ -95,9 +95,10 @@ final class Api {
         router.route(PREFIX + "/*").handler(WorkspaceScope::check);
         router.route(PREFIX + "/*").method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
         router.route(PREFIX + "/*").method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+        router.route(PREFIX + "/*").method(HttpMethod.PATCH).handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
         router.get(PREFIX + "/server").handler(ctx -> reply(ctx, 200, kernel.events().lastEventId(caller(ctx)).thenApply(last -> new Bodies.ServerView(
-                info.name(), info.version(), info.url(), info.startedAt(), info.sharedAccountSessions(), last,
+                info.name(), info.version(), info.url(), info.startedAt(), info.sharedAccountSessions(), info.multiUser(), last,
                 new Bodies.CallerView(caller(ctx).user(), caller(ctx).admin())))));
 
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,
@@ -211,13 +212,21 @@ final class Api {
         router.get(PREFIX + "/users").handler(ctx -> reply(ctx, 200, accounts.users(caller(ctx))));
         router.post(PREFIX + "/users").handler(ctx -> {
             Bodies.AddUser body = Json.read(body(ctx), Bodies.AddUser.class, "the new user");
-            reply(ctx, 201, accounts.addUser(caller(ctx), body.name(), Boolean.TRUE.equals(body.admin())));
+            reply(ctx, 201, accounts.addUser(caller(ctx), body.name(), Boolean.TRUE.equals(body.admin()), blankIsNull(body.osUser())));
+        });
+        router.patch(PREFIX + "/users/:name").handler(ctx -> {
+            Bodies.ChangeUser body = Json.read(body(ctx), Bodies.ChangeUser.class, "the change of the user");
+            reply(ctx, 200, accounts.setOsUser(caller(ctx), ctx.pathParam("name"), blankIsNull(body.osUser())));
         });
 
         router.route().last().handler(ctx -> Errors.reply(ctx.response(), new TetherException(ResultCode.NOT_FOUND,
                 "no such API path: " + ctx.request().method() + " " + ctx.request().path())));
         router.route().failureHandler(ctx -> Errors.reply(ctx.response(), failure(ctx)));
         return router;
+    }
+
+    private static String blankIsNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     private static Throwable failure(RoutingContext ctx) {

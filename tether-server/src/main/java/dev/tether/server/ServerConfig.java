@@ -32,6 +32,10 @@ import java.util.Objects;
  * @param keeper how to start the session keeper when none runs for the data directory; with one,
  *     sessions outlive the server (a restart adopts them). Null: the programs are the server's own
  *     children and end with it (tests, benchmarks of the bare host).
+ * @param allowRootSessions whether, in multi-user mode, a session may log on to root or to a system
+ *     account; without a keeper this server decides it, else the keeper it starts does
+ * @param multiUser whether each session is a log-on of its user's own Linux account (multi-user
+ *     mode; the programs' host must run as root), else every one runs as the server's account
  */
 public record ServerConfig(
         String host,
@@ -46,7 +50,9 @@ public record ServerConfig(
         boolean sharedAccountSessions,
         java.net.URI publicUrl,
         Limits limits,
-        KeeperProcess keeper) {
+        KeeperProcess keeper,
+        boolean allowRootSessions,
+        boolean multiUser) {
 
     public static final int DEFAULT_PORT = 7420;
     public static final int DEFAULT_RING_BYTES = 256 * 1024;
@@ -54,7 +60,7 @@ public record ServerConfig(
     /** Sessions for administrators only ({@code sharedAccountSessions} off), no public URL, the default {@link Limits}. */
     public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
                         Duration termGrace, Scheduler scheduler, int ioThreads) {
-        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, false, null, Limits.DEFAULTS, null);
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, false, null, Limits.DEFAULTS, null, false, false);
     }
 
     /** As above, with {@link Scheduler#system(InstantSource)} over {@code clock}. */
@@ -70,7 +76,7 @@ public record ServerConfig(
 
     /** The same server on another scheduler (and so its clock): a test's manual one. */
     public ServerConfig withScheduler(Scheduler newScheduler) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, newScheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, newScheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     public ServerConfig {
@@ -138,12 +144,24 @@ public record ServerConfig(
     /** Sessions in a keeper started with {@code newKeeper} (null: in this process, ending with it). */
     public ServerConfig withKeeper(KeeperProcess newKeeper) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
-                limits, newKeeper);
+                limits, newKeeper, allowRootSessions, multiUser);
+    }
+
+    /** Whether a log-on may be one of root or of a system account (multi-user mode, {@code serve --allow-root-sessions}). */
+    public ServerConfig withAllowRootSessions(boolean allow) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
+                limits, keeper, allow, multiUser);
+    }
+
+    /** Multi-user mode ({@code serve --multi-user}, as root): each session is a log-on of its user's Linux account. */
+    public ServerConfig withMultiUser(boolean on) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
+                limits, keeper, allowRootSessions, on);
     }
 
     public ServerConfig withLimits(Limits newLimits) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
-                newLimits, keeper);
+                newLimits, keeper, allowRootSessions, multiUser);
     }
 
     /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces, an I/O thread per core. */
@@ -153,33 +171,33 @@ public record ServerConfig(
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     public ServerConfig withIoThreads(int newIoThreads) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, newIoThreads, sharedAccountSessions, publicUrl, limits, keeper);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, newIoThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     public ServerConfig withPublicUrl(java.net.URI newPublicUrl) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions,
-                newPublicUrl, limits, keeper);
+                newPublicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     /** Lets users who are not administrators start sessions, which run as the server's account. */
     public ServerConfig withSharedAccountSessions(boolean shared) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, shared, publicUrl, limits, keeper);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, shared, publicUrl, limits, keeper, allowRootSessions, multiUser);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

@@ -155,16 +155,23 @@ public final class TetherServer implements AutoCloseable {
             lock.announce(url);
 
             store = SqliteStore.open(dataDir.resolve("tether.db"));
-            pty = config.keeper() != null ? NativePtyHost.withKeeper(dataDir.resolve(RUNTIME), config.keeper()) : NativePtyHost.start();
+            pty = config.keeper() != null ? NativePtyHost.withKeeper(dataDir.resolve(RUNTIME), config.keeper())
+                    : NativePtyHost.start(config.allowRootSessions());
             kernel = new Kernel(store, pty, scheduler, new SessionService.Settings(
-                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions()));
+                    config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions(),
+                    config.multiUser()));
+            if (config.multiUser() && !pty.logsOnUsers()) {
+                throw new TetherException(ResultCode.INVALID_STATE, "--multi-user needs the session keeper to run as root"
+                        + " (it starts programs as other accounts); start the server as root, or stop the keeper of "
+                        + dataDir.resolve(RUNTIME) + " that runs as another account");
+            }
             // Two hashing threads; PasswordChecks admits at most its capacity, so this queue stays short.
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
             var accounts = new Accounts(store, config.clock(), new PasswordChecks(new Argon2Hasher(), slow, config.clock(), config.limits().passwords()));
             var workspaces = new Workspaces(store, kernel.connections(), accounts,
                     TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), config.clock());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),
-                    config.sharedAccountSessions());
+                    config.sharedAccountSessions(), config.multiUser());
             io.vertx.ext.web.Router router = new Api(vertx, scheduler, kernel, accounts, workspaces, new Tickets(config.clock()), info,
                     new Origins(config.host(), url.getPort(), config.publicUrl()), connections).router();
             java.util.List<String> routes = router.getRoutes().stream()
@@ -196,6 +203,15 @@ public final class TetherServer implements AutoCloseable {
             String token = adminToken(accounts, tokenFile);
             ready.router = router;
             LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
+            if (config.multiUser()) {
+                LOG.info("multi-user mode: the {} runs as root, so each session is a log-on of its user's own Linux account"
+                        + " (the account of the user's name, or the one 'tether user set --os-user' maps); root and system"
+                        + " accounts are {}", config.keeper() != null ? "session keeper" : "server", config.allowRootSessions()
+                        ? "allowed (--allow-root-sessions)" : "refused (see --allow-root-sessions)");
+            } else {
+                LOG.info("personal mode: every session runs as this server's account ({}), like tmux; start the server as root"
+                        + " for sessions that run as their users' own Linux accounts", System.getProperty("user.name"));
+            }
             if (config.sharedAccountSessions()) {
                 LOG.warn("--shared-account-sessions: sessions of users who are not administrators run as this server's account ({}),"
                         + " so they can read {} (admin.token, master.key) and act as the administrator", System.getProperty("user.name"), dataDir);
@@ -300,6 +316,11 @@ public final class TetherServer implements AutoCloseable {
         } catch (IOException e) {
             return "dev";
         }
+    }
+
+    /** Whether each session is a log-on of its user's own Linux account (multi-user mode). */
+    public boolean multiUser() {
+        return kernel.sessions().multiUser();
     }
 
     /** The base URL, e.g. {@code http://127.0.0.1:7420}. */

@@ -33,7 +33,7 @@ class SqlReads implements ReadTx {
     static final String SESSION_COLUMNS = "id, server, user_name, command, term_cols, term_rows, state, locked, pid, "
             + "created_at, closed_at, exit_code, close_reason";
     static final String REQUEST_COLUMNS = "id, operation, user_name, what_if, status, result, targets, created_at, completed_at";
-    static final String USER_COLUMNS = "id, name, admin, created_at";
+    static final String USER_COLUMNS = "id, name, admin, created_at, os_user";
     static final String TOKEN_COLUMNS = "id, user_id, hash, application, workspace_id, created_at, revoked_at";
     static final String EVENT_COLUMNS = "id, type, at, session_id, user_name, data";
     static final String CONNECTION_COLUMNS = "id, session_id, user_name, application, workspace_id, client_name, remote, "
@@ -286,7 +286,7 @@ class SqlReads implements ReadTx {
     }
 
     static UserRecord user(ResultSet row) throws SQLException {
-        return new UserRecord(row.getLong(1), row.getString(2), row.getBoolean(3), Codec.instant(row.getString(4)));
+        return new UserRecord(row.getLong(1), row.getString(2), row.getBoolean(3), Codec.instant(row.getString(4)), row.getString(5));
     }
 
     static TokenRecord token(ResultSet row) throws SQLException {

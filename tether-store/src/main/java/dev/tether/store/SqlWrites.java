@@ -91,9 +91,18 @@ final class SqlWrites extends SqlReads implements WriteTx {
     @Override
     public UserRecord insertUser(UserRecord u) {
         return sql("insert", "user " + u.name(), () -> u.withId(Failures.checkId(insert(
-                "INSERT INTO users (name, admin, created_at) VALUES (?, ?, ?) RETURNING id",
-                u.name(), u.admin(), Codec.instant(u.createdAt())),
+                "INSERT INTO users (name, admin, created_at, os_user) VALUES (?, ?, ?, ?) RETURNING id",
+                u.name(), u.admin(), Codec.instant(u.createdAt()), u.osUser()),
                 "user")));
+    }
+
+    @Override
+    public void setOsUser(long userId, String osUser) {
+        int updated = sql("set", "the Linux account of user " + userId, () -> statement(
+                "UPDATE users SET os_user = ? WHERE id = ?", osUser, userId).executeUpdate());
+        if (updated == 0) {
+            throw new TetherException(ResultCode.NOT_FOUND, "cannot set the Linux account of user " + userId + ": no such user");
+        }
     }
 
     @Override

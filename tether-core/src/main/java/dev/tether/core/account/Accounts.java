@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
 public final class Accounts {
     public static final String ADMIN = "admin";
     private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+    /** The names useradd accepts (Debian's NAME_REGEX, and $ for machine accounts). */
+    private static final Pattern LINUX_NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,30}\\$?");
     private static final Pattern APPLICATION = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -264,21 +266,54 @@ public final class Accounts {
 
     /** A new user and its first token (admins only). */
     public CompletableFuture<NewUser> addUser(Caller caller, String name, boolean admin) {
+        return addUser(caller, name, admin, null);
+    }
+
+    /**
+     * A new user and its first token (admins only).
+     *
+     * @param osUser the Linux account of the user's sessions in multi-user mode; null: the one of the same name
+     */
+    public CompletableFuture<NewUser> addUser(Caller caller, String name, boolean admin, String osUser) {
         requireAdmin(caller, "add users");
         if (name == null || !NAME.matcher(name).matches()) {
             return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_PARAMETER,
                     "'" + name + "' is not a valid user name: use 1 to 32 of a-z, 0-9, _ . - starting with a letter or _"));
+        }
+        if (osUser != null && !LINUX_NAME.matcher(osUser).matches()) {
+            return CompletableFuture.failedFuture(invalidLinuxName(osUser));
         }
         String token = newToken();
         return store.write(tx -> {
             if (tx.user(name).isPresent()) {
                 throw new TetherException(ResultCode.CONFLICT, "the user " + name + " already exists");
             }
-            UserRecord user = tx.insertUser(new UserRecord(0, name, admin, clock.instant()));
+            UserRecord user = tx.insertUser(new UserRecord(0, name, admin, clock.instant(), osUser));
             tx.insertToken(new TokenRecord(0, user.id(), hash(token), null, clock.instant()));
             tx.append(userCreated(user, caller));
             return new NewUser(user, token);
         });
+    }
+
+    /**
+     * Maps the user's sessions to another Linux account in multi-user mode (admins only); null maps
+     * them back to the account of the user's name. Sessions running already keep their account.
+     */
+    public CompletableFuture<UserRecord> setOsUser(Caller caller, String name, String osUser) {
+        requireAdmin(caller, "change users");
+        if (osUser != null && !LINUX_NAME.matcher(osUser).matches()) {
+            return CompletableFuture.failedFuture(invalidLinuxName(osUser));
+        }
+        return store.write(tx -> {
+            UserRecord user = tx.user(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND, "no user " + name));
+            tx.setOsUser(user.id(), osUser);
+            return new UserRecord(user.id(), user.name(), user.admin(), user.createdAt(), osUser);
+        });
+    }
+
+    private static TetherException invalidLinuxName(String osUser) {
+        return new TetherException(ResultCode.INVALID_PARAMETER, "'" + osUser + "' is not a valid Linux account name:"
+                + " use 1 to 32 of a-z, 0-9, _ . - starting with a letter or _ (a final $ for a machine account)");
     }
 
     public CompletableFuture<List<UserRecord>> users(Caller caller) {

@@ -34,6 +34,9 @@ public interface WriteTx extends ReadTx {
 
     void setPasswordHash(long userId, String hash);
 
+    /** Sets the Linux account of the user's sessions in multi-user mode (null: the account of the user's name). */
+    void setOsUser(long userId, String osUser);
+
     /** Marks the user's tokens for the workspace revoked. */
     void revokeWorkspaceTokens(long userId, String workspaceId, java.time.Instant at);
 

@@ -23,6 +23,14 @@ public interface PtyHost extends AutoCloseable {
      */
     Terminal spawn(TerminalSpec spec, TerminalListener listener);
 
+    /**
+     * Whether this host starts programs as root, so that a {@link TerminalSpec#logOn log-on} runs as
+     * its Linux account (multi-user mode); else every program runs as the host's own account.
+     */
+    default boolean logsOnUsers() {
+        return false;
+    }
+
     /** Whether the sessions outlive this host: then {@link #close} leaves them running. */
     default boolean keepsSessions() {
         return false;
