@@ -86,6 +86,8 @@ public final class Keeper implements AutoCloseable {
         Integer exitCode;
         /** The store does not know it: hung up, forgotten once it exits. */
         boolean released;
+        /** A log-on recorded in utmp on this terminal ("pts/N"), whose log-off is recorded at its exit; else null. */
+        String loggedOnLine;
         boolean reading;
 
         Kept(long id, int pid, int master, int pidfd, SharedRing ring, int ringFd) {
@@ -564,6 +566,9 @@ public final class Keeper implements AutoCloseable {
         }
         synchronized (this) {
             var k = new Kept(spec.sessionId(), spawned.pid(), spawned.masterFd(), spawned.pidFd(), ring, ringFd);
+            if (spec.logOn() != null) {
+                k.loggedOnLine = logOn(spec, spawned);
+            }
             sessions.put(k.id, k);
             watch(k.pidfd, k);
             // Under the lock: an Exited for it cannot overtake this answer.
@@ -655,8 +660,32 @@ public final class Keeper implements AutoCloseable {
         }
     }
 
+    /** Records the log-on in utmp and wtmp, as login does; returns its line, or null when that failed (logged). */
+    private String logOn(dev.tether.core.terminal.TerminalSpec spec, PtySpawner.Spawned spawned) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment name = a.allocate(128);
+            if (LibC.ptsnameR(spawned.masterFd(), name) != 0) {
+                return null;
+            }
+            String line = name.getString(0).replaceFirst("^/dev/", "");
+            String host = spec.logOn().host() != null ? spec.logOn().host() : "tether";
+            Utmp.loggedIn(spawned.pid(), line, spec.logOn().account(), host, java.time.Instant.now());
+            return line;
+        } catch (IOException | RuntimeException e) {
+            log.warn("session {}: {}", spec.sessionId(), e.getMessage());
+            return null;
+        }
+    }
+
     private void exited(Kept k, int code) {
         k.exitCode = code;
+        if (k.loggedOnLine != null) {
+            try {
+                Utmp.loggedOut(k.pid, k.loggedOnLine, code, java.time.Instant.now());
+            } catch (IOException | RuntimeException e) {
+                log.warn("session {}: {}", k.id, e.getMessage());
+            }
+        }
         unwatch(k.pidfd);
         LibC.close(k.pidfd);
         k.pidfd = -1;
