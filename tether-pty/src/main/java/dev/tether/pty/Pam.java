@@ -74,6 +74,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       caller's supplementary groups.</li>
  * </ul>
  * They belong in the process that becomes the user's session (a per-session child), not in the keeper.
+ * One module that acts on its caller does stay, because it comes with Debian's common-auth: {@code pam_cap},
+ * whose {@code setcred} applies {@code /etc/security/capability.conf} to the calling thread
+ * ({@code cap_iab_set_proc}: inheritable, ambient and bounding sets; its man page says it "must not be called
+ * by a multithreaded application"). Debian ships that file with {@code none *}, which only clears the calling
+ * thread's inheritable and ambient sets, empty in the keeper anyway; an administrator's entry naming a user
+ * would reach the keeper's thread, so {@link #openSession} should move to that per-session child too.
  */
 public final class Pam {
     static final int PAM_SUCCESS = 0;

@@ -12,7 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -40,6 +44,7 @@ class PamTest {
     private static final String USER = "tt" + SUFFIX + "u";
     private static final String LOCKED = "tt" + SUFFIX + "l";
     private static final String EXPIRED = "tt" + SUFFIX + "e";
+    private static final String EMPTY = "tt" + SUFFIX + "n";
     private static final List<String> made = new ArrayList<>();
     private static Path shipped;
 
@@ -52,7 +57,7 @@ class PamTest {
         assumeTrue(Pam.available(), "needs libpam.so.0 (Debian's libpam0g)");
         shipped = Path.of("").toAbsolutePath().resolveSibling("dist").resolve("pam");
         assertThat(shipped.resolve(SERVICE)).as("the shipped service, seen from " + Path.of("").toAbsolutePath()).isRegularFile();
-        for (String user : List.of(USER, LOCKED, EXPIRED)) {
+        for (String user : List.of(USER, LOCKED, EXPIRED, EMPTY)) {
             run(null, "/usr/sbin/useradd", "-m", "-s", "/bin/sh", user);
             made.add(user);
             run(user + ":" + PASSWORD + "\n", "/usr/sbin/chpasswd");
@@ -112,6 +117,34 @@ class PamTest {
         Pam.Result r = authenticate("tt" + SUFFIX + "nobody", PASSWORD);
 
         assertThat(r).isEqualTo(new Pam.Result(false, "PAM_AUTH_ERR", "pam_authenticate", "Authentication failure"));
+    }
+
+    /** common-auth's pam_unix has {@code nullok}; Tether's {@code PAM_DISALLOW_NULL_AUTHTOK} overrides it. */
+    @Test
+    void anAccountWithoutAPassword_isRefusedWithTheEmptyPassword() throws Exception {
+        run(null, "/usr/bin/passwd", "-d", EMPTY);
+
+        Pam.Result r = authenticate(EMPTY, "");
+
+        assertThat(r).isEqualTo(new Pam.Result(false, "PAM_AUTH_ERR", "pam_authenticate", "Authentication failure"));
+    }
+
+    @Test
+    void callsOnManyThreadsAtOnce_eachGetTheirOwnAnswer() throws Exception {
+        try (var pool = Executors.newFixedThreadPool(6)) {
+            List<Future<Pam.Result>> right = new ArrayList<>();
+            List<Future<Pam.Result>> wrong = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                right.add(pool.submit(() -> authenticate(USER, PASSWORD)));
+                wrong.add(pool.submit(() -> authenticate(USER, "not " + PASSWORD)));
+            }
+            for (var f : right) {
+                assertThat(f.get(30, TimeUnit.SECONDS).code()).isEqualTo("PAM_SUCCESS");
+            }
+            for (var f : wrong) {
+                assertThat(f.get(30, TimeUnit.SECONDS).code()).isEqualTo("PAM_AUTH_ERR");
+            }
+        }
     }
 
     @Test
@@ -198,14 +231,20 @@ class PamTest {
         return Pam.authenticate(SERVICE, shipped, user, password.toCharArray(), "203.0.113.7");
     }
 
-    /** What the modules left out of the shipped service would change in their caller. */
+    /**
+     * What session and credential modules change in their caller: rlimits (pam_limits), the audit login uid
+     * (pam_loginuid), the cgroup (pam_systemd), and the calling thread's capabilities (pam_cap) and groups
+     * (pam_group).
+     */
     private static String callerState() throws IOException {
+        String thread = Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
+                .filter(l -> l.startsWith("Cap") || l.startsWith("Groups:")).reduce("", (a, b) -> a + b + "\n");
         return String.join("\n", Files.readString(Path.of("/proc/self/limits")), Files.readString(Path.of("/proc/self/loginuid")),
-                Files.readString(Path.of("/proc/self/cgroup")));
+                Files.readString(Path.of("/proc/self/cgroup")), thread);
     }
 
-    private static java.util.Map<String, String> environmentFiles() throws IOException {
-        var expected = new java.util.LinkedHashMap<String, String>();
+    private static Map<String, String> environmentFiles() throws IOException {
+        var expected = new LinkedHashMap<String, String>();
         for (Path file : List.of(Path.of("/etc/environment"), Path.of("/etc/default/locale"))) {
             if (Files.exists(file)) {
                 for (String line : Files.readAllLines(file)) {
