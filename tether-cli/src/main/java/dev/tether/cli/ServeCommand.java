@@ -118,7 +118,6 @@ final class ServeCommand implements Callable<Integer> {
         Signals.onTerminate(stopped::countDown); // before starting: a TERM during startup still stops cleanly
         TetherServer server = TetherServer.start(config);
         System.out.println("Tether " + Main.version() + " listening on " + server.url() + " as " + config.name());
-        System.out.println("Administrator token: " + server.adminTokenFile());
         if (server.multiUser()) {
             System.out.println("Multi-user mode: each session is a log-on of its user's own Linux account (root and system"
                     + " accounts " + (allowRootSessions ? "allowed: --allow-root-sessions" : "refused") + ").");
@@ -126,6 +125,7 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println("Personal mode: every session runs as " + System.getProperty("user.name")
                     + ", this server's account, like tmux.");
         }
+        System.out.println("Administrator token: " + server.adminTokenFile());
         if (sharedAccountSessions && !server.multiUser()) {
             System.out.println("Warning: --shared-account-sessions: sessions of users who are not administrators run as "
                     + System.getProperty("user.name") + ", this server's account; such users can read " + config.dataDir()

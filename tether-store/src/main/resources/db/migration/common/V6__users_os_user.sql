@@ -1,2 +1,2 @@
 -- The Linux account a user's sessions log on to in multi-user mode; NULL: the account of the same name.
-ALTER TABLE users ADD COLUMN os_user VARCHAR(32);
+ALTER TABLE users ADD COLUMN os_user TEXT;

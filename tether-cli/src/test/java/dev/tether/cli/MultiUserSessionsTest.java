@@ -1,0 +1,160 @@
+package dev.tether.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code tether serve --multi-user} as root: each Tether user's session is a log-on of the Linux
+ * account it maps to, with that account's uid, groups, home and shell and nothing more; a user
+ * without an account, and a mapping to root, are refused with a sentence. Real accounts (useradd),
+ * a real server and keeper, the real CLI. Needs root (CI runs as root).
+ */
+class MultiUserSessionsTest {
+    static final String SUFFIX = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+    static final String LINUX = "ttmu" + SUFFIX;
+    static final String ALICE = "alice" + SUFFIX;
+    static Path data;
+    static Process serve;
+    static URI url;
+    static String adminToken;
+    static final List<String> serveOut = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to start sessions as other accounts (CI runs as root)");
+        run("useradd", "-m", "-s", "/bin/bash", LINUX);
+        data = Files.createTempDirectory("tether-multi-user");
+        serve = Cli.tether().processBuilder("serve", "--multi-user", "--data-dir", data.toString(), "--listen", "127.0.0.1:0")
+                .redirectErrorStream(true).start();
+        var out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+        Pattern listening = Pattern.compile("^Tether .* listening on (http://\\S+) as ");
+        for (String line; url == null && (line = out.readLine()) != null; ) {
+            serveOut.add(line);
+            Matcher m = listening.matcher(line);
+            if (m.find()) {
+                url = URI.create(m.group(1));
+            }
+        }
+        serveOut.add(out.readLine());
+        Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining
+        adminToken = Files.readString(data.resolve("admin.token")).strip();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (serve != null) {
+            serve.destroyForcibly().waitFor();
+            Cli.stopKeeper(data);
+            run("userdel", "-r", LINUX);
+        }
+    }
+
+    static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("%s: %s", String.join(" ", command), out).isZero();
+    }
+
+    static Cli as(String token) {
+        return Cli.tether().server(url.toString()).env("TETHER_TOKEN", token);
+    }
+
+    static String addUser(String name, String... options) {
+        var args = new ArrayList<>(List.of("user", "add", name));
+        args.addAll(List.of(options));
+        var added = as(adminToken).run(args.toArray(String[]::new));
+        assertThat(added.exit()).as(added.toString()).isZero();
+        return added.out().strip();
+    }
+
+    @Test
+    void serveSaysAtStartThatItIsMultiUser() {
+        assertThat(serveOut).as(String.join("\n", serveOut))
+                .contains("Multi-user mode: each session is a log-on of its user's own Linux account (root and system accounts refused).");
+    }
+
+    @Test
+    void aMappedUsersSession_runsAsItsLinuxAccount_withItsHomeAndShell_andCannotReadWhatOnlyRootCan() throws Exception {
+        String token = addUser(ALICE, "--os-user", LINUX);
+        Path out = Path.of("/home", LINUX, "whoami.txt");
+        var created = as(token).run("session", "new", "--", "sh", "-c",
+                "{ id -un; id -u; echo HOME=$HOME SHELL=$SHELL; pwd; cat /etc/shadow >/dev/null 2>&1 && echo READ || echo REFUSED; } > whoami.txt");
+        assertThat(created.exit()).as(created.toString()).isZero();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(out) && Files.readString(out).contains("REFUSED\n")
+                || Files.exists(out) && Files.readString(out).contains("READ\n"));
+        String text = Files.readString(out);
+        assertThat(text).startsWith(LINUX + "\n").contains("HOME=/home/" + LINUX + " SHELL=/bin/bash\n", "\n/home/" + LINUX + "\n", "REFUSED\n")
+                .doesNotContain("\n0\n");
+        assertThat(Files.getOwner(out).getName()).isEqualTo(LINUX);
+
+        var list = as(adminToken).run("user", "list");
+        assertThat(list.out()).containsPattern(ALICE + "\\s+no\\s+" + LINUX);
+    }
+
+    @Test
+    void aUserWithoutALinuxAccount_isRefusedASession_withASentenceNamingTheAccount() {
+        String token = addUser("bob" + SUFFIX);
+        var refused = as(token).run("session", "new", "--", "true");
+        assertThat(refused.exit()).as(refused.toString()).isNotZero();
+        assertThat(refused.err()).contains("NOT_FOUND: cannot start a session as the Linux account bob" + SUFFIX
+                + ": there is no such account on this host");
+    }
+
+    @Test
+    void aUserMappedToRoot_isRefused_namingTheSettingThatWouldAllowIt() {
+        String name = "carol" + SUFFIX;
+        String token = addUser(name);
+        var set = as(adminToken).run("user", "set", name, "--os-user", "root");
+        assertThat(set.exit()).as(set.toString()).isZero();
+        assertThat(set.out()).isEqualTo(name + "'s new sessions log on to the Linux account root.\n");
+
+        var refused = as(token).run("session", "new", "--", "true");
+        assertThat(refused.exit()).as(refused.toString()).isNotZero();
+        assertThat(refused.err()).contains("ACCESS_DENIED: cannot start a session as the Linux account root (uid 0): root may not"
+                + " log on unless the server runs with --allow-root-sessions");
+    }
+
+    @Test
+    void whoListsTheSessionWhileItRuns_andNotAfterItEnds_andLastShowsIt() throws Exception {
+        String name = "dave" + SUFFIX;
+        String token = addUser(name, "--os-user", LINUX);
+        var created = as(token).run("session", "new", "--", "sleep", "300");
+        assertThat(created.exit()).as(created.toString()).isZero();
+        String id = created.out().strip();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> who().contains(LINUX));
+        var closed = as(token).run("session", "close", id);
+        assertThat(closed.exit()).as(closed.toString()).isZero();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !who().contains(LINUX + " "));
+        assertThat(command("last", "-w", LINUX)).contains(LINUX).contains("tether");
+    }
+
+    static String who() throws Exception {
+        return command("who");
+    }
+
+    static String command(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
+    }
+}
