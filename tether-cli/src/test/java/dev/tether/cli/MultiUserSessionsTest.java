@@ -35,11 +35,23 @@ class MultiUserSessionsTest {
     static URI url;
     static String adminToken;
     static final List<String> serveOut = new ArrayList<>();
+    static final Path PAM_SERVICE = Path.of("/etc/pam.d/tether");
+    static final Path ETC_ENVIRONMENT = Path.of("/etc/environment");
+    static final String PAM_VARIABLE = "TT_PAM_" + SUFFIX.toUpperCase(java.util.Locale.ROOT);
+    static boolean installedPamService;
+    static String environmentBefore;
 
     @BeforeAll
     static void start() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to start sessions as other accounts (CI runs as root)");
         run("useradd", "-m", "-s", "/bin/bash", LINUX);
+        // As an administrator installs it (docs/security.md), before the keeper starts: it reads it once.
+        if (!Files.exists(PAM_SERVICE)) {
+            Files.copy(Path.of("..", "dist", "pam", "tether"), PAM_SERVICE);
+            installedPamService = true;
+        }
+        environmentBefore = Files.exists(ETC_ENVIRONMENT) ? Files.readString(ETC_ENVIRONMENT) : null;
+        Files.writeString(ETC_ENVIRONMENT, (environmentBefore == null ? "" : environmentBefore) + PAM_VARIABLE + "=set-by-pam-env\n");
         data = Files.createTempDirectory("tether-multi-user");
         serve = Cli.tether().processBuilder("serve", "--multi-user", "--data-dir", data.toString(), "--listen", "127.0.0.1:0")
                 .redirectErrorStream(true).start();
@@ -63,6 +75,14 @@ class MultiUserSessionsTest {
             serve.destroyForcibly().waitFor();
             Cli.stopKeeper(data);
             run("userdel", "-r", LINUX);
+        }
+        if (installedPamService) {
+            Files.deleteIfExists(PAM_SERVICE);
+        }
+        if (environmentBefore != null) {
+            Files.writeString(ETC_ENVIRONMENT, environmentBefore);
+        } else {
+            Files.deleteIfExists(ETC_ENVIRONMENT);
         }
     }
 
@@ -95,7 +115,8 @@ class MultiUserSessionsTest {
         String token = addUser(ALICE, "--os-user", LINUX);
         Path out = Path.of("/home", LINUX, "whoami.txt");
         var created = as(token).run("session", "new", "--", "sh", "-c",
-                "{ id -un; id -u; echo HOME=$HOME SHELL=$SHELL; pwd; cat /etc/shadow >/dev/null 2>&1 && echo READ || echo REFUSED; } > whoami.txt");
+                "{ id -un; id -u; echo HOME=$HOME SHELL=$SHELL; pwd; echo PAM=$" + PAM_VARIABLE + ";"
+                        + " cat /etc/shadow >/dev/null 2>&1 && echo READ || echo REFUSED; } > whoami.txt");
         assertThat(created.exit()).as(created.toString()).isZero();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(out) && Files.readString(out).contains("REFUSED\n")
@@ -103,6 +124,7 @@ class MultiUserSessionsTest {
         String text = Files.readString(out);
         assertThat(text).startsWith(LINUX + "\n").contains("HOME=/home/" + LINUX + " SHELL=/bin/bash\n", "\n/home/" + LINUX + "\n", "REFUSED\n")
                 .doesNotContain("\n0\n");
+        assertThat(text).as("the PAM session's environment (pam_env, /etc/environment)").contains("PAM=set-by-pam-env\n");
         assertThat(Files.getOwner(out).getName()).isEqualTo(LINUX);
 
         var list = as(adminToken).run("user", "list");

@@ -64,6 +64,13 @@ public final class Keeper implements AutoCloseable {
      * nothing a server says later changes it.
      */
     public static final String ALLOW_ROOT_PROPERTY = "tether.allowRootSessions";
+    /**
+     * The PAM service of a log-on's session. It is opened only when the administrator installed it
+     * (dist/pam/tether as /etc/pam.d/tether): without that file PAM would use /etc/pam.d/other, whose
+     * session modules (pam_systemd, pam_limits) act on the keeper itself.
+     */
+    static final String PAM_SERVICE = "tether";
+    static final boolean PAM_SESSIONS = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
     static final boolean ALLOW_ROOT_SESSIONS = Boolean.getBoolean(ALLOW_ROOT_PROPERTY);
 
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
@@ -88,6 +95,8 @@ public final class Keeper implements AutoCloseable {
         boolean released;
         /** A log-on recorded in utmp on this terminal ("pts/N"), whose log-off is recorded at its exit; else null. */
         String loggedOnLine;
+        /** A log-on's PAM session, closed at its exit; null without one (none after an upgrade, which PAM cannot carry over). */
+        Pam.Session pam;
         boolean reading;
 
         Kept(long id, int pid, int master, int pidfd, SharedRing ring, int ringFd) {
@@ -539,6 +548,7 @@ public final class Keeper implements AutoCloseable {
         PtySpawner.Spawned spawned;
         SharedRing ring;
         int ringFd = -1;
+        var pam = new Pam.Session[1];
         try {
             synchronized (this) {
                 if (sessions.containsKey(spec.sessionId())) {
@@ -548,12 +558,18 @@ public final class Keeper implements AutoCloseable {
             ringFd = memfd("tether-ring-" + spec.sessionId());
             ring = SharedRing.format(Path.of("/proc/self/fd/" + ringFd), spec.sessionId(), spec.ringBytes());
             try {
-                spawned = spawner.spawn(spec);
+                spawned = spawner.spawn(spec, spec.logOn() == null || !PAM_SESSIONS ? PtySpawner.LogOnHook.NONE : (account, tty) -> {
+                    pam[0] = Pam.openSession(PAM_SERVICE, null, account, tty, spec.logOn().host());
+                    return pam[0].environment();
+                });
             } catch (RuntimeException e) {
                 ring.close();
                 throw e;
             }
         } catch (IOException | RuntimeException e) {
+            if (pam[0] != null) {
+                pam[0].close();
+            }
             if (ringFd >= 0) {
                 LibC.close(ringFd);
             }
@@ -568,6 +584,7 @@ public final class Keeper implements AutoCloseable {
             var k = new Kept(spec.sessionId(), spawned.pid(), spawned.masterFd(), spawned.pidFd(), ring, ringFd);
             if (spec.logOn() != null) {
                 k.loggedOnLine = logOn(spec, spawned);
+                k.pam = pam[0];
             }
             sessions.put(k.id, k);
             watch(k.pidfd, k);
@@ -679,6 +696,14 @@ public final class Keeper implements AutoCloseable {
 
     private void exited(Kept k, int code) {
         k.exitCode = code;
+        if (k.pam != null) {
+            try {
+                k.pam.close();
+            } catch (RuntimeException e) {
+                log.warn("session {}: {}", k.id, e.getMessage());
+            }
+            k.pam = null;
+        }
         if (k.loggedOnLine != null) {
             try {
                 Utmp.loggedOut(k.pid, k.loggedOnLine, code, java.time.Instant.now());

@@ -57,11 +57,39 @@ final class PtySpawner {
         LibC.initSpawnAttributes(attributes, arena.allocate(LibC.SIGSET_BYTES, 8), arena.allocate(LibC.SIGSET_BYTES, 8));
     }
 
-    /** A log-on as the spawn makes it: the account, the setpriv command line, and the slave's group. */
-    private record AsAccount(Accounts.Account account, List<String> argv, Path home, int ttyGroup) {
+    /** A log-on as the spawn makes it: the account, its login environment, the program, and the slave's group. */
+    private record AsAccount(Accounts.Account account, Map<String, String> env, Path executable, List<String> args, Path home,
+                             int ttyGroup) {
+        /** setpriv, then env -i with the environment (the hook's under the login's), then the program. */
+        List<String> argv(Map<String, String> fromHook) {
+            var all = new java.util.LinkedHashMap<>(fromHook);
+            all.putAll(env);
+            var argv = new java.util.ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + account.uid(), "--regid=" + account.gid(),
+                    "--init-groups", "--", ENV.toString(), "-i"));
+            argv.addAll(environment(all));
+            argv.add(executable.toString());
+            argv.addAll(args);
+            return checked(argv);
+        }
+    }
+
+    /**
+     * What the keeper does for a log-on once its terminal is known and before its program starts
+     * (it opens the PAM session): given the account and the terminal ("pts/N"), returns variables
+     * for the program's environment, or throws to refuse the log-on.
+     */
+    @FunctionalInterface
+    interface LogOnHook {
+        LogOnHook NONE = (account, tty) -> Map.of();
+
+        Map<String, String> loggingOn(String account, String tty);
     }
 
     Spawned spawn(TerminalSpec spec) {
+        return spawn(spec, LogOnHook.NONE);
+    }
+
+    Spawned spawn(TerminalSpec spec, LogOnHook hook) {
         String program = spec.command().getFirst();
         AsAccount as = spec.logOn() == null ? null : logOn(spec);
         Path directory = as != null ? as.home() : spec.workingDirectory().toAbsolutePath();
@@ -70,7 +98,7 @@ final class PtySpawner {
                     + (Files.exists(directory) ? " is not a directory" : " does not exist"));
         }
         Path executable = as != null ? SETPRIV : resolve(program, spec.environment(), directory);
-        List<String> argv = checked(as != null ? as.argv() : spec.command());
+        List<String> argv = as != null ? null : checked(spec.command()); // a log-on's is made once its terminal is known
         List<String> envp = as != null ? List.of() : checked(environment(spec.environment()));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = LibC.newErrno(arena);
@@ -80,7 +108,7 @@ final class PtySpawner {
                         + "; see kernel.pty.max)");
             }
             try {
-                return spawnOn(master, executable, argv, envp, directory, as, spec, arena, err);
+                return spawnOn(master, executable, argv, envp, directory, as, hook, spec, arena, err);
             } catch (RuntimeException e) {
                 LibC.close(master);
                 throw e;
@@ -89,7 +117,7 @@ final class PtySpawner {
     }
 
     private Spawned spawnOn(int master, Path executable, List<String> argv, List<String> envp, Path directory, AsAccount as,
-                            TerminalSpec spec, Arena arena, MemorySegment err) {
+                            LogOnHook hook, TerminalSpec spec, Arena arena, MemorySegment err) {
         String program = spec.command().getFirst();
         MemorySegment slaveName = arena.allocate(128);
         int r = LibC.grantpt(err, master);
@@ -113,6 +141,9 @@ final class PtySpawner {
         }
         if (r < 0) {
             throw cannotStart(program, "setting up the pseudo-terminal failed: " + LibC.strerror(-r));
+        }
+        if (as != null) {
+            argv = as.argv(hook.loggingOn(as.account().name(), slaveName.getString(0).replaceFirst("^/dev/", "")));
         }
 
         MemorySegment actions = arena.allocate(LibC.FILE_ACTIONS_BYTES, 16);
@@ -179,13 +210,9 @@ final class PtySpawner {
         if (executable.toString().indexOf('=') >= 0) {
             throw cannotStart(program, "env(1) would take a path with '=' for a variable");
         }
-        var argv = new java.util.ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + account.uid(), "--regid=" + account.gid(),
-                "--init-groups", "--", ENV.toString(), "-i"));
-        argv.addAll(environment(env));
-        argv.add(executable.toString());
-        argv.addAll(spec.command().subList(1, spec.command().size()));
         int tty = Accounts.groupId("tty").orElse(account.gid());
-        return new AsAccount(account, List.copyOf(argv), home, tty);
+        return new AsAccount(account, Map.copyOf(env), executable, List.copyOf(spec.command().subList(1, spec.command().size())),
+                home, tty);
     }
 
     /**

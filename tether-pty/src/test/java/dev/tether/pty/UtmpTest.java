@@ -92,6 +92,11 @@ class UtmpTest {
         }
     }
 
+    /** A pid as utmpdump prints it: at least five digits, zero-padded (1792 is [01792]). */
+    static String dumpedPid(int pid) {
+        return String.format("%05d", pid);
+    }
+
     @BeforeEach
     void asRoot() {
         assumeTrue(user != null);
@@ -119,7 +124,7 @@ class UtmpTest {
         assertThat(who()).as("who").anyMatch(l -> l.matches(listed));
         assertThat(who(UTMP.toString())).as("who " + UTMP).anyMatch(l -> l.matches(listed));
         assertThat(utmpdump(UTMP)).as("utmpdump " + UTMP)
-                .anyMatch(l -> l.startsWith("[7] [" + pid + "] [" + id(line) + "] [" + user));
+                .anyMatch(l -> l.startsWith("[7] [" + dumpedPid(pid) + "] [" + id(line) + "] [" + user));
 
         Utmp.loggedOut(pid, line, 3, out);
 
@@ -127,7 +132,7 @@ class UtmpTest {
         assertThat(who()).as("who").noneMatch(l -> l.startsWith(user + " "));
         assertThat(who(UTMP.toString())).as("who " + UTMP).noneMatch(l -> l.startsWith(user + " "));
         assertThat(utmpdump(UTMP)).as("utmpdump " + UTMP).anyMatch(l -> l.matches(
-                "\\[8] \\[" + pid + "] \\[" + Pattern.quote(id(line)) + " *] \\[ *] \\[" + line + " *] \\[ *] .*"));
+                "\\[8] \\[" + dumpedPid(pid) + "] \\[" + Pattern.quote(id(line)) + " *] \\[ *] \\[" + line + " *] \\[ *] .*"));
         assertThat(who("-d", UTMP.toString())).as("who -d " + UTMP).anyMatch(l -> l.matches(
                 " +" + line + " +.* " + pid + " id=" + Pattern.quote(id(line)) + " +term=0 exit=3"));
         String session = user + " +" + line + " +laptop\\.example +\\w{3} \\w{3} [ \\d]\\d "
