@@ -163,6 +163,13 @@ public sealed interface Event {
     record UserLoggedIn(String name) implements Event {
     }
 
+    /**
+     * A log-on was refused: the name tried (a user or not), the client's address, and why (a wrong
+     * Tether or Linux password, or the sentence PAM gives for a locked or expired account).
+     */
+    record UserLogOnFailed(String name, String address, String reason) implements Event {
+    }
+
     /** An event of a type this version does not know; {@code data} holds its fields as JSON values. */
     record Unknown(String type, @JsonValue Map<String, Object> data) implements Event {
         public Unknown {

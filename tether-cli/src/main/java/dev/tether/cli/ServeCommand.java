@@ -64,6 +64,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " keeper starts the programs as their accounts).")
     boolean multiUser;
 
+    @Option(names = "--auth", paramLabel = "pam|tether|both",
+            description = "Which passwords 'tether login' takes: the Linux password through PAM, Tether's own, or Tether's"
+                    + " own where a user has one and else the Linux password (default: tether in personal mode, both in multi-user mode).")
+    String auth;
+
     @Option(names = "--allow-root-sessions",
             description = "In multi-user mode (as root), let sessions log on to root and to system accounts (uid below"
                     + " UID_MIN of /etc/login.defs), which are refused otherwise.")
@@ -99,6 +104,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         config = config.withSharedAccountSessions(sharedAccountSessions);
         config = config.withAllowRootSessions(allowRootSessions).withMultiUser(multiUser);
+        if (auth != null) {
+            config = config.withAuth(dev.tether.core.account.AuthMode.parse(auth));
+        }
         if (!noKeeper) {
             config = config.withKeeper(dev.tether.pty.KeeperProcess.thisJvm(allowRootSessions));
         }

@@ -70,6 +70,8 @@ public final class Keeper implements AutoCloseable {
      * session modules (pam_systemd, pam_limits) act on the keeper itself.
      */
     static final String PAM_SERVICE = "tether";
+    static final int PAM_THREADS = 8;
+    private final java.util.concurrent.Semaphore pamGate = new java.util.concurrent.Semaphore(PAM_THREADS);
     static final boolean PAM_SESSIONS = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
     static final boolean ALLOW_ROOT_SESSIONS = Boolean.getBoolean(ALLOW_ROOT_PROPERTY);
 
@@ -461,6 +463,7 @@ public final class Keeper implements AutoCloseable {
                 Message m = KeeperProtocol.decode(r.message());
                 switch (m) {
                     case KeeperProtocol.Spawn s -> spawn(peer, s);
+                    case KeeperProtocol.Authenticate a -> authenticate(peer, a);
                     case KeeperProtocol.Release rel -> release(rel.sessionId());
                     case KeeperProtocol.Bye b -> {
                         log.info("server pid {} stopped reading; draining the sessions", who.pid());
@@ -593,6 +596,56 @@ public final class Keeper implements AutoCloseable {
                     new int[] {k.master, k.pidfd, k.ringFd});
         }
         log.info("session {} started: pid {}, {}", spec.sessionId(), spawned.pid(), spec.command().getFirst());
+    }
+
+    /**
+     * Answers an Authenticate on a thread of its own: PAM takes seconds to refuse (pam_unix's fail
+     * delay), which must not hold the server's spawns and releases. At most {@link #PAM_THREADS}
+     * run at once; the server throttles log-ons before it asks.
+     */
+    private void authenticate(UnixSocket peer, KeeperProtocol.Authenticate request) {
+        java.nio.CharBuffer decoded = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(request.password()));
+        char[] password = java.util.Arrays.copyOf(decoded.array(), decoded.limit()); // the buffer may be longer
+        java.util.Arrays.fill(decoded.array(), '\0');
+        java.util.Arrays.fill(request.password(), (byte) 0);
+        if (!pamGate.tryAcquire()) {
+            java.util.Arrays.fill(password, '\0');
+            answer(peer, new KeeperProtocol.Authenticated(request.tag(), false, "PAM_MAXTRIES", "too many log-ons are being checked at once"));
+            return;
+        }
+        Thread.ofPlatform().name("tether-keeper-pam").daemon().start(() -> {
+            KeeperProtocol.Authenticated answer;
+            try {
+                if (!Accounts.validName(request.account())) {
+                    answer = new KeeperProtocol.Authenticated(request.tag(), false, "PAM_USER_UNKNOWN",
+                            "'" + request.account() + "' is not a valid Linux account name");
+                } else if (!PAM_SESSIONS) {
+                    answer = new KeeperProtocol.Authenticated(request.tag(), false, "PAM_ABORT", "PAM log-on needs the PAM service"
+                            + " /etc/pam.d/" + PAM_SERVICE + " (install dist/pam/tether there, then restart the keeper)");
+                } else {
+                    Pam.Result r = Pam.authenticate(PAM_SERVICE, null, request.account(), password, request.remoteHost());
+                    answer = new KeeperProtocol.Authenticated(request.tag(), r.ok(), r.code(), r.message());
+                    if (!r.ok()) {
+                        log.info("PAM refused the log-on of {} from {}: {} at {} ({})", request.account(), request.remoteHost(),
+                                r.code(), r.step(), r.message());
+                    }
+                }
+            } catch (RuntimeException e) {
+                answer = new KeeperProtocol.Authenticated(request.tag(), false, "PAM_SYSTEM_ERR", String.valueOf(e.getMessage()));
+            } finally {
+                java.util.Arrays.fill(password, '\0');
+                pamGate.release();
+            }
+            answer(peer, answer);
+        });
+    }
+
+    private void answer(UnixSocket peer, Message m) {
+        try {
+            peer.send(KeeperProtocol.encode(m), new int[0]);
+        } catch (IOException e) {
+            log.warn("could not answer the server: {}", e.toString());
+        }
     }
 
     private synchronized void release(long id) {

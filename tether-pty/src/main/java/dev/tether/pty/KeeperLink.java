@@ -45,6 +45,7 @@ final class KeeperLink implements AutoCloseable {
     private final Map<Long, Handed> kept;
     private final AtomicLong tags = new AtomicLong();
     private final Map<Long, CompletableFuture<Handed>> spawning = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<dev.tether.core.account.LinuxPasswords.Verdict>> authenticating = new ConcurrentHashMap<>();
     /** Exit codes heard and not yet asked for, and the askers waiting; guarded by {@code this}. */
     private final Map<Long, Integer> exits = new HashMap<>();
     private final Map<Long, IntConsumer> waiting = new HashMap<>();
@@ -119,6 +120,33 @@ final class KeeperLink implements AutoCloseable {
     /** What the keeper handed over at connect, by session id. */
     Map<Long, Handed> kept() {
         return kept;
+    }
+
+    /** Asks the keeper's PAM about a Linux password; the password crosses the socket once and is wiped here. */
+    CompletableFuture<dev.tether.core.account.LinuxPasswords.Verdict> authenticate(String account, char[] password, String remoteHost) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.UNAVAILABLE,
+                    "cannot check the Linux password of " + account + ": the connection to the session keeper is closed"));
+        }
+        long tag = tags.incrementAndGet();
+        var answer = new CompletableFuture<dev.tether.core.account.LinuxPasswords.Verdict>();
+        authenticating.put(tag, answer);
+        java.nio.ByteBuffer encoded = java.nio.charset.StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
+        byte[] secret = new byte[encoded.remaining()];
+        encoded.get(secret);
+        java.util.Arrays.fill(encoded.array(), (byte) 0);
+        byte[] message = KeeperProtocol.encode(new KeeperProtocol.Authenticate(tag, account, secret, remoteHost));
+        java.util.Arrays.fill(secret, (byte) 0);
+        try {
+            socket.send(message, new int[0]);
+        } catch (IOException e) {
+            authenticating.remove(tag);
+            answer.completeExceptionally(new TetherException(ResultCode.UNAVAILABLE,
+                    "cannot check the Linux password of " + account + ": " + e.getMessage()));
+        } finally {
+            java.util.Arrays.fill(message, (byte) 0);
+        }
+        return answer.orTimeout(60, TimeUnit.SECONDS).whenComplete((v, e) -> authenticating.remove(tag));
     }
 
     /** Asks the keeper to start {@code spec}; blocks for its answer (about a millisecond). */
@@ -214,6 +242,12 @@ final class KeeperLink implements AutoCloseable {
                             answer.completeExceptionally(new TetherException(resultCode(f.code()), f.message()));
                         }
                     }
+                    case KeeperProtocol.Authenticated a -> {
+                        var answer = authenticating.get(a.tag());
+                        if (answer != null) {
+                            answer.complete(new dev.tether.core.account.LinuxPasswords.Verdict(a.ok(), a.code(), a.message()));
+                        }
+                    }
                     case KeeperProtocol.Exited e -> exited(e.sessionId(), e.exitCode());
                     default -> log.warn("the keeper sent {}, which a server does not expect", m);
                 }
@@ -229,6 +263,8 @@ final class KeeperLink implements AutoCloseable {
         }
         closed = true;
         spawning.values().forEach(f -> f.completeExceptionally(new TetherException(ResultCode.INTERNAL,
+                "the session keeper closed its connection")));
+        authenticating.values().forEach(f -> f.completeExceptionally(new TetherException(ResultCode.UNAVAILABLE,
                 "the session keeper closed its connection")));
     }
 

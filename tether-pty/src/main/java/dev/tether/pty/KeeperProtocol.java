@@ -106,10 +106,25 @@ final class KeeperProtocol {
     record Refused(long tag, String code, String message) implements Message {
     }
 
+    /**
+     * Asks PAM (service tether) whether {@code password} is the Linux password of {@code account},
+     * and whether the account may log on now (pam_authenticate, then pam_acct_mgmt).
+     */
+    record Authenticate(long tag, String account, byte[] password, String remoteHost) implements Message {
+        @Override
+        public String toString() {
+            return "Authenticate[tag=" + tag + ", account=" + account + ", password=(hidden), remoteHost=" + remoteHost + "]";
+        }
+    }
+
+    /** PAM's answer to an Authenticate: {@code code} its return code's name, {@code message} its sentence. */
+    record Authenticated(long tag, boolean ok, String code, String message) implements Message {
+    }
+
     /** Opcodes are positions in this list: append only (see the class comment). */
     private static final List<Class<? extends Message>> OPCODES = List.of(Hello.class, Kept.class, Spawn.class,
             Spawned.class, Failed.class, Exited.class, Release.class, Bye.class, Stop.class, Stopped.class,
-            Upgrade.class, Status.class, Info.class, Refused.class);
+            Upgrade.class, Status.class, Info.class, Refused.class, Authenticate.class, Authenticated.class);
 
     static byte[] encode(Message m) {
         var bytes = new ByteArrayOutputStream(64);
@@ -161,6 +176,19 @@ final class KeeperProtocol {
                     out.writeLong(r.tag());
                     string(out, r.code());
                     string(out, r.message());
+                }
+                case Authenticate a -> {
+                    out.writeLong(a.tag());
+                    string(out, a.account());
+                    out.writeInt(a.password().length);
+                    out.write(a.password());
+                    string(out, a.remoteHost() == null ? "" : a.remoteHost());
+                }
+                case Authenticated a -> {
+                    out.writeLong(a.tag());
+                    out.writeBoolean(a.ok());
+                    string(out, a.code());
+                    string(out, a.message());
                 }
             }
         } catch (IOException e) {
@@ -215,6 +243,18 @@ final class KeeperProtocol {
                 m = new Status();
             } else if (type == Refused.class) {
                 m = new Refused(in.readLong(), string(in), string(in));
+            } else if (type == Authenticate.class) {
+                long tag = in.readLong();
+                String account = string(in);
+                int n = count(in, 4096);
+                byte[] password = in.readNBytes(n);
+                if (password.length != n) {
+                    throw new IOException("a keeper Authenticate message ends early");
+                }
+                String host = string(in);
+                m = new Authenticate(tag, account, password, host.isEmpty() ? null : host);
+            } else if (type == Authenticated.class) {
+                m = new Authenticated(in.readLong(), in.readBoolean(), string(in), string(in));
             } else {
                 m = new Info(in.readLong(), string(in), in.readInt(), in.readBoolean());
             }

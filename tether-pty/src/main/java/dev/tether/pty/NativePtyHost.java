@@ -2,18 +2,21 @@ package dev.tether.pty;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.LinuxPasswords;
 import dev.tether.core.terminal.PtyHost;
 import dev.tether.core.terminal.Survivor;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalListener;
 import dev.tether.core.terminal.TerminalSpec;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -56,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * ended meanwhile. Requires {@code --enable-native-access=ALL-UNNAMED}, Linux 5.3+ (pidfd) and
  * glibc 2.34+.
  */
-public final class NativePtyHost implements PtyHost {
+public final class NativePtyHost implements PtyHost, LinuxPasswords {
     private static final Logger log = LoggerFactory.getLogger(NativePtyHost.class);
     private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long JOIN_SECONDS = 5;
@@ -120,6 +123,30 @@ public final class NativePtyHost implements PtyHost {
         NativePtyHost host = new NativePtyHost(System::nanoTime, link, false); // the keeper decides log-ons
         host.loop.start();
         return host;
+    }
+
+    /**
+     * Checks a Linux password with PAM: in the keeper when there is one, else in this process (which
+     * must be root to read /etc/shadow), on a thread of its own: PAM takes seconds to refuse.
+     */
+    @Override
+    public CompletableFuture<LinuxPasswords.Verdict> check(String account, char[] password, String remoteHost) {
+        if (keeper != null) {
+            return keeper.authenticate(account, password, remoteHost);
+        }
+        char[] copy = password.clone();
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                if (!Files.isRegularFile(Path.of("/etc/pam.d", Keeper.PAM_SERVICE))) {
+                    return new LinuxPasswords.Verdict(false, "PAM_ABORT", "PAM log-on needs the PAM service /etc/pam.d/"
+                            + Keeper.PAM_SERVICE + " (install dist/pam/tether there)");
+                }
+                Pam.Result r = Pam.authenticate(Keeper.PAM_SERVICE, null, account, copy, remoteHost);
+                return new LinuxPasswords.Verdict(r.ok(), r.code(), r.message());
+            } finally {
+                java.util.Arrays.fill(copy, '\0');
+            }
+        }, runnable -> Thread.ofPlatform().name("tether-pam").daemon().start(runnable));
     }
 
     @Override

@@ -36,6 +36,7 @@ import java.util.Objects;
  *     account; without a keeper this server decides it, else the keeper it starts does
  * @param multiUser whether each session is a log-on of its user's own Linux account (multi-user
  *     mode; the programs' host must run as root), else every one runs as the server's account
+ * @param auth which passwords a log-on takes ({@code --auth}); null: as the mode implies ({@link #authMode})
  */
 public record ServerConfig(
         String host,
@@ -52,7 +53,8 @@ public record ServerConfig(
         Limits limits,
         KeeperProcess keeper,
         boolean allowRootSessions,
-        boolean multiUser) {
+        boolean multiUser,
+        dev.tether.core.account.AuthMode auth) {
 
     public static final int DEFAULT_PORT = 7420;
     public static final int DEFAULT_RING_BYTES = 256 * 1024;
@@ -60,7 +62,7 @@ public record ServerConfig(
     /** Sessions for administrators only ({@code sharedAccountSessions} off), no public URL, the default {@link Limits}. */
     public ServerConfig(String host, int port, Path dataDir, String name, int ringBytes, Duration hangupGrace,
                         Duration termGrace, Scheduler scheduler, int ioThreads) {
-        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, false, null, Limits.DEFAULTS, null, false, false);
+        this(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, false, null, Limits.DEFAULTS, null, false, false, null);
     }
 
     /** As above, with {@link Scheduler#system(InstantSource)} over {@code clock}. */
@@ -76,7 +78,7 @@ public record ServerConfig(
 
     /** The same server on another scheduler (and so its clock): a test's manual one. */
     public ServerConfig withScheduler(Scheduler newScheduler) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, newScheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, newScheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     public ServerConfig {
@@ -144,24 +146,35 @@ public record ServerConfig(
     /** Sessions in a keeper started with {@code newKeeper} (null: in this process, ending with it). */
     public ServerConfig withKeeper(KeeperProcess newKeeper) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
-                limits, newKeeper, allowRootSessions, multiUser);
+                limits, newKeeper, allowRootSessions, multiUser, auth);
     }
 
     /** Whether a log-on may be one of root or of a system account (multi-user mode, {@code serve --allow-root-sessions}). */
     public ServerConfig withAllowRootSessions(boolean allow) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
-                limits, keeper, allow, multiUser);
+                limits, keeper, allow, multiUser, auth);
+    }
+
+    /** Which passwords a log-on takes ({@code serve --auth}); null: Tether's in personal mode, both in multi-user mode. */
+    public ServerConfig withAuth(dev.tether.core.account.AuthMode mode) {
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
+                limits, keeper, allowRootSessions, multiUser, mode);
+    }
+
+    /** The passwords a log-on takes: {@link #auth} when given, else what the mode implies. */
+    public dev.tether.core.account.AuthMode authMode() {
+        return auth != null ? auth : multiUser ? dev.tether.core.account.AuthMode.BOTH : dev.tether.core.account.AuthMode.TETHER;
     }
 
     /** Multi-user mode ({@code serve --multi-user}, as root): each session is a log-on of its user's Linux account. */
     public ServerConfig withMultiUser(boolean on) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
-                limits, keeper, allowRootSessions, on);
+                limits, keeper, allowRootSessions, on, auth);
     }
 
     public ServerConfig withLimits(Limits newLimits) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
-                newLimits, keeper, allowRootSessions, multiUser);
+                newLimits, keeper, allowRootSessions, multiUser, auth);
     }
 
     /** Loopback, port 7420, the given data dir, the host's name, 256 KiB ring, 2 s + 5 s graces, an I/O thread per core. */
@@ -171,33 +184,33 @@ public record ServerConfig(
     }
 
     public ServerConfig withListen(String newHost, int newPort) {
-        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
+        return new ServerConfig(newHost, newPort, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     public ServerConfig withName(String newName) {
-        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
+        return new ServerConfig(host, port, dataDir, newName, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     public ServerConfig withRingBytes(int newRingBytes) {
-        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
+        return new ServerConfig(host, port, dataDir, name, newRingBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     public ServerConfig withGraces(Duration hangup, Duration term) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangup, term, scheduler, ioThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     public ServerConfig withIoThreads(int newIoThreads) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, newIoThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, newIoThreads, sharedAccountSessions, publicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     public ServerConfig withPublicUrl(java.net.URI newPublicUrl) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions,
-                newPublicUrl, limits, keeper, allowRootSessions, multiUser);
+                newPublicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     /** Lets users who are not administrators start sessions, which run as the server's account. */
     public ServerConfig withSharedAccountSessions(boolean shared) {
-        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, shared, publicUrl, limits, keeper, allowRootSessions, multiUser);
+        return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, shared, publicUrl, limits, keeper, allowRootSessions, multiUser, auth);
     }
 
     /** {@code $XDG_DATA_HOME/tether}, else {@code ~/.local/share/tether}. */

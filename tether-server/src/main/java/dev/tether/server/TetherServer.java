@@ -167,7 +167,13 @@ public final class TetherServer implements AutoCloseable {
             }
             // Two hashing threads; PasswordChecks admits at most its capacity, so this queue stays short.
             Executor slow = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("tether-crypto-", 1).daemon().factory());
-            var accounts = new Accounts(store, config.clock(), new PasswordChecks(new Argon2Hasher(), slow, config.clock(), config.limits().passwords()));
+            var auth = config.authMode();
+            if (auth != dev.tether.core.account.AuthMode.TETHER && !pty.logsOnUsers()) {
+                throw new TetherException(ResultCode.INVALID_STATE, "--auth " + auth.name().toLowerCase(java.util.Locale.ROOT)
+                        + " checks Linux passwords with PAM, which needs the session keeper to run as root");
+            }
+            var accounts = new Accounts(store, config.clock(), new PasswordChecks(new Argon2Hasher(), slow, config.clock(),
+                    config.limits().passwords()), auth, auth == dev.tether.core.account.AuthMode.TETHER ? null : (NativePtyHost) pty);
             var workspaces = new Workspaces(store, kernel.connections(), accounts,
                     TinkVault.open(dataDir, System.getenv("TETHER_MASTER_KEY")), config.clock());
             var info = new Api.ServerInfo(config.name(), VERSION, url.toString(), config.clock().instant(),

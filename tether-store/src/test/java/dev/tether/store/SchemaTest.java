@@ -36,12 +36,12 @@ class SchemaTest {
             assertThat(names(c, "index")).contains("users_name", "tokens_hash", "tokens_user_id", "sessions_state",
                     "connections_session_id", "connections_workspace_id", "connections_state",
                     "workspaces_user_friendly_name", "credentials_expires_at");
-            assertThat(strings(c, "SELECT name FROM pragma_table_info('users')")).contains("password_hash");
+            assertThat(strings(c, "SELECT name FROM pragma_table_info('users')")).contains("password_hash", "os_user");
             assertThat(strings(c, "SELECT name FROM pragma_table_info('tokens')")).contains("workspace_id", "revoked_at");
             assertThat(strings(c, "SELECT script FROM flyway_schema_history WHERE success = 1 ORDER BY installed_rank"))
                     .containsExactly("V1__tables.sql", "V2__indexes.sql",
                             "V3__connections_workspaces_credentials.sql", "V4__connections_workspaces_credentials.sql",
-                            "V5__drop_events_session_id.sql");
+                            "V5__drop_events_session_id.sql", "V6__users_os_user.sql");
             assertThat(names(c, "index")).doesNotContain("events_session_id");
         }
     }
@@ -64,7 +64,7 @@ class SchemaTest {
             assertThat(sessions).extracting(SessionRecord::user).containsExactly("alice");
         }
         try (Connection c = raw(file)) {
-            assertThat(strings(c, "SELECT COUNT(*) FROM flyway_schema_history")).containsExactly("5");
+            assertThat(strings(c, "SELECT COUNT(*) FROM flyway_schema_history")).containsExactly("6");
         }
     }
 

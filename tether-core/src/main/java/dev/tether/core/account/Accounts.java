@@ -40,6 +40,8 @@ public final class Accounts {
     private final Store store;
     private final InstantSource clock;
     private final PasswordChecks passwords;
+    private final AuthMode authMode;
+    private final LinuxPasswords linuxPasswords;
     private final Map<String, Caller> byTokenHash = new ConcurrentHashMap<>();
     private final TokenStreams streams = new TokenStreams();
 
@@ -58,9 +60,22 @@ public final class Accounts {
 
     /** @param passwords the bounded, throttled way to password hashes; null for a server without passwords */
     public Accounts(Store store, InstantSource clock, PasswordChecks passwords) {
+        this(store, clock, passwords, AuthMode.TETHER, null);
+    }
+
+    /**
+     * @param authMode which passwords a log-on takes ({@code serve --auth})
+     * @param linuxPasswords PAM, for {@link AuthMode#PAM} and {@link AuthMode#BOTH}; null with {@link AuthMode#TETHER}
+     */
+    public Accounts(Store store, InstantSource clock, PasswordChecks passwords, AuthMode authMode, LinuxPasswords linuxPasswords) {
+        if (authMode != AuthMode.TETHER && linuxPasswords == null) {
+            throw new IllegalArgumentException("--auth " + authMode + " needs a way to check Linux passwords");
+        }
         this.store = store;
         this.clock = clock;
         this.passwords = passwords;
+        this.authMode = authMode;
+        this.linuxPasswords = linuxPasswords;
     }
 
     /** Sets a user's password: users their own, admins anyone's. */
@@ -93,17 +108,30 @@ public final class Accounts {
      * @param address the client's address, for the per-address throttle
      */
     public CompletableFuture<NewUser> login(String name, char[] password, String address) {
-        var refused = new TetherException(ResultCode.UNAUTHENTICATED, "the user name or password is wrong");
         String origin = "address " + address;
         return checks().thenCompose(checks -> checks.refusal(name, origin).<CompletableFuture<UserRecord>>map(CompletableFuture::failedFuture)
                 .orElseGet(() -> store.read(tx -> tx.user(name).map(u -> Map.entry(u, tx.passwordHash(name))))
-                .thenCompose(found -> checks.verify(name, origin, password, found.flatMap(Map.Entry::getValue))
-                        .thenApply(ok -> {
-                            if (!ok) {
-                                throw refused;
-                            }
-                            return found.orElseThrow().getKey();
-                        }))))
+                .thenCompose(found -> {
+                    Optional<String> hash = found.flatMap(Map.Entry::getValue);
+                    boolean linux = authMode == AuthMode.PAM || authMode == AuthMode.BOTH && found.isPresent() && hash.isEmpty();
+                    if (!linux) {
+                        return checks.verify(name, origin, password, hash).thenCompose(ok -> ok
+                                ? CompletableFuture.completedFuture(found.orElseThrow().getKey())
+                                : refuse(name, address, "wrong password or no such user", null));
+                    }
+                    // An unknown user costs what a known one does: PAM is asked about an account that has no password.
+                    String account = found.map(e -> e.getKey().linuxAccount()).orElse(NO_LINUX_PASSWORD);
+                    var verdict = new java.util.concurrent.atomic.AtomicReference<LinuxPasswords.Verdict>();
+                    return checks.verifyElsewhere(name, origin, () -> linuxPasswords.check(account, password, address)
+                                    .thenApply(v -> {
+                                        verdict.set(v);
+                                        return v.ok() && found.isPresent();
+                                    }))
+                            .thenCompose(ok -> ok
+                                    ? CompletableFuture.completedFuture(found.orElseThrow().getKey())
+                                    : refuse(name, address, "PAM: " + verdict.get().message(),
+                                            found.isPresent() ? moduleText(verdict.get().message()) : null));
+                })))
                 .thenCompose(user -> {
                     String token = newToken();
                     return store.write(tx -> {
@@ -112,6 +140,30 @@ public final class Accounts {
                         return new NewUser(user, token);
                     });
                 });
+    }
+
+    /** The account PAM is asked about for a name no user has: it exists on Debian and has no password. */
+    private static final String NO_LINUX_PASSWORD = "nobody";
+
+    /**
+     * Records the refused log-on (UserLogOnFailed) and fails with the same sentence whether the
+     * user exists, plus PAM's own words about a locked or expired account when there are some.
+     */
+    private <T> CompletableFuture<T> refuse(String name, String address, String reason, String pamSays) {
+        var refused = new TetherException(ResultCode.UNAUTHENTICATED, "the user name or password is wrong"
+                + (pamSays != null ? " (" + pamSays + ")" : ""));
+        return store.write(tx -> {
+            tx.append(new EventRecord(clock.instant(), null, name, new Event.UserLogOnFailed(name, address, reason)));
+            return null;
+        }).handle((v, e) -> {
+            throw refused;
+        });
+    }
+
+    /** The text modules added to PAM's sentence ("Authentication failure (Your account has expired; …)"), or null. */
+    private static String moduleText(String message) {
+        int open = message.indexOf(" (");
+        return open >= 0 && message.endsWith(")") ? message.substring(open + 2, message.length() - 1) : null;
     }
 
     /** Verifies a user's password (Unlock-WmsSession by the owner), throttled like a log-on by that user. */

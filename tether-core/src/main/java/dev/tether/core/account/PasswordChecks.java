@@ -127,6 +127,44 @@ public final class PasswordChecks {
     }
 
     /**
+     * A check made elsewhere (a Linux password, by PAM in the keeper), admitted and counted as a
+     * hash check is: refused while the user or origin is throttled or the origin has its checks
+     * under way, and each failure delays the next ones.
+     */
+    public CompletableFuture<Boolean> verifyElsewhere(String user, String origin, Supplier<CompletableFuture<Boolean>> check) {
+        Optional<TetherException> refused = refusal(user, origin);
+        if (refused.isPresent()) {
+            return CompletableFuture.failedFuture(refused.get());
+        }
+        synchronized (this) {
+            int mine = admittedByOrigin.getOrDefault(origin, 0);
+            Optional<TetherException> full = busy(origin, mine);
+            if (full.isPresent()) {
+                return CompletableFuture.failedFuture(full.get());
+            }
+            admitted++;
+            admittedByOrigin.put(origin, mine + 1);
+        }
+        CompletableFuture<Boolean> checked;
+        try {
+            checked = check.get();
+        } catch (RuntimeException e) {
+            checked = CompletableFuture.failedFuture(e);
+        }
+        return checked.whenComplete((r, e) -> release(origin)).thenApply(ok -> {
+            Instant at = clock.instant();
+            if (ok) {
+                users.clear(user);
+            } else {
+                users.fail(user, at);
+                origins.fail(origin, at);
+                LOG.info(() -> "failed password check for " + user + " from " + origin);
+            }
+            return ok;
+        });
+    }
+
+    /**
      * Why a check for {@code user} from {@code origin} would be refused now, if it would: the user
      * or origin is blocked, the origin has its checks under way, or the gate is full. Callers ask
      * before reading the hash, so a flood that is refused costs no store read either.
