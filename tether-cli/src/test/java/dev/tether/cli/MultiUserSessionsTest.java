@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * without an account, and a mapping to root, are refused with a sentence. Real accounts (useradd),
  * a real server and keeper, the real CLI. Needs root (CI runs as root).
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class MultiUserSessionsTest {
     static final String SUFFIX = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     static final String LINUX = "ttmu" + SUFFIX;
@@ -167,6 +168,84 @@ class MultiUserSessionsTest {
         assertThat(closed.exit()).as(closed.toString()).isZero();
         await().atMost(Duration.ofSeconds(20)).until(() -> !who().contains(LINUX + " "));
         assertThat(command("last", "-w", LINUX)).contains(LINUX).contains("tether");
+    }
+
+    static Cli.Result login(String user, String password, Path config) {
+        return Cli.tether().server(url.toString()).env("XDG_CONFIG_HOME", config.toString()).stdin(password + "\n")
+                .run("login", "--user", user);
+    }
+
+    static void chpasswd(String account, String password) throws Exception {
+        Process p = new ProcessBuilder("chpasswd").redirectErrorStream(true).start();
+        p.getOutputStream().write((account + ":" + password + "\n").getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertThat(p.waitFor()).isZero();
+    }
+
+    /** serve --multi-user takes Linux passwords by default (--auth both): a user without a Tether password logs on with its account's. */
+    @Test
+    void aMappedUser_logsOnWithTheLinuxPasswordThroughPam_aWrongOneIsRefused_andEachRefusalIsAnAuditEvent(
+            @org.junit.jupiter.api.io.TempDir Path config) throws Exception {
+        String name = "erin" + SUFFIX;
+        addUser(name, "--os-user", LINUX);
+        chpasswd(LINUX, "the Linux pass 1");
+
+        var ok = login(name, "the Linux pass 1", config);
+        assertThat(ok.exit()).as(ok.toString()).isZero();
+        assertThat(ok.out()).startsWith("Logged in to " + url + " as " + name);
+
+        var wrong = login(name, "not the Linux pass", config);
+        assertThat(wrong.exit()).as(wrong.toString()).isEqualTo(1);
+        assertThat(wrong.errLines()).containsExactly("UNAUTHENTICATED: the user name or password is wrong");
+
+        var events = as(adminToken).run("events", "--json");
+        assertThat(events.out()).contains("\"type\":\"UserLogOnFailed\"").contains("\"name\":\"" + name + "\"")
+                .contains("PAM: Authentication failure");
+    }
+
+    @Test
+    void aLockedAccount_andAnExpiredOne_areRefused_theExpiredOneWithTheReasonPamGives(@org.junit.jupiter.api.io.TempDir Path config)
+            throws Exception {
+        String locked = "ttlk" + SUFFIX;
+        String expired = "ttex" + SUFFIX;
+        run("useradd", "-m", locked);
+        run("useradd", "-m", expired);
+        try {
+            chpasswd(locked, "locked's pass 1");
+            chpasswd(expired, "expired's pass 1");
+            addUser("lk" + SUFFIX, "--os-user", locked);
+            addUser("ex" + SUFFIX, "--os-user", expired);
+            assertThat(login("lk" + SUFFIX, "locked's pass 1", config).exit()).as("before the lock").isZero();
+            run("usermod", "-L", locked);
+            run("chage", "-E", "0", expired);
+
+            var refusedLocked = login("lk" + SUFFIX, "locked's pass 1", config);
+            assertThat(refusedLocked.exit()).as(refusedLocked.toString()).isEqualTo(1);
+            assertThat(refusedLocked.err()).startsWith("UNAUTHENTICATED: the user name or password is wrong");
+
+            var refusedExpired = login("ex" + SUFFIX, "expired's pass 1", config);
+            assertThat(refusedExpired.exit()).as(refusedExpired.toString()).isEqualTo(1);
+            assertThat(refusedExpired.err()).contains("UNAUTHENTICATED: the user name or password is wrong (Your account has expired;");
+        } finally {
+            run("userdel", "-r", locked);
+            run("userdel", "-r", expired);
+        }
+    }
+
+    /** Last: the failures block the client's address (127.0.0.1 for every test here) too. */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void repeatedFailures_areThrottled_forTheNameEvenWithTheRightPassword(@org.junit.jupiter.api.io.TempDir Path config) throws Exception {
+        String name = "fay" + SUFFIX;
+        addUser(name, "--os-user", LINUX);
+        chpasswd(LINUX, "the Linux pass 1");
+        for (int i = 0; i < 6; i++) {
+            var wrong = login(name, "guess " + i, config);
+            assertThat(wrong.exit()).as(wrong.toString()).isEqualTo(1);
+        }
+        var right = login(name, "the Linux pass 1", config);
+        assertThat(right.exit()).as(right.toString()).isEqualTo(1);
+        assertThat(right.err()).startsWith("RATE_LIMITED: too many failed password checks for " + name);
     }
 
     static String who() throws Exception {
