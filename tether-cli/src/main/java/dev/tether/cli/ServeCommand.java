@@ -69,6 +69,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " own where a user has one and else the Linux password (default: tether in personal mode, both in multi-user mode).")
     String auth;
 
+    @Option(names = "--run-as", paramLabel = "ACCOUNT",
+            description = "In multi-user mode started as root, the unprivileged account this server drops to once the keeper"
+                    + " (which stays root) runs (default: tether, when that account exists).")
+    String runAs;
+
     @Option(names = "--allow-root-sessions",
             description = "In multi-user mode (as root), let sessions log on to root and to system accounts (uid below"
                     + " UID_MIN of /etc/login.defs), which are refused otherwise.")
@@ -78,6 +83,44 @@ final class ServeCommand implements Callable<Integer> {
             description = {"Run the sessions' programs in this process instead of the session keeper: they end when the server stops"
                     + " or crashes. By default a keeper (started when none runs) keeps them through restarts and upgrades."})
     boolean noKeeper;
+
+    /**
+     * Multi-user mode started as root: the keeper runs as root, and this server becomes the
+     * {@code --run-as} account (tether by default), owning the data directory. Returns only when
+     * there is no account to drop to (the server stays root, and says so).
+     */
+    private void dropPrivileges(dev.tether.server.ServerConfig config) {
+        String target = runAs != null ? runAs : dev.tether.pty.RunAs.lookup("tether").isPresent() ? "tether" : null;
+        if (target == null) {
+            System.out.println("Warning: this server runs as root; create an account for it (useradd --system tether) or give"
+                    + " --run-as, so that only the session keeper runs as root.");
+            return;
+        }
+        var account = dev.tether.pty.RunAs.lookup(target).orElseThrow(() -> new TetherException(ResultCode.INVALID_PARAMETER,
+                "--run-as " + target + ": there is no such account on this host"));
+        if (account.uid() == 0) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "--run-as " + target + " is root; name an unprivileged account");
+        }
+        Path data = config.dataDir().toAbsolutePath();
+        Path runtime = data.resolve(dev.tether.server.TetherServer.RUNTIME);
+        try {
+            java.nio.file.Files.createDirectories(runtime, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            dev.tether.pty.RunAs.give(data, account);
+            var argv = new java.util.ArrayList<>(dev.tether.pty.RunAs.commandLine());
+            if (dataDir == null) {
+                argv.addAll(java.util.List.of("--data-dir", data.toString())); // the account's HOME would name another default
+            }
+            long keeper = dev.tether.pty.KeeperProcess.thisJvm(allowRootSessions).ensureRunning(runtime);
+            System.out.println("Started as root: the session keeper (pid " + keeper + ") runs as root; this server drops to the"
+                    + " account " + account.name() + " (uid " + account.uid() + "), which now owns " + data + ".");
+            System.out.flush();
+            String why = dev.tether.pty.RunAs.reexec(account, argv);
+            throw new TetherException(ResultCode.INTERNAL, "cannot start the server as " + account.name() + ": " + why);
+        } catch (java.io.IOException e) {
+            throw new TetherException(ResultCode.INVALID_STATE, "cannot give " + data + " to " + account.name() + ": " + e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() {
@@ -121,6 +164,10 @@ final class ServeCommand implements Callable<Integer> {
 
         config = config.withLimits(config.limits().withMaxConnectionsPerAddress(maxConnectionsPerAddress)
                 .withRequestReadTimeout(java.time.Duration.ofSeconds(requestTimeoutSeconds)));
+
+        if (multiUser && !noKeeper && dev.tether.pty.RunAs.isRoot()) {
+            dropPrivileges(config);
+        }
 
         var stopped = new CountDownLatch(1);
         Signals.onTerminate(stopped::countDown); // before starting: a TERM during startup still stops cleanly

@@ -97,6 +97,11 @@ final class Cli {
 
     /** The command line that runs the CLI's main class in a new JVM. */
     static List<String> javaCommand(List<String> args) {
+        return javaCommand(args, System.getProperty("java.class.path"));
+    }
+
+    /** As {@link #javaCommand(List)}, from the class path {@code classPath}. */
+    static List<String> javaCommand(List<String> args, String classPath) {
         var command = new ArrayList<String>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("--enable-native-access=ALL-UNNAMED");
@@ -104,7 +109,7 @@ final class Cli {
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-XX:+UseSerialGC");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(Main.class.getName());
         command.addAll(args);
         return command;

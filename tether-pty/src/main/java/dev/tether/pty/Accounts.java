@@ -94,6 +94,17 @@ final class Accounts {
         }
     }
 
+    /** chown of {@code path} (not following a symbolic link's target is not needed here: the paths are our own); 0 or -errno. */
+    static int chown(Path path, int uid, int gid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = LibC.newErrno(arena);
+            int r = (int) CHOWN.invokeExact(err, arena.allocateFrom(path.toString()), uid, gid);
+            return r == 0 ? 0 : -LibC.errno(err);
+        } catch (Throwable t) {
+            throw new IllegalStateException("chown failed", t);
+        }
+    }
+
     /** chown then chmod of {@code path}; 0, or the errno of the call that failed (negated). */
     static int own(Path path, int uid, int gid, int mode) {
         try (Arena arena = Arena.ofConfined()) {

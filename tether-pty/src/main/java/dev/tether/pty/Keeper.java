@@ -185,6 +185,13 @@ public final class Keeper implements AutoCloseable {
             Path socket = dir.resolve(SOCKET);
             Files.deleteIfExists(socket); // a dead keeper's; the lock says none runs
             keeper = new Keeper(dir, lockFd, UnixSocket.listen(socket));
+            int owner = ownerOf(dir);
+            if (owner != LibC.geteuid()) { // a root keeper of an unprivileged server: the socket is the folder owner's to open
+                int r = Accounts.chown(socket, owner, -1);
+                if (r < 0) {
+                    throw new IOException("cannot give " + socket + " to uid " + owner + ": " + LibC.strerror(-r));
+                }
+            }
         } catch (IOException | RuntimeException e) {
             LibC.close(lockFd);
             throw e;
@@ -391,9 +398,12 @@ public final class Keeper implements AutoCloseable {
             }
             try {
                 UnixSocket.Credentials who = peer.peer();
-                if (who.uid() != uid) {
-                    log.warn("refused a peer with uid {} (pid {}): only uid {} may connect", who.uid(), who.pid(), uid);
-                    refuse(peer, "the keeper accepts only uid " + uid + ", not uid " + who.uid());
+                int owner = ownerOf(dir);
+                if (who.uid() != uid && who.uid() != owner) {
+                    log.warn("refused a peer with uid {} (pid {}): only uid {} and the folder's owner, uid {}, may connect",
+                            who.uid(), who.pid(), uid, owner);
+                    refuse(peer, "the keeper accepts only uid " + uid + (owner != uid ? " and uid " + owner + " (the owner of " + dir + ")" : "")
+                            + ", not uid " + who.uid());
                     continue;
                 }
                 Thread.ofPlatform().name("tether-keeper-peer").start(() -> serve(peer, who));
@@ -401,6 +411,20 @@ public final class Keeper implements AutoCloseable {
                 log.warn("a peer could not be served", e);
                 peer.close();
             }
+        }
+    }
+
+    /**
+     * The owner of the runtime folder: besides the keeper's own uid, the one account that may
+     * connect. A root keeper serves a server that runs unprivileged ({@code serve --multi-user} as
+     * root drops to its {@code --run-as} account and makes the data directory that account's);
+     * only root can give the folder to another account, so a server cannot widen who may connect.
+     */
+    private static int ownerOf(Path dir) {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(dir, "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return (int) LibC.geteuid();
         }
     }
 

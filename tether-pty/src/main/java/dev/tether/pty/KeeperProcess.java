@@ -136,6 +136,38 @@ public record KeeperProcess(List<String> command, Duration patience) {
                 + patience.toSeconds() + " s; see " + dir.resolve(LOG), last);
     }
 
+    /**
+     * Makes sure a keeper runs for {@code dir}, starting one (as this process's account) if none
+     * answers; returns its pid. Unlike {@link #connect} it takes nothing over.
+     */
+    public long ensureRunning(Path dir) {
+        try {
+            return Keeper.status(dir, Duration.ofSeconds(5)).pid();
+        } catch (IOException e) {
+            if (!absent(e)) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        int pid = start(dir);
+        long until = System.nanoTime() + patience.toNanos();
+        IOException last = null;
+        while (System.nanoTime() - until < 0) {
+            try {
+                return Keeper.status(dir, Duration.ofSeconds(5)).pid();
+            } catch (IOException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new UncheckedIOException("the session keeper started for " + dir + " (pid " + pid + ") did not answer within "
+                + patience.toSeconds() + " s; see " + dir.resolve(LOG), last);
+    }
+
     /** No keeper listens there (no socket file, or nobody behind it). */
     private static boolean absent(IOException e) {
         String m = String.valueOf(e.getMessage());

@@ -254,7 +254,7 @@ final class KeeperUpgrade {
     }
 
     /** CLOSE_RANGE_CLOEXEC on 3..~0U, or each fd in /proc/self/fd where the kernel is older than 5.11. */
-    private static String markAllCloexec(MemorySegment err) {
+    static String markAllCloexec(MemorySegment err) {
         int r = LibC.closeRange(err, 3, -1, LibC.CLOSE_RANGE_CLOEXEC);
         if (r == 0) {
             return null;
