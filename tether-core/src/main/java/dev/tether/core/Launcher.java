@@ -30,24 +30,14 @@ final class Launcher {
 
     /** The program and arguments; the server user's login shell (as a login shell) by default. */
     List<String> argv(NewSession request) {
-        var argv = new ArrayList<String>();
-        if (request.command() == null || request.command().isBlank()) {
-            argv.add(loginShell()); // NewSession refuses arguments without a command
-            argv.add("-l");
-        } else {
-            argv.add(request.command());
-            argv.addAll(request.args());
-        }
-        if (argv.size() > MAX_ARGS) {
-            throw new TetherException(ResultCode.INVALID_PARAMETER, "more than " + MAX_ARGS + " arguments");
-        }
+        List<String> argv = command(request, loginShell());
         for (String a : argv) {
             if (a.indexOf('\0') >= 0) {
                 throw new TetherException(ResultCode.INVALID_PARAMETER, "an argument contains a NUL character");
             }
         }
         requireRunnable(argv.getFirst());
-        return List.copyOf(argv);
+        return argv;
     }
 
     /**
@@ -55,9 +45,14 @@ final class Launcher {
      * (from /etc/passwd; the keeper finds the program in the account's PATH) by default.
      */
     List<String> argvAs(String account, NewSession request) {
+        return command(request, passwdField(account, 6).filter(s -> !s.isBlank()).orElse("/bin/sh"));
+    }
+
+    /** The request's command and arguments, or {@code shell} as a login shell ({@code -l}) when it names none. */
+    private static List<String> command(NewSession request, String shell) {
         var argv = new ArrayList<String>();
         if (request.command() == null || request.command().isBlank()) {
-            argv.add(passwdField(account, 6).filter(s -> !s.isBlank()).orElse("/bin/sh"));
+            argv.add(shell); // NewSession refuses arguments without a command
             argv.add("-l");
         } else {
             argv.add(request.command());
@@ -97,15 +92,7 @@ final class Launcher {
         env.put("USER", user);
         env.put("LOGNAME", user);
         env.put("SHELL", loginShell());
-        for (String keep : List.of("LANG", "LC_ALL", "TZ")) {
-            if (serverEnv.containsKey(keep)) {
-                env.put(keep, serverEnv.get(keep));
-            }
-        }
-        env.put("TERM", "xterm-256color");
-        env.putAll(extra);
-        env.put("TETHER_SESSION_ID", Long.toString(sessionId));
-        env.put("TETHER_SERVER", serverUrl);
+        env.putAll(environmentOfLogOn(sessionId, serverUrl, extra));
         return env;
     }
 

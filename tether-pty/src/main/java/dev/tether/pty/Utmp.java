@@ -168,29 +168,12 @@ public final class Utmp {
             return;
         }
         String what = "the log-on of " + user + " on " + tty;
-        lock.lock();
-        try (Arena arena = Arena.ofConfined()) {
+        store(what, 0, arena -> {
             MemorySegment record = record(arena, USER_PROCESS, pid, tty, at);
             put(record, USER, field(user, USER_BYTES));
             put(record, HOST, field(host == null ? "" : host, HOST_BYTES));
-            MemorySegment err = arena.allocate(CAPTURE);
-            open(arena, err, what);
-            try {
-                MemorySegment written = (MemorySegment) PUTUTXLINE.invokeExact(err, record);
-                if (written.address() == 0) {
-                    throw failure(what, utmp, err);
-                }
-            } finally {
-                ENDUTXENT.invokeExact();
-            }
-            append(arena, err, record, what);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("native call failed", t);
-        } finally {
-            lock.unlock();
-        }
+            return record;
+        });
     }
 
     void out(int pid, String line, int exitCode, Instant at) throws IOException {
@@ -199,21 +182,35 @@ public final class Utmp {
             return;
         }
         String what = "the log-off of pid " + pid + " on " + tty;
-        lock.lock();
-        try (Arena arena = Arena.ofConfined()) {
+        store(what, pid, arena -> {
             MemorySegment record = record(arena, DEAD_PROCESS, pid, tty, at);
             boolean signalled = exitCode > 128 && exitCode < 128 + 65;
             record.set(JAVA_SHORT, TERMINATION, (short) (signalled ? exitCode - 128 : 0));
             record.set(JAVA_SHORT, EXIT, (short) (signalled ? 0 : exitCode & 0xff));
+            return record;
+        });
+    }
+
+    /**
+     * Writes the record {@code make} builds into utmp (pututxline) and appends it to wtmp, under the
+     * lock. A log-off ({@code ownPid} not 0) leaves a slot alone that another pid holds as a live
+     * log-on by now: its line was handed on.
+     */
+    private void store(String what, int ownPid, java.util.function.Function<Arena, MemorySegment> make) throws IOException {
+        lock.lock();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment record = make.apply(arena);
             MemorySegment err = arena.allocate(CAPTURE);
             open(arena, err, what);
             try {
-                // getutxid finds the slot by ut_id for every type from INIT_PROCESS to DEAD_PROCESS.
-                MemorySegment found = ((MemorySegment) GETUTXID.invokeExact(err, record)).reinterpret(UTMPX.byteSize());
-                if (found.address() != 0 && found.get(JAVA_SHORT, TYPE) == USER_PROCESS
-                        && found.get(JAVA_INT, PID) != pid) {
-                    log.debug("{} is not recorded: pid {} holds the line's utmp slot by now", what, found.get(JAVA_INT, PID));
-                    return;
+                if (ownPid != 0) {
+                    // getutxid finds the slot by ut_id for every type from INIT_PROCESS to DEAD_PROCESS.
+                    MemorySegment found = ((MemorySegment) GETUTXID.invokeExact(err, record)).reinterpret(UTMPX.byteSize());
+                    if (found.address() != 0 && found.get(JAVA_SHORT, TYPE) == USER_PROCESS
+                            && found.get(JAVA_INT, PID) != ownPid) {
+                        log.debug("{} is not recorded: pid {} holds the line's utmp slot by now", what, found.get(JAVA_INT, PID));
+                        return;
+                    }
                 }
                 MemorySegment written = (MemorySegment) PUTUTXLINE.invokeExact(err, record);
                 if (written.address() == 0) {

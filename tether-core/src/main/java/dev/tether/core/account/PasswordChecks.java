@@ -113,17 +113,21 @@ public final class PasswordChecks {
             return CompletableFuture.failedFuture(refused.get());
         }
         // &, not &&: the dummy hash is checked too, so an unknown user costs what a known one does.
-        return run(origin, () -> hash.isPresent() & hasher.verify(password, hash.orElse(dummyHash))).thenApply(ok -> {
-            Instant at = clock.instant();
-            if (ok) {
-                users.clear(user);
-            } else {
-                users.fail(user, at);
-                origins.fail(origin, at);
-                LOG.info(() -> "failed password check for " + user + " from " + origin);
-            }
-            return ok;
-        });
+        return run(origin, () -> hash.isPresent() & hasher.verify(password, hash.orElse(dummyHash)))
+                .thenApply(ok -> counted(user, origin, ok));
+    }
+
+    /** Counts an outcome: a success clears the user's failures, a failure adds one to the user's and the origin's. */
+    private boolean counted(String user, String origin, boolean ok) {
+        Instant at = clock.instant();
+        if (ok) {
+            users.clear(user);
+        } else {
+            users.fail(user, at);
+            origins.fail(origin, at);
+            LOG.info(() -> "failed password check for " + user + " from " + origin);
+        }
+        return ok;
     }
 
     /**
@@ -132,18 +136,9 @@ public final class PasswordChecks {
      * under way, and each failure delays the next ones.
      */
     public CompletableFuture<Boolean> verifyElsewhere(String user, String origin, Supplier<CompletableFuture<Boolean>> check) {
-        Optional<TetherException> refused = refusal(user, origin);
+        Optional<TetherException> refused = refusal(user, origin).or(() -> admit(origin));
         if (refused.isPresent()) {
             return CompletableFuture.failedFuture(refused.get());
-        }
-        synchronized (this) {
-            int mine = admittedByOrigin.getOrDefault(origin, 0);
-            Optional<TetherException> full = busy(origin, mine);
-            if (full.isPresent()) {
-                return CompletableFuture.failedFuture(full.get());
-            }
-            admitted++;
-            admittedByOrigin.put(origin, mine + 1);
         }
         CompletableFuture<Boolean> checked;
         try {
@@ -151,17 +146,7 @@ public final class PasswordChecks {
         } catch (RuntimeException e) {
             checked = CompletableFuture.failedFuture(e);
         }
-        return checked.whenComplete((r, e) -> release(origin)).thenApply(ok -> {
-            Instant at = clock.instant();
-            if (ok) {
-                users.clear(user);
-            } else {
-                users.fail(user, at);
-                origins.fail(origin, at);
-                LOG.info(() -> "failed password check for " + user + " from " + origin);
-            }
-            return ok;
-        });
+        return checked.whenComplete((r, e) -> release(origin)).thenApply(ok -> counted(user, origin, ok));
     }
 
     /**
@@ -198,14 +183,9 @@ public final class PasswordChecks {
     }
 
     private <T> CompletableFuture<T> run(String origin, Supplier<T> work) {
-        synchronized (this) {
-            int mine = admittedByOrigin.getOrDefault(origin, 0);
-            Optional<TetherException> full = busy(origin, mine);
-            if (full.isPresent()) {
-                return CompletableFuture.failedFuture(full.get());
-            }
-            admitted++;
-            admittedByOrigin.put(origin, mine + 1);
+        Optional<TetherException> full = admit(origin);
+        if (full.isPresent()) {
+            return CompletableFuture.failedFuture(full.get());
         }
         try {
             return CompletableFuture.supplyAsync(work, threads).whenComplete((r, e) -> release(origin));
@@ -213,6 +193,17 @@ public final class PasswordChecks {
             release(origin);
             return CompletableFuture.failedFuture(new TetherException(ResultCode.CANCELLED, "the server is stopping; passwords are no longer checked"));
         }
+    }
+
+    /** Admits one check of {@code origin} (released by {@link #release}), or says why not. */
+    private synchronized Optional<TetherException> admit(String origin) {
+        int mine = admittedByOrigin.getOrDefault(origin, 0);
+        Optional<TetherException> full = busy(origin, mine);
+        if (full.isEmpty()) {
+            admitted++;
+            admittedByOrigin.put(origin, mine + 1);
+        }
+        return full;
     }
 
     private synchronized void release(String origin) {
