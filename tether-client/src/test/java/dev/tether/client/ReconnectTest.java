@@ -216,8 +216,10 @@ class ReconnectTest {
             terminal.activated().join();
             proxy.dropAll();
             cut.countDown();
+            // Within the silence limit, however the loss shows: mostly the JDK drops the end of stream and
+            // the heartbeat finds it ("did not answer for 10 s"); now and then the end of stream gets through (1006).
             await().atMost(Duration.ofSeconds(16)).until(() -> !recorder.reconnecting.isEmpty());
-            assertThat(recorder.reconnecting.getFirst()).isEqualTo("the server did not answer for 10 s");
+            assertThat(recorder.reconnecting.getFirst()).isIn("the server did not answer for 10 s", "the server closed the connection (code 1006)");
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.reconnected.size() == 1);
         }
     }
