@@ -31,11 +31,6 @@ final class Launcher {
     /** The program and arguments; the server user's login shell (as a login shell) by default. */
     List<String> argv(NewSession request) {
         List<String> argv = command(request, loginShell());
-        for (String a : argv) {
-            if (a.indexOf('\0') >= 0) {
-                throw new TetherException(ResultCode.INVALID_PARAMETER, "an argument contains a NUL character");
-            }
-        }
         requireRunnable(argv.getFirst());
         return argv;
     }
@@ -60,6 +55,11 @@ final class Launcher {
         }
         if (argv.size() > MAX_ARGS) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "more than " + MAX_ARGS + " arguments");
+        }
+        for (String a : argv) {
+            if (a.indexOf('\0') >= 0) {
+                throw new TetherException(ResultCode.INVALID_PARAMETER, "an argument contains a NUL character");
+            }
         }
         return List.copyOf(argv);
     }

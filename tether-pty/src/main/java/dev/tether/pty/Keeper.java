@@ -71,7 +71,6 @@ public final class Keeper implements AutoCloseable {
      */
     static final String PAM_SERVICE = "tether";
     static final int PAM_THREADS = 8;
-    private final java.util.concurrent.Semaphore pamGate = new java.util.concurrent.Semaphore(PAM_THREADS);
     static final boolean PAM_SESSIONS = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
     static final boolean ALLOW_ROOT_SESSIONS = Boolean.getBoolean(ALLOW_ROOT_PROPERTY);
 
@@ -129,6 +128,8 @@ public final class Keeper implements AutoCloseable {
     private final MemorySegment status;
     private final int epfd;
     private final Map<Long, Kept> sessions = new LinkedHashMap<>();
+    /** Password checks under way (see {@link #authenticate}). */
+    private final java.util.concurrent.Semaphore pamGate = new java.util.concurrent.Semaphore(PAM_THREADS);
     private final Map<Integer, Kept> byFd = new HashMap<>();
     private UnixSocket server;
     private int serverPid;
@@ -487,7 +488,10 @@ public final class Keeper implements AutoCloseable {
                 Message m = KeeperProtocol.decode(r.message());
                 switch (m) {
                     case KeeperProtocol.Spawn s -> spawn(peer, s);
-                    case KeeperProtocol.Authenticate a -> authenticate(peer, a);
+                    case KeeperProtocol.Authenticate a -> {
+                        java.util.Arrays.fill(r.message(), (byte) 0); // the received copy of the password
+                        authenticate(peer, a);
+                    }
                     case KeeperProtocol.Release rel -> release(rel.sessionId());
                     case KeeperProtocol.Bye b -> {
                         log.info("server pid {} stopped reading; draining the sessions", who.pid());
