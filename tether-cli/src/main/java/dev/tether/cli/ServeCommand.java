@@ -148,7 +148,7 @@ final class ServeCommand implements Callable<Integer> {
         config = config.withSharedAccountSessions(sharedAccountSessions);
         config = config.withAllowRootSessions(allowRootSessions).withMultiUser(multiUser);
         if (auth != null) {
-            config = config.withAuth(dev.tether.core.account.AuthMode.parse(auth));
+            config = config.withAuth(auth);
         }
         if (!noKeeper) {
             config = config.withKeeper(dev.tether.pty.KeeperProcess.thisJvm(allowRootSessions));

@@ -155,6 +155,15 @@ public record ServerConfig(
                 limits, keeper, allow, multiUser, auth);
     }
 
+    /**
+     * Which passwords a log-on takes: {@code serve --auth pam|tether|both}.
+     *
+     * @throws dev.tether.api.TetherException INVALID_PARAMETER naming the value when it is none of those
+     */
+    public ServerConfig withAuth(String name) {
+        return withAuth(dev.tether.core.account.AuthMode.parse(name));
+    }
+
     /** Which passwords a log-on takes ({@code serve --auth}); null: Tether's in personal mode, both in multi-user mode. */
     public ServerConfig withAuth(dev.tether.core.account.AuthMode mode) {
         return new ServerConfig(host, port, dataDir, name, ringBytes, hangupGrace, termGrace, scheduler, ioThreads, sharedAccountSessions, publicUrl,
