@@ -69,11 +69,11 @@ final class UserCommands extends CommandGroup {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users: ID, NAME, ADMIN, LINUX ACCOUNT, CREATED.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users: ID, NAME, ADMIN, ACCOUNT (the Linux account of their sessions in multi-user mode), CREATED.")
     static final class ListUsers extends ClientCommand {
         @Override
         int run() {
-            return showTable(client().users().list(), new Table("ID", "NAME", "ADMIN", "LINUX ACCOUNT", "CREATED"),
+            return showTable(client().users().list(), new Table("ID", "NAME", "ADMIN", "ACCOUNT", "CREATED"),
                     (table, u) -> table.row(u.id(), u.name(), u.admin() ? "yes" : "no", u.linuxAccount(), Text.time(u.createdAt())));
         }
     }

@@ -133,6 +133,24 @@ class MultiUserSessionsTest {
     }
 
     @Test
+    void aSessionWithoutACommand_isTheAccountsLoginShell_runningAsTheAccount() throws Exception {
+        String name = "gil" + SUFFIX;
+        String token = addUser(name, "--os-user", LINUX);
+        var created = as(token).run("session", "new");
+        assertThat(created.exit()).as(created.toString()).isZero();
+        var got = as(token).run("--json", "session", "get", created.out().strip());
+        var pid = java.util.regex.Pattern.compile("\"pid\"\\s*:\\s*(\\d+)").matcher(got.out());
+        assertThat(pid.find()).as(got.toString()).isTrue();
+        Path proc = Path.of("/proc", pid.group(1));
+        // setpriv and env(1) exec in place: the session's pid is the shell's by the time it waits for input.
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(proc.resolve("cmdline")).equals("/bin/bash\0-l\0"));
+        String uid = Files.readAllLines(proc.resolve("status")).stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+        String expected = command("id", "-u", LINUX).strip();
+        assertThat(uid.substring(4).strip().split("\\s+")).containsOnly(expected);
+        as(token).run("session", "close", created.out().strip());
+    }
+
+    @Test
     void aUserWithoutALinuxAccount_isRefusedASession_withASentenceNamingTheAccount() {
         String token = addUser("bob" + SUFFIX);
         var refused = as(token).run("session", "new", "--", "true");

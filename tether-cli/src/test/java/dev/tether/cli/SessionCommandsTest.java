@@ -216,7 +216,7 @@ class SessionCommandsTest {
         assertThat(token).isNotBlank().doesNotContain(" ");
         assertThat(Cli.tether().server(server.url().toString()).token(token).run("sessions").exit()).isZero();
         var list = tether().run("user", "list");
-        assertThat(list.outLines().getFirst().split("\\s+")).containsExactly("ID", "NAME", "ADMIN", "CREATED");
+        assertThat(list.outLines().getFirst().split("\\s+")).containsExactly("ID", "NAME", "ADMIN", "ACCOUNT", "CREATED");
         assertThat(list.outLines()).anySatisfy(line -> assertThat(line.split("\\s+")).contains("gina", "no"));
         assertThat(JSON.readTree(tether().run("user", "list", "--json").out()).findValuesAsText("name")).contains("admin", "gina");
         var again = tether().run("user", "add", "gina");
