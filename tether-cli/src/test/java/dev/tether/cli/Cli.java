@@ -100,6 +100,29 @@ final class Cli {
         return javaCommand(args, System.getProperty("java.class.path"));
     }
 
+    /**
+     * The test's class path, with each entry that is not readable by every account copied into
+     * {@code lib}: a server that drops to its {@code --run-as} account must read its own classes, as
+     * an installed Tether's account can (/opt/tether, say), and Maven's repository under /root is
+     * not readable by other accounts.
+     */
+    static String readableClassPath(Path lib) throws IOException {
+        Files.createDirectories(lib);
+        var entries = new ArrayList<String>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (entry.startsWith("/root/") && Files.isRegularFile(p)) {
+                Path copy = lib.resolve((i++) + "-" + p.getFileName());
+                Files.copy(p, copy);
+                entries.add(copy.toString());
+            } else {
+                entries.add(entry);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
     /** As {@link #javaCommand(List)}, from the class path {@code classPath}. */
     static List<String> javaCommand(List<String> args, String classPath) {
         var command = new ArrayList<String>();

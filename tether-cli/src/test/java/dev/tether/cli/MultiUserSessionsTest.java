@@ -31,6 +31,9 @@ class MultiUserSessionsTest {
     static final String SUFFIX = Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
     static final String LINUX = "ttmu" + SUFFIX;
     static final String ALICE = "alice" + SUFFIX;
+    /** The account the server drops to: its own, so a machine's tether account changes nothing here. */
+    static final String SERVER = "ttms" + SUFFIX;
+    static Path lib;
     static Path data;
     static Process serve;
     static URI url;
@@ -46,6 +49,9 @@ class MultiUserSessionsTest {
     static void start() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to start sessions as other accounts (CI runs as root)");
         run("useradd", "-m", "-s", "/bin/bash", LINUX);
+        run("useradd", "--system", "--no-create-home", SERVER);
+        lib = Files.createTempDirectory("tether-multi-user-lib");
+        Files.setPosixFilePermissions(lib, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         // As an administrator installs it (docs/security.md), before the keeper starts: it reads it once.
         if (!Files.exists(PAM_SERVICE)) {
             Files.copy(Path.of("..", "dist", "pam", "tether"), PAM_SERVICE);
@@ -54,8 +60,8 @@ class MultiUserSessionsTest {
         environmentBefore = Files.exists(ETC_ENVIRONMENT) ? Files.readString(ETC_ENVIRONMENT) : null;
         Files.writeString(ETC_ENVIRONMENT, (environmentBefore == null ? "" : environmentBefore) + PAM_VARIABLE + "=set-by-pam-env\n");
         data = Files.createTempDirectory("tether-multi-user");
-        serve = Cli.tether().processBuilder("serve", "--multi-user", "--data-dir", data.toString(), "--listen", "127.0.0.1:0")
-                .redirectErrorStream(true).start();
+        serve = new ProcessBuilder(Cli.javaCommand(List.of("serve", "--multi-user", "--run-as", SERVER, "--data-dir", data.toString(),
+                "--listen", "127.0.0.1:0"), Cli.readableClassPath(lib))).redirectErrorStream(true).start();
         var out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
         Pattern listening = Pattern.compile("^Tether .* listening on (http://\\S+) as ");
         for (String line; url == null && (line = out.readLine()) != null; ) {
@@ -76,6 +82,9 @@ class MultiUserSessionsTest {
             serve.destroyForcibly().waitFor();
             Cli.stopKeeper(data);
             run("userdel", "-r", LINUX);
+            run("userdel", SERVER);
+            TestServer.deleteTree(lib);
+            TestServer.deleteTree(data);
         }
         if (installedPamService) {
             Files.deleteIfExists(PAM_SERVICE);

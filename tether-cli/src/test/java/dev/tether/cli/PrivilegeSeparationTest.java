@@ -47,24 +47,6 @@ class PrivilegeSeparationTest {
         return Integer.parseInt(out);
     }
 
-    /** The test's class path, with each entry that is not readable by every account copied into {@code lib}. */
-    static String readableClassPath(Path lib) throws Exception {
-        Files.createDirectories(lib);
-        var entries = new ArrayList<String>();
-        int i = 0;
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (entry.startsWith("/root/") && Files.isRegularFile(p)) {
-                Path copy = lib.resolve((i++) + "-" + p.getFileName());
-                Files.copy(p, copy);
-                entries.add(copy.toString());
-            } else {
-                entries.add(entry);
-            }
-        }
-        return String.join(java.io.File.pathSeparator, entries);
-    }
-
     @Test
     void asRoot_theServerDropsToItsAccount_theKeeperStaysRoot_andSessionsStillLogOnAsTheirUsers() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root (CI runs as root)");
@@ -80,7 +62,7 @@ class PrivilegeSeparationTest {
             // Maven's repository under /root is not readable by other accounts.
             lib = Files.createTempDirectory("tether-privsep-lib");
             Files.setPosixFilePermissions(lib, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-            String classPath = readableClassPath(lib);
+            String classPath = Cli.readableClassPath(lib);
             serve = new ProcessBuilder(Cli.javaCommand(List.of("serve", "--multi-user", "--run-as", server, "--data-dir",
                     data.toString(), "--listen", "127.0.0.1:0"), classPath)).redirectErrorStream(true).start();
             var out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));

@@ -488,6 +488,7 @@ public final class Keeper implements AutoCloseable {
                 Message m = KeeperProtocol.decode(r.message());
                 switch (m) {
                     case KeeperProtocol.Spawn s -> spawn(peer, s);
+                    case KeeperProtocol.Signal g -> signal(g.pid(), g.signal());
                     case KeeperProtocol.Authenticate a -> {
                         java.util.Arrays.fill(r.message(), (byte) 0); // the received copy of the password
                         authenticate(peer, a);
@@ -666,6 +667,36 @@ public final class Keeper implements AutoCloseable {
             }
             answer(peer, answer);
         });
+    }
+
+    /**
+     * Signals a session this keeper keeps, as the server would itself were it allowed to: its
+     * process group, then each other process of its POSIX session (found here, in /proc). A pid
+     * that is no running session of this keeper's is ignored: a server cannot have it signal
+     * anything else.
+     */
+    private void signal(int pid, int signal) {
+        synchronized (this) {
+            boolean kept = sessions.values().stream().anyMatch(k -> k.pid == pid && k.exitCode == null);
+            if (!kept || signal < 1 || signal > 64) {
+                log.warn("refused to send signal {} to pid {}: no running session of this keeper has it", signal, pid);
+                return;
+            }
+        }
+        List<Integer> others = SessionScan.outsideLeaderGroup(java.util.Set.of(pid)).getOrDefault(pid, List.of());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment err = LibC.newErrno(a);
+            synchronized (this) {
+                boolean stillRunning = sessions.values().stream().anyMatch(k -> k.pid == pid && k.exitCode == null);
+                if (!stillRunning) {
+                    return; // reaped meanwhile: its pid may be someone else's by now
+                }
+                LibC.kill(err, -pid, signal);
+                for (int other : others) {
+                    LibC.kill(err, other, signal);
+                }
+            }
+        }
     }
 
     private void answer(UnixSocket peer, Message m) {

@@ -122,6 +122,15 @@ final class KeeperLink implements AutoCloseable {
         return kept;
     }
 
+    /** Asks the keeper to signal the session whose program is {@code pid} (see {@link KeeperProtocol.Signal}). */
+    void signal(int pid, int signal) {
+        try {
+            socket.send(KeeperProtocol.encode(new KeeperProtocol.Signal(pid, signal)), new int[0]);
+        } catch (IOException e) {
+            log.warn("could not ask the keeper to send signal {} to pid {}: {}", signal, pid, e.toString());
+        }
+    }
+
     /** Asks the keeper's PAM about a Linux password; the password crosses the socket once and is wiped here. */
     CompletableFuture<dev.tether.core.account.LinuxPasswords.Verdict> authenticate(String account, char[] password, String remoteHost) {
         if (closed) {

@@ -121,10 +121,18 @@ final class KeeperProtocol {
     record Authenticated(long tag, boolean ok, String code, String message) implements Message {
     }
 
+    /**
+     * Asks the keeper to send {@code signal} to the session whose program is {@code pid} (its
+     * process group and every other process of its POSIX session), for a server that may not signal
+     * the programs of other accounts itself. The keeper signals only sessions it keeps.
+     */
+    record Signal(int pid, int signal) implements Message {
+    }
+
     /** Opcodes are positions in this list: append only (see the class comment). */
     private static final List<Class<? extends Message>> OPCODES = List.of(Hello.class, Kept.class, Spawn.class,
             Spawned.class, Failed.class, Exited.class, Release.class, Bye.class, Stop.class, Stopped.class,
-            Upgrade.class, Status.class, Info.class, Refused.class, Authenticate.class, Authenticated.class);
+            Upgrade.class, Status.class, Info.class, Refused.class, Authenticate.class, Authenticated.class, Signal.class);
 
     static byte[] encode(Message m) {
         var bytes = new ByteArrayOutputStream(64);
@@ -183,6 +191,10 @@ final class KeeperProtocol {
                     out.writeInt(a.password().length);
                     out.write(a.password());
                     string(out, a.remoteHost() == null ? "" : a.remoteHost());
+                }
+                case Signal g -> {
+                    out.writeInt(g.pid());
+                    out.writeInt(g.signal());
                 }
                 case Authenticated a -> {
                     out.writeLong(a.tag());
@@ -253,6 +265,8 @@ final class KeeperProtocol {
                 }
                 String host = string(in);
                 m = new Authenticate(tag, account, password, host.isEmpty() ? null : host);
+            } else if (type == Signal.class) {
+                m = new Signal(in.readInt(), in.readInt());
             } else if (type == Authenticated.class) {
                 m = new Authenticated(in.readLong(), in.readBoolean(), string(in), string(in));
             } else {

@@ -121,6 +121,9 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
     public static NativePtyHost withKeeper(Path dir, KeeperProcess startKeeper) {
         KeeperLink link = startKeeper.connect(dir);
         NativePtyHost host = new NativePtyHost(System::nanoTime, link, false); // the keeper decides log-ons
+        if (link.logsOnUsers() && LibC.geteuid() != 0) {
+            host.signaller.throughKeeper(link); // its programs are other accounts': only the root keeper may signal them
+        }
         host.loop.start();
         return host;
     }

@@ -26,6 +26,17 @@ final class Signaller implements AutoCloseable {
     }
 
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    /**
+     * Where signals go instead of kill(2) when this process may not signal the programs (a server
+     * that dropped to its own account while a root keeper starts log-ons of other accounts); null:
+     * this process signals them itself.
+     */
+    private volatile KeeperLink viaKeeper;
+
+    /** Sends every later signal through {@code keeper}, which finds the session's other processes itself. */
+    void throughKeeper(KeeperLink keeper) {
+        viaKeeper = keeper;
+    }
     private final AtomicBoolean draining = new AtomicBoolean();
     private final ExecutorService thread =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().name("tether-pty-signals").daemon().factory());
@@ -53,6 +64,11 @@ final class Signaller implements AutoCloseable {
                 if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
                     return;
                 }
+                continue;
+            }
+            KeeperLink keeper = viaKeeper;
+            if (keeper != null) {
+                batch.forEach(p -> keeper.signal((int) p.terminal().pid(), p.signal()));
                 continue;
             }
             try {

@@ -41,4 +41,28 @@ class KeeperLinkTest {
         }
         assertThat(appender.list).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
     }
+
+    /**
+     * A server may ask the keeper to signal only a session the keeper keeps: the keeper runs as
+     * root in multi-user mode, and a server that could name any pid could kill anything.
+     */
+    @Test
+    void aSignalForAPidThatIsNoSessionOfTheKeeper_isIgnored_andOneForItsSessionIsSent() throws Exception {
+        Process bystander = new ProcessBuilder("sleep", "60").start();
+        try (Keeper keeper = Keeper.start(tmp.resolve("run"))) {
+            KeeperLink link = KeeperLink.connect(tmp.resolve("run"));
+            var spec = new dev.tether.core.terminal.TerminalSpec(7, java.util.List.of("sleep", "60"),
+                    java.util.Map.of("PATH", "/usr/bin:/bin"), tmp, 80, 24, 4096);
+            KeeperLink.Handed session = link.spawn(spec);
+
+            link.signal((int) bystander.pid(), 15);
+            link.signal(session.entry().pid(), 15);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(session.entry().pid()).map(ProcessHandle::isAlive).orElse(false));
+            assertThat(bystander.isAlive()).as("a process the keeper does not keep").isTrue();
+            link.close();
+        } finally {
+            bystander.destroyForcibly();
+        }
+    }
 }
