@@ -188,7 +188,7 @@ public final class Keeper implements AutoCloseable {
             keeper = new Keeper(dir, lockFd, UnixSocket.listen(socket));
             int owner = ownerOf(dir);
             if (owner != LibC.geteuid()) { // a root keeper of an unprivileged server: the socket is the folder owner's to open
-                int r = Accounts.chown(socket, owner, -1);
+                int r = LinuxAccounts.chown(socket, owner, -1);
                 if (r < 0) {
                     throw new IOException("cannot give " + socket + " to uid " + owner + ": " + LibC.strerror(-r));
                 }
@@ -645,7 +645,7 @@ public final class Keeper implements AutoCloseable {
         Thread.ofPlatform().name("tether-keeper-pam").daemon().start(() -> {
             KeeperProtocol.Authenticated answer;
             try {
-                if (!Accounts.validName(request.account())) {
+                if (!LinuxAccounts.validName(request.account())) {
                     answer = new KeeperProtocol.Authenticated(request.tag(), false, "PAM_USER_UNKNOWN",
                             "'" + request.account() + "' is not a valid Linux account name");
                 } else if (!PAM_SESSIONS) {

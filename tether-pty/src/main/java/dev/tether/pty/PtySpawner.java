@@ -58,7 +58,7 @@ final class PtySpawner {
     }
 
     /** A log-on as the spawn makes it: the account, its login environment, the program, and the slave's group. */
-    private record AsAccount(Accounts.Account account, Map<String, String> env, Path executable, List<String> args, Path home,
+    private record AsAccount(LinuxAccounts.Account account, Map<String, String> env, Path executable, List<String> args, Path home,
                              int ttyGroup) {
         /** setpriv, then env -i with the environment (the hook's under the login's), then the program. */
         List<String> argv(Map<String, String> fromHook) {
@@ -137,7 +137,7 @@ final class PtySpawner {
             r = setIutf8(master, arena, err);
         }
         if (r == 0 && as != null) {
-            r = Accounts.own(Path.of(slaveName.getString(0)), as.account().uid(), as.ttyGroup(), 0620); // as login leaves it
+            r = LinuxAccounts.own(Path.of(slaveName.getString(0)), as.account().uid(), as.ttyGroup(), 0620); // as login leaves it
         }
         if (r < 0) {
             throw cannotStart(program, "setting up the pseudo-terminal failed: " + LibC.strerror(-r));
@@ -178,16 +178,16 @@ final class PtySpawner {
      */
     private AsAccount logOn(TerminalSpec spec) {
         String name = spec.logOn().account();
-        if (!Accounts.validName(name)) {
+        if (!LinuxAccounts.validName(name)) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "'" + name + "' is not a valid Linux account name");
         }
         if (LibC.geteuid() != 0) {
             throw new TetherException(ResultCode.INVALID_STATE, "cannot start a session as the Linux account " + name
                     + ": this keeper does not run as root, so every session runs as its own account");
         }
-        Accounts.Account account = Accounts.byName(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND,
+        LinuxAccounts.Account account = LinuxAccounts.byName(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND,
                 "cannot start a session as the Linux account " + name + ": there is no such account on this host"));
-        int uidMin = Accounts.uidMin();
+        int uidMin = LinuxAccounts.uidMin();
         if (!allowRootSessions && (account.uid() == 0 || account.uid() < uidMin)) {
             throw new TetherException(ResultCode.ACCESS_DENIED, "cannot start a session as the Linux account " + name
                     + " (uid " + account.uid() + "): " + (account.uid() == 0 ? "root" : "system accounts (uid below UID_MIN "
@@ -204,13 +204,13 @@ final class PtySpawner {
         env.put("USER", account.name());
         env.put("LOGNAME", account.name());
         env.put("SHELL", shell);
-        env.put("PATH", Accounts.loginPath(account.uid()));
+        env.put("PATH", LinuxAccounts.loginPath(account.uid()));
         String program = spec.command().getFirst();
         Path executable = resolve(program, env, home);
         if (executable.toString().indexOf('=') >= 0) {
             throw cannotStart(program, "env(1) would take a path with '=' for a variable");
         }
-        int tty = Accounts.groupId("tty").orElse(account.gid());
+        int tty = LinuxAccounts.groupId("tty").orElse(account.gid());
         return new AsAccount(account, Map.copyOf(env), executable, List.copyOf(spec.command().subList(1, spec.command().size())),
                 home, tty);
     }

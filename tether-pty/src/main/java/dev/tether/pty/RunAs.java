@@ -35,17 +35,17 @@ public final class RunAs {
 
     /** The account named {@code name}, if the name service knows it. */
     public static Optional<Account> lookup(String name) {
-        if (!Accounts.validName(name)) {
+        if (!LinuxAccounts.validName(name)) {
             return Optional.empty();
         }
-        return Accounts.byName(name).map(a -> new Account(a.name(), a.uid(), a.gid(), a.home()));
+        return LinuxAccounts.byName(name).map(a -> new Account(a.name(), a.uid(), a.gid(), a.home()));
     }
 
     /** Makes {@code dir} and everything in it the account's (chown -R; modes stay). */
     public static void give(Path dir, Account to) throws IOException {
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) all::iterator) {
-                int r = Accounts.chown(p, to.uid(), to.gid());
+                int r = LinuxAccounts.chown(p, to.uid(), to.gid());
                 if (r < 0) {
                     throw new IOException("cannot give " + p + " to " + to.name() + ": " + LibC.strerror(-r));
                 }

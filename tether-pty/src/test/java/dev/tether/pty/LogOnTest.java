@@ -72,7 +72,7 @@ class LogOnTest {
         assertThat(out).contains(USER + "\n" + USER + "\n");
         assertThat(out).containsPattern("(?m)^" + USER + " .*\\b" + GROUP + "\\b");
         assertThat(out).contains("HOME=/home/" + USER + " USER=" + USER + " LOGNAME=" + USER + " SHELL=/bin/bash\n");
-        assertThat(out).contains("PATH=" + Accounts.loginPath(1000) + "\n").doesNotContain("/nowhere");
+        assertThat(out).contains("PATH=" + LinuxAccounts.loginPath(1000) + "\n").doesNotContain("/nowhere");
         assertThat(out).contains("\n/home/" + USER + "\n");
     }
 
@@ -105,7 +105,7 @@ class LogOnTest {
                         + " runs with --allow-root-sessions");
         assertThatThrownBy(() -> output(host, "daemon", "echo END"))
                 .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED))
-                .hasMessageContaining("the Linux account daemon (uid 1): system accounts (uid below UID_MIN " + Accounts.uidMin()
+                .hasMessageContaining("the Linux account daemon (uid 1): system accounts (uid below UID_MIN " + LinuxAccounts.uidMin()
                         + " of /etc/login.defs) may not log on unless the server runs with --allow-root-sessions");
 
         assertThat(output(allowingRoot, "root", "id -un; echo END")).contains("root\n");

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * pw_gecos @24, pw_dir @32, pw_shell @40 (48 bytes); {@code struct group}: gr_name @0,
  * gr_passwd @8, gr_gid @16, gr_mem @24 (32 bytes).
  */
-final class Accounts {
+final class LinuxAccounts {
     /** A Linux account: what a log-on needs of it. */
     record Account(String name, int uid, int gid, Path home, String shell) {
     }
@@ -41,7 +41,7 @@ final class Accounts {
     private static final MethodHandle CHMOD = bind("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final int ERANGE = 34;
 
-    private Accounts() {
+    private LinuxAccounts() {
     }
 
     /** Whether {@code name} is one useradd would accept; anything else is refused before any lookup. */
