@@ -243,6 +243,14 @@ public final class SessionService implements AutoCloseable {
      * ({@link UserRecord#linuxAccount}); else it runs as the server's own account.
      */
     public CompletableFuture<SessionInfo> create(Caller caller, NewSession request) {
+        return create(caller, request, null);
+    }
+
+    /**
+     * As {@link #create(Caller, NewSession)}, for a client at {@code from} (its address): a log-on
+     * records it as its host in utmp and gives it to PAM as PAM_RHOST, as sshd does.
+     */
+    public CompletableFuture<SessionInfo> create(Caller caller, NewSession request, String from) {
         try {
             registry.refuseWhileStopping();
             boolean multiUser = settings.multiUser();
@@ -260,7 +268,7 @@ public final class SessionService implements AutoCloseable {
                 // The row reserves the id (the program's environment carries it) and nothing is announced
                 // yet: SessionCreated is recorded with the start, so a program that cannot start leaves nothing.
                 return store.write(tx -> tx.insertSession(draft))
-                        .thenComposeAsync(r -> launch(r, extra, caller.user(), linux), workers);
+                        .thenComposeAsync(r -> launch(r, extra, caller.user(), linux, from), workers);
             });
         } catch (TetherException e) {
             return CompletableFuture.failedFuture(e);
@@ -284,8 +292,11 @@ public final class SessionService implements AutoCloseable {
         }
     }
 
-    /** @param linux the Linux account the session logs on to (multi-user mode), or null: the server's own */
-    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra, String by, String linux) {
+    /**
+     * @param linux the Linux account the session logs on to (multi-user mode), or null: the server's own
+     * @param from the address of the client that asked for it, or null
+     */
+    private CompletableFuture<SessionInfo> launch(SessionRecord r, Map<String, String> extra, String by, String linux, String from) {
         var s = new LiveSession(r);
         registry.add(s);
         Terminal terminal;
@@ -294,7 +305,7 @@ public final class SessionService implements AutoCloseable {
                     ? new TerminalSpec(r.id(), r.command(), launcher.environment(r.id(), serverUrl, extra),
                             Path.of(launcher.home()), r.cols(), r.rows(), settings.ringBytes())
                     : new TerminalSpec(r.id(), r.command(), launcher.environmentOfLogOn(r.id(), serverUrl, extra),
-                            Path.of("/"), r.cols(), r.rows(), settings.ringBytes(), new TerminalSpec.LogOn(linux, null));
+                            Path.of("/"), r.cols(), r.rows(), settings.ringBytes(), new TerminalSpec.LogOn(linux, from));
             terminal = pty.spawn(spec, code -> exited(s, code));
         } catch (RuntimeException e) {
             TetherException failure = e instanceof TetherException te ? te

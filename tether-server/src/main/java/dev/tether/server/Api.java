@@ -104,7 +104,7 @@ final class Api {
         router.get(PREFIX + "/sessions").handler(ctx -> reply(ctx, 200,
                 kernel.registry().list(caller(ctx), flag(ctx, "allStates"))));
         router.post(PREFIX + "/sessions").handler(ctx -> reply(ctx, 201,
-                kernel.sessions().create(caller(ctx), Json.read(body(ctx), NewSession.class, "the new session"))));
+                kernel.sessions().create(caller(ctx), Json.read(body(ctx), NewSession.class, "the new session"), clientAddress(ctx))));
         router.post(PREFIX + "/sessions/disconnect").handler(ctx -> batch(ctx, "disconnect"));
         router.post(PREFIX + "/sessions/close").handler(ctx -> batch(ctx, "close"));
         router.get(PREFIX + "/sessions/:id").handler(ctx -> reply(ctx, 200, kernel.registry().get(caller(ctx), id(ctx, "session"))));
