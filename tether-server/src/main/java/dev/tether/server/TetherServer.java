@@ -212,8 +212,8 @@ public final class TetherServer implements AutoCloseable {
             if (config.multiUser()) {
                 LOG.info("multi-user mode: the {} runs as root, so each session is a log-on of its user's own Linux account"
                         + " (the account of the user's name, or the one 'tether user set --os-user' maps); root and system"
-                        + " accounts are {}", config.keeper() != null ? "session keeper" : "server", config.allowRootSessions()
-                        ? "allowed (--allow-root-sessions)" : "refused (see --allow-root-sessions)");
+                        + " accounts are refused unless it was started with --allow-root-sessions",
+                        config.keeper() != null ? "session keeper" : "server");
             } else {
                 LOG.info("personal mode: every session runs as this server's account ({}), like tmux; start the server as root"
                         + " for sessions that run as their users' own Linux accounts", System.getProperty("user.name"));
