@@ -633,9 +633,7 @@ public final class Keeper implements AutoCloseable {
      * run at once; the server throttles log-ons before it asks.
      */
     private void authenticate(UnixSocket peer, KeeperProtocol.Authenticate request) {
-        java.nio.CharBuffer decoded = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(request.password()));
-        char[] password = java.util.Arrays.copyOf(decoded.array(), decoded.limit()); // the buffer may be longer
-        java.util.Arrays.fill(decoded.array(), '\0');
+        char[] password = dev.tether.core.account.PasswordBytes.chars(request.password());
         java.util.Arrays.fill(request.password(), (byte) 0);
         if (!pamGate.tryAcquire()) {
             java.util.Arrays.fill(password, '\0');

@@ -140,10 +140,7 @@ final class KeeperLink implements AutoCloseable {
         long tag = tags.incrementAndGet();
         var answer = new CompletableFuture<dev.tether.core.account.LinuxPasswords.Verdict>();
         authenticating.put(tag, answer);
-        java.nio.ByteBuffer encoded = java.nio.charset.StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
-        byte[] secret = new byte[encoded.remaining()];
-        encoded.get(secret);
-        java.util.Arrays.fill(encoded.array(), (byte) 0);
+        byte[] secret = dev.tether.core.account.PasswordBytes.utf8(password);
         byte[] message = KeeperProtocol.encode(new KeeperProtocol.Authenticate(tag, account, secret, remoteHost));
         java.util.Arrays.fill(secret, (byte) 0);
         try {

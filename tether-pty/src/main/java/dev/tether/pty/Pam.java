@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.PasswordBytes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -15,11 +16,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetEncoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -133,7 +129,7 @@ public final class Pam {
         if (password == null) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "cannot authenticate " + user + ": no password given");
         }
-        byte[] secret = utf8(password);
+        byte[] secret = PasswordBytes.utf8(password);
         try (Arena arena = Arena.ofConfined()) {
             Conversation conversation = new Conversation(secret);
             return ScopedValue.where(CONVERSATION, conversation).call(() -> {
@@ -436,18 +432,6 @@ public final class Pam {
         Native.free(answers);
     }
 
-    /** UTF-8 into an array sized for the worst case, so the encoder never leaves a grown copy behind. */
-    private static byte[] utf8(char[] password) {
-        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-        byte[] buffer = new byte[password.length * 3];
-        ByteBuffer out = ByteBuffer.wrap(buffer);
-        encoder.encode(CharBuffer.wrap(password), out, true);
-        encoder.flush(out);
-        byte[] exact = Arrays.copyOf(buffer, out.position());
-        Arrays.fill(buffer, (byte) 0);
-        return exact;
-    }
 
     static String codeName(int code) {
         return switch (code) {

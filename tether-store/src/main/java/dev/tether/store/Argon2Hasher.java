@@ -2,12 +2,8 @@ package dev.tether.store;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
+import dev.tether.core.account.PasswordBytes;
 import dev.tether.core.account.PasswordHasher;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetEncoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -103,7 +99,7 @@ public final class Argon2Hasher implements PasswordHasher {
     }
 
     private static byte[] tag(char[] password, byte[] salt, int memoryKiB, int iterations, int lanes, int hashBytes) {
-        byte[] bytes = utf8(password);
+        byte[] bytes = PasswordBytes.utf8(password);
         try {
             return Argon2id.hash(bytes, salt, null, null, memoryKiB, iterations, lanes, hashBytes);
         } finally {
@@ -111,18 +107,6 @@ public final class Argon2Hasher implements PasswordHasher {
         }
     }
 
-    /** UTF-8, malformed input (an unpaired surrogate) replaced by {@code ?}, as Password4j encoded passwords. */
-    private static byte[] utf8(char[] password) {
-        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-        byte[] buffer = new byte[password.length * 3];
-        ByteBuffer out = ByteBuffer.wrap(buffer);
-        encoder.encode(CharBuffer.wrap(password), out, true);
-        encoder.flush(out);
-        byte[] bytes = Arrays.copyOf(buffer, out.position());
-        Arrays.fill(buffer, (byte) 0);
-        return bytes;
-    }
 
     private static TetherException damaged() {
         // Never echo the value: it is a secret's fingerprint.
