@@ -3,6 +3,7 @@ package dev.tether.pty;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.tether.api.TetherException;
+import dev.tether.core.account.LinuxPasswords;
 import dev.tether.pty.KeeperProtocol.Entry;
 import dev.tether.pty.KeeperProtocol.Message;
 import java.io.IOException;
@@ -71,7 +72,7 @@ public final class Keeper implements AutoCloseable {
      */
     static final String PAM_SERVICE = "tether";
     static final int PAM_THREADS = 8;
-    static final boolean PAM_SESSIONS = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
+    static final boolean PAM_INSTALLED = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
     static final boolean ALLOW_ROOT_SESSIONS = Boolean.getBoolean(ALLOW_ROOT_PROPERTY);
 
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
@@ -590,7 +591,7 @@ public final class Keeper implements AutoCloseable {
             ringFd = memfd("tether-ring-" + spec.sessionId());
             ring = SharedRing.format(Path.of("/proc/self/fd/" + ringFd), spec.sessionId(), spec.ringBytes());
             try {
-                spawned = spawner.spawn(spec, spec.logOn() == null || !PAM_SESSIONS ? PtySpawner.LogOnHook.NONE : (account, tty) -> {
+                spawned = spawner.spawn(spec, spec.logOn() == null || !PAM_INSTALLED ? PtySpawner.LogOnHook.NONE : (account, tty) -> {
                     pam[0] = Pam.openSession(PAM_SERVICE, null, account, tty, spec.logOn().host());
                     return pam[0].environment();
                 });
@@ -641,30 +642,39 @@ public final class Keeper implements AutoCloseable {
             return;
         }
         Thread.ofPlatform().name("tether-keeper-pam").daemon().start(() -> {
-            KeeperProtocol.Authenticated answer;
+            LinuxPasswords.Verdict v;
             try {
-                if (!LinuxAccounts.validName(request.account())) {
-                    answer = new KeeperProtocol.Authenticated(request.tag(), false, "PAM_USER_UNKNOWN",
-                            "'" + request.account() + "' is not a valid Linux account name");
-                } else if (!PAM_SESSIONS) {
-                    answer = new KeeperProtocol.Authenticated(request.tag(), false, "PAM_ABORT", "PAM log-on needs the PAM service"
-                            + " /etc/pam.d/" + PAM_SERVICE + " (install dist/pam/tether there, then restart the keeper)");
-                } else {
-                    Pam.Result r = Pam.authenticate(PAM_SERVICE, null, request.account(), password, request.remoteHost());
-                    answer = new KeeperProtocol.Authenticated(request.tag(), r.ok(), r.code(), r.message());
-                    if (!r.ok()) {
-                        log.info("PAM refused the log-on of {} from {}: {} at {} ({})", request.account(), request.remoteHost(),
-                                r.code(), r.step(), r.message());
-                    }
-                }
-            } catch (RuntimeException e) {
-                answer = new KeeperProtocol.Authenticated(request.tag(), false, "PAM_SYSTEM_ERR", String.valueOf(e.getMessage()));
+                v = checkLinuxPassword(request.account(), password, request.remoteHost());
             } finally {
                 java.util.Arrays.fill(password, '\0');
                 pamGate.release();
             }
-            answer(peer, answer);
+            answer(peer, new KeeperProtocol.Authenticated(request.tag(), v.ok(), v.code(), v.message()));
         });
+    }
+
+    /**
+     * PAM's verdict (service {@value #PAM_SERVICE}: pam_authenticate, then pam_acct_mgmt) on the
+     * Linux password of {@code account}, on the calling thread, which PAM may hold for seconds. The
+     * keeper answers a server's Authenticate with it, and so does a server without a keeper (as root).
+     */
+    static LinuxPasswords.Verdict checkLinuxPassword(String account, char[] password, String remoteHost) {
+        if (!LinuxAccounts.validName(account)) {
+            return new LinuxPasswords.Verdict(false, "PAM_USER_UNKNOWN", "'" + account + "' is not a valid Linux account name");
+        }
+        if (!PAM_INSTALLED) {
+            return new LinuxPasswords.Verdict(false, "PAM_ABORT", "PAM log-on needs the PAM service /etc/pam.d/" + PAM_SERVICE
+                    + " (install dist/pam/tether there, then restart the keeper or the server)");
+        }
+        try {
+            Pam.Result r = Pam.authenticate(PAM_SERVICE, null, account, password, remoteHost);
+            if (!r.ok()) {
+                log.info("PAM refused the log-on of {} from {}: {} at {} ({})", account, remoteHost, r.code(), r.step(), r.message());
+            }
+            return new LinuxPasswords.Verdict(r.ok(), r.code(), r.message());
+        } catch (RuntimeException e) {
+            return new LinuxPasswords.Verdict(false, "PAM_SYSTEM_ERR", String.valueOf(e.getMessage()));
+        }
     }
 
     /**

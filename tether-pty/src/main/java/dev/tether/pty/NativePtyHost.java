@@ -9,7 +9,6 @@ import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalListener;
 import dev.tether.core.terminal.TerminalSpec;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -137,15 +136,10 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
         if (keeper != null) {
             return keeper.authenticate(account, password, remoteHost);
         }
-        char[] copy = password.clone();
+        char[] copy = password.clone(); // the caller wipes its own once this completes
         return CompletableFuture.supplyAsync(() -> {
             try {
-                if (!Files.isRegularFile(Path.of("/etc/pam.d", Keeper.PAM_SERVICE))) {
-                    return new LinuxPasswords.Verdict(false, "PAM_ABORT", "PAM log-on needs the PAM service /etc/pam.d/"
-                            + Keeper.PAM_SERVICE + " (install dist/pam/tether there)");
-                }
-                Pam.Result r = Pam.authenticate(Keeper.PAM_SERVICE, null, account, copy, remoteHost);
-                return new LinuxPasswords.Verdict(r.ok(), r.code(), r.message());
+                return Keeper.checkLinuxPassword(account, copy, remoteHost);
             } finally {
                 java.util.Arrays.fill(copy, '\0');
             }
