@@ -103,9 +103,32 @@ public record KeeperProcess(List<String> command, Duration patience) {
 
     /** Connects to the keeper of {@code dir}, starting one if none answers. */
     KeeperLink connect(Path dir) {
+        return reach(dir, () -> KeeperLink.connect(dir));
+    }
+
+    /**
+     * Makes sure a keeper runs for {@code dir}, starting one (as this process's account) if none
+     * answers; returns its pid. Unlike {@link #connect} it takes nothing over.
+     */
+    public long ensureRunning(Path dir) {
+        return reach(dir, () -> Keeper.status(dir, Duration.ofSeconds(5))).pid();
+    }
+
+    /** One way of reaching a keeper: a connection, a status. */
+    @FunctionalInterface
+    private interface Reach<T> {
+        T get() throws IOException;
+    }
+
+    /**
+     * Reaches the keeper of {@code dir} with {@code reach}; when none answers there, starts one and
+     * tries again until it answers or {@link #patience} has passed. A keeper that answers with a
+     * refusal is not waited for.
+     */
+    private <T> T reach(Path dir, Reach<T> reach) {
         IOException last;
         try {
-            return KeeperLink.connect(dir);
+            return reach.get();
         } catch (IOException e) {
             last = e;
             if (!absent(e)) {
@@ -116,9 +139,9 @@ public record KeeperProcess(List<String> command, Duration patience) {
         long until = System.nanoTime() + patience.toNanos();
         while (System.nanoTime() - until < 0) {
             try {
-                KeeperLink link = KeeperLink.connect(dir);
+                T answer = reach.get();
                 log.info("started the session keeper (pid {}) for {}", pid, dir);
-                return link;
+                return answer;
             } catch (IOException e) {
                 last = e;
                 if (!absent(e)) {
@@ -127,38 +150,6 @@ public record KeeperProcess(List<String> command, Duration patience) {
             }
             try {
                 Thread.sleep(50); // the keeper's JVM is starting; nothing to wait on but its socket
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new UncheckedIOException("the session keeper started for " + dir + " (pid " + pid + ") did not answer within "
-                + patience.toSeconds() + " s; see " + dir.resolve(LOG), last);
-    }
-
-    /**
-     * Makes sure a keeper runs for {@code dir}, starting one (as this process's account) if none
-     * answers; returns its pid. Unlike {@link #connect} it takes nothing over.
-     */
-    public long ensureRunning(Path dir) {
-        try {
-            return Keeper.status(dir, Duration.ofSeconds(5)).pid();
-        } catch (IOException e) {
-            if (!absent(e)) {
-                throw new UncheckedIOException(e.getMessage(), e);
-            }
-        }
-        int pid = start(dir);
-        long until = System.nanoTime() + patience.toNanos();
-        IOException last = null;
-        while (System.nanoTime() - until < 0) {
-            try {
-                return Keeper.status(dir, Duration.ofSeconds(5)).pid();
-            } catch (IOException e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

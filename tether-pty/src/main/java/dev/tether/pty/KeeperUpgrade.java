@@ -219,11 +219,6 @@ final class KeeperUpgrade {
             }
             Map<String, String> env = new TreeMap<>(System.getenv());
             env.put(STATE_ENV, Integer.toString(stateFd));
-            MemorySegment path = arena.allocateFrom(argv.getFirst());
-            MemorySegment args = PtySpawner.strings(arena, argv);
-            MemorySegment envp = PtySpawner.strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-            MemorySegment empty = arena.allocate(LibC.SIGSET_BYTES, 8);
-            MemorySegment oldMask = arena.allocate(LibC.SIGSET_BYTES, 8);
 
             String why = markAllCloexec(err);
             if (why == null) {
@@ -238,18 +233,35 @@ final class KeeperUpgrade {
                 }
             }
             if (why == null) {
-                int r = LibC.emptySignalMask(empty, oldMask);
-                if (r != 0) {
-                    why = "pthread_sigmask failed: " + LibC.strerror(r);
-                } else {
-                    int e = -LibC.execve(err, path, args, envp); // returns only on failure
-                    LibC.restoreSignalMask(oldMask);
-                    why = "execve(" + argv.getFirst() + ") failed: " + LibC.strerror(e);
-                }
+                why = execve(argv, env);
             }
             markAllCloexec(err); // as it was: every fd of a keeper is close-on-exec
             LibC.close(stateFd);
             return why;
+        }
+    }
+
+    /**
+     * execve of {@code argv} (its first element an absolute path) with {@code env}, from a thread
+     * whose signal mask is emptied first (the JVM blocks some signals; a new image keeps the mask).
+     * The caller has made the fds it does not pass on close-on-exec. Returns only on failure, with
+     * the sentence, the mask restored.
+     */
+    static String execve(List<String> argv, Map<String, String> env) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = LibC.newErrno(arena);
+            MemorySegment path = arena.allocateFrom(argv.getFirst());
+            MemorySegment args = PtySpawner.strings(arena, argv);
+            MemorySegment envp = PtySpawner.strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+            MemorySegment empty = arena.allocate(LibC.SIGSET_BYTES, 8);
+            MemorySegment oldMask = arena.allocate(LibC.SIGSET_BYTES, 8);
+            int r = LibC.emptySignalMask(empty, oldMask);
+            if (r != 0) {
+                return "pthread_sigmask failed: " + LibC.strerror(r);
+            }
+            int e = -LibC.execve(err, path, args, envp); // returns only on failure
+            LibC.restoreSignalMask(oldMask);
+            return "execve(" + argv.getFirst() + ") failed: " + LibC.strerror(e);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.tether.pty;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,23 +82,8 @@ public final class RunAs {
         env.put("USER", as.name());
         env.put("LOGNAME", as.name());
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment err = LibC.newErrno(arena);
-            MemorySegment path = arena.allocateFrom(SETPRIV.toString());
-            MemorySegment args = PtySpawner.strings(arena, all);
-            MemorySegment envp = PtySpawner.strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-            MemorySegment empty = arena.allocate(LibC.SIGSET_BYTES, 8);
-            MemorySegment oldMask = arena.allocate(LibC.SIGSET_BYTES, 8);
-            String why = KeeperUpgrade.markAllCloexec(err);
-            if (why != null) {
-                return why;
-            }
-            int r = LibC.emptySignalMask(empty, oldMask);
-            if (r != 0) {
-                return "pthread_sigmask failed: " + LibC.strerror(r);
-            }
-            int e = -LibC.execve(err, path, args, envp); // returns only on failure
-            LibC.restoreSignalMask(oldMask);
-            return "execve(" + SETPRIV + ") failed: " + LibC.strerror(e);
+            String why = KeeperUpgrade.markAllCloexec(LibC.newErrno(arena));
+            return why != null ? why : KeeperUpgrade.execve(all, env);
         }
     }
 }
