@@ -582,6 +582,7 @@ public final class Keeper implements AutoCloseable {
         SharedRing ring;
         int ringFd = -1;
         var pam = new Pam.Session[1];
+        var tty = new String[1];
         try {
             synchronized (this) {
                 if (sessions.containsKey(spec.sessionId())) {
@@ -591,8 +592,12 @@ public final class Keeper implements AutoCloseable {
             ringFd = memfd("tether-ring-" + spec.sessionId());
             ring = SharedRing.format(Path.of("/proc/self/fd/" + ringFd), spec.sessionId(), spec.ringBytes());
             try {
-                spawned = spawner.spawn(spec, spec.logOn() == null || !PAM_INSTALLED ? PtySpawner.LogOnHook.NONE : (account, tty) -> {
-                    pam[0] = Pam.openSession(PAM_SERVICE, null, account, tty, spec.logOn().host());
+                spawned = spawner.spawn(spec, (account, line) -> { // called for a log-on only
+                    tty[0] = line;
+                    if (!PAM_INSTALLED) {
+                        return Map.of();
+                    }
+                    pam[0] = Pam.openSession(PAM_SERVICE, null, account, line, spec.logOn().host());
                     return pam[0].environment();
                 });
             } catch (RuntimeException e) {
@@ -616,7 +621,7 @@ public final class Keeper implements AutoCloseable {
         synchronized (this) {
             var k = new Kept(spec.sessionId(), spawned.pid(), spawned.masterFd(), spawned.pidFd(), ring, ringFd);
             if (spec.logOn() != null) {
-                k.loggedOnLine = logOn(spec, spawned);
+                k.loggedOnLine = logOn(spec, spawned.pid(), tty[0]);
                 k.pam = pam[0];
             }
             sessions.put(k.id, k);
@@ -798,15 +803,10 @@ public final class Keeper implements AutoCloseable {
     }
 
     /** Records the log-on in utmp and wtmp, as login does; returns its line, or null when that failed (logged). */
-    private String logOn(dev.tether.core.terminal.TerminalSpec spec, PtySpawner.Spawned spawned) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment name = a.allocate(128);
-            if (LibC.ptsnameR(spawned.masterFd(), name) != 0) {
-                return null;
-            }
-            String line = name.getString(0).replaceFirst("^/dev/", "");
+    private String logOn(dev.tether.core.terminal.TerminalSpec spec, int pid, String line) {
+        try {
             String host = spec.logOn().host() != null ? spec.logOn().host() : "tether";
-            Utmp.loggedIn(spawned.pid(), line, spec.logOn().account(), host, java.time.Instant.now());
+            Utmp.loggedIn(pid, line, spec.logOn().account(), host, java.time.Instant.now());
             return line;
         } catch (IOException | RuntimeException e) {
             log.warn("session {}: {}", spec.sessionId(), e.getMessage());
