@@ -160,6 +160,26 @@ class MultiUserSessionsTest {
         as(token).run("session", "close", created.out().strip());
     }
 
+    /**
+     * A server that dropped root still logs its users off. Reproduction: {@code serve --multi-user}
+     * as root, dropped to its {@code --run-as} account; {@code tether session close ID} of a user's
+     * session failed after 60 s ("did not finish"): the server's kill(2) of another account's
+     * program got EPERM, so neither SIGHUP nor SIGTERM nor SIGKILL reached it. Signals now go
+     * through the keeper.
+     */
+    @Test
+    void closingAUsersSession_throughAServerThatDroppedRoot_signalsItThroughTheKeeper_andEndsIt() throws Exception {
+        String token = addUser("hal" + SUFFIX, "--os-user", LINUX);
+        var created = as(token).run("session", "new", "--", "sleep", "300");
+        assertThat(created.exit()).as(created.toString()).isZero();
+        String id = created.out().strip();
+
+        var closed = as(token).run("session", "close", id);
+
+        assertThat(closed.exit()).as(closed.toString()).isZero();
+        assertThat(as(token).run("--json", "session", "get", id).out()).containsPattern("\"state\"\\s*:\\s*\"CLOSED\"");
+    }
+
     @Test
     void aUserWithoutALinuxAccount_isRefusedASession_withASentenceNamingTheAccount() {
         String token = addUser("bob" + SUFFIX);
