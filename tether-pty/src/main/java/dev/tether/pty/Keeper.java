@@ -453,6 +453,16 @@ public final class Keeper implements AutoCloseable {
                 peer.send(KeeperProtocol.encode(info()), new int[0]);
                 return;
             }
+            // Upgrade is an execve of a command line the peer names, and Stop ends every session: the keeper's
+            // own account's to ask, never the runtime folder's owner's (a server that dropped root to it).
+            boolean own = who.uid() == LibC.geteuid();
+            if (!own && (hello instanceof KeeperProtocol.Upgrade || hello instanceof KeeperProtocol.Stop)) {
+                log.warn("refused {} from uid {} (pid {}): only uid {} may ask that", hello.getClass().getSimpleName(), who.uid(),
+                        who.pid(), LibC.geteuid());
+                refuse(peer, "only uid " + LibC.geteuid() + ", the keeper's own, may " + (hello instanceof KeeperProtocol.Stop
+                        ? "stop" : "upgrade") + " it; uid " + who.uid() + " may only attach as its server");
+                return;
+            }
             if (hello instanceof KeeperProtocol.Upgrade(List<String> command)) {
                 upgrade(peer, who, command);
                 return;

@@ -99,6 +99,32 @@ class KeeperPeerTest {
         assertThat(decode(served.get(1))).isEqualTo(new KeeperProtocol.Kept(/* last= */ true, List.of()));
     }
 
+    /**
+     * The runtime folder's owner may attach as the keeper's server, nothing more. Reproduction (read
+     * in review): a root keeper serves a server that dropped to its own account, which owns the
+     * folder; that account could send Upgrade with any command line, and the keeper would have
+     * execve'd it as root. Upgrade and Stop are now the keeper's own uid's alone.
+     */
+    @Test
+    void theFoldersOwner_mayAttachAsTheServer_butNotUpgradeOrStopTheKeeper() throws Exception {
+        Files.setAttribute(dir, "unix:uid", NOBODY); // as serve --multi-user gives it to its --run-as account
+        List<String> prefix = List.of("/usr/bin/setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups");
+
+        byte[] upgrade = KeeperProtocol.encode(new KeeperProtocol.Upgrade(List.of("/bin/sh", "-c", "id > /tmp/owned")));
+        var refused = (KeeperProtocol.Failed) decode(peer(prefix, HexFormat.of().formatHex(upgrade)).get(1));
+        assertThat(refused.message()).isEqualTo("only uid 0, the keeper's own, may upgrade it; uid " + NOBODY
+                + " may only attach as its server");
+        byte[] stop = KeeperProtocol.encode(new KeeperProtocol.Stop());
+        assertThat(((KeeperProtocol.Failed) decode(peer(prefix, HexFormat.of().formatHex(stop)).get(1))).message())
+                .startsWith("only uid 0, the keeper's own, may stop it");
+        assertThat(Keeper.status(dir, java.time.Duration.ofSeconds(5)).pid()).as("the same keeper serves on")
+                .isEqualTo(ProcessHandle.current().pid());
+
+        byte[] hello = KeeperProtocol.encode(new KeeperProtocol.Hello(KeeperProtocol.VERSION));
+        assertThat(decode(peer(prefix, HexFormat.of().formatHex(hello)).get(1))).as("attaching as the server")
+                .isEqualTo(new KeeperProtocol.Kept(/* last= */ true, List.of()));
+    }
+
     @Test
     void withTheModesTheKeeperGivesThem_anotherUidCannotEvenReachTheSocket() throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------")); // as Keeper.start made it
