@@ -72,7 +72,10 @@ public final class Keeper implements AutoCloseable {
      */
     static final String PAM_SERVICE = "tether";
     static final int PAM_THREADS = 8;
-    static final boolean PAM_INSTALLED = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
+    /** Whether the service is installed and libpam loads: asked once, at the first log-on, not at every keeper's start. */
+    private static final class PamService {
+        static final boolean INSTALLED = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
+    }
     static final boolean ALLOW_ROOT_SESSIONS = Boolean.getBoolean(ALLOW_ROOT_PROPERTY);
 
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
@@ -604,7 +607,7 @@ public final class Keeper implements AutoCloseable {
             try {
                 spawned = spawner.spawn(spec, (account, line) -> { // called for a log-on only
                     tty[0] = line;
-                    if (!PAM_INSTALLED) {
+                    if (!PamService.INSTALLED) {
                         return Map.of();
                     }
                     pam[0] = Pam.openSession(PAM_SERVICE, null, account, line, spec.logOn().host());
@@ -677,7 +680,7 @@ public final class Keeper implements AutoCloseable {
         if (!LinuxAccounts.validName(account)) {
             return new LinuxPasswords.Verdict(false, "PAM_USER_UNKNOWN", "'" + account + "' is not a valid Linux account name");
         }
-        if (!PAM_INSTALLED) {
+        if (!PamService.INSTALLED) {
             return new LinuxPasswords.Verdict(false, "PAM_ABORT", "PAM log-on needs the PAM service /etc/pam.d/" + PAM_SERVICE
                     + " (install dist/pam/tether there, then restart the keeper or the server)");
         }

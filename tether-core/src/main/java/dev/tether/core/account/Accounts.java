@@ -39,6 +39,9 @@ public final class Accounts {
 
     private final Store store;
     private final InstantSource clock;
+    /** The account PAM is asked about for a name no user has: it exists on Debian and has no password. */
+    private static final String NO_LINUX_PASSWORD = "nobody";
+
     private final PasswordChecks passwords;
     private final AuthMode authMode;
     private final LinuxPasswords linuxPasswords;
@@ -141,9 +144,6 @@ public final class Accounts {
                     });
                 });
     }
-
-    /** The account PAM is asked about for a name no user has: it exists on Debian and has no password. */
-    private static final String NO_LINUX_PASSWORD = "nobody";
 
     /**
      * Records the refused log-on (UserLogOnFailed) and fails with the same sentence whether the
