@@ -151,10 +151,16 @@ class MultiUserSessionsTest {
         var got = as(token).run("--json", "session", "get", created.out().strip());
         var pid = java.util.regex.Pattern.compile("\"pid\"\\s*:\\s*(\\d+)").matcher(got.out());
         assertThat(pid.find()).as(got.toString()).isTrue();
-        Path proc = Path.of("/proc", pid.group(1));
-        // setpriv and env(1) exec in place: the session's pid is the shell's by the time it waits for input.
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(proc.resolve("cmdline")).equals("/bin/bash\0-l\0"));
-        String uid = Files.readAllLines(proc.resolve("status")).stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+        // The session's pid is its leader's, tether-logon (root, holding the PAM session); the shell is its child.
+        Path leader = Path.of("/proc", pid.group(1));
+        assertThat(Files.readString(leader.resolve("cmdline"))).startsWith("tether-logon\0");
+        Path[] shell = new Path[1];
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            String children = Files.readString(leader.resolve("task").resolve(pid.group(1)).resolve("children")).strip();
+            shell[0] = children.isEmpty() ? null : Path.of("/proc", children.split(" ")[0]);
+            return shell[0] != null && Files.readString(shell[0].resolve("cmdline")).equals("/bin/bash\0-l\0");
+        });
+        String uid = Files.readAllLines(shell[0].resolve("status")).stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
         String expected = command("id", "-u", LINUX).strip();
         assertThat(uid.substring(4).strip().split("\\s+")).containsOnly(expected);
         as(token).run("session", "close", created.out().strip());

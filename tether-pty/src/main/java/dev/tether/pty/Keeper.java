@@ -66,13 +66,13 @@ public final class Keeper implements AutoCloseable {
      */
     public static final String ALLOW_ROOT_PROPERTY = "tether.allowRootSessions";
     /**
-     * The PAM service of a log-on's session. It is opened only when the administrator installed it
-     * (dist/pam/tether as /etc/pam.d/tether): without that file PAM would use /etc/pam.d/other, whose
-     * session modules (pam_systemd, pam_limits) act on the keeper itself.
+     * The PAM service of log-ons: the keeper checks Linux passwords under it, and each log-on's
+     * {@link LogOnLeader} opens its session under it. Used only when the administrator installed it
+     * (dist/pam/tether as /etc/pam.d/tether): without that file PAM would use /etc/pam.d/other.
      */
-    static final String PAM_SERVICE = "tether";
+    static final String PAM_SERVICE = PtySpawner.PAM_SERVICE;
     static final int PAM_THREADS = 8;
-    /** Whether the service is installed and libpam loads: asked once, at the first log-on, not at every keeper's start. */
+    /** Whether the service is installed and libpam loads: asked once, at the first password check, not at every keeper's start. */
     private static final class PamService {
         static final boolean INSTALLED = java.nio.file.Files.isRegularFile(Path.of("/etc/pam.d", PAM_SERVICE)) && Pam.available();
     }
@@ -100,8 +100,6 @@ public final class Keeper implements AutoCloseable {
         boolean released;
         /** A log-on recorded in utmp on this terminal ("pts/N"), whose log-off is recorded at its exit; else null. */
         String loggedOnLine;
-        /** A log-on's PAM session, closed at its exit; null without one (none after an upgrade, which PAM cannot carry over). */
-        Pam.Session pam;
         boolean reading;
 
         Kept(long id, int pid, int master, int pidfd, SharedRing ring, int ringFd) {
@@ -261,6 +259,7 @@ public final class Keeper implements AutoCloseable {
                 var k = new Kept(s.id(), s.pid(), s.master(), s.pidfd(), ring, ringFd);
                 k.exitCode = s.exitCode();
                 k.released = s.released();
+                k.loggedOnLine = s.loggedOnLine();
                 keeper.sessions.put(k.id, k);
                 if (k.pidfd >= 0) {
                     keeper.watch(k.pidfd, k); // one that exited during the exec is a zombie of ours: the loop reaps it
@@ -564,7 +563,7 @@ public final class Keeper implements AutoCloseable {
     /** What the next image needs. Holding the lock. */
     private KeeperUpgrade.State state() {
         var kept = sessions.values().stream()
-                .map(k -> new KeeperUpgrade.Session(k.id, k.pid, k.master, k.pidfd, k.ringFd, k.exitCode, k.released))
+                .map(k -> new KeeperUpgrade.Session(k.id, k.pid, k.master, k.pidfd, k.ringFd, k.exitCode, k.released, k.loggedOnLine))
                 .toList();
         return new KeeperUpgrade.State((int) ProcessHandle.current().pid(), build, lockFd, listener.fd(), kept);
     }
@@ -594,8 +593,6 @@ public final class Keeper implements AutoCloseable {
         PtySpawner.Spawned spawned;
         SharedRing ring;
         int ringFd = -1;
-        var pam = new Pam.Session[1];
-        var tty = new String[1];
         try {
             synchronized (this) {
                 if (sessions.containsKey(spec.sessionId())) {
@@ -605,22 +602,12 @@ public final class Keeper implements AutoCloseable {
             ringFd = memfd("tether-ring-" + spec.sessionId());
             ring = SharedRing.format(Path.of("/proc/self/fd/" + ringFd), spec.sessionId(), spec.ringBytes());
             try {
-                spawned = spawner.spawn(spec, (account, line) -> { // called for a log-on only
-                    tty[0] = line;
-                    if (!PamService.INSTALLED) {
-                        return Map.of();
-                    }
-                    pam[0] = Pam.openSession(PAM_SERVICE, null, account, line, spec.logOn().host());
-                    return pam[0].environment();
-                });
+                spawned = spawner.spawn(spec);
             } catch (RuntimeException e) {
                 ring.close();
                 throw e;
             }
         } catch (IOException | RuntimeException e) {
-            if (pam[0] != null) {
-                pam[0].close();
-            }
             if (ringFd >= 0) {
                 LibC.close(ringFd);
             }
@@ -634,8 +621,7 @@ public final class Keeper implements AutoCloseable {
         synchronized (this) {
             var k = new Kept(spec.sessionId(), spawned.pid(), spawned.masterFd(), spawned.pidFd(), ring, ringFd);
             if (spec.logOn() != null) {
-                k.loggedOnLine = logOn(spec, spawned.pid(), tty[0]);
-                k.pam = pam[0];
+                k.loggedOnLine = logOn(spec, spawned.pid(), spawned.tty());
             }
             sessions.put(k.id, k);
             watch(k.pidfd, k);
@@ -829,14 +815,6 @@ public final class Keeper implements AutoCloseable {
 
     private void exited(Kept k, int code) {
         k.exitCode = code;
-        if (k.pam != null) {
-            try {
-                k.pam.close();
-            } catch (RuntimeException e) {
-                log.warn("session {}: {}", k.id, e.getMessage());
-            }
-            k.pam = null;
-        }
         if (k.loggedOnLine != null) {
             try {
                 Utmp.loggedOut(k.pid, k.loggedOnLine, code, java.time.Instant.now());

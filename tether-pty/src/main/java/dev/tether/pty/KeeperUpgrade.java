@@ -33,7 +33,9 @@ import java.util.TreeMap;
  * <p><b>The state</b> (big-endian, as {@link DataOutputStream} writes): magic {@code TETHKEEP},
  * format version (int), pid (int), build (string), lock fd, listener fd (ints), the count of
  * sessions, then per session: id (long), pid, master fd, pidfd, ring fd, exit code (ints; -1 for
- * an fd not held, {@link Integer#MIN_VALUE} for "still running"), released (boolean). Owner and
+ * an fd not held, {@link Integer#MIN_VALUE} for "still running"), released (boolean); then per
+ * session its utmp line (string, empty for none), after every session so that an image of an
+ * older build, which stops reading before them, still reads the state (a downgrade). Owner and
  * size are the server's store's, not the keeper's, so they are not here.
  */
 final class KeeperUpgrade {
@@ -47,7 +49,8 @@ final class KeeperUpgrade {
     }
 
     /** One session as the state carries it. */
-    record Session(long id, int pid, int master, int pidfd, int ringFd, Integer exitCode, boolean released) {
+    /** @param loggedOnLine the terminal of a log-on's utmp record ("pts/N"), whose log-off is still to be written; else null */
+    record Session(long id, int pid, int master, int pidfd, int ringFd, Integer exitCode, boolean released, String loggedOnLine) {
     }
 
     /** What an image hands the next one. */
@@ -89,6 +92,9 @@ final class KeeperUpgrade {
                 out.writeInt(s.exitCode() == null ? NO_EXIT : s.exitCode());
                 out.writeBoolean(s.released());
             }
+            for (Session s : state.sessions()) {
+                out.writeUTF(s.loggedOnLine() == null ? "" : s.loggedOnLine());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
@@ -122,7 +128,15 @@ final class KeeperUpgrade {
                 int pidfd = in.readInt();
                 int ringFd = in.readInt();
                 int exit = in.readInt();
-                sessions.add(new Session(id, spid, master, pidfd, ringFd, exit == NO_EXIT ? null : exit, in.readBoolean()));
+                sessions.add(new Session(id, spid, master, pidfd, ringFd, exit == NO_EXIT ? null : exit, in.readBoolean(), null));
+            }
+            if (in.available() > 0) { // absent from the state of an older build's image
+                for (int i = 0; i < n; i++) {
+                    String line = in.readUTF();
+                    Session s = sessions.get(i);
+                    sessions.set(i, new Session(s.id(), s.pid(), s.master(), s.pidfd(), s.ringFd(), s.exitCode(), s.released(),
+                            line.isEmpty() ? null : line));
+                }
             }
             return new State(pid, build, lockFd, listenerFd, sessions);
         } catch (java.io.EOFException e) {

@@ -200,6 +200,7 @@ final class LibC {
     private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle MEMFD_CREATE = bind("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
     static final int MFD_CLOEXEC = 1;
+    static final int MFD_ALLOW_SEALING = 2;
 
     private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             ERRNO_OPT, Linker.Option.firstVariadicArg(2));
@@ -678,16 +679,18 @@ final class LibC {
     /**
      * Fills {@code actions} (of {@link #FILE_ACTIONS_BYTES}): change to {@code dir}, open the
      * slave on fd 0 (the new session leader thereby acquires it as controlling terminal), dup it
-     * to 1 and 2 and close everything from 3 up. Returns 0 or an error number.
+     * to 1 and 2, put {@code status} (unless negative) on fd 3, and close everything above. Returns 0
+     * or an error number.
      */
-    static int initFileActions(MemorySegment actions, MemorySegment dir, MemorySegment slave) {
+    static int initFileActions(MemorySegment actions, MemorySegment dir, MemorySegment slave, int status) {
         try {
             int r = (int) FA_INIT.invokeExact(actions);
             if (r == 0) r = (int) FA_CHDIR.invokeExact(actions, dir);
             if (r == 0) r = (int) FA_OPEN.invokeExact(actions, 0, slave, O_RDWR, 0);
             if (r == 0) r = (int) FA_DUP2.invokeExact(actions, 0, 1);
             if (r == 0) r = (int) FA_DUP2.invokeExact(actions, 0, 2);
-            if (r == 0) r = (int) FA_CLOSEFROM.invokeExact(actions, 3);
+            if (r == 0 && status >= 0) r = (int) FA_DUP2.invokeExact(actions, status, 3); // glibc clears FD_CLOEXEC, even when status is 3
+            if (r == 0) r = (int) FA_CLOSEFROM.invokeExact(actions, status >= 0 ? 4 : 3);
             return r;
         } catch (Throwable t) {
             throw linkFailure(t);

@@ -78,10 +78,14 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
     private final KeeperLink keeper;
 
     private NativePtyHost(LongSupplier nanos, KeeperLink keeper, boolean allowRootSessions) {
+        this(nanos, keeper, allowRootSessions, PtySpawner.PAM_SERVICE);
+    }
+
+    private NativePtyHost(LongSupplier nanos, KeeperLink keeper, boolean allowRootSessions, String pamService) {
         // Freed by the GC rather than closed: a late submit() from another thread must never touch freed memory.
         Arena arena = Arena.ofAuto();
         this.loop = new EventLoop(arena, nanos);
-        this.spawner = new PtySpawner(arena, allowRootSessions);
+        this.spawner = new PtySpawner(arena, allowRootSessions, pamService);
         this.keeper = keeper;
     }
 
@@ -95,7 +99,12 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
      * be one of root or of a system account only with {@code allowRootSessions}.
      */
     public static NativePtyHost start(boolean allowRootSessions) {
-        NativePtyHost host = new NativePtyHost(System::nanoTime, null, allowRootSessions);
+        return start(allowRootSessions, PtySpawner.PAM_SERVICE);
+    }
+
+    /** As {@link #start(boolean)}, log-ons' PAM sessions under {@code pamService} (a test's own). */
+    static NativePtyHost start(boolean allowRootSessions, String pamService) {
+        NativePtyHost host = new NativePtyHost(System::nanoTime, null, allowRootSessions, pamService);
         host.loop.start();
         return host;
     }

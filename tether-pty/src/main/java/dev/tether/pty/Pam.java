@@ -19,16 +19,12 @@ import java.lang.invoke.MethodType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Linux-PAM through the FFM linker ({@code libpam.so.0}, Debian's {@code libpam0g}): the keeper, root in
- * multi-user mode, checks a Tether user's Linux password and opens a PAM session for each of their terminal
- * sessions, under the service Tether ships ({@code dist/pam/tether}).
+ * multi-user mode, checks a Tether user's Linux password under the service Tether ships
+ * ({@code dist/pam/tether}): {@code pam_authenticate}, then {@code pam_acct_mgmt}.
  *
  * <p><b>Handles and threads.</b> Every call makes its own handle with {@code pam_start} and ends it with
  * {@code pam_end}, so calls on different threads share nothing. The conversation function is one upcall stub
@@ -50,43 +46,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Java array is wiped before the call returns. Failures may take about 2 s: pam_unix asks libpam for its fail
  * delay, which sleeps on the calling thread, so call this off event loops.
  *
- * <p><b>What session modules do to their caller.</b> Session modules act on the process that calls
- * {@code pam_open_session}, and the keeper is one process for every session of every user, so the shipped
- * service leaves out the ones below (each read in its source):
- * <ul>
- *   <li>{@code pam_limits} calls {@code setrlimit} for every resource on the calling process (the value of
- *       limits.conf, or the current one), {@code setpriority(PRIO_PROCESS, 0, ...)}, and
- *       {@code prctl(PR_SET_NO_NEW_PRIVS)} for {@code nonewprivs}: the keeper would take on the limits of the
- *       last user who logged in, pass them to every later session of every user, and with
- *       {@code nonewprivs} could never again gain privileges for anyone.</li>
- *   <li>{@code pam_systemd} asks logind to {@code CreateSession} with {@code getpid()} as the leader: logind
- *       moves the whole keeper into the user's {@code session-N.scope} (and user slice); a second session
- *       from the same process is refused by logind as busy (the module then says nothing and succeeds), and
- *       with {@code KillUserProcesses=yes} ending that user's session kills the keeper. It also keeps the
- *       session fifo's fd open in the keeper on purpose ("we will leak one FD at max", its source says).</li>
- *   <li>{@code pam_loginuid} writes the user's uid to {@code /proc/self/loginuid}: the keeper's audit
- *       login uid (and session id) becomes that user's, inherited by the sessions of every other user.</li>
- *   <li>{@code pam_keyinit} replaces the caller's session keyring, {@code pam_group} (in setcred) the
- *       caller's supplementary groups.</li>
- * </ul>
- * They belong in the process that becomes the user's session (a per-session child), not in the keeper.
- * One module that acts on its caller does stay, because it comes with Debian's common-auth: {@code pam_cap},
- * whose {@code setcred} applies {@code /etc/security/capability.conf} to the calling thread
- * ({@code cap_iab_set_proc}: inheritable, ambient and bounding sets; its man page says it "must not be called
- * by a multithreaded application"). Debian ships that file with {@code none *}, which only clears the calling
- * thread's inheritable and ambient sets, empty in the keeper anyway; an administrator's entry naming a user
- * would reach the keeper's thread, so {@link #openSession} should move to that per-session child too.
+ * <p><b>Sessions</b> are not opened here: PAM session modules act on the process that calls them, and the
+ * keeper is one process for every session of every user. Each log-on's own {@link LogOnLeader} opens its
+ * session.
  */
 public final class Pam {
     static final int PAM_SUCCESS = 0;
     static final int PAM_BUF_ERR = 5;
     static final int PAM_CONV_ERR = 19;
 
-    private static final int PAM_TTY = 3;
     private static final int PAM_RHOST = 4;
     private static final int PAM_DISALLOW_NULL_AUTHTOK = 0x1;
-    private static final int PAM_ESTABLISH_CRED = 0x2;
-    private static final int PAM_DELETE_CRED = 0x4;
 
     private static final int PAM_PROMPT_ECHO_OFF = 1;
     private static final int PAM_PROMPT_ECHO_ON = 2;
@@ -150,93 +120,6 @@ public final class Pam {
             });
         } finally {
             Arrays.fill(secret, (byte) 0);
-        }
-    }
-
-    /**
-     * Opens a PAM session for {@code user} on {@code tty} (its path, such as /dev/pts/3): {@code pam_setcred}
-     * with {@code PAM_ESTABLISH_CRED}, then {@code pam_open_session}. Fails with a {@link TetherException}
-     * naming the user, the step and PAM's reason. The session must be {@linkplain Session#close closed}.
-     */
-    public static Session openSession(String service, Path confDir, String user, String tty, String remoteHost) {
-        check(service, user);
-        try (Arena arena = Arena.ofConfined()) {
-            Conversation conversation = new Conversation(null);
-            return ScopedValue.where(CONVERSATION, conversation).call(() -> {
-                MemorySegment pamh = start(arena, service, confDir, user, conversation);
-                int status = PAM_SUCCESS;
-                String step = "pam_setcred";
-                boolean opened = false;
-                try {
-                    setItem(arena, pamh, PAM_TTY, tty);
-                    setItem(arena, pamh, PAM_RHOST, remoteHost);
-                    status = Native.call(Native.SETCRED, pamh, PAM_ESTABLISH_CRED);
-                    if (status == PAM_SUCCESS) {
-                        step = "pam_open_session";
-                        status = Native.call(Native.OPEN_SESSION, pamh, 0);
-                        if (status != PAM_SUCCESS) {
-                            int ignored = Native.call(Native.SETCRED, pamh, PAM_DELETE_CRED);
-                        }
-                    }
-                    if (status == PAM_SUCCESS) {
-                        Session session = new Session(service, user, pamh, environment(pamh));
-                        opened = true;
-                        return session;
-                    }
-                    throw new TetherException(status == PAM_CONV_ERR || status == PAM_BUF_ERR ? ResultCode.INTERNAL
-                            : ResultCode.ACCESS_DENIED, "cannot open a PAM session (service " + service + ") for "
-                            + user + ": " + step + " says " + codeName(status) + ", " + sentence(pamh, status, conversation));
-                } finally {
-                    if (!opened) {
-                        end(pamh, status);
-                    }
-                }
-            });
-        }
-    }
-
-    /** An open PAM session: its handle lives until {@link #close}, which may run on any thread, once. */
-    public static final class Session implements AutoCloseable {
-        private final String service;
-        private final String user;
-        private final MemorySegment pamh;
-        private final Map<String, String> environment;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        private Session(String service, String user, MemorySegment pamh, Map<String, String> environment) {
-            this.service = service;
-            this.user = user;
-            this.pamh = pamh;
-            this.environment = environment;
-        }
-
-        /** The variables the session modules set (pam_env's, for one), as {@code pam_getenvlist} gave them. */
-        public Map<String, String> environment() {
-            return environment;
-        }
-
-        /**
-         * {@code pam_close_session}, {@code pam_setcred} with {@code PAM_DELETE_CRED}, {@code pam_end}; the
-         * handle is ended even when a module fails, and the failure is then thrown with PAM's reason.
-         */
-        @Override
-        public void close() {
-            if (!closed.compareAndSet(false, true)) {
-                return;
-            }
-            Conversation conversation = new Conversation(null);
-            ScopedValue.where(CONVERSATION, conversation).run(() -> {
-                int status = Native.call(Native.CLOSE_SESSION, pamh, 0);
-                int cred = Native.call(Native.SETCRED, pamh, PAM_DELETE_CRED);
-                String failure = status != PAM_SUCCESS ? "pam_close_session says " + codeName(status) + ", " + sentence(pamh, status, conversation)
-                        : cred != PAM_SUCCESS ? "pam_setcred says " + codeName(cred) + ", " + sentence(pamh, cred, conversation)
-                        : null;
-                end(pamh, status != PAM_SUCCESS ? status : cred);
-                if (failure != null) {
-                    throw new TetherException(ResultCode.INTERNAL,
-                            "cannot close the PAM session (service " + service + ") of " + user + ": " + failure);
-                }
-            });
         }
     }
 
@@ -314,35 +197,6 @@ public final class Pam {
         } catch (Throwable t) {
             return codeName(status);
         }
-    }
-
-    private static Map<String, String> environment(MemorySegment pamh) {
-        MemorySegment list;
-        try {
-            list = (MemorySegment) Native.GETENVLIST.invokeExact(pamh);
-        } catch (Throwable t) {
-            throw Native.linkFailure(t);
-        }
-        if (list.equals(MemorySegment.NULL)) {
-            return Map.of();
-        }
-        // A NULL-terminated array of malloc'ed "NAME=value" strings, all the caller's to free.
-        Map<String, String> variables = new LinkedHashMap<>();
-        MemorySegment entries = list.reinterpret(Long.MAX_VALUE);
-        for (long i = 0; ; i++) {
-            MemorySegment entry = entries.getAtIndex(ADDRESS, i);
-            if (entry.equals(MemorySegment.NULL)) {
-                break;
-            }
-            String pair = entry.reinterpret(Integer.MAX_VALUE).getString(0);
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                variables.put(pair.substring(0, eq), pair.substring(eq + 1));
-            }
-            Native.free(entry);
-        }
-        Native.free(list);
-        return Collections.unmodifiableMap(variables);
     }
 
     /** What one call answers and what the modules told it. */
@@ -480,11 +334,7 @@ public final class Pam {
         static final MethodHandle SET_ITEM;
         static final MethodHandle AUTHENTICATE;
         static final MethodHandle ACCT_MGMT;
-        static final MethodHandle SETCRED;
-        static final MethodHandle OPEN_SESSION;
-        static final MethodHandle CLOSE_SESSION;
         static final MethodHandle STRERROR;
-        static final MethodHandle GETENVLIST;
         static final MemorySegment CONVERSE;
 
         private static final Linker LINKER = Linker.nativeLinker();
@@ -513,11 +363,7 @@ public final class Pam {
             SET_ITEM = bind(pam, "pam_set_item", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
             AUTHENTICATE = bind(pam, "pam_authenticate", pamhInt);
             ACCT_MGMT = bind(pam, "pam_acct_mgmt", pamhInt);
-            SETCRED = bind(pam, "pam_setcred", pamhInt);
-            OPEN_SESSION = bind(pam, "pam_open_session", pamhInt);
-            CLOSE_SESSION = bind(pam, "pam_close_session", pamhInt);
             STRERROR = bind(pam, "pam_strerror", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-            GETENVLIST = bind(pam, "pam_getenvlist", FunctionDescriptor.of(ADDRESS, ADDRESS));
             MemorySegment converse = null;
             if (pam != null) {
                 try {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Opens a PTY and starts a program in it with posix_spawn, from the calling thread.
@@ -26,18 +27,28 @@ import java.util.Map;
  * <p><b>A log-on</b> ({@link TerminalSpec#logOn}, root only) runs the program as its Linux account,
  * as login(1) would: the account is looked up here (the request names it, nothing more), uid 0 and
  * system accounts are refused unless {@code allowRootSessions}; the slave is the account's (group
- * tty, mode 0620); the child is util-linux's setpriv, which sets the uid, gid and the groups of
- * initgroups and then runs env(1) as the user, which starts the program with the login environment
- * (HOME, USER, LOGNAME, SHELL and PATH as login sets them, over the request's) in the home
- * directory. setpriv itself runs with an empty environment: nothing the request says (LD_PRELOAD,
- * say) reaches a process that still is root.
+ * tty, mode 0620). The child is {@link LogOnLeader tether-logon}: it opens the log-on's PAM session
+ * (when the service is installed), forks the program with the uid, gid and the groups of initgroups,
+ * the login environment (HOME, USER, LOGNAME, SHELL and PATH as login sets them, over the request's,
+ * over PAM's) in the home directory, and closes the session when the program ends. It tells on fd 3
+ * whether the program started, so a refusal (PAM's, say) is this spawn's error, not a session that
+ * ends at once. Without tether-logon in the build, util-linux's setpriv and env(1) start the program
+ * the same way but with no PAM session. Either runs with an empty environment and gets everything in
+ * its arguments: nothing the request says (LD_PRELOAD, say) reaches a process that still is root.
  */
 final class PtySpawner {
     /** Where the kernel and glibc put a program when PATH is unset (confstr _CS_PATH). */
     private static final String DEFAULT_PATH = "/bin:/usr/bin";
 
-    record Spawned(int pid, int masterFd, int pidFd) {
+    /** @param tty the terminal of a log-on ("pts/N"), for utmp; null for any other session */
+    record Spawned(int pid, int masterFd, int pidFd, String tty) {
+        Spawned(int pid, int masterFd, int pidFd) {
+            this(pid, masterFd, pidFd, null);
+        }
     }
+
+    /** The PAM service of a log-on's session, opened only when installed (else PAM would use /etc/pam.d/other). */
+    static final String PAM_SERVICE = "tether";
 
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     private static final Path ENV = Path.of("/usr/bin/env");
@@ -45,6 +56,7 @@ final class PtySpawner {
     /** Read-only after construction, so concurrent posix_spawn calls may share it. */
     private final MemorySegment attributes;
     private final boolean allowRootSessions;
+    private final String pamService;
 
     PtySpawner(Arena arena) {
         this(arena, false);
@@ -52,44 +64,47 @@ final class PtySpawner {
 
     /** @param allowRootSessions whether a log-on may be one of root or of a system account ({@code --allow-root-sessions}) */
     PtySpawner(Arena arena, boolean allowRootSessions) {
+        this(arena, allowRootSessions, PAM_SERVICE);
+    }
+
+    /** @param pamService the PAM service of log-ons' sessions (a test's own) */
+    PtySpawner(Arena arena, boolean allowRootSessions, String pamService) {
         this.allowRootSessions = allowRootSessions;
+        this.pamService = pamService;
         attributes = arena.allocate(LibC.SPAWNATTR_BYTES, 16);
         LibC.initSpawnAttributes(attributes, arena.allocate(LibC.SIGSET_BYTES, 8), arena.allocate(LibC.SIGSET_BYTES, 8));
     }
 
-    /** A log-on as the spawn makes it: the account, its login environment, the program, and the slave's group. */
+    /**
+     * A log-on as the spawn makes it: the account, its login environment, the program, the slave's
+     * group, the client's host, and what starts it (tether-logon, else setpriv).
+     */
     private record AsAccount(LinuxAccounts.Account account, Map<String, String> env, Path executable, List<String> args, Path home,
-                             int ttyGroup) {
-        /** setpriv, then env -i with the environment (the hook's under the login's), then the program. */
-        List<String> argv(Map<String, String> fromHook) {
-            var all = new java.util.LinkedHashMap<>(fromHook);
-            all.putAll(env);
-            var argv = new java.util.ArrayList<>(List.of(SETPRIV.toString(), "--reuid=" + account.uid(), "--regid=" + account.gid(),
-                    "--init-groups", "--", ENV.toString(), "-i"));
-            argv.addAll(environment(all));
+                             int ttyGroup, String host, Optional<Path> leader) {
+        Path starter() {
+            return leader.orElse(SETPRIV);
+        }
+
+        /** tether-logon's arguments (see its source), or setpriv's then env -i's; {@code pamService} null for none. */
+        List<String> argv(String tty, String pamService) {
+            List<String> variables = environment(env);
+            var argv = new java.util.ArrayList<String>();
+            if (leader.isPresent()) {
+                argv.addAll(List.of("tether-logon", pamService == null ? "-" : pamService, account.name(),
+                        Integer.toString(account.uid()), Integer.toString(account.gid()), home.toString(), tty,
+                        host == null ? "" : host, Integer.toString(variables.size())));
+            } else {
+                argv.addAll(List.of(SETPRIV.toString(), "--reuid=" + account.uid(), "--regid=" + account.gid(), "--init-groups", "--",
+                        ENV.toString(), "-i"));
+            }
+            argv.addAll(variables);
             argv.add(executable.toString());
             argv.addAll(args);
             return checked(argv);
         }
     }
 
-    /**
-     * What the keeper does for a log-on once its terminal is known and before its program starts
-     * (it opens the PAM session): given the account and the terminal ("pts/N"), returns variables
-     * for the program's environment, or throws to refuse the log-on.
-     */
-    @FunctionalInterface
-    interface LogOnHook {
-        LogOnHook NONE = (account, tty) -> Map.of();
-
-        Map<String, String> loggingOn(String account, String tty);
-    }
-
     Spawned spawn(TerminalSpec spec) {
-        return spawn(spec, LogOnHook.NONE);
-    }
-
-    Spawned spawn(TerminalSpec spec, LogOnHook hook) {
         String program = spec.command().getFirst();
         AsAccount as = spec.logOn() == null ? null : logOn(spec);
         Path directory = as != null ? as.home() : spec.workingDirectory().toAbsolutePath();
@@ -97,7 +112,7 @@ final class PtySpawner {
             throw cannotStart(program, "the working directory " + directory
                     + (Files.exists(directory) ? " is not a directory" : " does not exist"));
         }
-        Path executable = as != null ? SETPRIV : resolve(program, spec.environment(), directory);
+        Path executable = as != null ? as.starter() : resolve(program, spec.environment(), directory);
         List<String> argv = as != null ? null : checked(spec.command()); // a log-on's is made once its terminal is known
         List<String> envp = as != null ? List.of() : checked(environment(spec.environment()));
         try (Arena arena = Arena.ofConfined()) {
@@ -108,7 +123,7 @@ final class PtySpawner {
                         + "; see kernel.pty.max)");
             }
             try {
-                return spawnOn(master, executable, argv, envp, directory, as, hook, spec, arena, err);
+                return spawnOn(master, executable, argv, envp, directory, as, spec, arena, err);
             } catch (RuntimeException e) {
                 LibC.close(master);
                 throw e;
@@ -117,7 +132,7 @@ final class PtySpawner {
     }
 
     private Spawned spawnOn(int master, Path executable, List<String> argv, List<String> envp, Path directory, AsAccount as,
-                            LogOnHook hook, TerminalSpec spec, Arena arena, MemorySegment err) {
+                            TerminalSpec spec, Arena arena, MemorySegment err) {
         String program = spec.command().getFirst();
         MemorySegment slaveName = arena.allocate(128);
         int r = LibC.grantpt(err, master);
@@ -142,12 +157,23 @@ final class PtySpawner {
         if (r < 0) {
             throw cannotStart(program, "setting up the pseudo-terminal failed: " + LibC.strerror(-r));
         }
+        String tty = as == null ? null : slaveName.getString(0).replaceFirst("^/dev/", "");
         if (as != null) {
-            argv = as.argv(hook.loggingOn(as.account().name(), slaveName.getString(0).replaceFirst("^/dev/", "")));
+            argv = as.argv(tty, Files.isRegularFile(Path.of("/etc/pam.d", pamService)) ? pamService : null);
+        }
+        int[] status = {-1, -1};
+        if (as != null && as.leader().isPresent()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            int piped = LibC.pipe2(err, fds, LibC.O_CLOEXEC);
+            if (piped < 0) {
+                throw cannotStart(program, "pipe2 failed: " + LibC.strerror(-piped));
+            }
+            status[0] = fds.getAtIndex(JAVA_INT, 0);
+            status[1] = fds.getAtIndex(JAVA_INT, 1);
         }
 
         MemorySegment actions = arena.allocate(LibC.FILE_ACTIONS_BYTES, 16);
-        int failed = LibC.initFileActions(actions, arena.allocateFrom(directory.toString()), slaveName);
+        int failed = LibC.initFileActions(actions, arena.allocateFrom(directory.toString()), slaveName, status[1]);
         try {
             if (failed != 0) {
                 throw cannotStart(program, "preparing the file actions failed: " + LibC.strerror(failed));
@@ -159,16 +185,59 @@ final class PtySpawner {
                 throw cannotStart(program, LibC.strerror(failed));
             }
             int pid = pidOut.get(JAVA_INT, 0);
+            if (status[1] >= 0) {
+                LibC.close(status[1]);
+                status[1] = -1;
+                String refusal = readAll(status[0], arena, err);
+                if (!refusal.isEmpty()) { // tether-logon exits at once then
+                    LibC.waitpid(err, pid, arena.allocate(JAVA_INT), 0);
+                    throw refused(refusal);
+                }
+            }
             int pidFd = LibC.pidfdOpen(err, pid);
             if (pidFd < 0) {
                 LibC.kill(err, pid, LibC.SIGKILL);
                 LibC.waitpid(err, pid, arena.allocate(JAVA_INT), 0);
                 throw cannotStart(program, "pidfd_open failed: " + LibC.strerror(-pidFd));
             }
-            return new Spawned(pid, master, pidFd);
+            return new Spawned(pid, master, pidFd, tty);
         } finally {
             LibC.destroyFileActions(actions);
+            for (int fd : status) {
+                if (fd >= 0) {
+                    LibC.close(fd);
+                }
+            }
         }
+    }
+
+    /** What tether-logon wrote on its status pipe until it closed it (empty: the program started). */
+    private static String readAll(int fd, Arena arena, MemorySegment err) {
+        MemorySegment buffer = arena.allocate(1024);
+        var text = new java.io.ByteArrayOutputStream();
+        while (text.size() < 4096) {
+            long n = LibC.read(err, fd, buffer, buffer.byteSize());
+            if (n == -LibC.EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            text.write(buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), 0, (int) n);
+        }
+        return text.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+    }
+
+    /** tether-logon's refusal, "CODE sentence", as the exception it stands for. */
+    private static TetherException refused(String text) {
+        int space = text.indexOf(' ');
+        ResultCode code;
+        try {
+            code = space > 0 ? ResultCode.valueOf(text.substring(0, space)) : ResultCode.INTERNAL;
+        } catch (IllegalArgumentException e) {
+            code = ResultCode.INTERNAL;
+        }
+        return new TetherException(code, space > 0 && code != ResultCode.INTERNAL ? text.substring(space + 1) : text);
     }
 
     /**
@@ -193,7 +262,8 @@ final class PtySpawner {
                     + " (uid " + account.uid() + "): " + (account.uid() == 0 ? "root" : "system accounts (uid below UID_MIN "
                     + uidMin + " of /etc/login.defs)") + " may not log on unless the server runs with --allow-root-sessions");
         }
-        if (!Files.isExecutable(SETPRIV) || !Files.isExecutable(ENV)) {
+        Optional<Path> leader = LogOnLeader.path();
+        if (leader.isEmpty() && (!Files.isExecutable(SETPRIV) || !Files.isExecutable(ENV))) {
             throw new TetherException(ResultCode.INVALID_STATE, "cannot start a session as " + name + ": " + SETPRIV + " and "
                     + ENV + " (util-linux, coreutils) are needed to start a program as another account");
         }
@@ -212,7 +282,7 @@ final class PtySpawner {
         }
         int tty = LinuxAccounts.groupId("tty").orElse(account.gid());
         return new AsAccount(account, Map.copyOf(env), executable, List.copyOf(spec.command().subList(1, spec.command().size())),
-                home, tty);
+                home, tty, spec.logOn().host(), leader);
     }
 
     /**

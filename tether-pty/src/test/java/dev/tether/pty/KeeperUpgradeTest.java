@@ -15,13 +15,30 @@ import org.junit.jupiter.api.io.TempDir;
 class KeeperUpgradeTest {
 
     static final KeeperUpgrade.State STATE = new KeeperUpgrade.State(4242, "jar-123-456", 3, 4, List.of(
-            new KeeperUpgrade.Session(7, 100, 5, 6, 8, null, false),
-            new KeeperUpgrade.Session(9, 101, -1, -1, 10, 137, false),
-            new KeeperUpgrade.Session(11, 102, -1, 12, 13, null, true)));
+            new KeeperUpgrade.Session(7, 100, 5, 6, 8, null, false, "pts/3"),
+            new KeeperUpgrade.Session(9, 101, -1, -1, 10, 137, false, null),
+            new KeeperUpgrade.Session(11, 102, -1, 12, 13, null, true, null)));
 
     @Test
     void theStateRoundTrips_withRunningExitedAndReleasedSessions() throws IOException {
         assertThat(KeeperUpgrade.decode(KeeperUpgrade.encode(STATE))).isEqualTo(STATE);
+    }
+
+    /**
+     * The utmp lines come after every session: an image of an older build, which stops reading before
+     * them, still takes the state of a newer one (a downgrade), and the state an older build writes
+     * (without them) is read with none. Reproduction of what they fix: a log-on that ended after a
+     * keeper upgrade kept its USER_PROCESS record in utmp ({@code who} listed it for ever), because the
+     * new image did not know its line.
+     */
+    @Test
+    void theUtmpLinesFollowEverySession_soAStateWithoutThem_readsWithNone() throws IOException {
+        byte[] whole = KeeperUpgrade.encode(STATE);
+        int trailer = (2 + "pts/3".length()) + 2 + 2;
+        var older = KeeperUpgrade.decode(Arrays.copyOf(whole, whole.length - trailer));
+
+        assertThat(older.sessions()).extracting(KeeperUpgrade.Session::loggedOnLine).containsOnlyNulls();
+        assertThat(older.sessions()).extracting(KeeperUpgrade.Session::id).containsExactly(7L, 9L, 11L);
     }
 
     @Test

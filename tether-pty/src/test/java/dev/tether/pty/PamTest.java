@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link Pam} against the real libpam and Debian's pam_unix, with the service Tether ships
@@ -47,9 +43,6 @@ class PamTest {
     private static final String EMPTY = "tt" + SUFFIX + "n";
     private static final List<String> made = new ArrayList<>();
     private static Path shipped;
-
-    @TempDir
-    Path tmp;
 
     @BeforeAll
     static void accounts() throws Exception {
@@ -157,68 +150,6 @@ class PamTest {
     }
 
     @Test
-    void aSessionOpensAndCloses_underTheShippedService_andLeavesTheCallingProcessAlone() throws Exception {
-        String before = callerState();
-
-        Pam.Session session = Pam.openSession(SERVICE, shipped, USER, "/dev/pts/99", "203.0.113.7");
-        try {
-            // pam_env reads /etc/environment and /etc/default/locale, both empty on this image.
-            assertThat(session.environment()).isEqualTo(environmentFiles());
-            assertThat(callerState()).isEqualTo(before);
-        } finally {
-            session.close();
-        }
-        session.close(); // once is enough; the second does nothing
-
-        assertThat(callerState()).isEqualTo(before);
-    }
-
-    @Test
-    void theSessionsEnvironment_isWhatPamEnvSets() throws Exception {
-        Files.writeString(tmp.resolve("pam_env.conf"), """
-                TT_GREETING DEFAULT=hello
-                TT_WHO      DEFAULT=@{PAM_USER}
-                """);
-        Files.writeString(tmp.resolve("tether-env"), """
-                auth    required pam_permit.so
-                session required pam_env.so readenv=0 conffile=%s
-                session required pam_unix.so
-                """.formatted(tmp.resolve("pam_env.conf")));
-
-        try (Pam.Session session = Pam.openSession("tether-env", tmp, USER, "/dev/pts/99", null)) {
-            assertThat(session.environment()).containsEntry("TT_GREETING", "hello").containsEntry("TT_WHO", USER);
-        }
-    }
-
-    /**
-     * Why the shipped service has no pam_limits: given a limit for the user, it sets it on the process that
-     * opens the session (here the test's JVM, whose POSIX message queue limit nothing uses).
-     */
-    @Test
-    void aServiceWithPamLimits_wouldSetTheUsersLimitsOnTheCallingProcess() throws Exception {
-        long lowered = msgqueueLimit() - 1;
-        Files.writeString(tmp.resolve("limits.conf"), USER + " - msgqueue " + lowered + "\n");
-        Files.writeString(tmp.resolve("tether-limits"), """
-                auth    required pam_permit.so
-                session required pam_limits.so conf=%s
-                """.formatted(tmp.resolve("limits.conf")));
-
-        try (Pam.Session ignored = Pam.openSession("tether-limits", tmp, USER, "/dev/pts/99", null)) {
-            assertThat(msgqueueLimit()).isEqualTo(lowered);
-        }
-    }
-
-    @Test
-    void aSessionThatNoModuleOpens_isRefusedWithASentenceNamingServiceUserAndReason() throws Exception {
-        Files.writeString(tmp.resolve("tether-none"), "auth required pam_permit.so\nsession requisite pam_deny.so\n");
-
-        assertThatThrownBy(() -> Pam.openSession("tether-none", tmp, USER, "/dev/pts/99", null))
-                .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED))
-                .hasMessage("cannot open a PAM session (service tether-none) for " + USER
-                        + ": pam_open_session says PAM_SESSION_ERR, Cannot make/remove an entry for the specified session");
-    }
-
-    @Test
     void badNames_areRefusedBeforePamIsAsked() {
         assertThatThrownBy(() -> Pam.authenticate(SERVICE, shipped, "", PASSWORD.toCharArray(), null))
                 .isInstanceOf(TetherException.class).hasMessage("the user name \"\" is not one PAM can look up");
@@ -229,40 +160,6 @@ class PamTest {
 
     private Pam.Result authenticate(String user, String password) {
         return Pam.authenticate(SERVICE, shipped, user, password.toCharArray(), "203.0.113.7");
-    }
-
-    /**
-     * What session and credential modules change in their caller: rlimits (pam_limits), the audit login uid
-     * (pam_loginuid), the cgroup (pam_systemd), and the calling thread's capabilities (pam_cap) and groups
-     * (pam_group).
-     */
-    private static String callerState() throws IOException {
-        String thread = Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
-                .filter(l -> l.startsWith("Cap") || l.startsWith("Groups:")).reduce("", (a, b) -> a + b + "\n");
-        return String.join("\n", Files.readString(Path.of("/proc/self/limits")), Files.readString(Path.of("/proc/self/loginuid")),
-                Files.readString(Path.of("/proc/self/cgroup")), thread);
-    }
-
-    private static Map<String, String> environmentFiles() throws IOException {
-        var expected = new LinkedHashMap<String, String>();
-        for (Path file : List.of(Path.of("/etc/environment"), Path.of("/etc/default/locale"))) {
-            if (Files.exists(file)) {
-                for (String line : Files.readAllLines(file)) {
-                    String l = line.strip();
-                    int eq = l.indexOf('=');
-                    if (!l.startsWith("#") && eq > 0) {
-                        expected.put(l.substring(0, eq), l.substring(eq + 1).replace("\"", ""));
-                    }
-                }
-            }
-        }
-        return expected;
-    }
-
-    private static long msgqueueLimit() throws IOException {
-        String line = Files.readAllLines(Path.of("/proc/self/limits")).stream()
-                .filter(l -> l.startsWith("Max msgqueue size")).findFirst().orElseThrow();
-        return Long.parseLong(line.substring("Max msgqueue size".length()).strip().split("\\s+")[0]);
     }
 
     private static void run(String input, String... command) throws Exception {
