@@ -174,9 +174,9 @@ final class ServeCommand implements Callable<Integer> {
         TetherServer server = TetherServer.start(config);
         System.out.println("Tether " + Main.version() + " listening on " + server.url() + " as " + config.name());
         if (server.multiUser()) {
-            // The keeper's setting, not this command's: a keeper that ran already keeps the one it was started with.
-            System.out.println("Multi-user mode: each session is a log-on of its user's own Linux account; the keeper refuses"
-                    + " root and system accounts unless it was started with --allow-root-sessions.");
+            // Both this command's and the keeper's setting: a keeper that ran already keeps the one it was started with.
+            System.out.println("Multi-user mode: each session is a log-on of its user's own Linux account; "
+                    + server.rootSessionsPolicy(allowRootSessions) + ".");
         } else {
             System.out.println("Personal mode: every session runs as " + System.getProperty("user.name")
                     + ", this server's account, like tmux.");

@@ -117,8 +117,8 @@ class MultiUserSessionsTest {
     @Test
     void serveSaysAtStartThatItIsMultiUser() {
         assertThat(serveOut).as(String.join("\n", serveOut))
-                .contains("Multi-user mode: each session is a log-on of its user's own Linux account; the keeper refuses root and"
-                        + " system accounts unless it was started with --allow-root-sessions.");
+                .contains("Multi-user mode: each session is a log-on of its user's own Linux account; root and system accounts are"
+                        + " refused (serve --allow-root-sessions allows them).");
     }
 
     @Test

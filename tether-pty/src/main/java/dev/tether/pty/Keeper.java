@@ -583,7 +583,8 @@ public final class Keeper implements AutoCloseable {
                     fds.add(k.ringFd);
                 }
             }
-            peer.send(KeeperProtocol.encode(new KeeperProtocol.Kept(i >= all.size(), batch.stream().map(Kept::entry).toList())),
+            peer.send(KeeperProtocol.encode(new KeeperProtocol.Kept(i >= all.size(), batch.stream().map(Kept::entry).toList(),
+                            ALLOW_ROOT_SESSIONS)),
                     fds.stream().mapToInt(Integer::intValue).toArray());
         } while (i < all.size());
     }
@@ -602,7 +603,7 @@ public final class Keeper implements AutoCloseable {
             ringFd = memfd("tether-ring-" + spec.sessionId());
             ring = SharedRing.format(Path.of("/proc/self/fd/" + ringFd), spec.sessionId(), spec.ringBytes());
             try {
-                spawned = spawner.spawn(spec);
+                spawned = spawner.spawn(spec, request.rootSessions());
             } catch (RuntimeException e) {
                 ring.close();
                 throw e;

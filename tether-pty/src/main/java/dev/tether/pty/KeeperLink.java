@@ -49,13 +49,19 @@ final class KeeperLink implements AutoCloseable {
     /** Exit codes heard and not yet asked for, and the askers waiting; guarded by {@code this}. */
     private final Map<Long, Integer> exits = new HashMap<>();
     private final Map<Long, IntConsumer> waiting = new HashMap<>();
+    /** Whether root log-ons may be asked for: this server's --allow-root-sessions. */
+    private final boolean rootSessions;
+    /** Whether the keeper was started with --allow-root-sessions (it said so in Kept). */
+    private final boolean keeperRootSessions;
     private volatile boolean closed;
     /** Bye was said: the keeper closing the connection now is the hand-over, not a failure. */
     private volatile boolean leaving;
     private final Thread reader;
 
-    private KeeperLink(UnixSocket socket, Map<Long, Handed> kept) {
+    private KeeperLink(UnixSocket socket, Map<Long, Handed> kept, boolean rootSessions, boolean keeperRootSessions) {
         this.socket = socket;
+        this.rootSessions = rootSessions;
+        this.keeperRootSessions = keeperRootSessions;
         this.kept = kept;
         this.reader = Thread.ofPlatform().name("tether-keeper-link").daemon().unstarted(this::read);
     }
@@ -73,12 +79,29 @@ final class KeeperLink implements AutoCloseable {
         return socket.peer().uid() == 0;
     }
 
-    /** Connects to the keeper of the runtime folder {@code dir} and takes over what it keeps. */
-    static KeeperLink connect(Path dir) throws IOException {
+    /**
+     * Whether a root or system account log-on can start: both the keeper and this server were
+     * started with --allow-root-sessions.
+     */
+    boolean rootSessions() {
+        return rootSessions && keeperRootSessions;
+    }
+
+    /** Whether the keeper was started with --allow-root-sessions. */
+    boolean keeperRootSessions() {
+        return keeperRootSessions;
+    }
+
+    /**
+     * Connects to the keeper of the runtime folder {@code dir} and takes over what it keeps;
+     * {@code rootSessions}: this server's --allow-root-sessions, asked with every spawn.
+     */
+    static KeeperLink connect(Path dir, boolean rootSessions) throws IOException {
         UnixSocket socket = UnixSocket.connect(dir.resolve(Keeper.SOCKET));
         try {
             socket.send(KeeperProtocol.encode(new KeeperProtocol.Hello(KeeperProtocol.VERSION)), new int[0]);
             var kept = new ConcurrentHashMap<Long, Handed>();
+            boolean keeperRootSessions;
             while (true) {
                 UnixSocket.Received r = socket.receive();
                 if (r == null) {
@@ -105,10 +128,11 @@ final class KeeperLink implements AutoCloseable {
                     }
                 }
                 if (k.last()) {
+                    keeperRootSessions = k.rootSessions();
                     break;
                 }
             }
-            var link = new KeeperLink(socket, kept);
+            var link = new KeeperLink(socket, kept, rootSessions, keeperRootSessions);
             link.reader.start();
             return link;
         } catch (IOException | RuntimeException e) {
@@ -165,7 +189,7 @@ final class KeeperLink implements AutoCloseable {
         var answer = new CompletableFuture<Handed>();
         spawning.put(tag, answer);
         try {
-            socket.send(KeeperProtocol.encode(new KeeperProtocol.Spawn(tag, spec)), new int[0]);
+            socket.send(KeeperProtocol.encode(new KeeperProtocol.Spawn(tag, spec, rootSessions)), new int[0]);
             return answer.get(SPAWN_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw TetherException.of(e.getCause());

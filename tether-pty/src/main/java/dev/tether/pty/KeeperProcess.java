@@ -102,8 +102,8 @@ public record KeeperProcess(List<String> command, Duration patience) {
     }
 
     /** Connects to the keeper of {@code dir}, starting one if none answers. */
-    KeeperLink connect(Path dir) {
-        return reach(dir, () -> KeeperLink.connect(dir));
+    KeeperLink connect(Path dir, boolean rootSessions) {
+        return reach(dir, () -> KeeperLink.connect(dir, rootSessions));
     }
 
     /**

@@ -21,8 +21,8 @@ import java.util.Map;
  *
  * <pre>
  * server → keeper                                  keeper → server
- * Hello(version)                                   Kept(last, entries)   fds: master, pidfd, ring of each running entry
- * Spawn(tag, spec)                                 Spawned(tag, entry)   fds: master, pidfd, ring
+ * Hello(version)                                   Kept(last, entries, rootSessions)   fds: master, pidfd, ring of each running entry
+ * Spawn(tag, spec, rootSessions)                   Spawned(tag, entry)   fds: master, pidfd, ring
  *                                                  Failed(tag, message)
  *                                                  Refused(tag, code, message)   a spawn refused for a reason with a result code
  * Release(sessionId)                               Exited(sessionId, exitCode)   at any time
@@ -41,8 +41,11 @@ import java.util.Map;
  * {@link #VERSION} of Hello.
  */
 final class KeeperProtocol {
-    /** 2: a spec carries its log-on; Refused. */
-    static final int VERSION = 2;
+    /**
+     * 2: a spec carries its log-on; Refused. 3: Kept says whether the keeper was started with
+     * --allow-root-sessions, and each Spawn whether the server was (a root log-on needs both).
+     */
+    static final int VERSION = 3;
     /** Descriptors a running session comes with: its master, its pidfd and its ring (a memfd). */
     static final int FDS_PER_SESSION = 3;
     /** Entries per Kept message: three fds each, within SCM_MAX_FD (253). */
@@ -61,10 +64,12 @@ final class KeeperProtocol {
     record Hello(int version) implements Message {
     }
 
-    record Kept(boolean last, List<Entry> entries) implements Message {
+    /** @param rootSessions whether this keeper was started with --allow-root-sessions */
+    record Kept(boolean last, List<Entry> entries, boolean rootSessions) implements Message {
     }
 
-    record Spawn(long tag, TerminalSpec spec) implements Message {
+    /** @param rootSessions whether the asking server runs with --allow-root-sessions */
+    record Spawn(long tag, TerminalSpec spec, boolean rootSessions) implements Message {
     }
 
     record Spawned(long tag, Entry entry) implements Message {
@@ -146,10 +151,12 @@ final class KeeperProtocol {
                     for (Entry e : k.entries()) {
                         entry(out, e);
                     }
+                    out.writeBoolean(k.rootSessions());
                 }
                 case Spawn s -> {
                     out.writeLong(s.tag());
                     spec(out, s.spec());
+                    out.writeBoolean(s.rootSessions());
                 }
                 case Spawned s -> {
                     out.writeLong(s.tag());
@@ -227,9 +234,9 @@ final class KeeperProtocol {
                 for (int i = 0; i < n; i++) {
                     entries.add(entry(in));
                 }
-                m = new Kept(last, entries);
+                m = new Kept(last, entries, in.readBoolean());
             } else if (type == Spawn.class) {
-                m = new Spawn(in.readLong(), spec(in));
+                m = new Spawn(in.readLong(), spec(in), in.readBoolean());
             } else if (type == Spawned.class) {
                 m = new Spawned(in.readLong(), entry(in));
             } else if (type == Failed.class) {

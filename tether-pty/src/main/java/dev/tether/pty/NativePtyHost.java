@@ -65,6 +65,7 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
 
     private final EventLoop loop;
     private final PtySpawner spawner;
+    private final boolean allowRootSessions;
     private final Signaller signaller = new Signaller();
     /** Spawns hold it shared, close exclusively: every registration is queued before the shutdown. */
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -86,6 +87,7 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
         Arena arena = Arena.ofAuto();
         this.loop = new EventLoop(arena, nanos);
         this.spawner = new PtySpawner(arena, allowRootSessions, pamService);
+        this.allowRootSessions = allowRootSessions;
         this.keeper = keeper;
     }
 
@@ -126,9 +128,9 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
      *
      * @throws java.io.UncheckedIOException when no keeper answers
      */
-    public static NativePtyHost withKeeper(Path dir, KeeperProcess startKeeper) {
-        KeeperLink link = startKeeper.connect(dir);
-        NativePtyHost host = new NativePtyHost(System::nanoTime, link, false); // the keeper decides log-ons
+    public static NativePtyHost withKeeper(Path dir, KeeperProcess startKeeper, boolean allowRootSessions) {
+        KeeperLink link = startKeeper.connect(dir, allowRootSessions);
+        NativePtyHost host = new NativePtyHost(System::nanoTime, link, false); // the keeper makes log-ons
         if (link.logsOnUsers() && LibC.geteuid() != 0) {
             host.signaller.throughKeeper(link); // its programs are other accounts': only the root keeper may signal them
         }
@@ -153,6 +155,11 @@ public final class NativePtyHost implements PtyHost, LinuxPasswords {
                 java.util.Arrays.fill(copy, '\0');
             }
         }, runnable -> Thread.ofPlatform().name("tether-pam").daemon().start(runnable));
+    }
+
+    @Override
+    public boolean rootSessions() {
+        return keeper != null ? keeper.rootSessions() : allowRootSessions && logsOnUsers();
     }
 
     @Override

@@ -104,9 +104,18 @@ final class PtySpawner {
         }
     }
 
+    /** A spawn in the server's own process, whose --allow-root-sessions this spawner's is. */
     Spawned spawn(TerminalSpec spec) {
+        return spawn(spec, allowRootSessions);
+    }
+
+    /**
+     * @param serverAllowsRoot whether the asking server runs with --allow-root-sessions: a log-on of
+     *     root or of a system account needs it and this spawner's own {@code allowRootSessions}
+     */
+    Spawned spawn(TerminalSpec spec, boolean serverAllowsRoot) {
         String program = spec.command().getFirst();
-        AsAccount as = spec.logOn() == null ? null : logOn(spec);
+        AsAccount as = spec.logOn() == null ? null : logOn(spec, serverAllowsRoot);
         Path directory = as != null ? as.home() : spec.workingDirectory().toAbsolutePath();
         if (!Files.isDirectory(directory)) {
             throw cannotStart(program, "the working directory " + directory
@@ -245,7 +254,7 @@ final class PtySpawner {
      * no account, a system account without {@code allowRootSessions}) with a sentence naming the
      * account and the reason.
      */
-    private AsAccount logOn(TerminalSpec spec) {
+    private AsAccount logOn(TerminalSpec spec, boolean serverAllowsRoot) {
         String name = spec.logOn().account();
         if (!LinuxAccounts.validName(name)) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "'" + name + "' is not a valid Linux account name");
@@ -257,10 +266,13 @@ final class PtySpawner {
         LinuxAccounts.Account account = LinuxAccounts.byName(name).orElseThrow(() -> new TetherException(ResultCode.NOT_FOUND,
                 "cannot start a session as the Linux account " + name + ": there is no such account on this host"));
         int uidMin = LinuxAccounts.uidMin();
-        if (!allowRootSessions && (account.uid() == 0 || account.uid() < uidMin)) {
+        if (!(allowRootSessions && serverAllowsRoot) && (account.uid() == 0 || account.uid() < uidMin)) {
             throw new TetherException(ResultCode.ACCESS_DENIED, "cannot start a session as the Linux account " + name
                     + " (uid " + account.uid() + "): " + (account.uid() == 0 ? "root" : "system accounts (uid below UID_MIN "
-                    + uidMin + " of /etc/login.defs)") + " may not log on unless the server runs with --allow-root-sessions");
+                    + uidMin + " of /etc/login.defs)") + " may not log on " + (serverAllowsRoot
+                    ? "because the session keeper was started without --allow-root-sessions (it keeps the setting it was"
+                            + " started with: 'tether keeper stop' logs everybody off, then serve --allow-root-sessions starts a new one)"
+                    : "unless the server runs with --allow-root-sessions"));
         }
         Optional<Path> leader = LogOnLeader.path();
         if (leader.isEmpty() && (!Files.isExecutable(SETPRIV) || !Files.isExecutable(ENV))) {

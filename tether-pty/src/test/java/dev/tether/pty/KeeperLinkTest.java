@@ -31,7 +31,7 @@ class KeeperLinkTest {
         appender.start();
         logger.addAppender(appender);
         try (Keeper keeper = Keeper.start(tmp.resolve("run"))) {
-            KeeperLink link = KeeperLink.connect(tmp.resolve("run"));
+            KeeperLink link = KeeperLink.connect(tmp.resolve("run"), false);
             link.bye();
             // Wait until the keeper's close has reached the reader, which is the moment of the defect.
             await().atMost(Duration.ofSeconds(10)).until(() -> !link.readerAlive());
@@ -50,7 +50,7 @@ class KeeperLinkTest {
     void aSignalForAPidThatIsNoSessionOfTheKeeper_isIgnored_andOneForItsSessionIsSent() throws Exception {
         Process bystander = new ProcessBuilder("sleep", "60").start();
         try (Keeper keeper = Keeper.start(tmp.resolve("run"))) {
-            KeeperLink link = KeeperLink.connect(tmp.resolve("run"));
+            KeeperLink link = KeeperLink.connect(tmp.resolve("run"), false);
             var spec = new dev.tether.core.terminal.TerminalSpec(7, java.util.List.of("sleep", "60"),
                     java.util.Map.of("PATH", "/usr/bin:/bin"), tmp, 80, 24, 4096);
             KeeperLink.Handed session = link.spawn(spec);

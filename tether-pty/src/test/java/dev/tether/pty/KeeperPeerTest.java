@@ -96,7 +96,7 @@ class KeeperPeerTest {
         byte[] hello = KeeperProtocol.encode(new KeeperProtocol.Hello(KeeperProtocol.VERSION));
         List<String> served = peer(List.of(), HexFormat.of().formatHex(hello));
         assertThat(served.getFirst()).isEqualTo("uid 0");
-        assertThat(decode(served.get(1))).isEqualTo(new KeeperProtocol.Kept(/* last= */ true, List.of()));
+        assertThat(decode(served.get(1))).isEqualTo(new KeeperProtocol.Kept(/* last= */ true, List.of(), false));
     }
 
     /**
@@ -122,7 +122,7 @@ class KeeperPeerTest {
 
         byte[] hello = KeeperProtocol.encode(new KeeperProtocol.Hello(KeeperProtocol.VERSION));
         assertThat(decode(peer(prefix, HexFormat.of().formatHex(hello)).get(1))).as("attaching as the server")
-                .isEqualTo(new KeeperProtocol.Kept(/* last= */ true, List.of()));
+                .isEqualTo(new KeeperProtocol.Kept(/* last= */ true, List.of(), false));
     }
 
     @Test

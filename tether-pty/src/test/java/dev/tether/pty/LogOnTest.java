@@ -111,6 +111,31 @@ class LogOnTest {
         assertThat(output(allowingRoot, "root", "id -un; echo END")).contains("root\n");
     }
 
+    /**
+     * Reproduction: {@code sudo tether serve --multi-user --allow-root-sessions}, stopped, then
+     * {@code sudo tether serve --multi-user} (without the flag) on the same data directory: the
+     * keeper of the first run, which keeps running, still started root sessions, and serve said at
+     * start that root was refused. A root log-on now needs the flag of the keeper and of the server
+     * that asks (each Spawn says the server's); the refusal says which one is missing.
+     */
+    @Test
+    void aRootLogOn_needsAllowRootSessions_ofTheKeeperAndOfTheServerThatAsks() {
+        var spec = new TerminalSpec(0, List.of("id", "-un"), Map.of("TERM", "dumb"), Path.of("/tmp"), 80, 24, 64 * 1024,
+                new TerminalSpec.LogOn("root", "laptop"));
+        var keeperWithTheFlag = new PtySpawner(java.lang.foreign.Arena.ofAuto(), true);
+        var keeperWithout = new PtySpawner(java.lang.foreign.Arena.ofAuto(), false);
+
+        assertThatThrownBy(() -> keeperWithTheFlag.spawn(spec, false))
+                .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED))
+                .hasMessageEndingWith("root may not log on unless the server runs with --allow-root-sessions");
+        assertThatThrownBy(() -> keeperWithout.spawn(spec, true))
+                .isInstanceOfSatisfying(TetherException.class, e -> assertThat(e.code()).isEqualTo(ResultCode.ACCESS_DENIED))
+                .hasMessageContaining("root may not log on because the session keeper was started without --allow-root-sessions");
+        PtySpawner.Spawned both = keeperWithTheFlag.spawn(spec, true);
+        LibC.close(both.masterFd());
+        LibC.close(both.pidFd());
+    }
+
     @Test
     void anAccountNameUseraddWouldRefuse_isRefusedBeforeAnyLookup() throws Exception {
         assertThatThrownBy(() -> output(host, "../etc", "echo END"))

@@ -155,7 +155,7 @@ public final class TetherServer implements AutoCloseable {
             lock.announce(url);
 
             store = SqliteStore.open(dataDir.resolve("tether.db"));
-            pty = config.keeper() != null ? NativePtyHost.withKeeper(dataDir.resolve(RUNTIME), config.keeper())
+            pty = config.keeper() != null ? NativePtyHost.withKeeper(dataDir.resolve(RUNTIME), config.keeper(), config.allowRootSessions())
                     : NativePtyHost.start(config.allowRootSessions());
             kernel = new Kernel(store, pty, scheduler, new SessionService.Settings(
                     config.name(), config.ringBytes(), config.hangupGrace(), config.termGrace(), config.sharedAccountSessions(),
@@ -211,9 +211,8 @@ public final class TetherServer implements AutoCloseable {
             LOG.info("Tether {} listening on {} as {}", VERSION, url, config.name());
             if (config.multiUser()) {
                 LOG.info("multi-user mode: the {} runs as root, so each session is a log-on of its user's own Linux account"
-                        + " (the account of the user's name, or the one 'tether user set --os-user' maps); root and system"
-                        + " accounts are refused unless it was started with --allow-root-sessions",
-                        config.keeper() != null ? "session keeper" : "server");
+                        + " (the account of the user's name, or the one 'tether user set --os-user' maps); {}",
+                        config.keeper() != null ? "session keeper" : "server", rootSessionsPolicy(pty, config.allowRootSessions()));
             } else {
                 LOG.info("personal mode: every session runs as this server's account ({}), like tmux; start the server as root"
                         + " for sessions that run as their users' own Linux accounts", System.getProperty("user.name"));
@@ -327,6 +326,25 @@ public final class TetherServer implements AutoCloseable {
     /** Whether each session is a log-on of its user's own Linux account (multi-user mode). */
     public boolean multiUser() {
         return kernel.sessions().multiUser();
+    }
+
+    /**
+     * What log-ons of root and of system accounts get here, as a clause: allowed only when this
+     * server and its keeper (which keeps the setting it was started with) both have
+     * --allow-root-sessions.
+     */
+    public String rootSessionsPolicy(boolean askedFor) {
+        return rootSessionsPolicy(pty, askedFor);
+    }
+
+    private static String rootSessionsPolicy(PtyHost pty, boolean askedFor) {
+        if (pty.rootSessions()) {
+            return "root and system accounts may log on too (--allow-root-sessions)";
+        }
+        return askedFor ? "root and system accounts are refused all the same: the session keeper was started without"
+                + " --allow-root-sessions and keeps that setting ('tether keeper stop' logs everybody off, then"
+                + " 'serve --allow-root-sessions' starts a new keeper)"
+                : "root and system accounts are refused (serve --allow-root-sessions allows them)";
     }
 
     /** The base URL, e.g. {@code http://127.0.0.1:7420}. */

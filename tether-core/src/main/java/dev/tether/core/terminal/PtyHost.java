@@ -31,6 +31,14 @@ public interface PtyHost extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether a log-on of root or of a system account may start here ({@code --allow-root-sessions}
+     * of the server and, with a keeper, of the keeper too).
+     */
+    default boolean rootSessions() {
+        return false;
+    }
+
     /** Whether the sessions outlive this host: then {@link #close} leaves them running. */
     default boolean keepsSessions() {
         return false;
