@@ -46,6 +46,15 @@ public final class Emulator implements Parser.Handler {
             st = new long[cols];
         }
 
+        Line copy() {
+            Line l = new Line(0);
+            l.cp = cp.clone();
+            l.st = st.clone();
+            l.marks = marks == null ? null : marks.clone();
+            l.wrapped = wrapped;
+            return l;
+        }
+
         void clear(int from, int to, long style) {
             Arrays.fill(cp, from, to, BLANK);
             Arrays.fill(st, from, to, style);
@@ -87,6 +96,16 @@ public final class Emulator implements Parser.Handler {
             for (int i = 0; i < rows; i++) {
                 lines[i] = new Line(cols);
             }
+        }
+
+        Grid copy() {
+            Grid g = new Grid(0, 0);
+            g.lines = new Line[lines.length];
+            for (int i = 0; i < lines.length; i++) {
+                g.lines[i] = lines[i].copy();
+            }
+            g.base = base;
+            return g;
         }
 
         Line row(int r) {
@@ -170,6 +189,46 @@ public final class Emulator implements Parser.Handler {
             t[c] = true;
         }
         return t;
+    }
+
+    /** An independent copy of this emulator's whole state (the scrollback's lines are shared: they never change). */
+    public Emulator copy() {
+        var e = new Emulator(cols, rows, scrollbackBudget);
+        e.main = main.copy();
+        e.alt = alt == null ? null : alt.copy();
+        e.grid = alt != null ? e.alt : e.main;
+        e.row = row;
+        e.col = col;
+        e.pendingWrap = pendingWrap;
+        e.style = style;
+        e.top = top;
+        e.bottom = bottom;
+        e.tabs = tabs.clone();
+        System.arraycopy(charsets, 0, e.charsets, 0, 4);
+        e.shift = shift;
+        e.savedMain = savedMain;
+        e.savedAlt = savedAlt;
+        e.appCursor = appCursor;
+        e.appKeypad = appKeypad;
+        e.bracketedPaste = bracketedPaste;
+        e.focus = focus;
+        e.origin = origin;
+        e.insert = insert;
+        e.newLine = newLine;
+        e.reverseVideo = reverseVideo;
+        e.autowrap = autowrap;
+        e.cursorVisible = cursorVisible;
+        e.mouse = mouse;
+        e.mouseEncoding = mouseEncoding;
+        e.cursorStyle = cursorStyle;
+        e.title = title;
+        e.last = last;
+        e.lastRow = lastRow;
+        e.lastCol = lastCol;
+        e.scrollback.addAll(scrollback);
+        e.scrollbackBytes = scrollbackBytes;
+        e.parser.copyFrom(parser);
+        return e;
     }
 
     // ------------------------------------------------------------------ input
@@ -346,6 +405,11 @@ public final class Emulator implements Parser.Handler {
     /** Whether the parser is between characters and sequences. */
     public boolean idle() {
         return parser.idle();
+    }
+
+    /** The raw bytes of the sequence or character the output stopped in the middle of (empty when none). */
+    byte[] unfinished() {
+        return parser.pending();
     }
 
     // ------------------------------------------------------------------ resize

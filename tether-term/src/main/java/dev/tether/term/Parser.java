@@ -143,8 +143,51 @@ final class Parser {
     private int utf8Needed;
     private int utf8Min;
 
+    /**
+     * The raw bytes of the sequence or character not finished yet (since the parser last left the
+     * ground state), so that a snapshot taken now can end with them and the output that follows
+     * completes them; at most {@value #MAX_PENDING}, beyond which a sequence is not carried over.
+     */
+    static final int MAX_PENDING = 8192;
+    private byte[] pending = new byte[16];
+    private int pendingLength;
+
     Parser(Handler handler) {
         this.handler = handler;
+    }
+
+    /** The bytes of the unfinished sequence or character (see {@link #MAX_PENDING}); empty when idle. */
+    byte[] pending() {
+        return idle() || pendingLength > MAX_PENDING ? new byte[0] : java.util.Arrays.copyOf(pending, pendingLength);
+    }
+
+    private void remember(int b) {
+        if (pendingLength >= MAX_PENDING) {
+            pendingLength = MAX_PENDING + 1; // too long to carry over
+            return;
+        }
+        if (pendingLength == pending.length) {
+            pending = java.util.Arrays.copyOf(pending, Math.min(MAX_PENDING, pending.length * 2));
+        }
+        pending[pendingLength++] = (byte) b;
+    }
+
+    /** Takes over {@code other}'s state: a sequence or character it was in the middle of continues here. */
+    void copyFrom(Parser other) {
+        state = other.state;
+        System.arraycopy(other.params, 0, params, 0, MAX_PARAMS);
+        System.arraycopy(other.sub, 0, sub, 0, MAX_PARAMS);
+        count = other.count;
+        seen = other.seen;
+        prefix = other.prefix;
+        intermediates = other.intermediates;
+        System.arraycopy(other.osc, 0, osc, 0, other.oscLength);
+        oscLength = other.oscLength;
+        pending = other.pending.clone();
+        pendingLength = other.pendingLength;
+        utf8 = other.utf8;
+        utf8Needed = other.utf8Needed;
+        utf8Min = other.utf8Min;
     }
 
     /** Whether the parser is between sequences and characters (a snapshot taken now loses nothing half-read). */
@@ -166,8 +209,14 @@ final class Parser {
                 continue;
             }
             i++;
+            if (state == GROUND && utf8Needed == 0) {
+                pendingLength = 0; // a new sequence or character may start here
+            }
             if (b >= 0x80) {
                 high(b);
+                if (!idle()) {
+                    remember(b);
+                }
                 continue;
             }
             if (utf8Needed > 0) { // a control or ASCII cuts a UTF-8 sequence short
@@ -199,6 +248,9 @@ final class Parser {
             if (next != state) {
                 state = next;
                 enter(next);
+            }
+            if (state != GROUND) {
+                remember(b);
             }
         }
     }

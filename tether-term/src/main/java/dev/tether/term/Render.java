@@ -51,6 +51,25 @@ final class Render {
 
     /** A line scrolled off the screen, as the scrollback keeps it: a flags byte, then its ANSI rendering in UTF-8. */
     static byte[] encode(Emulator.Line line) {
+        int[] cp = line.cp;
+        int end = cp.length;
+        if (!line.wrapped) {
+            while (end > 0 && cp[end - 1] == Emulator.BLANK && line.st[end - 1] == 0) {
+                end--;
+            }
+        }
+        boolean plain = line.marks == null;
+        for (int c = 0; c < end && plain; c++) {
+            plain = line.st[c] == 0 && cp[c] >= 0 && cp[c] < 0x80;
+        }
+        if (plain) { // the common line: ASCII in the default style, one byte a cell
+            byte[] out = new byte[end + 1];
+            out[0] = line.wrapped ? WRAPPED : 0;
+            for (int c = 0; c < end; c++) {
+                out[c + 1] = cp[c] == Emulator.BLANK ? (byte) ' ' : (byte) cp[c];
+            }
+            return out;
+        }
         byte[] text = line(line, true, line.wrapped).getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[text.length + 1];
         out[0] = line.wrapped ? WRAPPED : 0;
@@ -198,7 +217,14 @@ final class Render {
         if (m.reverseVideo()) out.append("\033[?5h");
         if (m.cursorStyle() != 0) out.append("\033[").append(m.cursorStyle()).append(" q");
         if (!e.title().isEmpty()) out.append("\033]2;").append(e.title()).append('\007');
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] drawn = out.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] unfinished = e.unfinished(); // the output that follows completes it
+        if (unfinished.length == 0) {
+            return drawn;
+        }
+        byte[] all = java.util.Arrays.copyOf(drawn, drawn.length + unfinished.length);
+        System.arraycopy(unfinished, 0, all, drawn.length, unfinished.length);
+        return all;
     }
 
     private static int plainWidth(byte[] entry) {

@@ -137,6 +137,51 @@ class SnapshotTest {
     }
 
     @Test
+    void aSnapshotTakenInTheMiddleOfASequenceOrCharacter_endsWithItsStart_soTheOutputThatFollowsCompletesIt() {
+        assertSnapshotRedraws("abc\033[3", "1mred");
+        assertSnapshotRedraws("abc\033]2;half a ti", "tle\007x");
+        assertSnapshotRedraws("abc\033", "[2Jx");
+        byte[] wide = "x\u4e2d".getBytes(StandardCharsets.UTF_8);
+        Emulator original = new Emulator(COLS, ROWS, 1 << 20);
+        original.feed(wide, 0, wide.length - 1);
+        var copy = new Emulator(COLS, ROWS, 1 << 20);
+        copy.feed(original.snapshot(0));
+        original.feed(wide, wide.length - 1, 1);
+        copy.feed(wide, wide.length - 1, 1);
+        assertSameScreen(original, copy, "a UTF-8 character cut before its last byte");
+        assertThat(copy.cell(0, 1)).isEqualTo("\u4e2d");
+    }
+
+    @Test
+    void randomStreamsCutAtAnyByte_areRedrawnExactly() {
+        long seed = new Random().nextLong();
+        var random = new Random(seed);
+        for (int trial = 0; trial < 200; trial++) {
+            byte[] all = bytes(String.join("", randomPieces(random, 300)));
+            int cut = random.nextInt(all.length + 1);
+            Emulator original = new Emulator(COLS, ROWS, 1 << 20);
+            original.feed(all, 0, cut);
+            var copy = new Emulator(COLS, ROWS, 1 << 20);
+            copy.feed(original.snapshot(0));
+            Emulator copied = original.copy();
+            original.feed(all, cut, all.length - cut);
+            copy.feed(all, cut, all.length - cut);
+            copied.feed(all, cut, all.length - cut);
+            String what = "seed " + seed + ", trial " + trial + ", cut at byte " + cut;
+            assertSameScreen(original, copied, what + " (copy())");
+            if (hasNoLastCharacterUse(all, cut)) {
+                assertSameScreen(original, copy, what + " (snapshot)");
+            }
+        }
+    }
+
+    /** Whether the bytes after {@code cut} start with nothing that refers to the last character printed (REP, a combining mark). */
+    private static boolean hasNoLastCharacterUse(byte[] all, int cut) {
+        String rest = new String(all, cut, all.length - cut, StandardCharsets.UTF_8);
+        return !rest.contains("\033[3b") && !rest.contains("\u0301");
+    }
+
+    @Test
     void randomStreams_ofEverySequence_areRedrawnExactly() {
         long seed = new Random().nextLong();
         var random = new Random(seed);
