@@ -2,6 +2,7 @@ package dev.tether.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.List;
 
@@ -122,6 +123,38 @@ public final class Bodies {
      *     runs as root); else every session runs as the server's account
      * @param lastEventId the last event the caller may see: where to follow events from now
      */
+    /**
+     * A session's screen as a terminal that saw its whole output shows it ({@code GET
+     * /sessions/{id}/screen?format=json}): the visible rows, trailing blanks trimmed, after the last
+     * {@code scrollback} lines asked for.
+     *
+     * @param offset the output offset the screen is at
+     * @param modes the modes the program set, by name (appCursor, appKeypad, bracketedPaste, mouse, …)
+     */
+    @JsonPropertyOrder({"sessionId", "offset", "cols", "rows", "cursor", "alternateScreen", "title", "modes", "scrollback", "lines"})
+    public record Screen(long sessionId, long offset, int cols, int rows, Cursor cursor, boolean alternateScreen, String title,
+                         java.util.Map<String, Object> modes, List<String> scrollback, List<String> lines) {
+    }
+
+    /** Where the cursor is (0-based, on the visible screen) and whether it is shown. */
+    public record Cursor(int row, int col, boolean visible) {
+    }
+
+    /**
+     * The lines of a session's scrollback and screen that match a pattern ({@code GET
+     * /sessions/{id}/scrollback?grep=}), each with up to {@code context} lines around it.
+     *
+     * @param lines how many lines were searched (the scrollback's, then the screen's rows)
+     */
+    @JsonPropertyOrder({"sessionId", "pattern", "lines", "matches"})
+    public record ScrollbackSearch(long sessionId, String pattern, int lines, List<ScrollbackMatch> matches) {
+    }
+
+    /** @param line its number, 1 for the oldest line of the scrollback */
+    @JsonPropertyOrder({"line", "text", "before", "after"})
+    public record ScrollbackMatch(int line, String text, List<String> before, List<String> after) {
+    }
+
     public record ServerView(String name, String version, String url, Instant startedAt, boolean sharedAccountSessions,
                              boolean multiUser, long lastEventId, CallerView caller) {
     }

@@ -11,14 +11,15 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
  * the fields of each record after {@code type}, in order. Binary frames carry the terminal's bytes.
  *
  * <p>The server sends {@link ToClient}: {@link Connecting} first (the connect request exists), then
- * {@link Attached} (the connection is ACTIVATED), {@link Resize} when another client changes the size,
+ * {@link Attached} (the connection is ACTIVATED), {@link Screen} before the bytes that draw the session's screen, {@link Resize} when another client changes the size,
  * {@link Lock} / {@link Unlock} around a locked period, {@link Message} for WTSSendMessage, {@link Lost}
  * when output this client is owed is no longer held, {@link Error} when it refuses something, and
  * {@link Closed} before it closes the socket. A client sends {@link ToServer}: {@link Resize} and {@link Ack}.
  *
  * <p><b>Offsets.</b> Every byte of a session's output has an absolute offset in its output stream (the
  * first byte the program ever wrote is 0). A client's position is {@link Attached#offset()}, plus the
- * length of every binary frame since, plus every {@link Lost#bytes()}; attaching again with
+ * length of every binary frame since, plus every {@link Lost#bytes()}; after a {@link Screen} it is
+ * {@link Screen#offset()} plus what follows the screen's bytes; attaching again with
  * {@code ?offset=} that position resumes the stream with no gap and no duplicate.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
@@ -27,7 +28,8 @@ public sealed interface ControlMessage {
     /** What the server sends. A reader meeting a type it does not know gets {@link Other}. */
     @JsonSubTypes({@JsonSubTypes.Type(Connecting.class), @JsonSubTypes.Type(Attached.class), @JsonSubTypes.Type(Resize.class),
             @JsonSubTypes.Type(Lock.class), @JsonSubTypes.Type(Unlock.class), @JsonSubTypes.Type(Message.class),
-            @JsonSubTypes.Type(Lost.class), @JsonSubTypes.Type(Closed.class), @JsonSubTypes.Type(Error.class)})
+            @JsonSubTypes.Type(Lost.class), @JsonSubTypes.Type(Screen.class), @JsonSubTypes.Type(Closed.class),
+            @JsonSubTypes.Type(Error.class)})
     sealed interface ToClient extends ControlMessage {
     }
 
@@ -69,6 +71,18 @@ public sealed interface ControlMessage {
      */
     @JsonTypeName("lost")
     record Lost(long bytes) implements ToClient {
+    }
+
+    /**
+     * The next {@code bytes} bytes of binary frames draw the session's screen: written to a terminal
+     * of the session's size, they reset it and make it show what a terminal that saw the whole output
+     * shows (both screens, the modes, the cursor and scrollback lines; never a terminal query). They
+     * are not output: the client's position is {@code offset} once they are through, and the output
+     * from {@code offset} follows. Sent at attach unless the attach asked for {@code replay=raw}, and
+     * on a resume whose offset the session's ring no longer holds.
+     */
+    @JsonTypeName("screen")
+    record Screen(long offset, int bytes) implements ToClient {
     }
 
     /** From the server: another client set the session's size. From a client: its window's size (1 to 65535 each). */

@@ -71,6 +71,8 @@ public final class TerminalConnection implements AutoCloseable {
     private volatile int rows;
     /** The output offset of the next byte: {@link ControlMessage.Attached#offset()}, plus every byte and every lost byte since. */
     private volatile long offset = -1;
+    /** Bytes still to come of a screen the server announced ({@link ControlMessage.Screen}): not output, not counted. */
+    private long screenBytes;
     /** Set while the socket is lost and another is being tried; guarded by {@code this} for changes. */
     private volatile boolean reconnecting;
     private int attempt; // guarded by this
@@ -550,6 +552,10 @@ public final class TerminalConnection implements AutoCloseable {
                 }
             }
             case ControlMessage.Lost l -> offset += l.bytes();
+            case ControlMessage.Screen screen -> {
+                offset = screen.offset(); // its bytes, next, draw the screen and are not output
+                screenBytes = screen.bytes();
+            }
             case ControlMessage.Lock lock -> locked = true;
             case ControlMessage.Unlock unlock -> locked = false;
             default -> {
@@ -596,7 +602,9 @@ public final class TerminalConnection implements AutoCloseable {
         @Override
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
             lastHeard = System.nanoTime();
-            offset += data.remaining(); // only this thread writes it while frames flow
+            int drawing = (int) Math.min(screenBytes, data.remaining()); // only this thread writes these while frames flow
+            screenBytes -= drawing;
+            offset += data.remaining() - drawing;
             try {
                 listener.onOutput(data);
             } catch (RuntimeException e) {

@@ -56,6 +56,13 @@ final class Client implements Viewer, ClientHandle {
         }
     }
 
+    /** Starts output to this client with the screen, then live bytes. Call holding the session's monitor. */
+    void attachScreen(int scrollbackLines) {
+        if (!detached && attachment == null) {
+            attachment = session.terminal.attachScreen(this, scrollbackLines);
+        }
+    }
+
     /** Stops output to this client. Idempotent. */
     void detach() {
         detached = true;
@@ -97,6 +104,12 @@ final class Client implements Viewer, ClientHandle {
     public boolean send(ByteBuffer output) {
         bytesOut.addAndGet(output.remaining());
         return transport.send(output);
+    }
+
+    @Override
+    public boolean screen(ByteBuffer snapshot, long offset) {
+        bytesOut.addAndGet(snapshot.remaining());
+        return transport.screen(snapshot, offset);
     }
 
     @Override public void onWritable(Runnable callback) { transport.onWritable(callback); }

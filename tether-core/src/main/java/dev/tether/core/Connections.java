@@ -75,19 +75,42 @@ public final class Connections {
      */
     public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
                                                   Integer cols, Integer rows, String clientName, String remote) {
-        return attach(caller, id, transport, cols, rows, clientName, remote, null);
+        return attach(caller, id, transport, cols, rows, clientName, remote, Replay.SCREEN);
     }
 
     /**
-     * As {@link #attach(Caller, long, ClientTransport, Integer, Integer, String, String)}, resuming at
-     * output offset {@code offset} when it is given (a client that had that many bytes of the
-     * session's output): exactly the bytes after it follow, or, when the ring no longer holds all of
-     * them, a {@link ClientTransport#lost} notice and what it holds. Without an offset output starts
-     * at the ring's tail. An offset beyond the session's output is INVALID_PARAMETER, with nothing
-     * recorded ({@link #checkOffset}).
+     * What a new connection is sent first: the screen (with {@code scrollback} lines of scrollback),
+     * the raw output from the ring's tail, or (with {@code offset}) exactly the bytes after that
+     * output offset (a client that had that many), which falls back to the screen when the ring no
+     * longer holds them.
+     */
+    public record Replay(Long offset, boolean raw, int scrollback) {
+        public static final int DEFAULT_SCROLLBACK = 1000;
+        public static final Replay SCREEN = new Replay(null, false, DEFAULT_SCROLLBACK);
+        public static final Replay RAW = new Replay(null, true, 0);
+
+        public static Replay resume(long offset) {
+            return new Replay(offset, true, DEFAULT_SCROLLBACK);
+        }
+    }
+
+    /**
+     * As {@link #attach(Caller, long, ClientTransport, Integer, Integer, String, String, Replay)}:
+     * resuming at {@code offset} when it is given, else with the screen.
      */
     public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
                                                   Integer cols, Integer rows, String clientName, String remote, Long offset) {
+        return attach(caller, id, transport, cols, rows, clientName, remote, offset == null ? Replay.SCREEN : Replay.resume(offset));
+    }
+
+    /**
+     * As {@link #attach(Caller, long, ClientTransport, Integer, Integer, String, String)}, starting as
+     * {@code replay} says. An offset beyond the session's output is INVALID_PARAMETER, with nothing
+     * recorded ({@link #checkOffset}).
+     */
+    public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
+                                                  Integer cols, Integer rows, String clientName, String remote, Replay replay) {
+        Long offset = replay.offset();
         LiveSession s;
         try {
             sessions.refuseWhileStopping();
@@ -119,7 +142,7 @@ public final class Connections {
                     transport.connecting(connection.id(), client.requestId);
                     return client;
                 })
-                .thenCompose(client -> activate(client, target, caller, cols, rows, offset).thenApply(v -> (ClientHandle) client));
+                .thenCompose(client -> activate(client, target, caller, cols, rows, replay).thenApply(v -> (ClientHandle) client));
     }
 
     /**
@@ -145,7 +168,7 @@ public final class Connections {
     }
 
     private CompletableFuture<Void> activate(Client client, TargetResult target, Caller caller, Integer cols, Integer rows,
-                                             Long offset) {
+                                             Replay replay) {
         LiveSession s = client.session;
         CompletableFuture<Void> stored;
         synchronized (s) {
@@ -190,12 +213,18 @@ public final class Connections {
                 tx.updateConnection(activated);
                 connected.within(tx);
             }).whenComplete((v, e) -> connected.written(e));
-            long from = offset != null ? offset : s.terminal.outputTail();
+            Long offset = replay.offset();
+            boolean raw = offset != null ? offset >= s.terminal.outputTail() : replay.raw(); // a resume the ring lost gets the screen
+            long from = raw ? (offset != null ? offset : s.terminal.outputTail()) : s.terminal.outputBytes();
             client.transport.activated(activated.id(), client.requestId, next.cols(), next.rows(), from);
             if (s.lockMessage != null) {
                 client.transport.locked(s.lockMessage);
             }
-            client.attachTerminal(from);
+            if (raw) {
+                client.attachTerminal(from);
+            } else {
+                client.attachScreen(replay.scrollback());
+            }
         }
         return stored;
     }

@@ -84,6 +84,31 @@ public final class SessionRegistry {
         });
     }
 
+    /**
+     * The screen of session {@code id} as a terminal that saw its whole output shows it now, like
+     * {@code tmux capture-pane}, for a caller who may see the session. A closed session has no screen
+     * any more: INVALID_STATE; one the caller may not see, or none: NOT_FOUND.
+     */
+    public CompletableFuture<dev.tether.core.terminal.ScreenCapture> screen(Caller caller, long id,
+                                                                           dev.tether.core.terminal.ScreenCapture.Request request) {
+        LiveSession s = live.get(id);
+        if (s == null || !caller.maySee(s.record.user())) {
+            return get(caller, id).thenApply(info -> {
+                throw new TetherException(ResultCode.INVALID_STATE, "session " + id + " is closed (" + info.closeReason()
+                        + "): its screen is gone with its terminal");
+            });
+        }
+        dev.tether.core.terminal.Terminal terminal;
+        synchronized (s) {
+            terminal = s.terminal;
+        }
+        if (terminal == null) {
+            return CompletableFuture.failedFuture(new TetherException(ResultCode.INVALID_STATE,
+                    "session " + id + " is still starting; try again"));
+        }
+        return terminal.capture(request);
+    }
+
     /** The caller's visible sessions in id order; CLOSED ones too when {@code allStates}. */
     public CompletableFuture<List<SessionInfo>> list(Caller caller, boolean allStates) {
         if (!allStates) {

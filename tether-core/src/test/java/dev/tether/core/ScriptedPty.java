@@ -56,6 +56,18 @@ final class ScriptedPty implements PtyHost {
         /** The offset each attach asked for, in order. */
         final List<Long> attachedFrom = new CopyOnWriteArrayList<>();
 
+        /** Attaches with the screen: recorded as an attach from -1 (a screen, then output from the head). */
+        @Override
+        public Attachment attachScreen(Viewer viewer, int scrollbackLines) {
+            attachedFrom.add(-1L);
+            viewers.add(viewer);
+            return new Attachment() {
+                @Override public void write(ByteBuffer input) { }
+
+                @Override public void detach() { viewers.remove(viewer); }
+            };
+        }
+
         @Override
         public Attachment attach(Viewer viewer, long from) {
             if (from < 0 || from > outputBytes) {

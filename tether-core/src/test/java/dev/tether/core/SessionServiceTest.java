@@ -156,7 +156,7 @@ class SessionServiceTest {
     }
 
     @Test
-    void anAttachWithoutAnOffsetStartsAtTheRingsTail_andOneWithAnOffsetResumesThere() {
+    void anAttachWithoutAnOffsetIsShownTheScreen_oneWithAnOffsetResumesThere_andARawOneStartsAtTheRingsTail() {
         SessionInfo s = newSession(alice);
         ScriptedPty.Program program = pty.last();
         program.outputBytes = 5000;
@@ -165,10 +165,16 @@ class SessionServiceTest {
         kernel.connections().attach(alice, s.id(), first, null, null, "a", "x").join();
         var resumed = new TestClient();
         kernel.connections().attach(alice, s.id(), resumed, null, null, "b", "x", 4200L).join();
+        var raw = new TestClient();
+        kernel.connections().attach(alice, s.id(), raw, null, null, "c", "x", Connections.Replay.RAW).join();
+        var tooOld = new TestClient();
+        kernel.connections().attach(alice, s.id(), tooOld, null, null, "d", "x", 400L).join();
 
-        assertThat(program.attachedFrom).containsExactly(1000L, 4200L);
-        assertThat(first.offset).isEqualTo(1000);
+        assertThat(program.attachedFrom).as("-1: with the screen").containsExactly(-1L, 4200L, 1000L, -1L);
+        assertThat(first.offset).isEqualTo(5000);
         assertThat(resumed.offset).isEqualTo(4200);
+        assertThat(raw.offset).isEqualTo(1000);
+        assertThat(tooOld.offset).as("a resume the ring no longer holds is shown the screen").isEqualTo(5000);
     }
 
     @Test

@@ -51,6 +51,7 @@ final class Api {
     private final Origins origins;
     private final ServerInfo info;
     private final Attach attach;
+    private final Screens screens;
     private final VirtualDesktop virtualDesktop;
     private final byte[] openapi;
     private final byte[] openapiJson;
@@ -69,6 +70,7 @@ final class Api {
         this.tickets = tickets;
         this.info = info;
         this.attach = new Attach(kernel, accounts, connections);
+        this.screens = new Screens(kernel);
         this.virtualDesktop = new VirtualDesktop(kernel, info.name());
         try (InputStream in = Api.class.getResourceAsStream("openapi.yaml")) {
             this.openapi = in.readAllBytes();
@@ -142,6 +144,9 @@ final class Api {
             reply(ctx, 200, virtualDesktop.invoke(caller(ctx), id(ctx, "session"), method, body));
         });
         router.get(PREFIX + "/sessions/:id/attach").handler(ctx -> attach.handle(ctx, caller(ctx), issuer(ctx), id(ctx, "session")));
+        router.get(PREFIX + "/sessions/:id/screen").handler(ctx -> screens.screen(ctx, caller(ctx), id(ctx, "session")));
+        router.get(PREFIX + "/sessions/:id/scrollback").handler(ctx -> screens.scrollback(ctx, caller(ctx), id(ctx, "session")));
+        router.get(PREFIX + "/sessions/:id/thumbnail").handler(ctx -> screens.thumbnail(ctx, caller(ctx), id(ctx, "session")));
 
         router.get(PREFIX + "/connections").handler(ctx -> reply(ctx, 200, kernel.connections().connections(caller(ctx), new ConnectionQuery(
                 optionalId(ctx, "sessionId", "session"), connectionState(ctx), ctx.queryParams().get("workspaceId"), null))));

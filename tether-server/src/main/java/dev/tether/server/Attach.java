@@ -4,6 +4,7 @@ import dev.tether.api.ControlMessage;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.core.ClientHandle;
+import dev.tether.core.Connections;
 import dev.tether.core.Kernel;
 import dev.tether.core.account.Caller;
 import io.vertx.core.Future;
@@ -39,6 +40,14 @@ final class Attach {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "give both cols and rows, or neither");
         }
         Long offset = offset(ctx);
+        String replayParam = ctx.queryParams().get("replay");
+        if (replayParam != null && !replayParam.equals("screen") && !replayParam.equals("raw")) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the query parameter replay=" + replayParam
+                    + " must be screen (the session's screen first, the default) or raw (the output bytes the ring holds)");
+        }
+        int scrollback = Api.intParam(ctx, "scrollback", Connections.Replay.DEFAULT_SCROLLBACK, 0, 100_000);
+        Connections.Replay replay = offset != null ? new Connections.Replay(offset, true, scrollback)
+                : new Connections.Replay(null, "raw".equals(replayParam), scrollback);
         String client = ctx.queryParams().get("client");
         if (client != null && client.length() > 64) {
             throw new TetherException(ResultCode.INVALID_PARAMETER, "the client name is longer than 64 characters");
@@ -64,13 +73,13 @@ final class Attach {
                 }
             }
             request.resume();
-            request.toWebSocket().onSuccess(ws -> attach(request.connection(), ws, caller, issuer, id, cols, rows, client, offset))
+            request.toWebSocket().onSuccess(ws -> attach(request.connection(), ws, caller, issuer, id, cols, rows, client, replay))
                     .onFailure(e -> Errors.reply(ctx.response(), e));
         });
     }
 
     private void attach(io.vertx.core.http.HttpConnection connection, ServerWebSocket ws, Caller caller, String issuer, long id,
-                        Integer cols, Integer rows, String client, Long offset) {
+                        Integer cols, Integer rows, String client, Connections.Replay replay) {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
         connections.upgraded(connection, transport.closed()); // it counts against its address until it closes
@@ -92,7 +101,7 @@ final class Attach {
             }
         });
         String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
-        Future.fromCompletionStage(kernel.connections().attach(caller, id, transport, cols, rows, client, remote, offset),
+        Future.fromCompletionStage(kernel.connections().attach(caller, id, transport, cols, rows, client, remote, replay),
                 io.vertx.core.Vertx.currentContext()).onComplete(result -> {
             if (result.failed()) {
                 TetherException e = Errors.toTether(result.cause());

@@ -82,6 +82,13 @@ final class WebSocketClient implements ClientTransport {
         return inFlight.get() <= LOW_WATER && wantsWritable.compareAndSet(true, false);
     }
 
+    /** The screen: a {@code screen} control message with its length, then its bytes, before the output that follows it. */
+    @Override
+    public boolean screen(ByteBuffer snapshot, long offset) {
+        send(new ControlMessage.Screen(offset, snapshot.remaining()));
+        return send(snapshot);
+    }
+
     private void written(int length) {
         if (inFlight.addAndGet(-length) <= LOW_WATER && wantsWritable.compareAndSet(true, false)) {
             writable.run();
