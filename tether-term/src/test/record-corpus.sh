@@ -3,7 +3,7 @@
 # Emulator must show the same, cell by cell, at 80x24.
 #
 #   tether-term/src/test/record-corpus.sh handwritten   # rewrite the hand-written streams (deterministic)
-#   tether-term/src/test/record-corpus.sh programs      # re-record the real programs (vim, less, top, bash)
+#   tether-term/src/test/record-corpus.sh programs [NAME...]  # re-record the real programs (vim, less, top, bash)
 #   tether-term/src/test/record-corpus.sh               # both
 #
 # The program streams are recorded ONCE and committed: each program runs in a detached tmux of 80x24
@@ -44,10 +44,12 @@ handwritten() {
         '\033[20;1H\033D\033D' 'row 20 unmoved' '\033[r' '\033[24;1H' '\r\nbelow 1\r\nbelow 2\r\nbelow 3' \
         '\033[1;12r\033[12;1H' 'top margin at row 1\n\n\n' '\033[r\033[24;1H'
 
+    # Not here, because tmux 3.3a's own grid goes wrong (see DifferentialTest): a character written over
+    # the right half of a wide character in column 0, and ICH, DCH or ECH on half of a wide character.
     w wide-chars 'CJK 中文字符 emoji 😀🎉 done\r\n' \
         '\033[2;79H中' '\r\n' '\033[4;80H字' 'x\r\n' \
-        '\033[7;1H中文中文' '\033[7;2Ha' '\033[7;5Hb' '\033[8;1H文字文字\033[8;3H\033[X' \
-        '\033[9;1H中文字符\033[9;2H\033[@' '\033[10;1H中文字符\033[10;3H\033[P' \
+        '\033[7;1H中文中文' '\033[7;4Ha' '\033[7;5Hb' '\033[8;1H文字文字\033[8;3H中' \
+        '\033[9;1H中文字符\033[9;4H\033[31mx\033[m' '\033[10;1Hab中\033[10;1H\033[2P' \
         '\033[11;78H😀😀' '\033[13;1H\033[44m半角全角ｆｕｌｌ\033[m'
 
     w combining 'e\xcc\x81 a\xcc\x88\xcc\xa3 n\xcc\x83\r\n' \
@@ -203,7 +205,7 @@ stop() {
     echo "recorded $name: $(wc -c < "$out/$name.bin") bytes"
 }
 
-programs() {
+rec_bash() {
     record bash
     keys 'ls --color=always' Enter
     keys 'ls -la --color=always' Enter
@@ -213,7 +215,9 @@ programs() {
     keys 'ls --color=always /usr/bin | head -50' Enter
     keys 'echo the prompt follows' Enter
     stop
+}
 
+rec_vim() {
     record vim
     keys 'vim -u NONE -N GPL-3' Enter
     screen_has 'GNU GENERAL PUBLIC LICENSE'
@@ -228,7 +232,9 @@ programs() {
     keys :300 Enter
     keys O 'typed above line 300, the last edit' Escape
     stop
+}
 
+rec_vim_defaults() {
     record vim-defaults
     keys 'vim -u defaults.vim -N defaults.vim' Enter
     screen_has 'defaults.vim'
@@ -238,22 +244,29 @@ programs() {
     keys 10j A ' " typed' Escape
     keys ':set nonumber' Enter
     stop
+}
 
+rec_less() {
     record less
+    keys 'seq 1 60' Enter # something in the scrollback under less's alternate screen
     keys 'less GPL-3' Enter
     screen_has 'GNU GENERAL PUBLIC LICENSE'
     for _ in $(seq 1 10); do keys Space; done
     keys /Program Enter
     keys b
     stop
+}
 
+rec_less_noinit() {
     record less-noinit
     keys 'less -X GPL-3' Enter
     screen_has 'GNU GENERAL PUBLIC LICENSE'
     for _ in $(seq 1 8); do keys Space; done
     keys q
     stop
+}
 
+rec_top() {
     record top
     keys 'top -d 0.5' Enter
     screen_has 'load average'
@@ -262,9 +275,15 @@ programs() {
     stop
 }
 
+programs() { # all of them, or those named: bash vim vim-defaults less less-noinit top
+    local names=("$@") n
+    [ ${#names[@]} -gt 0 ] || names=(bash vim vim-defaults less less-noinit top)
+    for n in "${names[@]}"; do "rec_${n//-/_}"; done
+}
+
 case "${1:-all}" in
     handwritten) handwritten ;;
-    programs) programs ;;
+    programs) shift; programs "$@" ;;
     all) handwritten; programs ;;
     *) echo "usage: $0 [handwritten|programs|all]" >&2; exit 2 ;;
 esac

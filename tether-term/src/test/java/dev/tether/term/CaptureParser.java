@@ -1,7 +1,7 @@
 package dev.tether.term;
 
 import java.util.Arrays;
-import java.util.Map;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Reads tmux 3.3a's {@code capture-pane -p -e -N} into cells. What tmux writes, from its
@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code 30–37 90–97 39}, {@code 38;5;n}, {@code 38;2;r;g;b} and the same for the background;
  * {@code 58;…} underline colours (not in tether-term's styles, so ignored); and SO/SI around cells in
  * the DEC special graphics set, whose ASCII tmux keeps (the cells here get the characters the set
- * draws).
+ * draws). tmux 3.3a puts the character after a zero width joiner (U+200D) in the joiner's cell, whatever
+ * its width: so does this parser.
  */
 final class CaptureParser {
     record Cells(String[][] text, long[][] style) {
@@ -25,15 +26,16 @@ final class CaptureParser {
 
     private final int cols;
     private final int rows;
-    private final Map<Integer, Integer> widths;
+    private final IntUnaryOperator widths;
     private final String[][] text;
     private final long[][] style;
     private int fg;
     private int bg;
     private int flags;
     private boolean graphics;
+    private boolean joiner;
 
-    CaptureParser(int cols, int rows, Map<Integer, Integer> widths) {
+    CaptureParser(int cols, int rows, IntUnaryOperator widths) {
         this.cols = cols;
         this.rows = rows;
         this.widths = widths;
@@ -59,6 +61,7 @@ final class CaptureParser {
     private void line(int row, String line) {
         int col = 0;
         int i = 0;
+        joiner = false;
         while (i < line.length()) {
             int c = line.codePointAt(i);
             if (c == 0x1b) {
@@ -75,10 +78,12 @@ final class CaptureParser {
                 graphics = c == 0x0e;
                 continue;
             }
-            int width = c < 0x80 ? 1 : widths.get(c);
+            int width = c < 0x80 ? 1 : widths.applyAsInt(c);
             String cell = graphics && c >= 0x60 && c <= 0x7e ? String.valueOf(GRAPHICS.charAt(c - 0x60))
                     : Character.toString(c);
-            if (width == 0) {
+            boolean joined = joiner;
+            joiner = c == 0x200d;
+            if (width == 0 || joined) {
                 if (col == 0) {
                     throw new AssertionError("tmux captured a combining character first on row " + row + ": " + line);
                 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +26,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * signal only says cat has written everything into the pty: tmux may not have parsed the last
  * of it yet, so the screen is read until two reads in a row are equal.
  *
- * <p>What tmux cannot say directly is measured in the same server: the bracketed-paste mode by a
+ * <p>What tmux cannot say directly is measured: the styles of cells erased past a line's last written
+ * cell (which {@code capture-pane} leaves out) from a redraw of the screen in a second tmux (see
+ * {@link #redrawnStyles}); the bracketed-paste mode by a
  * {@code paste-buffer -p} whose markers show up in the pane's input; the width tmux gives each
  * non-ASCII code point by printing it after an {@code a} and asking for the cursor position
  * ({@code CSI 6 n}) in a second window. The focus-reporting mode (1004) is not observable (tmux
  * 3.3a has no format for it) and X10 mouse (mode 9) does not exist in tmux.
  */
 final class TmuxOracle {
-    /** A cell's style where tmux's capture does not show it (erased cells past the last written one). */
+    /** A cell's style where neither tmux's capture nor its redraw shows it. */
     static final long UNOBSERVED = -1L;
 
     private static final AtomicInteger COUNT = new AtomicInteger();
@@ -62,11 +65,12 @@ final class TmuxOracle {
                   TmuxModes modes, String title, int historySize, String scrollback, String capture) {
     }
 
-    private final String socket = "tether-oracle-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet();
     private final Path dir;
+    private final String socket;
 
-    private TmuxOracle(Path dir) {
+    private TmuxOracle(Path dir, String socket) {
         this.dir = dir;
+        this.socket = socket;
     }
 
     /** Runs {@code stream} in a fresh tmux of {@code cols} x {@code rows} and reads what it shows. */
@@ -78,7 +82,7 @@ final class TmuxOracle {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var oracle = new TmuxOracle(dir);
+        var oracle = new TmuxOracle(dir, "tether-oracle-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet());
         try {
             return oracle.screen(stream, cols, rows);
         } catch (IOException e) {
@@ -116,6 +120,7 @@ final class TmuxOracle {
                 "tmux wait-for -S done-" + socket, "exec cat > " + quote(input));
         tmux("-f", "/dev/null", "start-server", ";", "set-option", "-g", "history-limit", "1000000", ";",
                 "set-option", "-g", "status", "off", ";",
+                "set-option", "-as", "terminal-features", "tmux-256color:RGB:strikethrough:overline:usstyle", ";",
                 "new-session", "-d", "-s", "o", "-x", Integer.toString(cols), "-y", Integer.toString(rows),
                 "sh " + quote(script));
         tmux("select-pane", "-t", "o:0", "-T", "");
@@ -140,12 +145,58 @@ final class TmuxOracle {
         int historySize = Integer.parseInt(f[16]);
         String scrollback = tmux("capture-pane", "-p", "-t", "o:0", "-S", "-" + historySize);
 
-        var parsed = new CaptureParser(cols, rows, widths(capture)).parse(capture);
+        var widths = widths(capture);
+        var parsed = new CaptureParser(cols, rows, c -> {
+            Integer width = widths.get(c);
+            if (width == null) throw new AssertionError("no width measured for U+" + Integer.toHexString(c));
+            return width;
+        }).parse(capture);
+        redrawnStyles(parsed, widths, cols, rows);
         int mouse = flag(f[8]) ? 1003 : flag(f[7]) ? 1002 : flag(f[6]) ? 1000 : 0;
         var modes = new TmuxModes(flag(f[4]), flag(f[5]), bracketedPaste, mouse, flag(f[9]), flag(f[11]), flag(f[12]),
                 flag(f[13]), flag(f[3]), Integer.parseInt(f[14]), Integer.parseInt(f[15]));
         return new Screen(cols, rows, parsed.text(), parsed.style(), Integer.parseInt(f[1]), Integer.parseInt(f[0]),
                 flag(f[2]), modes, f.length > 19 ? f[19] : "", historySize, scrollback, capture);
+    }
+
+    /**
+     * Fills in the styles {@code capture-pane} leaves out (cells erased past the last written one of a
+     * line) from a second tmux, in whose pane a read-only client of the first one redraws the screen.
+     * That client is told its terminal (tmux-256color) has no background colour erase, so it writes
+     * such cells as spaces in their colour, which the second tmux's capture shows; cells it erases with
+     * EL instead are erased in the default colour, style 0. The redraw counts only once its text equals
+     * the first tmux's own.
+     */
+    private void redrawnStyles(CaptureParser.Cells cells, Map<Integer, Integer> widths, int cols, int rows) {
+        var view = new TmuxOracle(dir, socket + "-view");
+        try {
+            view.tmux("-f", "/dev/null", "start-server", ";", "set-option", "-g", "status", "off", ";",
+                    "new-session", "-d", "-s", "v", "-x", Integer.toString(cols), "-y", Integer.toString(rows),
+                    "TMUX= TERM=tmux-256color exec tmux -u -L " + socket + " attach-session -r -t o");
+            String[] read = {null, null};
+            await("the redraw in a second tmux shows the first one's text", () -> {
+                String redrawn = view.tmux("capture-pane", "-p", "-e", "-N", "-t", "v:0");
+                // the client draws DEC graphics as Unicode (the same table as CaptureParser's) and no other new characters
+                var parsed = new CaptureParser(cols, rows, c -> widths.getOrDefault(c, 1)).parse(redrawn);
+                boolean same = Arrays.deepEquals(parsed.text(), cells.text());
+                boolean stable = same && redrawn.equals(read[0]);
+                read[0] = redrawn;
+                read[1] = same ? null : "first tmux:\n" + rows(cells.text()) + "redrawn:\n" + rows(parsed.text());
+                return stable;
+            }, () -> read[1]);
+            var seen = new CaptureParser(cols, rows, c -> widths.getOrDefault(c, 1)).parse(read[0]);
+            for (int row = 0; row < rows; row++) {
+                for (int col = 0; col < cols; col++) {
+                    if (cells.style()[row][col] == UNOBSERVED && cells.text()[row][col].equals(" ")
+                            && seen.text()[row][col].equals(" ")) {
+                        long style = seen.style()[row][col];
+                        cells.style()[row][col] = style == UNOBSERVED ? 0 : style;
+                    }
+                }
+            }
+        } finally {
+            view.killServer();
+        }
     }
 
     /** Whether a paste reaches the pane between {@code ESC [200~} and {@code ESC [201~}. */
@@ -170,7 +221,9 @@ final class TmuxOracle {
         }
         var probe = new StringBuilder();
         for (int c : points) {
-            probe.append("\033[H\033[2Ka").appendCodePoint(c).append("\033[6n");
+            // the "é" ends what a zero width joiner starts: tmux 3.3a joins the next non-ASCII character to
+            // the cell left of the cursor, wherever the cursor went and whatever ASCII came in between
+            probe.append("\033[H\033[2Ka").appendCodePoint(c).append("\033[6n\u00e9");
         }
         Path probeFile = dir.resolve("probe");
         Path answers = dir.resolve("answers");
@@ -208,7 +261,20 @@ final class TmuxOracle {
         return !value.equals("0") && !value.isEmpty();
     }
 
+    private static String rows(String[][] text) {
+        var b = new StringBuilder();
+        for (String[] row : text) {
+            b.append(String.join("", row).stripTrailing()).append('\n');
+        }
+        return b.toString();
+    }
+
     private static void await(String what, Check check) {
+        await(what, check, () -> null);
+    }
+
+    /** Polls {@code check} until it holds; on the deadline, fails with {@code why}'s last word if it has one. */
+    private static void await(String what, Check check, java.util.function.Supplier<String> why) {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         long pause = 10;
         while (true) {
@@ -220,7 +286,9 @@ final class TmuxOracle {
                 throw new UncheckedIOException(e);
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("waited " + LIMIT.toSeconds() + " s, in vain, until " + what);
+                String reason = why.get();
+                throw new AssertionError("waited " + LIMIT.toSeconds() + " s, in vain, until " + what
+                        + (reason == null ? "" : ":\n" + reason));
             }
             try {
                 TimeUnit.MILLISECONDS.sleep(pause); // a polling loop with a deadline: tmux gives no event to wait on
@@ -241,7 +309,9 @@ final class TmuxOracle {
         var command = new ArrayList<>(List.of("tmux", "-L", socket));
         command.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            var builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().put("LC_ALL", "C.UTF-8"); // tmux's widths and the client's UTF-8 need a UTF-8 locale
+            Process p = builder.start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -46,6 +46,14 @@ class TmuxOracleTest {
     }
 
     @Test
+    void aZeroWidthJoinerPutsTheNextCharacterInItsCellAsTmuxDoes() {
+        var screen = run("👨\u200d👩x\u2764\ufe0fy");
+
+        assertThat(screen.text()[0]).startsWith("👨\u200d👩", "", "x", "\u2764\ufe0f", "y");
+        assertThat(screen.cursorCol()).isEqualTo(5);
+    }
+
+    @Test
     void decSpecialGraphicsAreReadAsTheLinesTheyDraw() {
         var screen = run("\033(0lqk\033(B x");
 
@@ -53,11 +61,16 @@ class TmuxOracleTest {
     }
 
     @Test
-    void cellsErasedWithAColourPastTheLastWrittenOneAreNotObservable() {
-        var screen = run("\033[41mab\033[K");
+    void cellsErasedWithAColourPastTheLastWrittenOneGetTheirStyleFromARedraw() {
+        var screen = run("\033[41mab\033[K\033[m\r\n\033[44m\033[2K\033[m\r\nc");
 
-        assertThat(screen.style()[0][1]).isEqualTo(Style.of(0, Style.PALETTE | 1, 0));
-        assertThat(screen.style()[0][2]).isEqualTo(TmuxOracle.UNOBSERVED);
+        long red = Style.of(0, Style.PALETTE | 1, 0);
+        assertThat(screen.style()[0][1]).isEqualTo(red);
+        assertThat(screen.style()[0][2]).as("erased, not in capture-pane's line").isEqualTo(red);
+        assertThat(screen.style()[0][79]).isEqualTo(red);
+        assertThat(screen.style()[1][40]).isEqualTo(Style.of(0, Style.PALETTE | 4, 0));
+        assertThat(screen.style()[2][1]).as("never written").isZero();
+        assertThat(screen.style()[23][79]).isZero();
     }
 
     @Test
