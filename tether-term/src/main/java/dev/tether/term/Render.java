@@ -1,0 +1,292 @@
+package dev.tether.term;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/** Lines as text, as ANSI, as scrollback entries, and the whole state as a snapshot. */
+final class Render {
+    private static final byte WRAPPED = 1;
+
+    private Render() {
+    }
+
+    /** A row as text; with {@code styled}, each change of style as an SGR sequence (from the default style, reset at the end). */
+    static String text(Emulator.Line line, boolean styled) {
+        return line(line, styled, false);
+    }
+
+    /**
+     * @param keepTrailing keep blank cells up to the last column (a wrapped line, whose last cell the
+     *     terminal must reach to wrap)
+     */
+    private static String line(Emulator.Line line, boolean styled, boolean keepTrailing) {
+        int end = line.cp.length;
+        if (!keepTrailing) {
+            while (end > 0 && line.cp[end - 1] == Emulator.BLANK && (!styled || line.st[end - 1] == 0)) {
+                end--;
+            }
+        }
+        var b = new StringBuilder(end + 8);
+        long current = 0;
+        for (int c = 0; c < end; c++) {
+            int cp = line.cp[c];
+            if (cp == Emulator.WIDE_TAIL) {
+                continue;
+            }
+            if (styled && line.st[c] != current) {
+                current = line.st[c];
+                b.append("\033[").append(current == 0 ? "0" : "0;" + Style.sgr(current)).append('m');
+            }
+            b.appendCodePoint(cp == Emulator.BLANK ? ' ' : cp);
+            if (line.marks != null && line.marks[c] != null) {
+                b.append(line.marks[c]);
+            }
+        }
+        if (styled && current != 0) {
+            b.append("\033[0m");
+        }
+        return b.toString();
+    }
+
+    /** A line scrolled off the screen, as the scrollback keeps it: a flags byte, then its ANSI rendering in UTF-8. */
+    static byte[] encode(Emulator.Line line) {
+        int[] cp = line.cp;
+        int end = cp.length;
+        if (!line.wrapped) {
+            while (end > 0 && cp[end - 1] == Emulator.BLANK && line.st[end - 1] == 0) {
+                end--;
+            }
+        }
+        boolean plain = line.marks == null;
+        for (int c = 0; c < end && plain; c++) {
+            plain = line.st[c] == 0 && cp[c] >= 0 && cp[c] < 0x80;
+        }
+        if (plain) { // the common line: ASCII in the default style, one byte a cell
+            byte[] out = new byte[end + 1];
+            out[0] = line.wrapped ? WRAPPED : 0;
+            for (int c = 0; c < end; c++) {
+                out[c + 1] = cp[c] == Emulator.BLANK ? (byte) ' ' : (byte) cp[c];
+            }
+            return out;
+        }
+        byte[] text = line(line, true, line.wrapped).getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[text.length + 1];
+        out[0] = line.wrapped ? WRAPPED : 0;
+        System.arraycopy(text, 0, out, 1, text.length);
+        return out;
+    }
+
+    /** A scrollback entry as plain text. */
+    static String plain(byte[] encoded) {
+        String s = new String(encoded, 1, encoded.length - 1, StandardCharsets.UTF_8);
+        if (s.indexOf('\033') < 0) {
+            return s.stripTrailing();
+        }
+        var b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '\033') {
+                while (i < s.length() && s.charAt(i) != 'm') {
+                    i++;
+                }
+            } else {
+                b.append(ch);
+            }
+        }
+        return b.toString().stripTrailing();
+    }
+
+    /** A scrollback entry back as a row of {@code cols} cells (a taller screen takes it back). */
+    static Emulator.Line decode(byte[] encoded, int cols, IntConsumer forget) {
+        var one = new Emulator(cols, 1, 0);
+        one.feed("\033[?7l".getBytes(StandardCharsets.US_ASCII));
+        one.feed(encoded, 1, encoded.length - 1);
+        Emulator.Line line = one.mainLines()[0];
+        line.wrapped = (encoded[0] & WRAPPED) != 0;
+        forget.accept(encoded.length + 16);
+        return line;
+    }
+
+    static byte[] snapshot(Emulator e, List<byte[]> scrollback) {
+        var out = new StringBuilder(4096);
+        out.append("\033c"); // from a terminal just reset
+        int rows = e.rows();
+        int cols = e.cols();
+        Emulator.Line[] main = e.mainLines();
+        // The scrollback and the normal screen, written top to bottom so that the scrollback scrolls
+        // into the terminal's own. A wrapped line runs on into the next, as it did, when the next
+        // has text to wrap (else a line break takes the terminal there).
+        int total = scrollback.size() + rows;
+        int i = 0;
+        String[] sb = new String[scrollback.size()];
+        boolean[] sbWrapped = new boolean[sb.length];
+        for (byte[] entry : scrollback) {
+            sb[i] = new String(entry, 1, entry.length - 1, StandardCharsets.UTF_8);
+            sbWrapped[i] = (entry[0] & WRAPPED) != 0 && plainWidth(entry) >= cols;
+            i++;
+        }
+        for (i = 0; i < total; i++) {
+            String text;
+            boolean wrapped;
+            if (i < sb.length) {
+                text = sb[i];
+                wrapped = sbWrapped[i];
+            } else {
+                Emulator.Line line = main[i - sb.length];
+                wrapped = line.wrapped && line.cp[cols - 1] != Emulator.BLANK;
+                text = line(line, true, wrapped);
+            }
+            out.append(text);
+            if (i == total - 1) {
+                break;
+            }
+            String next = i + 1 < sb.length ? sb[i + 1] : line(main[i + 1 - sb.length], true, false);
+            if (!wrapped || next.isEmpty()) {
+                out.append("\r\n");
+            }
+        }
+        Emulator.Line[] alt = e.altLines();
+        if (alt != null) {
+            // The normal screen's saved cursor (1049 saved it as the program switched): 1049 saves it
+            // again here; with none, 1047 switches without saving.
+            Emulator.Saved savedMain = e.savedMain();
+            if (savedMain != null) {
+                save(out, savedMain, "\033[?1049h", 0); // no scroll region yet
+            } else {
+                out.append("\033[?1047h");
+            }
+            for (int r = 0; r < rows; r++) {
+                out.append("\033[").append(r + 1).append(";1H").append(line(alt[r], true, false));
+            }
+        }
+        Modes m = e.modes();
+        Emulator.Saved saved = e.saved();
+        if (saved != null) {
+            save(out, saved, "\0337", 0); // before the scroll region: origin mode counts from the top row
+        }
+        if (m.scrollTop() != 0 || m.scrollBottom() != rows - 1) {
+            out.append("\033[").append(m.scrollTop() + 1).append(';').append(m.scrollBottom() + 1).append('r');
+        }
+        boolean[] tabs = e.tabStops();
+        if (!defaultTabs(tabs)) {
+            out.append("\033[3g");
+            for (int c = 0; c < tabs.length; c++) {
+                if (tabs[c]) {
+                    out.append("\033[1;").append(c + 1).append("H\033H");
+                }
+            }
+        }
+        if (m.origin()) {
+            out.append("\033[?6h");
+        }
+        int row = e.cursorRow() - (m.origin() ? m.scrollTop() : 0);
+        if (e.pendingWrap()) {
+            // At the last column with the wrap pending: write that cell again, as the program did.
+            Emulator.Line line = alt != null ? alt[e.cursorRow()] : main[e.cursorRow()];
+            int c = cols - 1;
+            if (line.cp[c] == Emulator.WIDE_TAIL && c > 0) {
+                c--;
+            }
+            out.append("\033[").append(row + 1).append(';').append(c + 1).append('H');
+            String sgr = Style.sgr(line.st[c]);
+            out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
+            out.appendCodePoint(line.cp[c] <= 0 ? ' ' : line.cp[c]);
+            if (line.marks != null && line.marks[c] != null) {
+                out.append(line.marks[c]);
+            }
+        } else {
+            out.append("\033[").append(row + 1).append(';').append(e.cursorCol() + 1).append('H');
+        }
+        String sgr = Style.sgr(e.currentStyle());
+        out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
+        designate(out, e.charsets());
+        if (e.shift() == 1) {
+            out.append('\016');
+        }
+        if (m.insert()) out.append("\033[4h");
+        if (m.newLine()) out.append("\033[20h");
+        if (!m.autowrap()) out.append("\033[?7l");
+        if (!m.cursorVisible()) out.append("\033[?25l");
+        if (m.appCursor()) out.append("\033[?1h");
+        if (m.appKeypad()) out.append("\033=");
+        if (m.bracketedPaste()) out.append("\033[?2004h");
+        if (m.mouse() != 0) out.append("\033[?").append(m.mouse()).append('h');
+        if (m.mouseEncoding() != 0) out.append("\033[?").append(m.mouseEncoding()).append('h');
+        if (m.focus()) out.append("\033[?1004h");
+        if (m.reverseVideo()) out.append("\033[?5h");
+        if (m.cursorStyle() != 0) out.append("\033[").append(m.cursorStyle()).append(" q");
+        if (!e.title().isEmpty()) out.append("\033]2;").append(e.title()).append('\007');
+        byte[] drawn = out.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] unfinished = e.unfinished(); // the output that follows completes it
+        if (unfinished.length == 0) {
+            return drawn;
+        }
+        byte[] all = java.util.Arrays.copyOf(drawn, drawn.length + unfinished.length);
+        System.arraycopy(unfinished, 0, all, drawn.length, unfinished.length);
+        return all;
+    }
+
+    private static int plainWidth(byte[] entry) {
+        int w = 0;
+        String s = plain(entry);
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            w += Width.of(cp);
+            i += Character.charCount(cp);
+        }
+        return w;
+    }
+
+    private static boolean defaultTabs(boolean[] tabs) {
+        for (int c = 0; c < tabs.length; c++) {
+            if (tabs[c] != (c > 0 && c % 8 == 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Sets the cursor, style, origin mode and character sets {@code saved} holds, saves them with
+     * {@code op} (DECSC, or 1049 which saves as it switches), and puts the origin mode and the
+     * character sets back as a reset terminal has them, and the style to the default one.
+     *
+     * @param top the first row of the scroll region the terminal has now (origin mode counts from it)
+     */
+    private static void save(StringBuilder out, Emulator.Saved saved, String op, int top) {
+        if (saved.origin()) {
+            out.append("\033[?6h"); // first: it moves the cursor home
+        }
+        int row = saved.row() - (saved.origin() ? top : 0);
+        out.append("\033[").append(row + 1).append(';').append(saved.col() + 1).append('H');
+        String sgr = Style.sgr(saved.style());
+        out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
+        designate(out, saved.charsets());
+        if (saved.shift() == 1) {
+            out.append('\016');
+        }
+        out.append(op).append("\033[0m");
+        if (saved.origin()) {
+            out.append("\033[?6l");
+        }
+        if (saved.shift() == 1) {
+            out.append('\017');
+        }
+        for (int g = 0; g < 4; g++) {
+            if (saved.charsets()[g] != 'B') {
+                out.append('\033').append("()*+".charAt(g)).append('B');
+            }
+        }
+    }
+
+    /** Designates the character sets that are not ASCII (a terminal just reset has ASCII in G0–G3). */
+    private static void designate(StringBuilder out, int[] charsets) {
+        char[] g = {'(', ')', '*', '+'};
+        for (int i = 0; i < 4; i++) {
+            if (charsets[i] != 'B') {
+                out.append('\033').append(g[i]).append((char) charsets[i]);
+            }
+        }
+    }
+}
