@@ -68,6 +68,25 @@ class EmulatorFuzzTest {
         assertThat(emulator.cell(0, 0)).startsWith("e");
     }
 
+    /**
+     * The bound above only means something if {@code retainedBytes} counts what the emulator holds: a
+     * screen whose every cell carries combining marks holds more than the same screen without them.
+     */
+    @Test
+    void retainedBytesCountsTheCombiningMarksTheScreenHolds() {
+        var plain = new Emulator(80, 24, 4096);
+        var marked = new Emulator(80, 24, 4096);
+        byte[] cell = "e".getBytes(StandardCharsets.UTF_8);
+        byte[] markedCell = ("e" + "\u0301\u0323\u0308".repeat(5)).getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 80 * 24 - 1; i++) {
+            plain.feed(cell);
+            marked.feed(markedCell);
+        }
+        assertThat(marked.cell(0, 0)).as("the marks are kept").hasSizeGreaterThan(1);
+
+        assertThat(marked.retainedBytes()).as("1919 cells with 15 marks each").isGreaterThan(plain.retainedBytes());
+    }
+
     @Test
     void scrollbackStaysWithinItsBudgetWhateverScrolls() {
         var emulator = new Emulator(80, 24, 16 * 1024);
