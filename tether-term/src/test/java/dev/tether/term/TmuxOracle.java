@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The pane runs {@code stty raw -echo; cat STREAM} (raw, so the tty passes the bytes through
  * unchanged: no {@code \n} to {@code \r\n}, and tmux's answers to the stream's queries are neither
  * echoed nor cooked), then signals a {@code wait-for} channel and reads its input into a file. The
- * signal only says cat has written everything into the pty: tmux may not have parsed the last
- * of it yet, so the screen is read until two reads in a row are equal.
+ * signal only says cat has written everything into the pty, not that tmux has parsed it; but tmux
+ * copies what it reads to {@code pipe-pane -O} in the same callback that parses it, so once that copy
+ * has the whole stream, so has the screen (read twice more, to be sure nothing moves).
  *
  * <p>What tmux cannot say directly is measured: the styles of cells erased past a line's last written
  * cell (which {@code capture-pane} leaves out) from a redraw of the screen in a second tmux (see
@@ -123,9 +124,13 @@ final class TmuxOracle {
                 "set-option", "-as", "terminal-features", "tmux-256color:RGB:strikethrough:overline:usstyle", ";",
                 "new-session", "-d", "-s", "o", "-x", Integer.toString(cols), "-y", Integer.toString(rows),
                 "sh " + quote(script));
+        Path parsed = dir.resolve("parsed");
+        tmux("pipe-pane", "-O", "-t", "o:0", "cat > " + quote(parsed));
         tmux("select-pane", "-t", "o:0", "-T", "");
         tmux("wait-for", "-S", "go-" + socket);
         tmux("wait-for", "done-" + socket);
+        await("tmux has read (and so parsed) all " + stream.length + " bytes",
+                () -> Files.exists(parsed) && Files.size(parsed) >= stream.length);
 
         String[] read = {null, null};
         await("tmux shows the same screen twice in a row", () -> {
@@ -146,16 +151,16 @@ final class TmuxOracle {
         String scrollback = tmux("capture-pane", "-p", "-t", "o:0", "-S", "-" + historySize);
 
         var widths = widths(capture);
-        var parsed = new CaptureParser(cols, rows, c -> {
+        var cells = new CaptureParser(cols, rows, c -> {
             Integer width = widths.get(c);
             if (width == null) throw new AssertionError("no width measured for U+" + Integer.toHexString(c));
             return width;
         }).parse(capture);
-        redrawnStyles(parsed, widths, cols, rows);
+        redrawnStyles(cells, widths, cols, rows);
         int mouse = flag(f[8]) ? 1003 : flag(f[7]) ? 1002 : flag(f[6]) ? 1000 : 0;
         var modes = new TmuxModes(flag(f[4]), flag(f[5]), bracketedPaste, mouse, flag(f[9]), flag(f[11]), flag(f[12]),
                 flag(f[13]), flag(f[3]), Integer.parseInt(f[14]), Integer.parseInt(f[15]));
-        return new Screen(cols, rows, parsed.text(), parsed.style(), Integer.parseInt(f[1]), Integer.parseInt(f[0]),
+        return new Screen(cols, rows, cells.text(), cells.style(), Integer.parseInt(f[1]), Integer.parseInt(f[0]),
                 flag(f[2]), modes, f.length > 19 ? f[19] : "", historySize, scrollback, capture);
     }
 
