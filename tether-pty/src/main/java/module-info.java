@@ -9,6 +9,7 @@
 module dev.tether.pty {
     requires transitive dev.tether.core;
     requires dev.tether.api;
+    requires dev.tether.term;
     requires org.slf4j;
 
     exports dev.tether.pty;

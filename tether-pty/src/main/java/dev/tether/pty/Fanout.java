@@ -93,7 +93,7 @@ final class Fanout {
         Tap oldest = null;
         for (int i = 0; i < taps.size(); i++) {
             Tap tap = taps.get(i);
-            if (!tap.detached && !tap.live && tap.position < limit && (oldest == null || tap.blockedSince - oldest.blockedSince < 0)) {
+            if (!tap.detached && !tap.live && !tap.parked && tap.position < limit && (oldest == null || tap.blockedSince - oldest.blockedSince < 0)) {
                 oldest = tap;
             }
         }
@@ -151,6 +151,69 @@ final class Fanout {
         return !tap.detached;
     }
 
+    boolean held() {
+        return held;
+    }
+
+    /**
+     * Attaches a viewer that waits for its screen, made at offset {@code at}: it is sent nothing and
+     * holds nobody back until {@link #screenReady}. Parking a parked viewer again moves it to {@code at}.
+     */
+    void park(Tap tap, long at) {
+        if (!taps.contains(tap)) {
+            guard(tap, "onWritable", () -> tap.viewer.onWritable(tap.writable));
+            taps.add(tap);
+        }
+        tap.parked = true;
+        tap.live = false;
+        tap.position = at;
+    }
+
+    /**
+     * Sends a parked viewer its screen, made at its position, then what followed. Returns false,
+     * leaving it parked, when the ring has passed that position meanwhile (a new screen is needed).
+     */
+    boolean screenReady(Tap tap, ByteBuffer snapshot) {
+        if (tap.detached) {
+            forgetDetached();
+            return true;
+        }
+        if (tap.position < ring.tail()) {
+            return false;
+        }
+        tap.parked = false;
+        boolean accepted;
+        try {
+            accepted = tap.viewer.screen(snapshot, tap.position);
+        } catch (Throwable t) {
+            log.error("{}: viewer {} failed in screen; detaching it", owner, tap.viewer, t);
+            tap.detached = true;
+            accepted = false;
+        }
+        if (!tap.detached) {
+            if (accepted) {
+                catchUp(tap, /* ignoreFull= */ false);
+            } else {
+                tap.live = true; // so that block() notes when it went full
+                block(tap);
+            }
+        }
+        forgetDetached();
+        return true;
+    }
+
+    /** A parked viewer whose screen cannot be made: replayed the raw ring from its tail instead. */
+    void unparkRaw(Tap tap) {
+        tap.parked = false;
+        tap.position = ring.tail();
+        if (!held && !tap.detached) {
+            catchUp(tap, /* ignoreFull= */ false);
+        } else {
+            tap.live = true;
+        }
+        forgetDetached();
+    }
+
     /** Moves a position the ring has passed up to its tail, telling the viewer how many bytes it lost. */
     private void skipLost(Tap tap) {
         long tail = ring.tail();
@@ -166,7 +229,7 @@ final class Fanout {
     }
 
     void writable(Tap tap) {
-        if (tap.detached || tap.live || !taps.contains(tap)) {
+        if (tap.detached || tap.live || tap.parked || !taps.contains(tap)) {
             return;
         }
         if (held) {
@@ -195,6 +258,8 @@ final class Fanout {
             Tap tap = taps.get(i);
             if (tap.detached) {
                 lost = true;
+            } else if (tap.parked) {
+                continue; // its screen is being made: it gets what follows with it
             } else if (tap.live) {
                 tap.position = head;
                 if (chunk == null) {
@@ -223,7 +288,7 @@ final class Fanout {
         }
         for (int i = 0; i < taps.size(); i++) {
             Tap tap = taps.get(i);
-            if (tap.detached || tap.live) {
+            if (tap.detached || tap.live || tap.parked) {
                 continue;
             }
             if (tap.position < ring.tail()) {
@@ -248,7 +313,7 @@ final class Fanout {
         if (!hold) {
             for (int i = 0; i < taps.size(); i++) {
                 Tap tap = taps.get(i);
-                if (tap.detached) {
+                if (tap.detached || tap.parked) {
                     continue;
                 }
                 skipLost(tap);

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import dev.tether.api.ResultCode;
 import dev.tether.api.TetherException;
 import dev.tether.core.terminal.Attachment;
+import dev.tether.core.terminal.ScreenCapture;
 import dev.tether.core.terminal.Terminal;
 import dev.tether.core.terminal.TerminalListener;
 import dev.tether.core.terminal.Viewer;
@@ -93,6 +94,9 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     /** The pending too-slow check on the loop's clock, null when none. Loop only. */
     private EventLoop.Deadline tooSlowCheck;
     private final Signaller signaller;
+    private final ScreenModel screen;
+    /** Viewers whose screen was ready while the output was held: their screen is made again at the release. Loop only. */
+    private final List<Object[]> screensAfterRelease = new java.util.ArrayList<>();
 
     PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, Ring ring, Reaper reaper, TerminalListener listener,
                 Consumer<PtyTerminal> onClosed, Signaller signaller) {
@@ -108,6 +112,23 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         this.outputTail = ring.tail();
         this.listener = listener;
         this.onClosed = onClosed;
+        int[] size = windowSize(masterFd);
+        this.screen = new ScreenModel(size[0], size[1], ring.capacity(), ring.tail(), () -> loop.submit(this::settle));
+    }
+
+    /** The master's window size, {cols, rows} (80x24 if it cannot be read). */
+    private static int[] windowSize(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ws = a.allocate(8, 2);
+            if (LibC.ioctl(LibC.newErrno(a), fd, LibC.TIOCGWINSZ, ws) == 0) {
+                int rows = Short.toUnsignedInt(ws.get(JAVA_SHORT, 0));
+                int cols = Short.toUnsignedInt(ws.get(JAVA_SHORT, 2));
+                if (rows > 0 && cols > 0) {
+                    return new int[] {cols, rows};
+                }
+            }
+        }
+        return new int[] {80, 24};
     }
 
     @Override
@@ -166,6 +187,55 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
             settle();
         });
         return tap;
+    }
+
+    @Override
+    public Attachment attachScreen(Viewer viewer, int scrollbackLines) {
+        Tap tap = new Tap(this, Objects.requireNonNull(viewer, "viewer"));
+        onLoop(() -> {
+            screenFor(tap, scrollbackLines, 0);
+            settle();
+        });
+        return tap;
+    }
+
+    /** Parks {@code tap} at the head and has its screen made; sends it when ready. Loop only. */
+    private void screenFor(Tap tap, int scrollbackLines, int attempt) {
+        if (tap.detached) {
+            return;
+        }
+        fanout.park(tap, fanout.head());
+        screen.capture(ring, e -> ByteBuffer.wrap(e.snapshot(scrollbackLines))).whenComplete((snapshot, failure) -> loop.submit(() -> {
+            if (failure != null) {
+                log.error("{}: its screen could not be made; replaying the raw output instead", this, failure);
+                fanout.unparkRaw(tap);
+            } else if (fanout.held()) {
+                screensAfterRelease.add(new Object[] {tap, scrollbackLines}); // made again, as it will be then
+            } else if (!fanout.screenReady(tap, snapshot)) { // the ring moved past it meanwhile
+                if (attempt < 3) {
+                    screenFor(tap, scrollbackLines, attempt + 1);
+                } else {
+                    fanout.unparkRaw(tap);
+                }
+            }
+            settle();
+        }));
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<ScreenCapture> capture(ScreenCapture.Request request) {
+        var result = new java.util.concurrent.CompletableFuture<ScreenCapture>();
+        onLoop(() -> {
+            long at = fanout.head();
+            screen.capture(ring, e -> ScreenModel.captured(e, at, request)).whenComplete((c, failure) -> {
+                if (failure != null) {
+                    result.completeExceptionally(failure);
+                } else {
+                    result.complete(c);
+                }
+            });
+        });
+        return result;
     }
 
     void forget(Tap tap) {
@@ -253,6 +323,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
                 size.set(JAVA_INT, 4, 0);
                 LibC.ioctl(loop.errno(), masterFd, LibC.TIOCSWINSZ, size);
             }
+            screen.resized(fanout.head(), cols, rows);
         });
     }
 
@@ -264,8 +335,14 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     @Override
     public void hold(boolean held) {
         onLoop(() -> {
-            if (fanout.hold(held) && !held && masterFd >= 0) {
-                redraw();
+            if (fanout.hold(held) && !held) {
+                for (Object[] waiting : screensAfterRelease) {
+                    screenFor((Tap) waiting[0], (Integer) waiting[1], 0);
+                }
+                screensAfterRelease.clear();
+                if (masterFd >= 0) {
+                    redraw();
+                }
             }
             settle();
         });
@@ -354,7 +431,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     }
 
     private boolean wantsRead() {
-        return readable && masterFd >= 0 && fanout.wantsOutput();
+        return readable && masterFd >= 0 && fanout.wantsOutput() && !screen.behind();
     }
 
     /**
@@ -396,6 +473,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     }
 
     private void deliver(int n) {
+        screen.beforeAppend(ring, loop.readBuffer, n);
         fanout.deliver(loop.readBuffer, loop.readView, n);
         outputTail = fanout.tail();
         outputBytes = fanout.head();

@@ -28,6 +28,8 @@ final class Tap implements Attachment {
     /** When it last went from live to full, on the I/O loop's clock ({@link EventLoop#now}). */
     long blockedSince;
     boolean inputPaused;
+    /** Waits for its screen ({@link Fanout#park}): sent nothing, holding nobody back, until the screen is ready. */
+    boolean parked;
 
     Tap(PtyTerminal terminal, Viewer viewer) {
         this.terminal = terminal;

@@ -46,6 +46,19 @@ class RecordingViewer implements Viewer {
         return !full.get();
     }
 
+    /** The screens it was sent ({@link Viewer#screen}), with the offset each is at. */
+    final java.util.List<byte[]> screens = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.List<Long> screenOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean screen(ByteBuffer snapshot, long offset) {
+        byte[] copy = new byte[snapshot.remaining()];
+        snapshot.get(copy);
+        screens.add(copy);
+        screenOffsets.add(offset);
+        return !full.get();
+    }
+
     @Override
     public void onWritable(Runnable callback) {
         writable = callback;

@@ -330,6 +330,14 @@ public final class Emulator implements Parser.Handler {
         return out.toString();
     }
 
+    /**
+     * The visible screen as an SVG image, for thumbnails: a cell is 8×16 units, text in a monospace
+     * font with its colours (xterm's palette; default colours light grey on black), bold, inverse.
+     */
+    public String svg() {
+        return Render.svg(this);
+    }
+
     /** The scrollback's lines as text, oldest first (for search). */
     public List<String> scrollbackText() {
         var out = new ArrayList<String>(scrollback.size());

@@ -223,7 +223,7 @@ final class Parser {
                 utf8Needed = 0;
                 handler.print(0xFFFD);
             }
-            int entry = TABLE[state * 128 + b];
+            int entry = TABLE[state * 128 + b] & 0xFF;
             int action = entry >> 4;
             int next = entry & 0xF;
             if (next != state) {

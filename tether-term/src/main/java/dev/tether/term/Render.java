@@ -280,6 +280,94 @@ final class Render {
         }
     }
 
+    private static final String[] ANSI16 = {"#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd", "#00cdcd",
+        "#e5e5e5", "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#5c5cff", "#ff00ff", "#00ffff", "#ffffff"};
+    private static final String DEFAULT_FG = "#d0d0d0";
+    private static final String DEFAULT_BG = "#000000";
+
+    /** A colour as CSS: xterm's 256-colour palette, or the RGB value. */
+    static String css(int colour, String dflt) {
+        int v = colour & 0xFFFFFF;
+        if ((colour & Style.RGB) != 0) {
+            return String.format("#%06x", v);
+        }
+        if ((colour & Style.PALETTE) == 0) {
+            return dflt;
+        }
+        if (v < 16) {
+            return ANSI16[v];
+        }
+        if (v < 232) {
+            int i = v - 16;
+            int[] level = {0, 95, 135, 175, 215, 255};
+            return String.format("#%02x%02x%02x", level[i / 36], level[(i / 6) % 6], level[i % 6]);
+        }
+        int grey = 8 + (v - 232) * 10;
+        return String.format("#%02x%02x%02x", grey, grey, grey);
+    }
+
+    static String svg(Emulator e) {
+        int cols = e.cols();
+        int rows = e.rows();
+        var out = new StringBuilder(cols * rows + 512);
+        out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ").append(cols * 8).append(' ').append(rows * 16)
+                .append("\" font-family=\"monospace\" font-size=\"14\"><rect width=\"100%\" height=\"100%\" fill=\"")
+                .append(DEFAULT_BG).append("\"/>");
+        for (int r = 0; r < rows; r++) {
+            int c = 0;
+            while (c < cols) {
+                long st = e.style(r, c);
+                int end = c;
+                var text = new StringBuilder();
+                while (end < cols && e.style(r, end) == st) {
+                    text.append(e.cell(r, end));
+                    end++;
+                }
+                String fg = css(Style.fg(st), DEFAULT_FG);
+                String bg = css(Style.bg(st), DEFAULT_BG);
+                if ((Style.flags(st) & Style.INVERSE) != 0) {
+                    String t = fg;
+                    fg = bg;
+                    bg = t;
+                }
+                if (!bg.equals(DEFAULT_BG)) {
+                    out.append("<rect x=\"").append(c * 8).append("\" y=\"").append(r * 16).append("\" width=\"")
+                            .append((end - c) * 8).append("\" height=\"16\" fill=\"").append(bg).append("\"/>");
+                }
+                String shown = text.toString().stripTrailing();
+                if (!shown.isEmpty() && (Style.flags(st) & Style.HIDDEN) == 0) {
+                    out.append("<text x=\"").append(c * 8).append("\" y=\"").append(r * 16 + 12).append("\" fill=\"").append(fg)
+                            .append('"');
+                    if ((Style.flags(st) & Style.BOLD) != 0) {
+                        out.append(" font-weight=\"bold\"");
+                    }
+                    out.append(" xml:space=\"preserve\">").append(xml(shown)).append("</text>");
+                }
+                c = end;
+            }
+        }
+        return out.append("</svg>").toString();
+    }
+
+    private static String xml(String s) {
+        var b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                default -> {
+                    if (ch >= 0x20 || ch == '\t') {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.toString();
+    }
+
     /** Designates the character sets that are not ASCII (a terminal just reset has ASCII in G0–G3). */
     private static void designate(StringBuilder out, int[] charsets) {
         char[] g = {'(', ')', '*', '+'};

@@ -58,6 +58,17 @@ class SnapshotTest {
         assertSameScreen(original, copy, "after more output");
     }
 
+    /**
+     * Reproduction: {@code printf '\033]2;my title\007'} left the title empty: the parser's table
+     * packs an action and a state in a byte, and actions from 8 up (putting an OSC byte) came out
+     * negative, so no OSC string was ever collected.
+     */
+    @Test
+    void anOscTitle_isCollectedWhole_endedByBelOrSt() {
+        assertThat(fed("\033]2;my title\007").title()).isEqualTo("my title");
+        assertThat(fed("\033]0;other\033\\").title()).isEqualTo("other");
+    }
+
     @Test
     void aTerminalQueryIsNeverInTheSnapshot() {
         // bash's prompt after printf '\033[6n', and vim's start-up queries: DSR, DA1, DA2, XTVERSION, OSC 10/11, XTGETTCAP.

@@ -37,9 +37,25 @@ public interface Terminal {
      */
     Attachment attach(Viewer viewer, long from);
 
-    /** Attaches a viewer at the ring's tail: it is replayed all the ring holds, as a first attach is. */
+    /** Attaches a viewer at the ring's tail: it is replayed all the ring holds (the raw stream). */
     default Attachment attach(Viewer viewer) {
         return attach(viewer, outputTail());
+    }
+
+    /**
+     * Attaches a viewer that is first shown the screen: {@link Viewer#screen} with bytes that make
+     * a terminal just reset show what a terminal that saw the whole output shows (both screens,
+     * modes, cursor, the last {@code scrollbackLines} lines of scrollback; never a query), then live
+     * output from the offset it was taken at. No redraw is asked of the program.
+     */
+    default Attachment attachScreen(Viewer viewer, int scrollbackLines) {
+        return attach(viewer);
+    }
+
+    /** The screen now, rendered as {@code request} asks, made off the I/O loop. */
+    default java.util.concurrent.CompletableFuture<ScreenCapture> capture(ScreenCapture.Request request) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new dev.tether.api.TetherException(
+                dev.tether.api.ResultCode.UNAVAILABLE, "this terminal keeps no screen model"));
     }
 
     /** Queues input for the program (copied). Input queued beyond 1 MiB is refused with TOO_LARGE. */

@@ -18,6 +18,18 @@ public interface Viewer {
      */
     boolean send(ByteBuffer output);
 
+    /**
+     * Redraws the viewer's screen: {@code snapshot} makes a terminal just reset show the session's
+     * screen as it is at output offset {@code offset}; the output sent after it continues from
+     * there. Not part of the output stream: a viewer counting offsets starts again at
+     * {@code offset}. The bytes never change, as {@link #send}'s.
+     *
+     * @return false when the transport is now full, as {@link #send}
+     */
+    default boolean screen(ByteBuffer snapshot, long offset) {
+        return send(snapshot);
+    }
+
     /** Called once at attach: the viewer runs {@code callback} (from any thread) whenever its transport drains. */
     void onWritable(Runnable callback);
 
