@@ -155,10 +155,8 @@ public final class Emulator implements Parser.Handler {
     private boolean cursorVisible = true;
     private int mouse, mouseEncoding, cursorStyle;
     private String title = "";
-    /** The last character printed (for REP) and its cell (for combining marks); -1 after a control. */
+    /** The last character printed, for REP; -1 after a control. */
     private int last = -1;
-    private int lastRow;
-    private int lastCol;
 
     private final ArrayDeque<byte[]> scrollback = new ArrayDeque<>();
     private long scrollbackBytes;
@@ -223,8 +221,6 @@ public final class Emulator implements Parser.Handler {
         e.cursorStyle = cursorStyle;
         e.title = title;
         e.last = last;
-        e.lastRow = lastRow;
-        e.lastCol = lastCol;
         e.scrollback.addAll(scrollback);
         e.scrollbackBytes = scrollbackBytes;
         e.parser.copyFrom(parser);
@@ -256,8 +252,9 @@ public final class Emulator implements Parser.Handler {
         return row;
     }
 
+    /** 0-based; {@code cols()} when the cursor is past the last column (it was just written: a wrap is pending), as tmux has it. */
     public int cursorCol() {
-        return col;
+        return pendingWrap ? cols : col;
     }
 
     public boolean alternateScreen() {
@@ -299,7 +296,21 @@ public final class Emulator implements Parser.Handler {
     /** Memory this emulator holds for its screens and scrollback, in bytes (an estimate of the arrays). */
     public long retainedBytes() {
         long screens = (long) rows * cols * CELL_BYTES * (alt != null ? 2 : 1);
-        return screens + scrollbackBytes;
+        return screens + marksBytes(main) + (alt != null ? marksBytes(alt) : 0) + scrollbackBytes;
+    }
+
+    /** The combining marks a screen holds: an array for each row that has any, and 40 bytes plus two a char for each mark. */
+    private static long marksBytes(Grid g) {
+        long bytes = 0;
+        for (Line l : g.lines) {
+            if (l.marks != null) {
+                bytes += 16 + 4L * l.marks.length;
+                for (String m : l.marks) {
+                    bytes += m == null ? 0 : 40 + 2L * m.length();
+                }
+            }
+        }
+        return bytes;
     }
 
     /**
@@ -514,7 +525,11 @@ public final class Emulator implements Parser.Handler {
         int i = from;
         while (i < to) {
             if (pendingWrap) {
-                wrap();
+                if (autowrap) {
+                    wrap();
+                } else {
+                    pendingWrap = false; // without autowrap the last column is written again
+                }
             }
             Line line = grid.row(row);
             int room = cols - col;
@@ -530,8 +545,6 @@ public final class Emulator implements Parser.Handler {
                 line.cp[col + k] = bytes[i + k];
             }
             last = bytes[i + n - 1];
-            lastRow = row;
-            lastCol = end - 1;
             Arrays.fill(line.st, col, end, style);
             if (line.marks != null) {
                 Arrays.fill(line.marks, col, end, null);
@@ -539,11 +552,11 @@ public final class Emulator implements Parser.Handler {
             i += n;
             if (end >= cols) {
                 col = cols - 1;
-                if (autowrap) {
-                    pendingWrap = true;
-                } else if (i < to) {
+                pendingWrap = true;
+                if (!autowrap && i < to) {
                     // without autowrap the rest overwrites the last column: only the last character stays
                     line.cp[cols - 1] = bytes[to - 1];
+                    last = bytes[to - 1];
                     i = to;
                 }
             } else {
@@ -564,9 +577,17 @@ public final class Emulator implements Parser.Handler {
             combine(cp);
             return;
         }
+        if (zwjBefore()) { // the next character of an emoji joined by U+200D joins its cell, as in tmux
+            combine(cp);
+            return;
+        }
         last = cp;
         if (pendingWrap) {
-            wrap();
+            if (autowrap) {
+                wrap();
+            } else {
+                pendingWrap = false;
+            }
         }
         if (w == 2 && col == cols - 1) {
             if (!autowrap) {
@@ -592,8 +613,6 @@ public final class Emulator implements Parser.Handler {
         }
         line.cp[col] = cp;
         line.st[col] = style;
-        lastRow = row;
-        lastCol = col;
         if (line.marks != null) {
             line.marks[col] = null;
         }
@@ -606,21 +625,35 @@ public final class Emulator implements Parser.Handler {
         }
         if (col + w >= cols) {
             col = cols - 1;
-            pendingWrap = autowrap;
+            pendingWrap = true;
         } else {
             col += w;
         }
     }
 
-    /** A zero-width character joins the character printed last, if nothing but characters came since. */
+    /** Whether the cell left of the cursor ends with a zero width joiner. */
+    private boolean zwjBefore() {
+        int c = pendingWrap ? col : col - 1;
+        if (c < 0) {
+            return false;
+        }
+        Line line = grid.row(row);
+        if (line.cp[c] == WIDE_TAIL && c > 0) {
+            c--;
+        }
+        String m = line.marks == null ? null : line.marks[c];
+        return m != null && m.endsWith("\u200d");
+    }
+
+    /** A zero-width character joins the cell left of the cursor (the cursor's own with a wrap pending), as in tmux. */
     private void combine(int cp) {
-        if (last < 0) {
+        Line line = grid.row(row);
+        int c = pendingWrap ? col : col - 1;
+        if (c < 0) {
             return;
         }
-        Line line = grid.row(lastRow);
-        int c = lastCol;
-        if (line.cp[c] <= 0) {
-            return;
+        if (line.cp[c] == WIDE_TAIL && c > 0) {
+            c--;
         }
         if (line.marks == null) {
             line.marks = new String[cols];
@@ -745,7 +778,7 @@ public final class Emulator implements Parser.Handler {
     @Override
     public void csiDispatch(int prefix, int[] p, boolean[] sub, int n, int intermediates, int f) {
         if (f != 'b' && f != 'm') {
-            last = -1; // what moves or changes cells ends what REP and a combining mark refer to
+            last = -1; // what moves or changes cells ends what REP repeats
         }
         if (prefix == '?') {
             if (intermediates == 0 && (f == 'h' || f == 'l')) {
@@ -771,13 +804,14 @@ public final class Emulator implements Parser.Handler {
         }
         switch (f) {
             case '@' -> {
-                insertCells(grid.row(row), col, arg(p, n, 0, 1));
-                pendingWrap = false;
+                if (!pendingWrap) { // past the last column there is nothing to move
+                    insertCells(grid.row(row), col, arg(p, n, 0, 1));
+                }
             }
             case 'A' -> cursorUp(arg(p, n, 0, 1));
             case 'B', 'e' -> cursorDown(arg(p, n, 0, 1));
             case 'C', 'a' -> moveTo(row, col + arg(p, n, 0, 1));
-            case 'D' -> moveTo(row, col - arg(p, n, 0, 1));
+            case 'D' -> moveTo(row, cursorCol() - arg(p, n, 0, 1));
             case 'E' -> {
                 cursorDown(arg(p, n, 0, 1));
                 col = 0;
@@ -796,7 +830,7 @@ public final class Emulator implements Parser.Handler {
             case 'P' -> deleteCells(arg(p, n, 0, 1));
             case 'S' -> {
                 if (n <= 1) {
-                    scrollUp(top, bottom, arg(p, n, 0, 1));
+                    scrollUp(top, bottom, arg(p, n, 0, 1), true);
                 }
             }
             case 'T' -> {
@@ -805,7 +839,7 @@ public final class Emulator implements Parser.Handler {
                 }
             }
             case 'X' -> {
-                int count = Math.min(arg(p, n, 0, 1), cols - col);
+                int count = Math.min(arg(p, n, 0, 1), pendingWrap ? 0 : cols - col);
                 Line line = grid.row(row);
                 fixWide(line, col, col + count);
                 line.clear(col, col + count, Style.erased(style));
@@ -972,8 +1006,7 @@ public final class Emulator implements Parser.Handler {
         newLine = false;
         reverseVideo = false;
         cursorStyle = 0;
-        tabs = defaultTabs(cols);
-        title = "";
+        tabs = defaultTabs(cols); // the title stays, as in tmux
         row = 0;
         col = 0;
     }
@@ -1077,16 +1110,18 @@ public final class Emulator implements Parser.Handler {
         if (i + 1 >= n) {
             return i;
         }
+        // As tmux: a colour that is missing or out of range takes only its kind; the parameters after
+        // it are read as SGR parameters of their own.
         int kind = p[i + 1];
-        if (kind == 5 && i + 2 < n) {
+        if (kind == 5 && i + 2 < n && palette(p[i + 2]) >= 0) {
             out[0] = palette(p[i + 2]);
             return i + 2;
         }
-        if (kind == 2 && i + 4 < n) {
+        if (kind == 2 && i + 4 < n && p[i + 2] >= 0 && p[i + 3] >= 0 && p[i + 4] >= 0 && rgb(p[i + 2], p[i + 3], p[i + 4]) >= 0) {
             out[0] = rgb(p[i + 2], p[i + 3], p[i + 4]);
             return i + 4;
         }
-        return n - 1; // malformed: the rest of the sequence is its
+        return i + 1;
     }
 
     private static int palette(int v) {
@@ -1170,7 +1205,7 @@ public final class Emulator implements Parser.Handler {
 
     private void index() {
         if (row == bottom) {
-            scrollUp(top, bottom, 1);
+            scrollUp(top, bottom, 1, true);
         } else if (row < rows - 1) {
             row++;
         }
@@ -1184,13 +1219,18 @@ public final class Emulator implements Parser.Handler {
         }
     }
 
-    private void scrollUp(int from, int to, int n) {
+    /**
+     * Scrolls rows [from, to] up by {@code n}. With {@code history} (a line feed or SU, not a deleted
+     * line) the rows that leave the top of the normal screen's region go to the scrollback, as tmux
+     * keeps them, whatever the region.
+     */
+    private void scrollUp(int from, int to, int n, boolean history) {
         n = Math.min(n, to - from + 1);
         long blank = Style.erased(style);
         if (from == 0 && to == rows - 1) {
             for (int k = 0; k < n; k++) {
                 Line gone = grid.row(0);
-                if (grid == main) {
+                if (history && grid == main) {
                     pushScrollback(gone);
                 }
                 grid.base = grid.base + 1 == rows ? 0 : grid.base + 1;
@@ -1203,6 +1243,9 @@ public final class Emulator implements Parser.Handler {
         Line[] moved = new Line[n];
         for (int k = 0; k < n; k++) {
             moved[k] = grid.row(from + k);
+            if (history && grid == main) {
+                pushScrollback(moved[k]);
+            }
         }
         for (int r = from; r + n <= to; r++) {
             setRow(r, grid.row(r + n));
@@ -1261,7 +1304,7 @@ public final class Emulator implements Parser.Handler {
         if (row < top || row > bottom) {
             return;
         }
-        scrollUp(row, bottom, n);
+        scrollUp(row, bottom, n, false);
         col = 0;
         pendingWrap = false;
     }
@@ -1303,7 +1346,7 @@ public final class Emulator implements Parser.Handler {
     private void eraseLine(int mode) {
         Line line = grid.row(row);
         long blank = Style.erased(style);
-        int from = mode == 0 ? col : 0;
+        int from = mode == 0 ? (pendingWrap ? cols : col) : 0; // past the last column: nothing is left to erase
         int to = mode == 1 ? col + 1 : cols;
         if (mode > 2) {
             return;
@@ -1341,6 +1384,9 @@ public final class Emulator implements Parser.Handler {
     }
 
     private void deleteCells(int n) {
+        if (pendingWrap) {
+            return; // past the last column there is nothing to delete
+        }
         Line line = grid.row(row);
         n = Math.min(n, cols - col);
         fixWide(line, col, col + n);

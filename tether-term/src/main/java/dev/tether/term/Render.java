@@ -22,8 +22,9 @@ final class Render {
      */
     private static String line(Emulator.Line line, boolean styled, boolean keepTrailing) {
         int end = line.cp.length;
-        if (!keepTrailing) {
-            while (end > 0 && line.cp[end - 1] == Emulator.BLANK && (!styled || line.st[end - 1] == 0)) {
+        if (!keepTrailing) { // as tmux: plain text loses every trailing blank, styled text those in the default style
+            while (end > 0 && (line.cp[end - 1] == Emulator.BLANK || line.cp[end - 1] == ' ')
+                    && (line.marks == null || line.marks[end - 1] == null) && (!styled || line.st[end - 1] == 0)) {
                 end--;
             }
         }
