@@ -50,7 +50,8 @@ final class RawWebSocket implements AutoCloseable {
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         var ws = new RawWebSocket(socket);
-        ws.out.write(("GET /api/v1/sessions/" + sessionId + "/attach HTTP/1.1\r\nHost: " + server.getAuthority()
+        // The raw stream: these tests are about frames, not about the screen a first attach is shown.
+        ws.out.write(("GET /api/v1/sessions/" + sessionId + "/attach?replay=raw HTTP/1.1\r\nHost: " + server.getAuthority()
                 + "\r\nAuthorization: Bearer " + token + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         ws.out.flush();

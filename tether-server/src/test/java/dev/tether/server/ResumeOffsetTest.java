@@ -31,7 +31,7 @@ class ResumeOffsetTest {
     @Test
     void attachedSaysTheOffsetOfItsFirstByte_andAResumeAtAnOffsetSendsExactlyTheBytesAfterIt() {
         long id = server.shell(TWO_BATCHES);
-        var first = TestTerminal.open(server.server.url(), server.token, id, "");
+        var first = TestTerminal.open(server.server.url(), server.token, id, "replay=raw");
         await().atMost(Duration.ofSeconds(10)).until(() -> numbers(first.screen()).contains(199));
         JsonNode attached = first.control("attached");
         assertThat(attached.get("offset").asLong()).isZero(); // the ring has not wrapped: all of it is replayed
@@ -49,31 +49,55 @@ class ResumeOffsetTest {
         assertThat(resumed.received).noneMatch(m -> m.get("type").asText().equals("lost"));
     }
 
+    /** A first attach is shown the screen: its position is the screen's offset plus what follows, and resuming there loses nothing. */
     @Test
-    void aResumeOffsetTheRingNoLongerHolds_isToldHowManyBytesWereLost_andGetsWhatTheRingHolds() {
+    void aScreenAttachsPosition_isTheScreensOffsetPlusTheOutputAfterIt_andAResumeThereSendsExactlyWhatFollows() {
+        long id = server.shell(TWO_BATCHES);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.get("/sessions/" + id + "/screen").text().contains("n199"));
+        var first = TestTerminal.open(server.server.url(), server.token, id, "scrollback=0");
+        JsonNode screen = first.control("screen");
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.bytes.get() >= screen.get("bytes").asLong());
+        assertThat(first.screen()).contains("n177\r\n", "n199").doesNotContain("n176"); // 24 rows (the cursor on the last), no scrollback
+        long had = first.position();
+        assertThat(had).isEqualTo(screen.get("offset").asLong());
+        first.ws.sendClose(1000, "bye").join();
+        first.closedWith.join();
+
+        var resumed = TestTerminal.open(server.server.url(), server.token, id, "offset=" + had);
+        assertThat(resumed.control("attached").get("offset").asLong()).isEqualTo(had);
+        resumed.ws.sendBinary(java.nio.ByteBuffer.wrap("go\n".getBytes(StandardCharsets.US_ASCII)), true).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> numbers(resumed.screen()).contains(399));
+        assertThat(resumed.screen()).startsWith("go\r\n");
+        assertThat(numbers(resumed.screen())).isEqualTo(IntStream.range(200, 400).boxed().toList());
+    }
+
+    /**
+     * A resume offset the ring no longer holds is shown the screen (it was told how many bytes it
+     * lost and given what the ring held, which is not the screen once the ring wrapped), then the
+     * output after it; its position is exact again.
+     */
+    @Test
+    void aResumeOffsetTheRingNoLongerHolds_isShownTheScreen_thenWhatFollows() {
         int lines = 30_000; // about 190 KB with the PTY's CR LF: the 64 KiB ring wraps
         long total = IntStream.rangeClosed(1, lines).mapToLong(i -> Integer.toString(i).length() + 2).sum();
         long id = server.shell("seq 1 " + lines + "; exec sleep 600");
-        var watcher = TestTerminal.open(server.server.url(), server.token, id, ""); // sees the end of the output
+        var watcher = TestTerminal.open(server.server.url(), server.token, id, "replay=raw"); // sees the end of the output
         await().atMost(Duration.ofSeconds(20)).until(() -> watcher.screen().endsWith("\n" + lines + "\r\n"));
-        long lostByWatcher = watcher.received.stream().filter(m -> m.get("type").asText().equals("lost"))
-                .mapToLong(m -> m.get("bytes").asLong()).sum();
-        assertThat(watcher.control("attached").get("offset").asLong() + lostByWatcher + watcher.bytes.get()).isEqualTo(total);
+        assertThat(watcher.position()).isEqualTo(total);
 
         var late = TestTerminal.open(server.server.url(), server.token, id, "offset=0");
-        assertThat(late.control("attached").get("offset").asLong()).isZero();
-        long lost = late.control("lost").get("bytes").asLong();
-        await().atMost(Duration.ofSeconds(10)).until(() -> lost + late.bytes.get() == total);
-        assertThat(lost).isEqualTo(total - 64 * 1024); // everything but the ring
-        assertThat(late.screen()).endsWith(lines + "\r\n");
-        // The lost notice came before the first byte: a client's position stays offset + lost + bytes.
-        assertThat(late.received.stream().map(m -> m.get("type").asText()).toList()).containsSubsequence("attached", "lost");
+        JsonNode screen = late.control("screen");
+        assertThat(screen.get("offset").asLong()).isEqualTo(total);
+        await().atMost(Duration.ofSeconds(10)).until(() -> late.bytes.get() >= screen.get("bytes").asLong());
+        assertThat(late.screen()).contains("29977\r\n", lines + "\r\n");
+        assertThat(late.position()).isEqualTo(total);
+        assertThat(late.received).noneMatch(m -> m.get("type").asText().equals("lost"));
     }
 
     @Test
     void aResumeOffsetThatIsNotAWholeNumberOrIsBeyondTheOutput_isACleanBadRequest_andRecordsNoConnection() {
         long id = server.shell("echo hello; exec sleep 600");
-        var watcher = TestTerminal.open(server.server.url(), server.token, id, "");
+        var watcher = TestTerminal.open(server.server.url(), server.token, id, "replay=raw");
         await().atMost(Duration.ofSeconds(10)).until(() -> watcher.screen().contains("hello\r\n"));
         long written = watcher.control("attached").get("offset").asLong() + watcher.bytes.get();
         assertThat(written).isEqualTo("hello\r\n".length());

@@ -31,6 +31,10 @@ final class TestTerminal implements WebSocket.Listener {
     final CompletableFuture<Integer> closedWith = new CompletableFuture<>();
     final CompletableFuture<String> closeReason = new CompletableFuture<>();
     final AtomicLong bytes = new AtomicLong();
+    /** Bytes of the last screen still to come, and the output bytes received after it (see {@link #position}). */
+    private long screenLeft;
+    private long afterScreen;
+    private volatile long screenOffset = -1;
     private final AtomicBoolean reading;
     private final StringBuilder text = new StringBuilder();
     WebSocket ws;
@@ -81,7 +85,27 @@ final class TestTerminal implements WebSocket.Listener {
             output.writeBytes(b);
         }
         bytes.addAndGet(b.length);
+        synchronized (this) {
+            long drawing = Math.min(screenLeft, b.length);
+            screenLeft -= drawing;
+            afterScreen += b.length - drawing;
+        }
         return null;
+    }
+
+    /**
+     * The output offset of the next byte, as a client counts it: the last {@code screen}'s offset plus
+     * the output after its bytes; without a screen, {@code attached.offset} plus every byte and every
+     * {@code lost}.
+     */
+    synchronized long position() {
+        if (screenOffset >= 0) {
+            return screenOffset + afterScreen;
+        }
+        long lost = received.stream().filter(m -> m.path("type").asText().equals("lost")).mapToLong(m -> m.get("bytes").asLong()).sum();
+        long attachedAt = received.stream().filter(m -> m.path("type").asText().equals("attached")).findFirst()
+                .map(m -> m.get("offset").asLong()).orElse(0L);
+        return attachedAt + lost + bytes.get();
     }
 
     @Override
@@ -90,6 +114,13 @@ final class TestTerminal implements WebSocket.Listener {
         if (last) {
             try {
                 JsonNode message = Json.MAPPER.readTree(text.toString());
+                if (message.path("type").asText().equals("screen")) {
+                    synchronized (this) {
+                        screenOffset = message.get("offset").asLong();
+                        screenLeft = message.get("bytes").asLong();
+                        afterScreen = 0;
+                    }
+                }
                 received.add(message);
                 controls.add(message);
             } catch (Exception e) {

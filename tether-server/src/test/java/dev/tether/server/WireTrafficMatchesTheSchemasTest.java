@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.api.ControlMessage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,14 +86,26 @@ class WireTrafficMatchesTheSchemasTest {
             server.post("/workspaces", "{\"id\":\"ws-wire\",\"userName\":\"admin\",\"password\":\"" + PASSWORD + "\"}");
             server.call("DELETE", "/workspaces/ws-wire/credential", null, server.token, null);
 
-            // A resume from an offset the ring (64 KiB here) no longer holds: "lost".
+            // A resume from an offset the ring (64 KiB here) no longer holds: "screen".
             long wrapped = server.shell("seq 1 30000; exec sleep 60");
             TestTerminal watcher = server.attach(wrapped);
-            await().atMost(Duration.ofSeconds(20)).until(() -> watcher.screen().endsWith("\n30000\r\n"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.get("/sessions/" + wrapped + "/screen").text().contains("30000"));
             TestTerminal late = TestTerminal.open(server.url(), server.token, wrapped, "offset=0");
-            late.control("lost");
+            late.control("screen");
+            // A raw client of a session locked while its output outgrows the ring: "lost" at the unlock.
+            Path go = Files.createTempFile("tether-wire", ".go");
+            Files.delete(go);
+            long held = server.shell("while [ ! -e " + go + " ]; do sleep 0.05; done; seq 1 30000; exec sleep 60");
+            TestTerminal raw = TestTerminal.open(server.url(), server.token, held, "replay=raw");
+            raw.control("attached");
+            server.post("/sessions/" + held + "/lock?wait=true", "{\"message\":\"held\"}");
+            Files.createFile(go);
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.get("/sessions/" + held + "/screen").text().contains("30000"));
+            server.post("/sessions/" + held + "/unlock?wait=true", "{}");
+            raw.control("lost");
+            Files.delete(go);
 
-            for (TestTerminal t : List.of(plain, named, leaving, inWorkspace, watcher, late)) {
+            for (TestTerminal t : List.of(plain, named, leaving, inWorkspace, watcher, late, raw)) {
                 toClient.addAll(t.received);
             }
             server.server.close(); // ServerStopped, and the next start's ServerStarted
