@@ -34,7 +34,7 @@ public sealed interface ControlMessage {
     }
 
     /** What a client sends. */
-    @JsonSubTypes({@JsonSubTypes.Type(Resize.class), @JsonSubTypes.Type(Ack.class)})
+    @JsonSubTypes({@JsonSubTypes.Type(Resize.class), @JsonSubTypes.Type(Ack.class), @JsonSubTypes.Type(Redraw.class)})
     sealed interface ToServer extends ControlMessage {
     }
 
@@ -147,6 +147,15 @@ public sealed interface ControlMessage {
         public Error(ResultCode error, String message) {
             this(error, error.windowsCode(), message);
         }
+    }
+
+    /**
+     * A client asks for its screen again (after drawing over it: a message banner, a status line):
+     * the server answers with a {@link Screen} and its bytes, without scrollback, then the output from
+     * there. The program is asked nothing.
+     */
+    @JsonTypeName("redraw")
+    record Redraw() implements ToServer {
     }
 
     /** A client acknowledges the {@link Message} {@code messageId} (the user dismissed it). */

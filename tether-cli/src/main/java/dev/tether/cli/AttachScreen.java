@@ -29,8 +29,9 @@ import java.util.Deque;
  * nothing is acknowledged: piped input is data, not a person's answer. A full-screen program (on the
  * alternate screen) keeps its screen: the banner covers its bottom line, drawn between the program's
  * escape sequences with the cursor saved and restored (DECSC/DECRC), and once the last message is
- * acknowledged the session is asked to redraw (its window is resized and set back, so the program gets
- * SIGWINCH). A line-oriented program's banner is a line of output of its own, as {@code wall}'s is.
+ * acknowledged the server is asked for the session's screen again (it keeps the screen model), which
+ * puts back exactly what the banner covered; the program is asked nothing. A line-oriented program's
+ * banner is a line of output of its own, as {@code wall}'s is.
  *
  * <p><b>Reconnecting.</b> When the connection to the server is lost and being re-established (see
  * {@link TerminalConnection}) one status line says so: {@code [reconnecting to session N … (why; try K
@@ -217,17 +218,9 @@ final class AttachScreen implements AttachListener {
         return terminal.isTerminal();
     }
 
-    /**
-     * Asks the session's program to paint its screen again: the window is made a line shorter and set
-     * back, and each change sends it SIGWINCH (setting the same size would send none).
-     */
+    /** Has the server send the session's screen again (it keeps the screen model): exactly what the banner covered comes back. */
     private void redraw(TerminalConnection connection) {
-        int cols = terminal.cols();
-        int rows = terminal.rows();
-        if (cols > 0 && rows > 1) {
-            connection.resize(cols, rows - 1);
-            connection.resize(cols, rows);
-        }
+        connection.redraw();
     }
 
     private void showLock(String message) {

@@ -21,6 +21,8 @@ import picocli.CommandLine.Parameters;
             SessionCommands.ListSessions.class,
             SessionCommands.Get.class,
             AttachCommand.class,
+            ScreenCommands.Screen.class,
+            ScreenCommands.Grep.class,
             BatchCommand.Disconnect.class,
             BatchCommand.Close.class,
             BatchCommand.Lock.class,

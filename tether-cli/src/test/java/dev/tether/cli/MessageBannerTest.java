@@ -115,6 +115,33 @@ class MessageBannerTest {
         }
     }
 
+    /**
+     * Reproduction: a full-screen program that does not paint again on SIGWINCH (this one draws once
+     * and waits) kept the banner on its bottom line after the key press: the CLI asked for a redraw by
+     * resizing the window, which only a program that handles SIGWINCH answers. The server now sends
+     * the screen from its screen model.
+     */
+    @Test
+    void afterAcknowledging_theScreenComesBackExactly_evenForAProgramThatDoesNotRepaintOnSigwinch() {
+        String drawOnce = FULL_SCREEN.replace("trap draw WINCH; ", "");
+        long id = sdk.sessions().create(new NewSession("bash", List.of("-c", drawOnce), null, null, Map.of())).id();
+        try (var terminal = Tmux.start(Cli.against(server), COLS, ROWS, "session", "attach", Long.toString(id))) {
+            await().until(() -> sdk.sessions().get(id).state() == SessionState.ACTIVE);
+            terminal.awaitScreen("row-24 of 24");
+            await().pollDelay(Duration.ofMillis(300)).until(unchanged(terminal::screenWithAttributes));
+            String before = terminal.screenWithAttributes();
+            String cursorBefore = terminal.cursor();
+
+            var shown = message(id, "Notice", "Please save");
+            terminal.awaitScreen("[message] Notice: Please save");
+            terminal.keys("x");
+
+            assertThat(shown.join().responseCode()).isEqualTo(MessageResult.IDOK);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(terminal.screenWithAttributes()).isEqualTo(before));
+            assertThat(terminal.cursor()).isEqualTo(cursorBefore);
+        }
+    }
+
     private static List<String> plain(String screenWithAttributes) {
         return screenWithAttributes.replaceAll("\u001b\\[[0-9;]*m", "").lines().toList();
     }

@@ -106,6 +106,14 @@ final class Tmux implements AutoCloseable {
             + " insert_flag=#{insert_flag} wrap_flag=#{wrap_flag}"
             + " scroll_region_upper=#{scroll_region_upper} scroll_region_lower=#{scroll_region_lower}";
 
+    /** Runs {@code sh -c script} itself in a {@code cols} x {@code rows} window: the reference for a session running the same. */
+    static Tmux running(String script, int cols, int rows) {
+        var tmux = new Tmux(null);
+        tmux.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", Integer.toString(cols), "-y", Integer.toString(rows),
+                "sh -c " + quote(script));
+        return tmux;
+    }
+
     /** The modes of a fresh pane of the same size, which has run nothing: what a terminal looks like before an attach. */
     static String freshPaneModes(int cols, int rows) {
         var fresh = new Tmux(null);

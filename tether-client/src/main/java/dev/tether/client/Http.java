@@ -90,6 +90,25 @@ final class Http {
         return call("GET", pathAndQuery, null, type, timeout);
     }
 
+    /** A GET whose answer is text (text/plain, an SVG image): the body as a string. */
+    String text(String pathAndQuery) {
+        var builder = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(timeout).header("Accept", "*/*").GET();
+        authHeaders().forEach(builder::header);
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw failure(e, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TetherException(ResultCode.CANCELLED, "interrupted while waiting for Tether at " + base);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw error(response.statusCode(), response.body());
+        }
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
     /** A POST of {@code body}: JSON as it is, one of tether-api's bodies, or null for none. */
     <T> T post(String pathAndQuery, Object body, JavaType type) {
         return call("POST", pathAndQuery, Json.tree(body), type, timeout);

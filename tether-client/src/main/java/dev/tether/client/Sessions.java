@@ -24,6 +24,8 @@ public final class Sessions {
     private static final JavaType SESSION = Json.type(SessionInfo.class);
     private static final JavaType SESSIONS = Json.listOf(SessionInfo.class);
     private static final JavaType MESSAGE = Json.type(MessageResult.class);
+    private static final JavaType SCREEN = Json.type(Bodies.Screen.class);
+    private static final JavaType SEARCH = Json.type(Bodies.ScrollbackSearch.class);
     /** The longest a message may wait for its acknowledgement on the server (timeout 0 means this). */
     private static final int MAX_MESSAGE_WAIT_SECONDS = 3600;
 
@@ -162,6 +164,34 @@ public final class Sessions {
         // The server answers by the message's timeout; ours only guards against a server that never answers.
         Duration callTimeout = wait ? Duration.ofSeconds(longest + 15L).plus(http.timeout()) : http.timeout();
         return http.call("POST", "/sessions/" + id + "/message", Json.tree(body), MESSAGE, callTimeout);
+    }
+
+    /**
+     * The session's screen as a terminal that saw its whole output shows it (like {@code tmux
+     * capture-pane -p [-e]}): the last {@code scrollback} lines of scrollback, then every row, as
+     * text or, with {@code ansi}, with SGR sequences.
+     */
+    public String screen(long id, boolean ansi, int scrollback) {
+        Ids.check("session", id);
+        return http.text("/sessions/" + id + "/screen?format=" + (ansi ? "ansi" : "text") + "&scrollback=" + scrollback);
+    }
+
+    /** The screen with its cursor, size, modes and title. */
+    public Bodies.Screen screenDetails(long id, int scrollback) {
+        Ids.check("session", id);
+        return http.get("/sessions/" + id + "/screen?format=json&scrollback=" + scrollback, SCREEN);
+    }
+
+    /** The lines of the session's scrollback and screen that match {@code regex}, with {@code context} lines around each. */
+    public Bodies.ScrollbackSearch grep(long id, String regex, int context) {
+        Ids.check("session", id);
+        return http.get("/sessions/" + id + "/scrollback?grep=" + Http.query(regex) + "&context=" + context, SEARCH);
+    }
+
+    /** The screen as an SVG image. */
+    public String thumbnail(long id) {
+        Ids.check("session", id);
+        return http.text("/sessions/" + id + "/thumbnail");
     }
 
     /** The session read as a Win32_VirtualDesktopSession, with its Disconnect, Logoff and SendMessage. */

@@ -148,6 +148,15 @@ public final class TerminalConnection implements AutoCloseable {
         return builder.buildAsync(uri, new Receiver());
     }
 
+    /**
+     * Asks the server for the screen again (without scrollback): it comes as a {@code screen} control
+     * message and its bytes, which {@link AttachListener#onOutput} gets like any output. For a client
+     * that drew over the session's screen (a banner) and wants it back exactly.
+     */
+    public CompletableFuture<Void> redraw() {
+        return control(new ControlMessage.Redraw());
+    }
+
     /** Waits for the server's first word: "connecting" (the connect request exists), or a refusal. */
     private void awaitConnecting(Http http) {
         try {

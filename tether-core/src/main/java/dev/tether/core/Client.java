@@ -99,6 +99,14 @@ final class Client implements Viewer, ClientHandle {
 
     @Override public void acknowledge(long messageId) { acknowledgements.accept(messageId); }
 
+    @Override
+    public void redraw() {
+        Attachment a = attachment;
+        if (a != null && !detached) {
+            a.redraw();
+        }
+    }
+
     // Viewer: called on the PTY loop.
     @Override
     public boolean send(ByteBuffer output) {

@@ -1,5 +1,7 @@
 package dev.tether.core;
 
+import dev.tether.core.terminal.Viewer;
+
 import java.nio.ByteBuffer;
 
 /** What a transport holds once its client is attached: the connection. */
@@ -21,6 +23,9 @@ public interface ClientHandle {
 
     /** The person acknowledged the message {@code messageId}. */
     void acknowledge(long messageId);
+
+    /** The client wants its screen again ({@link Viewer#screen}, without scrollback): it drew over it. */
+    void redraw();
 
     /** The client went away (socket closed, error); the session goes on. Idempotent. */
     void gone(String reason);

@@ -199,6 +199,14 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
         return tap;
     }
 
+    /** Sends an attached viewer its screen again, without scrollback (it drew over its own). */
+    void redraw(Tap tap) {
+        onLoop(() -> {
+            screenFor(tap, 0, 0);
+            settle();
+        });
+    }
+
     /** Parks {@code tap} at the head and has its screen made; sends it when ready. Loop only. */
     private void screenFor(Tap tap, int scrollbackLines, int attempt) {
         if (tap.detached) {

@@ -45,6 +45,13 @@ final class Tap implements Attachment {
     }
 
     @Override
+    public void redraw() {
+        if (!detached) {
+            terminal.redraw(this);
+        }
+    }
+
+    @Override
     public void detach() {
         if (!detached) {
             detached = true;

@@ -181,6 +181,7 @@ final class Attach {
             case ControlMessage.Ack a when a.messageId() > 0 -> handle.acknowledge(a.messageId());
             case ControlMessage.Ack a ->
                     transport.error(ResultCode.INVALID_PARAMETER, "an ack needs the 'messageId' of the message it answers");
+            case ControlMessage.Redraw r -> handle.redraw();
         }
     }
 

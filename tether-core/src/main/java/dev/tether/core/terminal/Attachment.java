@@ -10,4 +10,12 @@ public interface Attachment {
 
     /** Stops delivering output to the viewer. Idempotent. */
     void detach();
+
+    /**
+     * Sends the viewer the screen again ({@link Viewer#screen}, without scrollback), then the output
+     * from where it was made; what it was owed before is covered by it. Nothing where there is no
+     * screen model.
+     */
+    default void redraw() {
+    }
 }
