@@ -87,7 +87,7 @@ class ScreenModelTest {
             await().atMost(Exits.TIMEOUT).until(() -> !viewer.screens.isEmpty());
 
             String screen = new String(viewer.screens.getFirst(), StandardCharsets.UTF_8);
-            assertThat(screen).contains("prompt$ ").doesNotContain("\033[6n", "\033[c", "]11;?");
+            assertThat(screen).contains("prompt$").doesNotContain("\033[6n", "\033[c", "]11;?");
             assertThat(viewer.screenOffsets.getFirst()).isEqualTo(t.outputBytes());
         } finally {
             t.signal(9);
