@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes the corpus of DifferentialTest: byte streams that tmux (the oracle) and tether-term's
-# Emulator must show the same, cell by cell, at 80x24.
+# Emulator must show the same, cell by cell, at 80x24. Where tmux departs from xterm, the behaviour
+# goes in a stream of its own, which DifferentialTest compares with xterm.js instead (Divergences.java).
 #
 #   tether-term/src/test/record-corpus.sh handwritten   # rewrite the hand-written streams (deterministic)
 #   tether-term/src/test/record-corpus.sh programs [NAME...]  # re-record the real programs (vim, less, top, bash)
@@ -58,7 +59,11 @@ handwritten() {
 
     w tabs 'a\tb\tc\td\r\n' '\033[3g' '\033[5G\033H\033[12G\033H\033[30G\033H\r' 'x\ty\tz\tw\r\n' \
         '\033[12G\033[0g\r\tp\tq\r\n' '\033[c\033[80G\tT\r\n' '\033[?3l' \
-        '\033c' '\033[2I' 'cht2\033[3I' 'cht3\033[2Z' 'cbt2\033[Z' 'cbt\r\n' '\033[70G\t\t\tend' '\033[1;40H\t\033[5Z.'
+        '\033c' '\033[30Gcbt2\033[2Z' 'cbt\033[Z' 'x\r\n' '\033[70G\t\t\tend' '\033[1;40H\t\033[5Z.'
+
+    # tmux 3.3a does not implement CHT (CSI n I): DifferentialTest compares this one with xterm.js.
+    w cht '\033[2I' 'cht2\033[3I' 'cht3\033[2Z' 'cbt2\033[Z' 'cbt\r\n' '\033[70G\033[3Iend' \
+        '\033[3;1H\033[3g\033[10G\033H\r\033[2Ipast the last stop\033[Ix\033[4;1H\033[Ione'
 
     w origin-mode '\033[5;10r\033[?6h' '\033[1;1Horigin home' '\033[20;1Hclamped' '\033[3;70Hx' '\033[?6l' \
         '\033[1;1Hreal home' '\033[?6h\033[r' 'after reset' '\033[?6h\033[3;10r\033[?6l\033[24;1Hlast'
@@ -78,8 +83,11 @@ handwritten() {
     w edit-ops "$fill" '\033[2;5H\033[3@' '\033[3;5H\033[2P' '\033[4;5H\033[4X' '\033[5;3Hz\033[5b' \
         '\033[6;4H\033[K' '\033[7;4H\033[1K' '\033[8;4H\033[2K' '\033[9;2H\033[43m\033[K\033[m' \
         '\033[10;2H\033[44m\033[1K\033[m' '\033[11;5H\033[45m\033[3X\033[m' '\033[12;10H\033[46m\033[2@\033[m' \
-        '\033[13;10H\033[42m\033[2P\033[m' '\033[20;10H\033[J' '\033[3;60H\033[1J' '\033[14;1Hq\033[200b' \
+        '\033[13;10H\033[42m\033[2P\033[m' '\033[20;10H\033[J' '\033[3;60H\033[1J' \
         '\033[17;40H\033[41m\033[0J\033[m' '\033[1;1Hdone'
+
+    # tmux 3.3a cuts REP (CSI n b) at the line's end; xterm wraps: DifferentialTest compares this one with xterm.js.
+    w rep-wraps "$fill" '\033[14;1Hq\033[200b' '\033[1;75H\033[32mab\033[10b\033[m' '\033[20;1Hdone'
 
     w erase-display "$fill" '\033[2J' '\033[5;5Hafter 2J' '\033[3J' '\033[41m\033[2J\033[m\033[10;10Hred 2J'
 
@@ -114,6 +122,7 @@ handwritten() {
 
     w ris 'some text\033[1;31m\033[5;20r\033[?7l\033[?1h\033[4h\033]2;before ris\007' '\033c' 'after RIS'
 
+    # tmux 3.3a does not implement DECSTR (CSI ! p): DifferentialTest compares this one with xterm.js.
     w decstr 'text\033[1;31m\033[5;20r\033[?6h\033[?7l\033[4h\033[?1h\033[?25l' '\033[!p' 'after DECSTR\033[H\033[1Cx'
 
     w decaln 'hello\033#8' '\033[12;40Hmid' '\033[5;10r\033#8'
@@ -132,18 +141,27 @@ handwritten() {
 
     w cut-in-osc 'text\033]2;unterminated title'
 
+    # tmux 3.3a drops invalid UTF-8 where xterm prints U+FFFD: DifferentialTest compares this one with xterm.js.
     w invalid-utf8 'lone \x80\xbf cont|' 'overlong \xc0\x80 \xe0\x80\x80|' 'surrogate \xed\xa0\x80|' \
         'high \xf5\x80\x80\x80 \xff \xfe|\r\n' 'truncated \xe4\xb8 then ascii|' 'cut \xf0\x9f\x98 emoji|\r\n' \
         'C1 \xc2\x9b in utf8|' 'ok \xe4\xb8\xad|'
 
     w controls 'a\x00b\x01c\x7fd\x1b\x1b[31me\x18f\x1b[3\x1a1mg\033[m\r\n' '\033[?5h\033[?5l' \
-        '\033[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25;26;27;28;29;30;31;32;33mmany\033[m' \
-        '\033[99999999999999999999Cbig\033P1$r\033\\dcs\033_apc\033\\\033^pm\033\\\033Xsos\033\\ end'
+        '\033P1$r\033\\dcs\033^pm\033\\\033Xsos\033\\ end'
+
+    # tmux 3.3a takes an APC string as the pane title, and drops a CSI whole when a parameter exceeds
+    # INT_MAX or there are more than 24 parameters: DifferentialTest compares these with xterm.js.
+    w controls-tmux-differs '\033[99999999999999999999Cbig\033_apc\033\\ end'
+    w csi-33-params \
+        '\033[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25;26;27;28;29;30;31;32;33mmany\033[m'
 
     w modes '\033[?1h\033=\033[?2004h\033[?1000h\033[?1006h\033[?1004h\033[?25l\033[4h' 'modes set'
 
     w modes-mouse '\033[?1003h\033[?1015h' 'any' '\033[?1002h' 'button' '\033[?1003l' 'off again?' \
-        '\033[?9h' 'x10' '\033[?1005h' 'utf8'
+        '\033[?1005h' 'utf8'
+
+    # tmux 3.3a has no X10 mouse (mode 9): DifferentialTest compares this one with xterm.js.
+    w mouse-x10 '\033[?1000h' 'normal ' '\033[?9h' 'x10'
 
     w modes-off '\033[?1h\033=\033[?2004h\033[?1000h\033[?1006h\033[?25l\033[?1l\033>\033[?2004l\033[?1000l' \
         '\033[?1006l\033[?25h' 'all off'

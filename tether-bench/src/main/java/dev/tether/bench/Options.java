@@ -14,7 +14,7 @@ import java.util.Map;
  * @param trials trials per figure (0: each scenario's default)
  * @param sessions session counts for density, mass-disconnect, api and restart (empty: each scenario's default)
  * @param big add 10,000 sessions to density and mass-disconnect
- * @param mib throughput: MiB the program writes
+ * @param mib throughput: MiB the program writes; emulator: MiB of each stream (0: each scenario's default)
  * @param roundTrips latency: measured round trips per trial (after {@code roundTrips / 10} to warm up)
  * @param clients fanout: client counts
  * @param fanoutMib fanout: MiB the program writes
@@ -49,15 +49,15 @@ record Options(
         List<String> serverOpts,
         List<String> serveArgs) {
 
-    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli", "restart");
+    static final List<String> ALL = List.of("density", "throughput", "latency", "fanout", "mass-disconnect", "api", "cli", "restart", "emulator");
 
     static final String USAGE = """
             usage: bin/tether-bench SCENARIO|all [options]
-              scenarios: density, throughput, latency, fanout, mass-disconnect, api, cli, restart (or several, comma-separated)
+              scenarios: density, throughput, latency, fanout, mass-disconnect, api, cli, restart, emulator (or several, comma-separated)
               --trials N            trials per figure (default 3; throughput 5)
               --sessions N[,N...]   sessions for density (100,1000), mass-disconnect, api and restart (1000)
               --big                 add 10,000 sessions to density and mass-disconnect (raise kernel.pty.max and ulimit -n)
-              --mib N               throughput: MiB written by the program (256)
+              --mib N               throughput: MiB written by the program (256); emulator: MiB of each stream (64)
               --round-trips N       latency: round trips per trial (10000)
               --clients N[,N...]    fanout: attached clients (1,10,100)
               --fanout-mib N        fanout: MiB written by the program (32)
@@ -74,7 +74,7 @@ record Options(
             """;
 
     static Options defaults() {
-        return new Options(ALL, 0, List.of(), false, 256, 10_000, List.of(1, 10, 100), 32, 4, 1000, 200, 20,
+        return new Options(ALL, 0, List.of(), false, 0, 10_000, List.of(1, 10, 100), 32, 4, 1000, 200, 20,
                 Path.of("bench-results"), true, false, false, List.of(), List.of());
     }
 
@@ -141,6 +141,10 @@ record Options(
         return trials > 0 ? trials : scenario.equals("throughput") ? 5 : 3;
     }
 
+    int mibFor(String scenario) {
+        return mib > 0 ? mib : scenario.equals("emulator") ? 64 : 256;
+    }
+
     List<Integer> sessionsFor(String scenario) {
         if (!sessions.isEmpty()) {
             return sessions;
@@ -161,7 +165,15 @@ record Options(
                 m.put("sessions", sessionsFor(scenario));
                 m.put("parallel", parallel);
             }
-            case "throughput" -> m.put("mib", mib);
+            case "throughput" -> m.put("mib", mibFor(scenario));
+            case "emulator" -> {
+                m.put("mibPerStream", mibFor(scenario));
+                m.put("streams", TermStreams.NAMES);
+                m.put("cols", TermStreams.COLS);
+                m.put("rows", TermStreams.ROWS);
+                m.put("scrollbackBytes", EmulatorScenario.SCROLLBACK_BYTES);
+                m.put("feedChunk", EmulatorScenario.CHUNK);
+            }
             case "latency" -> {
                 m.put("roundTrips", roundTrips);
                 m.put("warmupRoundTrips", roundTrips / 10);

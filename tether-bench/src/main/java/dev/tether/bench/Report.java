@@ -110,9 +110,15 @@ final class Report {
         return r;
     }
 
+    /** The peers that have a ratio to Tether in some row (one measured only for comparison has none). */
+    private List<String> comparedPeers() {
+        return subjects.stream().filter(s -> !s.equals(TETHER))
+                .filter(p -> rows.keySet().stream().anyMatch(k -> !ratios(k.group(), k.metric(), p).isEmpty())).toList();
+    }
+
     /** The table printed on stdout: one line per row, medians with [min … max], then the ratios. */
     synchronized String table() {
-        var peers = subjects.stream().filter(s -> !s.equals(TETHER)).toList();
+        var peers = comparedPeers();
         var header = new ArrayList<String>(List.of("", "metric", "unit"));
         header.addAll(subjects);
         peers.forEach(p -> header.add("tether/" + p));
@@ -159,7 +165,7 @@ final class Report {
 
     /** The same table in Markdown, for docs/performance.md. */
     synchronized String markdown() {
-        var peers = subjects.stream().filter(s -> !s.equals(TETHER)).toList();
+        var peers = comparedPeers();
         var out = new StringBuilder();
         out.append("| | metric | unit | ").append(String.join(" | ", subjects));
         peers.forEach(p -> out.append(" | Tether / ").append(p));

@@ -28,6 +28,7 @@ interface Scenario {
             case "api" -> new ApiScenario();
             case "cli" -> new CliScenario();
             case "restart" -> new Restart();
+            case "emulator" -> new EmulatorScenario();
             default -> throw new BenchException("unknown scenario " + name);
         };
     }

@@ -33,8 +33,8 @@ final class Throughput implements Scenario {
 
     @Override
     public void run(Bench bench, Report report) throws Exception {
-        long bytes = bench.options.mib() * 1024L * 1024L;
-        String group = bench.options.mib() + " MiB";
+        long bytes = bench.options.mibFor(name()) * 1024L * 1024L;
+        String group = bench.options.mibFor(name()) + " MiB";
         var server = bench.startTether(name());
         try (var clients = new Clients(1)) {
             Scenario.interleave(bench, report, bench.options.trialsFor(name()), List.of(RAW_SCRIPT, RAW, "dtach", Report.TETHER),

@@ -68,6 +68,12 @@ class SmokeTest {
         double adopted = restart.median("N=4", "all adopted (listed DISCONNECTED)", Report.TETHER);
         assertThat(adopted).isGreaterThanOrEqualTo(restart.median("N=4", "new server listening", Report.TETHER));
         assertThat(restart.median("N=4", "sample reattached", Report.TETHER)).isGreaterThanOrEqualTo(adopted).isLessThan(120_000.0);
+        Report emulator = reports.get(Options.ALL.indexOf("emulator"));
+        for (String stream : TermStreams.NAMES) {
+            assertThat(emulator.median(stream, "parse rate", Report.TETHER)).as(stream).isPositive();
+            assertThat(emulator.median(stream, "retainedBytes() at the end", Report.TETHER) * 1024)
+                    .as(stream).isLessThanOrEqualTo(EmulatorScenario.bound());
+        }
         Report cli = reports.get(Options.ALL.indexOf("cli"));
         for (String group : List.of("sessions, live server", "sessions, no server", "attach, first byte", "attach, session output shown")) {
             assertThat(cli.median(group, "p50", Report.TETHER)).as(group).isBetween(1.0, 60_000.0);
@@ -115,6 +121,9 @@ class SmokeTest {
         assertThat(Options.parse("fanout", "--clients", "1,2").clients()).containsExactly(1, 2);
         assertThat(Options.parse("cli", "--calls", "7").calls()).isEqualTo(7);
         assertThat(Options.parse("cli").calls()).isEqualTo(20);
+        assertThat(Options.parse("throughput").mibFor("throughput")).isEqualTo(256);
+        assertThat(Options.parse("emulator").mibFor("emulator")).isEqualTo(64);
+        assertThat(Options.parse("emulator,throughput", "--mib", "8").mibFor("emulator")).isEqualTo(8);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Options.parse("speed"))
                 .hasMessageContaining("unknown scenario speed");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Options.parse("api", "--cycles", "0"))

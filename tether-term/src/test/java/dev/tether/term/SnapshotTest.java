@@ -69,6 +69,19 @@ class SnapshotTest {
         assertThat(fed("\033]0;other\033\\").title()).isEqualTo("other");
     }
 
+    /**
+     * Reproduction: a C1 control encoded in UTF-8 (U+0080 to U+009F) was kept as a zero-width mark on the
+     * cell before it and written back by the snapshot, where the client's terminal reads it as a control:
+     * in xterm.js, {@code x U+009B 6n} became a cursor position request on reattach, answered as typed input.
+     */
+    @Test
+    void aC1ControlEncodedInUtf8_neverReachesTheSnapshot() {
+        for (int c1 = 0x80; c1 < 0xA0; c1++) {
+            String snapshot = new String(fed("x" + Character.toString(c1) + "6n").snapshot(0), StandardCharsets.UTF_8);
+            assertThat(snapshot).as("the snapshot after U+%04X", c1).doesNotContain(Character.toString(c1));
+        }
+    }
+
     @Test
     void aTerminalQueryIsNeverInTheSnapshot() {
         // bash's prompt after printf '\033[6n', and vim's start-up queries: DSR, DA1, DA2, XTVERSION, OSC 10/11, XTGETTCAP.
