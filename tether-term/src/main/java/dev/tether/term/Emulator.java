@@ -40,10 +40,22 @@ public final class Emulator implements Parser.Handler {
         String[] marks;
         /** The text ran on into the next row (autowrap), so the two are one line of text. */
         boolean wrapped;
+        /**
+         * Cells from here on are blank in the default style: an upper bound, so that clearing, scanning
+         * and encoding a short line cost its length, not the screen's width.
+         */
+        int used;
 
         Line(int cols) {
             cp = new int[cols];
             st = new long[cols];
+        }
+
+        /** Cells up to {@code end} may be written now. */
+        void touch(int end) {
+            if (end > used) {
+                used = Math.min(end, cp.length);
+            }
         }
 
         Line copy() {
@@ -52,10 +64,22 @@ public final class Emulator implements Parser.Handler {
             l.st = st.clone();
             l.marks = marks == null ? null : marks.clone();
             l.wrapped = wrapped;
+            l.used = used;
             return l;
         }
 
         void clear(int from, int to, long style) {
+            if (style == 0) {
+                to = Math.min(to, used); // beyond used all is blank in the default style already
+                if (to <= from) {
+                    return;
+                }
+                if (to == used) {
+                    used = from;
+                }
+            } else {
+                touch(to);
+            }
             Arrays.fill(cp, from, to, BLANK);
             Arrays.fill(st, from, to, style);
             if (marks != null) {
@@ -73,11 +97,12 @@ public final class Emulator implements Parser.Handler {
             if (cols < old && cols > 0 && cp[cols - 1] > 0 && Width.of(cp[cols - 1]) == 2) {
                 cp[cols - 1] = BLANK; // half a wide character does not survive
             }
+            used = Math.min(used, cols);
         }
 
         /** Whether every cell is blank in the default style. */
         boolean empty() {
-            for (int i = 0; i < cp.length; i++) {
+            for (int i = 0; i < used; i++) {
                 if (cp[i] != BLANK || st[i] != 0) {
                     return false;
                 }
@@ -541,6 +566,7 @@ public final class Emulator implements Parser.Handler {
             if (end < cols && line.cp[end] == WIDE_TAIL) {
                 line.cp[end] = BLANK;
             }
+            line.touch(end);
             for (int k = 0; k < n; k++) {
                 line.cp[col + k] = bytes[i + k];
             }
@@ -567,6 +593,9 @@ public final class Emulator implements Parser.Handler {
 
     @Override
     public void print(int cp) {
+        if (cp >= 0x80 && cp < 0xA0) {
+            return; // a C1 control encoded in UTF-8: dropped, as tmux does; kept, a snapshot would send it to run
+        }
         if (cp < 0x80 && charsets[shift] == '0' && cp >= 0x5F && cp <= 0x7E) {
             cp = DEC_GRAPHICS[cp - 0x5F];
         } else if (cp == '#' && charsets[shift] == 'A') {
@@ -611,6 +640,7 @@ public final class Emulator implements Parser.Handler {
         if (col + w < cols && line.cp[col + w] == WIDE_TAIL) {
             line.cp[col + w] = BLANK;
         }
+        line.touch(col + w);
         line.cp[col] = cp;
         line.st[col] = style;
         if (line.marks != null) {
@@ -658,6 +688,7 @@ public final class Emulator implements Parser.Handler {
         if (line.marks == null) {
             line.marks = new String[cols];
         }
+        line.touch(c + 1);
         String m = line.marks[c];
         if (m == null || m.length() < 16) { // bounded: a flood of marks on one cell stops growing it
             line.marks[c] = m == null ? Character.toString(cp) : m + Character.toString(cp);
@@ -1015,6 +1046,7 @@ public final class Emulator implements Parser.Handler {
         for (int r = 0; r < rows; r++) {
             Line l = grid.row(r);
             Arrays.fill(l.cp, 'E');
+            l.used = cols;
             Arrays.fill(l.st, 0);
             l.marks = null;
             l.wrapped = false;
@@ -1372,6 +1404,7 @@ public final class Emulator implements Parser.Handler {
     private void insertCells(Line line, int at, int n) {
         n = Math.min(n, cols - at);
         fixWide(line, at, at);
+        line.touch(line.used + n);
         System.arraycopy(line.cp, at, line.cp, at + n, cols - at - n);
         System.arraycopy(line.st, at, line.st, at + n, cols - at - n);
         if (line.marks != null) {

@@ -236,7 +236,7 @@ final class Parser {
                 case PARAM -> param(b);
                 case ESC_DISPATCH -> handler.escDispatch(intermediates, b);
                 case CSI_DISPATCH -> {
-                    handler.csiDispatch(prefix, params, sub, seen ? count + 1 : 0, intermediates, b);
+                    handler.csiDispatch(prefix, params, sub, seen ? Math.min(count + 1, MAX_PARAMS) : 0, intermediates, b);
                 }
                 case OSC_PUT -> {
                     if (oscLength < MAX_OSC) {
@@ -333,9 +333,12 @@ final class Parser {
                 params[count] = -1;
                 sub[count] = b == ':';
             } else {
-                count = MAX_PARAMS - 1; // further parameters overwrite the last slot
+                count = MAX_PARAMS; // further parameters are dropped, as xterm.js drops them
             }
             seen = true;
+            return;
+        }
+        if (count == MAX_PARAMS) {
             return;
         }
         int v = params[count];

@@ -53,7 +53,7 @@ final class Render {
     /** A line scrolled off the screen, as the scrollback keeps it: a flags byte, then its ANSI rendering in UTF-8. */
     static byte[] encode(Emulator.Line line) {
         int[] cp = line.cp;
-        int end = cp.length;
+        int end = line.wrapped ? cp.length : line.used;
         if (!line.wrapped) {
             while (end > 0 && cp[end - 1] == Emulator.BLANK && line.st[end - 1] == 0) {
                 end--;
@@ -71,11 +71,99 @@ final class Render {
             }
             return out;
         }
-        byte[] text = line(line, true, line.wrapped).getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[text.length + 1];
-        out[0] = line.wrapped ? WRAPPED : 0;
-        System.arraycopy(text, 0, out, 1, text.length);
-        return out;
+        // Styled or not ASCII: written straight as UTF-8 bytes, each style's SGR bytes made once.
+        if (!line.wrapped) {
+            while (end > 0 && (cp[end - 1] == Emulator.BLANK || cp[end - 1] == ' ') && line.st[end - 1] == 0
+                    && (line.marks == null || line.marks[end - 1] == null)) {
+                end--;
+            }
+        }
+        var out = new Bytes(end * 2 + 16);
+        out.add(line.wrapped ? WRAPPED : 0);
+        long current = 0;
+        for (int c = 0; c < end; c++) {
+            int code = cp[c];
+            if (code == Emulator.WIDE_TAIL) {
+                continue;
+            }
+            if (line.st[c] != current) {
+                current = line.st[c];
+                out.add(sgrBytes(current));
+            }
+            out.addCodePoint(code == Emulator.BLANK ? ' ' : code);
+            if (line.marks != null && line.marks[c] != null) {
+                out.add(line.marks[c].getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        if (current != 0) {
+            out.add(RESET);
+        }
+        return out.toArray();
+    }
+
+    private static final byte[] RESET = "\033[0m".getBytes(StandardCharsets.US_ASCII);
+    /** The SGR sequence of each style met lately, per thread (the emulators' workers are few). */
+    private static final ThreadLocal<java.util.LinkedHashMap<Long, byte[]>> SGR = ThreadLocal.withInitial(
+            () -> new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<Long, byte[]> eldest) {
+                    return size() > 256;
+                }
+            });
+
+    /** {@code ESC [ 0 ; ... m} for {@code style} ({@code ESC [ 0 m} for the default). */
+    private static byte[] sgrBytes(long style) {
+        return SGR.get().computeIfAbsent(style, st -> {
+            String sgr = Style.sgr(st);
+            return ("\033[" + (sgr.isEmpty() ? "0" : "0;" + sgr) + "m").getBytes(StandardCharsets.US_ASCII);
+        });
+    }
+
+    /** A growing byte array. */
+    private static final class Bytes {
+        private byte[] data;
+        private int size;
+
+        Bytes(int capacity) {
+            data = new byte[capacity];
+        }
+
+        void add(int b) {
+            if (size == data.length) {
+                data = java.util.Arrays.copyOf(data, data.length * 2);
+            }
+            data[size++] = (byte) b;
+        }
+
+        void add(byte[] bytes) {
+            if (size + bytes.length > data.length) {
+                data = java.util.Arrays.copyOf(data, Math.max(data.length * 2, size + bytes.length));
+            }
+            System.arraycopy(bytes, 0, data, size, bytes.length);
+            size += bytes.length;
+        }
+
+        void addCodePoint(int cp) {
+            if (cp < 0x80) {
+                add(cp);
+            } else if (cp < 0x800) {
+                add(0xC0 | cp >> 6);
+                add(0x80 | cp & 0x3F);
+            } else if (cp < 0x10000) {
+                add(0xE0 | cp >> 12);
+                add(0x80 | cp >> 6 & 0x3F);
+                add(0x80 | cp & 0x3F);
+            } else {
+                add(0xF0 | cp >> 18);
+                add(0x80 | cp >> 12 & 0x3F);
+                add(0x80 | cp >> 6 & 0x3F);
+                add(0x80 | cp & 0x3F);
+            }
+        }
+
+        byte[] toArray() {
+            return java.util.Arrays.copyOf(data, size);
+        }
     }
 
     /** A scrollback entry as plain text. */
@@ -153,7 +241,7 @@ final class Render {
             // again here; with none, 1047 switches without saving.
             Emulator.Saved savedMain = e.savedMain();
             if (savedMain != null) {
-                save(out, savedMain, "\033[?1049h", 0); // no scroll region yet
+                save(out, savedMain, "\033[?1049h", 0, main); // no scroll region yet
             } else {
                 out.append("\033[?1047h");
             }
@@ -164,7 +252,7 @@ final class Render {
         Modes m = e.modes();
         Emulator.Saved saved = e.saved();
         if (saved != null) {
-            save(out, saved, "\0337", 0); // before the scroll region: origin mode counts from the top row
+            save(out, saved, "\0337", 0, alt != null ? alt : main); // before the scroll region: origin mode counts from the top row
         }
         if (m.scrollTop() != 0 || m.scrollBottom() != rows - 1) {
             out.append("\033[").append(m.scrollTop() + 1).append(';').append(m.scrollBottom() + 1).append('r');
@@ -184,18 +272,7 @@ final class Render {
         int row = e.cursorRow() - (m.origin() ? m.scrollTop() : 0);
         if (e.pendingWrap()) {
             // At the last column with the wrap pending: write that cell again, as the program did.
-            Emulator.Line line = alt != null ? alt[e.cursorRow()] : main[e.cursorRow()];
-            int c = cols - 1;
-            if (line.cp[c] == Emulator.WIDE_TAIL && c > 0) {
-                c--;
-            }
-            out.append("\033[").append(row + 1).append(';').append(c + 1).append('H');
-            String sgr = Style.sgr(line.st[c]);
-            out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
-            out.appendCodePoint(line.cp[c] <= 0 ? ' ' : line.cp[c]);
-            if (line.marks != null && line.marks[c] != null) {
-                out.append(line.marks[c]);
-            }
+            rewriteLastCell(out, alt != null ? alt[e.cursorRow()] : main[e.cursorRow()], row);
         } else {
             out.append("\033[").append(row + 1).append(';').append(e.cursorCol() + 1).append('H');
         }
@@ -255,12 +332,15 @@ final class Render {
      *
      * @param top the first row of the scroll region the terminal has now (origin mode counts from it)
      */
-    private static void save(StringBuilder out, Emulator.Saved saved, String op, int top) {
+    private static void save(StringBuilder out, Emulator.Saved saved, String op, int top, Emulator.Line[] screen) {
         if (saved.origin()) {
             out.append("\033[?6h"); // first: it moves the cursor home
         }
         int row = saved.row() - (saved.origin() ? top : 0);
         out.append("\033[").append(row + 1).append(';').append(saved.col() + 1).append('H');
+        if (saved.pendingWrap()) { // past the last column: write that cell again, as for the cursor itself
+            rewriteLastCell(out, screen[saved.row()], row);
+        }
         String sgr = Style.sgr(saved.style());
         out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
         designate(out, saved.charsets());
@@ -367,6 +447,21 @@ final class Render {
             }
         }
         return b.toString();
+    }
+
+    /** Writes the last cell of {@code line} (on terminal row {@code row}) again: the cursor is then past the last column. */
+    private static void rewriteLastCell(StringBuilder out, Emulator.Line line, int row) {
+        int c = line.cp.length - 1;
+        if (line.cp[c] == Emulator.WIDE_TAIL && c > 0) {
+            c--;
+        }
+        out.append("\033[").append(row + 1).append(';').append(c + 1).append('H');
+        String sgr = Style.sgr(line.st[c]);
+        out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
+        out.appendCodePoint(line.cp[c] <= 0 ? ' ' : line.cp[c]);
+        if (line.marks != null && line.marks[c] != null) {
+            out.append(line.marks[c]);
+        }
     }
 
     /** Designates the character sets that are not ASCII (a terminal just reset has ASCII in G0–G3). */
