@@ -38,6 +38,10 @@ final class AttachCommand extends ClientCommand {
     @Parameters(paramLabel = "ID", description = "The session id.")
     String id;
 
+    @picocli.CommandLine.Option(names = "--read-only", description = "Only watch: the output is shown, no key is sent "
+            + "(Ctrl-] still detaches), the window's size does not change the session's, and messages are not answered.")
+    boolean readOnly;
+
     @Override
     int run() {
         long sessionId = Ids.parse("session", id);
@@ -46,9 +50,14 @@ final class AttachCommand extends ClientCommand {
         AttachScreen screen;
         try (RawTerminal terminal = openTerminal()) {
             screen = new AttachScreen(terminal, err(), sessionId);
-            TerminalConnection connection = client.attach(sessionId, terminal.cols(), terminal.rows(), clientName(), screen);
-            terminal.onResize((cols, rows) -> connection.resize(cols, rows));
-            Thread.ofPlatform().daemon().name("tether-keyboard").start(() -> pumpKeyboard(terminal, connection, screen));
+            TerminalConnection connection = client.attach(sessionId, terminal.cols(), terminal.rows(), clientName(), readOnly, screen);
+            if (!readOnly) {
+                terminal.onResize((cols, rows) -> connection.resize(cols, rows));
+            } else {
+                err().println("[viewing session " + sessionId + " read-only: keys are not sent; Ctrl-] detaches]");
+                err().flush();
+            }
+            Thread.ofPlatform().daemon().name("tether-keyboard").start(() -> pumpKeyboard(terminal, connection, screen, readOnly));
             end = await(connection.closed());
             screen.finish(); // off the lock screen, the program's modes undone, on a fresh line
         }
@@ -80,8 +89,11 @@ final class AttachCommand extends ClientCommand {
         }
     }
 
-    /** Keyboard to session, until Ctrl-] or the end of input; both detach. The screen may take a key press first. */
-    private static void pumpKeyboard(RawTerminal terminal, TerminalConnection connection, AttachScreen screen) {
+    /**
+     * Keyboard to session, until Ctrl-] or the end of input; both detach. The screen may take a key
+     * press first. Read-only, nothing is sent and nothing answered: only Ctrl-] counts.
+     */
+    private static void pumpKeyboard(RawTerminal terminal, TerminalConnection connection, AttachScreen screen, boolean readOnly) {
         byte[] buffer = new byte[8192];
         try {
             while (!connection.closed().isDone()) {
@@ -90,6 +102,12 @@ final class AttachCommand extends ClientCommand {
                     break;
                 }
                 int detachAt = indexOf(buffer, n, DETACH_KEY);
+                if (readOnly) {
+                    if (detachAt >= 0) {
+                        break;
+                    }
+                    continue;
+                }
                 if (detachAt >= 0) {
                     if (detachAt > 0 && !screen.takesKeyPress(connection)) {
                         send(connection, screen, buffer, detachAt);

@@ -106,6 +106,28 @@ class ScreenCommandsTest {
     }
 
     @Test
+    void sessionAttachReadOnly_showsTheScreen_sendsNoKey_andCtrlRightBracketDetaches() {
+        long id = sdk.sessions().create(new NewSession("sh", List.of("-c", "printf 'ready$ '; read line; echo got $line;"
+                + " exec sleep 600"), 80, 24, Map.of())).id();
+        try (var viewer = Tmux.start(tether(), 80, 24, "session", "attach", "--read-only", Long.toString(id))) {
+            viewer.awaitScreen("ready$");
+            viewer.keys("typed by the viewer", "Enter");
+            var controller = sdk.attach(id, 0, 0, "controller", new dev.tether.client.AttachListener() {
+                @Override
+                public void onOutput(java.nio.ByteBuffer output) {
+                }
+            });
+            controller.send("by the controller\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 18).join();
+
+            String screen = viewer.awaitScreen("got by the controller");
+            assertThat(screen).doesNotContain("typed by the viewer");
+            controller.detach();
+            viewer.keys("C-]");
+            viewer.awaitScreen("[detached from session " + id + "]");
+        }
+    }
+
+    @Test
     void theScreenOfAClosedSession_isRefusedAsGoneWithItsTerminal() {
         long id = sdk.sessions().create(NewSession.of("true")).id();
         await().atMost(Duration.ofSeconds(10)).until(() -> sdk.sessions().get(id).state() == dev.tether.api.SessionState.CLOSED);

@@ -71,6 +71,8 @@ public final class TerminalConnection implements AutoCloseable {
     private volatile int rows;
     /** The output offset of the next byte: {@link ControlMessage.Attached#offset()}, plus every byte and every lost byte since. */
     private volatile long offset = -1;
+    /** Attached with {@code mode=view}: output only. */
+    private final boolean viewOnly;
     /** Bytes still to come of a screen the server announced ({@link ControlMessage.Screen}): not output, not counted. */
     private long screenBytes;
     /** Set while the socket is lost and another is being tried; guarded by {@code this} for changes. */
@@ -96,7 +98,8 @@ public final class TerminalConnection implements AutoCloseable {
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
     private TerminalConnection(Http http, Sessions sessions, long sessionId, int cols, int rows, String clientName,
-                               Duration reconnectFor, AttachListener listener) {
+                               Duration reconnectFor, boolean viewOnly, AttachListener listener) {
+        this.viewOnly = viewOnly;
         this.http = http;
         this.sessions = sessions;
         this.sessionId = sessionId;
@@ -108,9 +111,9 @@ public final class TerminalConnection implements AutoCloseable {
     }
 
     static TerminalConnection open(Http http, Sessions sessions, long sessionId, int cols, int rows, String clientName,
-                                   Duration reconnectFor, AttachListener listener) {
+                                   Duration reconnectFor, boolean viewOnly, AttachListener listener) {
         Ids.check("session", sessionId);
-        var connection = new TerminalConnection(http, sessions, sessionId, cols, rows, clientName, reconnectFor, listener);
+        var connection = new TerminalConnection(http, sessions, sessionId, cols, rows, clientName, reconnectFor, viewOnly, listener);
         try {
             connection.socket = connection.connect().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -140,6 +143,9 @@ public final class TerminalConnection implements AutoCloseable {
         }
         if (offset >= 0) {
             query.append(query.isEmpty() ? "" : "&").append("offset=").append(offset);
+        }
+        if (viewOnly) {
+            query.append(query.isEmpty() ? "" : "&").append("mode=view");
         }
         URI http1 = http.uri("/sessions/" + sessionId + "/attach" + (query.isEmpty() ? "" : "?" + query));
         URI uri = URI.create(http1.toString().replaceFirst("^http", "ws"));

@@ -127,8 +127,18 @@ public final class TetherClient implements AutoCloseable {
      * @param clientName the client machine's name, shown in the session's record; may be null
      */
     public TerminalConnection attach(long sessionId, int cols, int rows, String clientName, AttachListener listener) {
+        return attach(sessionId, cols, rows, clientName, false, listener);
+    }
+
+    /**
+     * As {@link #attach(long, int, int, String, AttachListener)}; with {@code viewOnly} the connection
+     * only watches ({@code mode=view}): it gets the output, the server refuses its input, and its
+     * size does not change the session's.
+     */
+    public TerminalConnection attach(long sessionId, int cols, int rows, String clientName, boolean viewOnly,
+                                     AttachListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return TerminalConnection.open(http, sessions, sessionId, cols, rows, clientName, reconnectFor, listener);
+        return TerminalConnection.open(http, sessions, sessionId, cols, rows, clientName, reconnectFor, viewOnly, listener);
     }
 
     /** The server's base URL as given. */

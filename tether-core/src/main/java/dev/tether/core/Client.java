@@ -19,6 +19,9 @@ final class Client implements Viewer, ClientHandle {
     private final LongConsumer acknowledgements;
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
+    /** A connection that only watches (attach {@code mode=view}): its input is refused and counted here. */
+    final boolean viewOnly;
+    private final AtomicLong inputRefused = new AtomicLong();
     volatile ConnectionRecord record;
     private volatile Attachment attachment;
     private volatile boolean detached;
@@ -34,7 +37,8 @@ final class Client implements Viewer, ClientHandle {
      * @param acknowledgements where an acknowledged message id goes
      */
     Client(ConnectionRecord record, long requestId, LiveSession session, ClientTransport transport, Connections owner,
-           LongConsumer acknowledgements) {
+           LongConsumer acknowledgements, boolean viewOnly) {
+        this.viewOnly = viewOnly;
         this.record = record;
         this.requestId = requestId;
         this.session = session;
@@ -85,6 +89,12 @@ final class Client implements Viewer, ClientHandle {
 
     @Override
     public void input(ByteBuffer bytes) {
+        if (viewOnly) {
+            long refused = inputRefused.addAndGet(bytes.remaining());
+            throw new dev.tether.api.TetherException(dev.tether.api.ResultCode.ACCESS_DENIED, "connection " + id()
+                    + " only views session " + session.id + ": its input is not sent to the program (" + refused
+                    + " bytes refused so far)");
+        }
         Attachment a = attachment;
         if (a != null && !detached && !session.record.locked()) { // a locked session ignores input
             int length = bytes.remaining();
@@ -93,11 +103,28 @@ final class Client implements Viewer, ClientHandle {
         }
     }
 
-    @Override public void resize(int cols, int rows) { owner.resize(this, cols, rows); }
+    /** Bytes of input refused because this connection only views. */
+    long inputRefused() {
+        return inputRefused.get();
+    }
+
+    @Override
+    public void resize(int cols, int rows) {
+        if (!viewOnly) { // a viewer's window does not change the size of a session it only watches
+            owner.resize(this, cols, rows);
+        }
+    }
 
     @Override public void gone(String reason) { owner.clientGone(this, reason); }
 
-    @Override public void acknowledge(long messageId) { acknowledgements.accept(messageId); }
+    @Override
+    public void acknowledge(long messageId) {
+        if (viewOnly) {
+            throw new dev.tether.api.TetherException(dev.tether.api.ResultCode.ACCESS_DENIED, "connection " + id()
+                    + " only views session " + session.id + ": the session's own clients answer its messages");
+        }
+        acknowledgements.accept(messageId);
+    }
 
     @Override
     public void redraw() {

@@ -110,6 +110,16 @@ public final class Connections {
      */
     public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport,
                                                   Integer cols, Integer rows, String clientName, String remote, Replay replay) {
+        return attach(caller, id, transport, cols, rows, clientName, remote, replay, false);
+    }
+
+    /**
+     * As {@link #attach(Caller, long, ClientTransport, Integer, Integer, String, String, Replay)}; with
+     * {@code view} the connection only watches: it gets the output, but its input is refused (and
+     * counted), and it neither resizes the session nor acknowledges its messages.
+     */
+    public CompletableFuture<ClientHandle> attach(Caller caller, long id, ClientTransport transport, Integer cols, Integer rows,
+                                                  String clientName, String remote, Replay replay, boolean view) {
         Long offset = replay.offset();
         LiveSession s;
         try {
@@ -137,7 +147,7 @@ public final class Connections {
         return requests.open(caller, "connect", List.of(target), tx -> tx.insertConnection(draft))
                 .thenApply(opened -> {
                     ConnectionRecord connection = opened.also();
-                    var client = new Client(connection, opened.accepted().request().id(), s, transport, this, acknowledgements);
+                    var client = new Client(connection, opened.accepted().request().id(), s, transport, this, acknowledgements, view);
                     connections.put(connection.id(), client);
                     transport.connecting(connection.id(), client.requestId);
                     return client;
@@ -190,7 +200,7 @@ public final class Connections {
                     target.finish(TargetStatus.DONE, ResultCode.OK, "connection " + client.id() + " to " + s.describe() + " activated"), 1);
             var events = new ArrayList<EventRecord>();
             SessionRecord next = s.record;
-            if (cols != null && rows != null) {
+            if (cols != null && rows != null && !client.viewOnly) { // a viewer's window does not size the session
                 next = next.withSize(cols, rows);
                 s.terminal.resize(cols, rows);
                 for (Client other : s.clients) {

@@ -46,6 +46,12 @@ final class Attach {
                     + " must be screen (the session's screen first, the default) or raw (the output bytes the ring holds)");
         }
         int scrollback = Api.intParam(ctx, "scrollback", Connections.Replay.DEFAULT_SCROLLBACK, 0, 100_000);
+        String mode = ctx.queryParams().get("mode");
+        if (mode != null && !mode.equals("control") && !mode.equals("view")) {
+            throw new TetherException(ResultCode.INVALID_PARAMETER, "the query parameter mode=" + mode
+                    + " must be control (output and input, the default) or view (output only: input is refused)");
+        }
+        boolean view = "view".equals(mode);
         Connections.Replay replay = offset != null ? new Connections.Replay(offset, true, scrollback)
                 : new Connections.Replay(null, "raw".equals(replayParam), scrollback);
         String client = ctx.queryParams().get("client");
@@ -73,13 +79,13 @@ final class Attach {
                 }
             }
             request.resume();
-            request.toWebSocket().onSuccess(ws -> attach(request.connection(), ws, caller, issuer, id, cols, rows, client, replay))
+            request.toWebSocket().onSuccess(ws -> attach(request.connection(), ws, caller, issuer, id, cols, rows, client, replay, view))
                     .onFailure(e -> Errors.reply(ctx.response(), e));
         });
     }
 
     private void attach(io.vertx.core.http.HttpConnection connection, ServerWebSocket ws, Caller caller, String issuer, long id,
-                        Integer cols, Integer rows, String client, Connections.Replay replay) {
+                        Integer cols, Integer rows, String client, Connections.Replay replay, boolean view) {
         ws.pause();
         var transport = new WebSocketClient(ws, id);
         connections.upgraded(connection, transport.closed()); // it counts against its address until it closes
@@ -101,7 +107,7 @@ final class Attach {
             }
         });
         String remote = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().toString();
-        Future.fromCompletionStage(kernel.connections().attach(caller, id, transport, cols, rows, client, remote, replay),
+        Future.fromCompletionStage(kernel.connections().attach(caller, id, transport, cols, rows, client, remote, replay, view),
                 io.vertx.core.Vertx.currentContext()).onComplete(result -> {
             if (result.failed()) {
                 TetherException e = Errors.toTether(result.cause());

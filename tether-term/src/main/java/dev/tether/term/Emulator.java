@@ -178,7 +178,9 @@ public final class Emulator implements Parser.Handler {
     private boolean appCursor, appKeypad, bracketedPaste, focus, origin, insert, newLine, reverseVideo;
     private boolean autowrap = true;
     private boolean cursorVisible = true;
-    private int mouse, mouseEncoding, cursorStyle;
+    private int mouse, cursorStyle;
+    /** The mouse encodings set, each on its own as in xterm and tmux: 1 for 1005 (UTF-8), 2 for 1006 (SGR), 4 for 1015 (urxvt). */
+    private int mouseEncodings;
     private String title = "";
     /** The last character printed, for REP; -1 after a control. */
     private int last = -1;
@@ -242,7 +244,7 @@ public final class Emulator implements Parser.Handler {
         e.autowrap = autowrap;
         e.cursorVisible = cursorVisible;
         e.mouse = mouse;
-        e.mouseEncoding = mouseEncoding;
+        e.mouseEncodings = mouseEncodings;
         e.cursorStyle = cursorStyle;
         e.title = title;
         e.last = last;
@@ -291,6 +293,7 @@ public final class Emulator implements Parser.Handler {
     }
 
     public Modes modes() {
+        int mouseEncoding = (mouseEncodings & 2) != 0 ? 1006 : (mouseEncodings & 4) != 0 ? 1015 : (mouseEncodings & 1) != 0 ? 1005 : 0;
         return new Modes(appCursor, appKeypad, bracketedPaste, mouse, mouseEncoding, focus, origin, autowrap, insert, newLine,
                 cursorVisible, cursorStyle, reverseVideo, top, bottom);
     }
@@ -444,6 +447,11 @@ public final class Emulator implements Parser.Handler {
     /** The normal screen's saved cursor (entering 1049 saves it); null if none. */
     Saved savedMain() {
         return savedMain;
+    }
+
+    /** The mouse encodings set: 1 for 1005, 2 for 1006, 4 for 1015. */
+    int mouseEncodings() {
+        return mouseEncodings;
     }
 
     /** Whether the parser is between characters and sequences. */
@@ -935,7 +943,10 @@ public final class Emulator implements Parser.Handler {
             case 66 -> appKeypad = on;
             case 9, 1000, 1002, 1003 -> mouse = on ? mode : 0;
             case 1004 -> focus = on;
-            case 1005, 1006, 1015 -> mouseEncoding = on ? mode : 0;
+            case 1005, 1006, 1015 -> {
+                int bit = mode == 1005 ? 1 : mode == 1006 ? 2 : 4;
+                mouseEncodings = on ? mouseEncodings | bit : mouseEncodings & ~bit;
+            }
             case 2004 -> bracketedPaste = on;
             case 47, 1047 -> alternate(on, false);
             case 1048 -> {
@@ -1033,7 +1044,7 @@ public final class Emulator implements Parser.Handler {
         bracketedPaste = false;
         focus = false;
         mouse = 0;
-        mouseEncoding = 0;
+        mouseEncodings = 0;
         newLine = false;
         reverseVideo = false;
         cursorStyle = 0;

@@ -5,7 +5,8 @@ package dev.tether.term;
  * keypad, bracketed paste, mouse, focus) and screen behaviour (origin, autowrap, insert, cursor).
  *
  * @param mouse the mouse tracking mode: 0 (off), 9 (X10), 1000 (normal), 1002 (button), 1003 (any)
- * @param mouseEncoding 0 (X10 bytes), 1005 (UTF-8), 1006 (SGR) or 1015 (urxvt)
+ * @param mouseEncoding the encoding mouse reports use: 0 (X10 bytes), 1005 (UTF-8), 1006 (SGR) or 1015
+ *     (urxvt); with several set, SGR wins, then urxvt
  * @param cursorStyle DECSCUSR's parameter (0 default, 1–6)
  * @param scrollTop the scroll region's first row, 0-based
  * @param scrollBottom its last row, 0-based, inclusive

@@ -290,7 +290,9 @@ final class Render {
         if (m.appKeypad()) out.append("\033=");
         if (m.bracketedPaste()) out.append("\033[?2004h");
         if (m.mouse() != 0) out.append("\033[?").append(m.mouse()).append('h');
-        if (m.mouseEncoding() != 0) out.append("\033[?").append(m.mouseEncoding()).append('h');
+        if ((e.mouseEncodings() & 1) != 0) out.append("\033[?1005h");
+        if ((e.mouseEncodings() & 4) != 0) out.append("\033[?1015h");
+        if ((e.mouseEncodings() & 2) != 0) out.append("\033[?1006h");
         if (m.focus()) out.append("\033[?1004h");
         if (m.reverseVideo()) out.append("\033[?5h");
         if (m.cursorStyle() != 0) out.append("\033[").append(m.cursorStyle()).append(" q");

@@ -158,6 +158,10 @@ class SnapshotTest {
         assertSnapshotRedraws("\033[?6h\033[5;10r\033[2;3H", "o");
         assertSnapshotRedraws("\033[?7l\033[1;75Hoverflowing", "!");
         assertSnapshotRedraws("\033]2;my title\007\033[41m\033[2J", "\033[K");
+        // Reproduction: a program that set mouse encodings 1005 and 1006 got only 1006 back on reattach.
+        Emulator both = fed("\033[?1000h\033[?1005h\033[?1006h");
+        assertThat(new String(both.snapshot(0), StandardCharsets.UTF_8)).contains("\033[?1005h", "\033[?1006h");
+        assertSnapshotRedraws("\033[?1000h\033[?1005h\033[?1006h", "\033[?1006l");
     }
 
     @Test
