@@ -95,8 +95,12 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     private EventLoop.Deadline tooSlowCheck;
     private final Signaller signaller;
     private final ScreenModel screen;
+    /** A viewer whose screen was ready while the output was held, and how much scrollback it asked for. */
+    private record WaitingScreen(Tap tap, int scrollbackLines) {
+    }
+
     /** Viewers whose screen was ready while the output was held: their screen is made again at the release. Loop only. */
-    private final List<Object[]> screensAfterRelease = new java.util.ArrayList<>();
+    private final List<WaitingScreen> screensAfterRelease = new java.util.ArrayList<>();
 
     PtyTerminal(EventLoop loop, PtySpawner.Spawned spawned, Ring ring, Reaper reaper, TerminalListener listener,
                 Consumer<PtyTerminal> onClosed, Signaller signaller) {
@@ -218,7 +222,7 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
                 log.error("{}: its screen could not be made; replaying the raw output instead", this, failure);
                 fanout.unparkRaw(tap);
             } else if (fanout.held()) {
-                screensAfterRelease.add(new Object[] {tap, scrollbackLines}); // made again, as it will be then
+                screensAfterRelease.add(new WaitingScreen(tap, scrollbackLines)); // made again, as it will be then
             } else if (!fanout.screenReady(tap, snapshot)) { // the ring moved past it meanwhile
                 if (attempt < 3) {
                     screenFor(tap, scrollbackLines, attempt + 1);
@@ -344,8 +348,8 @@ final class PtyTerminal implements Terminal, EventLoop.Handler {
     public void hold(boolean held) {
         onLoop(() -> {
             if (fanout.hold(held) && !held) {
-                for (Object[] waiting : screensAfterRelease) {
-                    screenFor((Tap) waiting[0], (Integer) waiting[1], 0);
+                for (WaitingScreen waiting : screensAfterRelease) {
+                    screenFor(waiting.tap(), waiting.scrollbackLines(), 0);
                 }
                 screensAfterRelease.clear();
                 if (masterFd >= 0) {

@@ -201,10 +201,10 @@ final class ScreenModel {
 
     /** A capture as the port gives it. */
     static ScreenCapture captured(Emulator e, long offset, ScreenCapture.Request request) {
-        List<String> screen = List.of((request.ansi() ? e.ansi(0) : e.text(0)).split("\n", -1)).subList(0, e.rows());
         int lines = request.scrollback() < 0 ? e.scrollbackLines() : Math.min(request.scrollback(), e.scrollbackLines());
-        List<String> scrollback = lines == 0 ? List.of()
-                : List.of((request.ansi() ? e.ansi(lines) : e.text(lines)).split("\n", -1)).subList(0, lines);
+        List<String> all = List.of((request.ansi() ? e.ansi(lines) : e.text(lines)).split("\n", -1)); // and a last empty one
+        List<String> scrollback = all.subList(0, lines);
+        List<String> screen = all.subList(lines, lines + e.rows());
         var m = e.modes();
         Map<String, Object> modes = new LinkedHashMap<>();
         modes.put("appCursor", m.appCursor());

@@ -26,7 +26,7 @@ import java.util.List;
  * encoded as their ANSI rendering (mostly one byte a cell), dropped oldest first past the budget.
  * Not thread-safe: one thread feeds and reads at a time.
  */
-public final class Emulator implements Parser.Handler {
+public final class Emulator {
     /** A cell's code point: nothing written (shown as a space). */
     static final int BLANK = 0;
     /** The right half of a wide character. */
@@ -155,7 +155,38 @@ public final class Emulator implements Parser.Handler {
     private int cols;
     private int rows;
     private final int scrollbackBudget;
-    private final Parser parser = new Parser(this);
+    /** The parser's actions, on this emulator (a private object: nobody else may call them). */
+    private final Parser parser = new Parser(new Parser.Handler() {
+        @Override
+        public void printAscii(byte[] bytes, int from, int to) {
+            Emulator.this.printAscii(bytes, from, to);
+        }
+
+        @Override
+        public void print(int codePoint) {
+            Emulator.this.print(codePoint);
+        }
+
+        @Override
+        public void execute(int control) {
+            Emulator.this.execute(control);
+        }
+
+        @Override
+        public void escDispatch(int intermediates, int finalByte) {
+            Emulator.this.escDispatch(intermediates, finalByte);
+        }
+
+        @Override
+        public void csiDispatch(int prefix, int[] params, boolean[] sub, int count, int intermediates, int finalByte) {
+            Emulator.this.csiDispatch(prefix, params, sub, count, intermediates, finalByte);
+        }
+
+        @Override
+        public void oscDispatch(byte[] data, int length) {
+            Emulator.this.oscDispatch(data, length);
+        }
+    });
 
     private Grid main;
     /** The alternate screen, while it is shown; else null. */
@@ -547,8 +578,7 @@ public final class Emulator implements Parser.Handler {
 
     // ------------------------------------------------------------------ the parser's actions
 
-    @Override
-    public void printAscii(byte[] bytes, int from, int to) {
+    private void printAscii(byte[] bytes, int from, int to) {
         if (insert || charsets[shift] != 'B') {
             for (int i = from; i < to; i++) {
                 print(bytes[i]);
@@ -599,8 +629,7 @@ public final class Emulator implements Parser.Handler {
         }
     }
 
-    @Override
-    public void print(int cp) {
+    private void print(int cp) {
         if (cp >= 0x80 && cp < 0xA0) {
             return; // a C1 control encoded in UTF-8: dropped, as tmux does; kept, a snapshot would send it to run
         }
@@ -716,8 +745,7 @@ public final class Emulator implements Parser.Handler {
         0x03C0, 0x2260, 0x00A3, 0x00B7,
     };
 
-    @Override
-    public void execute(int c) {
+    private void execute(int c) {
         last = -1;
         switch (c) {
             case 0x08 -> { // BS
@@ -745,8 +773,7 @@ public final class Emulator implements Parser.Handler {
         }
     }
 
-    @Override
-    public void escDispatch(int intermediates, int f) {
+    private void escDispatch(int intermediates, int f) {
         last = -1;
         if (intermediates == 0) {
             switch (f) {
@@ -791,8 +818,7 @@ public final class Emulator implements Parser.Handler {
         return f == '0' ? '0' : f == 'A' ? 'A' : 'B';
     }
 
-    @Override
-    public void oscDispatch(byte[] data, int length) {
+    private void oscDispatch(byte[] data, int length) {
         int semi = -1;
         for (int i = 0; i < length; i++) {
             if (data[i] == ';') {
@@ -814,8 +840,7 @@ public final class Emulator implements Parser.Handler {
         }
     }
 
-    @Override
-    public void csiDispatch(int prefix, int[] p, boolean[] sub, int n, int intermediates, int f) {
+    private void csiDispatch(int prefix, int[] p, boolean[] sub, int n, int intermediates, int f) {
         if (f != 'b' && f != 'm') {
             last = -1; // what moves or changes cells ends what REP repeats
         }
