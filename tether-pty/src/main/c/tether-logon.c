@@ -174,7 +174,20 @@ int main(int argc, char **argv) {
     if (n > argc - 10) {
         refuse("INVALID_PARAMETER", "tether-logon: %ld variables announced, but no program after them", n);
     }
-    char **given = argv + 9;
+    /* The environment and the program's arguments, copied; then wiped from this process's own argv,
+       which /proc/PID/cmdline shows everybody for as long as the session lasts (a variable of the
+       request may be a secret). */
+    char **given = calloc((size_t) (argc - 9 + 1), sizeof *given);
+    if (given == NULL) {
+        refuse("INTERNAL", "tether-logon: out of memory");
+    }
+    for (int i = 9; i < argc; i++) {
+        given[i - 9] = strdup(argv[i]);
+        if (given[i - 9] == NULL) {
+            refuse("INTERNAL", "tether-logon: out of memory");
+        }
+        memset(argv[i], 0, strlen(argv[i]));
+    }
     char **program = given + n;
 
     for (size_t i = 0; i < IGNORED_COUNT; i++) {

@@ -179,6 +179,28 @@ class LogOnSessionLeaderTest {
         assertThat(run("echo END; kill -TERM $$").exitCode()).as("killed by SIGTERM").isEqualTo(128 + 15);
     }
 
+    /**
+     * Reproduction: {@code ps} (any user's) showed the whole environment of a log-on, for as long as it
+     * lasted, in tether-logon's command line: its arguments carry the environment, and
+     * /proc/PID/cmdline is readable by everybody. The leader now wipes them once copied.
+     */
+    @Test
+    void theLeadersCommandLine_showsNoneOfTheSessionsEnvironmentOrArguments() throws Exception {
+        var spec = new TerminalSpec(0, List.of("sh", "-c", "echo READY; exec sleep 600"), Map.of("TERM", "dumb", "TT_SECRET", "hunter2"),
+                Path.of("/tmp"), 80, 24, 64 * 1024, new TerminalSpec.LogOn(USER, "laptop"));
+        Terminal terminal = host.spawn(spec, new Exits());
+        try {
+            RecordingViewer viewer = new RecordingViewer();
+            terminal.attach(viewer);
+            await().atMost(Exits.TIMEOUT).until(() -> viewer.text().contains("READY"));
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(terminal.pid()), "cmdline"));
+
+            assertThat(cmdline).startsWith("tether-logon\0").doesNotContain("hunter2", "TT_SECRET", "sleep 600");
+        } finally {
+            terminal.signal(9);
+        }
+    }
+
     @Test
     void theProgramLeadsTheTerminalsForegroundGroup_soAShellHasJobControl() throws Exception {
         Ran ran = run("ps -o pid=,pgid=,tpgid= -p $$; echo END");
