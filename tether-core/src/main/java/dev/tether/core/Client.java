@@ -22,6 +22,9 @@ final class Client implements Viewer, ClientHandle {
     /** A connection that only watches (attach {@code mode=view}): its input is refused and counted here. */
     final boolean viewOnly;
     private final AtomicLong inputRefused = new AtomicLong();
+    /** This client's window, as it said at attach or last resize; 0 while unknown. */
+    volatile int cols;
+    volatile int rows;
     volatile ConnectionRecord record;
     private volatile Attachment attachment;
     private volatile boolean detached;
@@ -96,6 +99,11 @@ final class Client implements Viewer, ClientHandle {
                     + " bytes refused so far)");
         }
         Attachment a = attachment;
+        int c = cols;
+        int r = rows;
+        if (a != null && !detached && c > 0 && (session.record.cols() != c || session.record.rows() != r)) {
+            owner.resize(this, c, r); // the size follows the most recently active client, as tmux's window-size latest
+        }
         if (a != null && !detached && !session.record.locked()) { // a locked session ignores input
             int length = bytes.remaining();
             a.write(bytes); // refused whole (TOO_LARGE) when the queue is full: then nothing is counted
@@ -111,6 +119,10 @@ final class Client implements Viewer, ClientHandle {
     @Override
     public void resize(int cols, int rows) {
         if (!viewOnly) { // a viewer's window does not change the size of a session it only watches
+            if (cols >= 1 && cols <= 65535 && rows >= 1 && rows <= 65535) {
+                this.cols = cols;
+                this.rows = rows;
+            }
             owner.resize(this, cols, rows);
         }
     }

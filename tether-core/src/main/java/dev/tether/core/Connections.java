@@ -201,6 +201,8 @@ public final class Connections {
             var events = new ArrayList<EventRecord>();
             SessionRecord next = s.record;
             if (cols != null && rows != null && !client.viewOnly) { // a viewer's window does not size the session
+                client.cols = cols;
+                client.rows = rows;
                 next = next.withSize(cols, rows);
                 s.terminal.resize(cols, rows);
                 for (Client other : s.clients) {
