@@ -37,7 +37,7 @@ final class Render {
             }
             if (styled && line.st[c] != current) {
                 current = line.st[c];
-                b.append("\033[").append(current == 0 ? "0" : "0;" + Style.sgr(current)).append('m');
+                b.append(sgrOf(current));
             }
             b.appendCodePoint(cp == Emulator.BLANK ? ' ' : cp);
             if (line.marks != null && line.marks[c] != null) {
@@ -114,8 +114,7 @@ final class Render {
     /** {@code ESC [ 0 ; ... m} for {@code style} ({@code ESC [ 0 m} for the default). */
     private static byte[] sgrBytes(long style) {
         return SGR.get().computeIfAbsent(style, st -> {
-            String sgr = Style.sgr(st);
-            return ("\033[" + (sgr.isEmpty() ? "0" : "0;" + sgr) + "m").getBytes(StandardCharsets.US_ASCII);
+            return sgrOf(st).getBytes(StandardCharsets.US_ASCII);
         });
     }
 
@@ -164,6 +163,12 @@ final class Render {
         byte[] toArray() {
             return java.util.Arrays.copyOf(data, size);
         }
+    }
+
+    /** {@code ESC [ 0 ; ... m}: the SGR sequence that sets {@code style} from any other ({@code ESC [ 0 m} for the default). */
+    static String sgrOf(long style) {
+        String sgr = Style.sgr(style);
+        return sgr.isEmpty() ? "\033[0m" : "\033[0;" + sgr + "m";
     }
 
     /** A scrollback entry as plain text. */
@@ -276,8 +281,7 @@ final class Render {
         } else {
             out.append("\033[").append(row + 1).append(';').append(e.cursorCol() + 1).append('H');
         }
-        String sgr = Style.sgr(e.currentStyle());
-        out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
+        out.append(sgrOf(e.currentStyle()));
         designate(out, e.charsets());
         if (e.shift() == 1) {
             out.append('\016');
@@ -343,8 +347,7 @@ final class Render {
         if (saved.pendingWrap()) { // past the last column: write that cell again, as for the cursor itself
             rewriteLastCell(out, screen[saved.row()], row);
         }
-        String sgr = Style.sgr(saved.style());
-        out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
+        out.append(sgrOf(saved.style()));
         designate(out, saved.charsets());
         if (saved.shift() == 1) {
             out.append('\016');
@@ -458,8 +461,7 @@ final class Render {
             c--;
         }
         out.append("\033[").append(row + 1).append(';').append(c + 1).append('H');
-        String sgr = Style.sgr(line.st[c]);
-        out.append("\033[0").append(sgr.isEmpty() ? "" : ";" + sgr).append('m');
+        out.append(sgrOf(line.st[c]));
         out.appendCodePoint(line.cp[c] <= 0 ? ' ' : line.cp[c]);
         if (line.marks != null && line.marks[c] != null) {
             out.append(line.marks[c]);

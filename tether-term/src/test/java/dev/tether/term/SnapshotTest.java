@@ -148,6 +148,33 @@ class SnapshotTest {
                 original.scrollbackLines()));
     }
 
+    /**
+     * Reproduction: {@code ESC[} then 33 parameters {@code 1;2;…;32;33m} left the text red: the 33rd
+     * parameter's digits joined the 32nd (3233, no SGR at all) instead of being dropped, where xterm.js
+     * keeps the first 32 (32 is green).
+     */
+    @Test
+    void aCsiParameterBeyondThe32nd_isDropped_andDoesNotJoinThe32nd() {
+        var params = new StringBuilder();
+        for (int i = 1; i <= 33; i++) {
+            params.append(i == 1 ? "" : ";").append(i == 31 ? 31 : i == 32 ? 32 : 0);
+        }
+        Emulator e = fed("\033[" + params + "mx");
+
+        assertThat(Style.fg(e.style(0, 0))).isEqualTo(Style.PALETTE | 2);
+    }
+
+    /**
+     * Reproduction (found by a random stream): {@code ESC[?7l}, 85 {@code x}, {@code ESC 7}, then a
+     * snapshot and {@code ESC 8}: the cursor column was 80 (past the last column) in the original and
+     * 79 in the copy, because the snapshot saved the cursor without its pending wrap.
+     */
+    @Test
+    void aSavedCursorPastTheLastColumn_keepsItThroughASnapshot() {
+        assertSnapshotRedraws("\033[?7l" + "x".repeat(85) + "\0337", "\0338");
+        assertSnapshotRedraws("x".repeat(80) + "\0337\033[H", "\0338y");
+    }
+
     @Test
     void aPendingWrapAWideCharacterAndAScrollRegion_areRedrawn() {
         assertSnapshotRedraws("\033[5;20r\033[20;1H" + "x".repeat(COLS), "y");
