@@ -51,8 +51,9 @@ public sealed interface ControlMessage {
      *
      * @param clientId the connection id under its older name, kept for clients written against it
      * @param offset the output offset of the first byte the server sends on this connection: the
-     *     {@code offset} the attach asked for, else the oldest byte the session's ring still holds
-     *     (a {@link Lost} before the first binary frame says the ring no longer held some of it)
+     *     {@code offset} the attach asked for, the oldest byte the session's ring still holds with
+     *     {@code replay=raw}, else the output so far (a {@link Screen} comes first and says its own;
+     *     a {@link Lost} before the first binary frame says the ring no longer held some of it)
      */
     @JsonTypeName("attached")
     @JsonPropertyOrder({"sessionId", "connectionId", "clientId", "requestId", "cols", "rows", "offset"})
