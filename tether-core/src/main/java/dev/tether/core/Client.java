@@ -1,6 +1,7 @@
 package dev.tether.core;
 
 import dev.tether.core.store.ConnectionRecord;
+import dev.tether.core.store.SessionRecord;
 import dev.tether.core.terminal.Attachment;
 import dev.tether.core.terminal.Viewer;
 import java.nio.ByteBuffer;
@@ -99,12 +100,13 @@ final class Client implements Viewer, ClientHandle {
                     + " bytes refused so far)");
         }
         Attachment a = attachment;
-        int c = cols;
-        int r = rows;
-        if (a != null && !detached && c > 0 && (session.record.cols() != c || session.record.rows() != r)) {
-            owner.resize(this, c, r); // the size follows the most recently active client, as tmux's window-size latest
-        }
         if (a != null && !detached && !session.record.locked()) { // a locked session ignores input
+            SessionRecord now = session.record;
+            int c = cols;
+            int r = rows;
+            if (c > 0 && (now.cols() != c || now.rows() != r)) {
+                owner.resize(this, c, r); // the size follows the most recently active client, as tmux's window-size latest
+            }
             int length = bytes.remaining();
             a.write(bytes); // refused whole (TOO_LARGE) when the queue is full: then nothing is counted
             bytesIn.addAndGet(length);
